@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what building and testing DuckDuckGoose needs, skipping whatever is
+# already present at the right version. Safe to run again and again.
+#
+#   scripts/setup.sh          everything: wasm toolchain, Chromium, Node packages
+#   scripts/setup.sh wasm     only what `wasm-pack build` needs (for serving the page)
+#
+# See ../shared/TOOLCHAIN.md for why each piece is installed the way it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The wasm-bindgen CLI must match the `wasm-bindgen` crate version pinned in Cargo.toml exactly.
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -n1)
+WASM_PACK_VERSION=0.15.1
+what=${1:-all}
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+need_apt=()
+command -v wasm-opt >/dev/null || need_apt+=(binaryen)
+if [ "$what" = all ]; then
+  [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  say "apt-get install ${need_apt[*]}"
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
+  say "cargo install wasm-pack $WASM_PACK_VERSION (about 3 minutes)"
+  cargo install --quiet wasm-pack --version "$WASM_PACK_VERSION"
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
+  # Not --locked: a dependency in its lockfile was yanked (TOOLCHAIN.md).
+  cargo install --quiet --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ "$what" = all ] && [ -f tests/e2e/package.json ]; then
+  if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+    say "npm install (tests/e2e)"
+    (cd tests/e2e && npm install --no-audit --no-fund --silent)
+  fi
+fi
+say "toolchain ready"

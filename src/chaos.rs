@@ -1,0 +1,195 @@
+//! Random faults, VOPR-style, for the seed sweep and the benchmarks.
+//!
+//! One seed drives everything: the simulation draws from it, and the fault
+//! schedule draws from a generator derived from it. A run has two phases:
+//!
+//! 1. **Safety**: for `faults` of simulated time, a fault every 20–400 ms —
+//!    kills, revives, partitions, isolation, heals, forced timeouts, message
+//!    loss up to 30%. The invariant checker watches every event.
+//! 2. **Liveness**: the network heals, loss drops to 0, dead nodes come back
+//!    until a majority is alive. From then on a goose must appear within
+//!    [`liveness_bound`].
+//!
+//! Every fault is written as a line of the scenario language and applied
+//! through [`Session::exec`], so a failing seed comes with a script that
+//! `ddg run` replays exactly.
+
+use crate::message::node_name;
+use crate::node::majority;
+use crate::options::{format_duration, format_percent, Micros, Options, MS};
+use crate::rng::SimRng;
+use crate::script::{parse_command, Failure, Session};
+use crate::script::parse::ClusterSpec;
+use crate::sim::invariants::Violation;
+
+/// What a chaos run does.
+#[derive(Clone, Debug)]
+pub struct Chaos {
+    /// Cluster size.
+    pub nodes: u32,
+    /// Options at the start.
+    pub options: Options,
+    /// Length of the safety phase.
+    pub faults: Micros,
+}
+
+/// What a chaos run found.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The seed.
+    pub seed: u64,
+    /// The run as a scenario: `ddg run` replays it.
+    pub script: String,
+    /// Invariant violations (should be none).
+    pub violations: Vec<Violation>,
+    /// Time from the start of the liveness phase to a goose, or `Err` with
+    /// the bound that passed without one.
+    pub liveness: Result<Micros, Micros>,
+    /// Events processed.
+    pub events: u64,
+}
+
+/// How long a healed cluster with a live majority may take to elect a goose.
+///
+/// Leases still running end within `election.min` (plus the latency of the
+/// message that set them). After that every live node's timer fires within
+/// `election.max`; a round (pre-vote, vote, replies) completes within four
+/// one-way latencies. Rounds fail only when they collide, which randomized
+/// timeouts make unlikely; the bound allows 8 failed rounds, whose chance,
+/// at the defaults, is far below one in a billion.
+pub fn liveness_bound(opts: &Options) -> Micros {
+    let round = opts.election.max + 4 * opts.latency.max;
+    opts.election.min + opts.latency.max + 9 * round
+}
+
+struct Driver {
+    rng: SimRng,
+    session: Session,
+    script: Vec<String>,
+    nodes: u32,
+}
+
+impl Driver {
+    /// Applies one scenario line and keeps it in the script.
+    fn exec(&mut self, line: String) {
+        let command = parse_command(&line, self.nodes)
+            .unwrap_or_else(|e| panic!("chaos wrote a bad line `{line}`: {e}"))
+            .expect("chaos lines are not blank");
+        match self.session.exec(&command) {
+            Ok(_) => {}
+            Err(Failure::Error(e)) => panic!("chaos line `{line}` failed: {e}"),
+            Err(Failure::Expectation(e)) => panic!("chaos line `{line}` expected: {e}"),
+        }
+        self.script.push(line);
+    }
+
+    fn run(&mut self, d: Micros) {
+        self.exec(format!("run {}", format_duration(d)));
+    }
+
+    fn pick(&mut self, n: usize) -> usize {
+        self.rng.range_inclusive(0, n as u64 - 1) as usize
+    }
+
+    fn node(&mut self) -> String {
+        let n = self.pick(self.nodes as usize) as u32;
+        node_name(n)
+    }
+
+    fn random_fault(&mut self) {
+        let sim = self.session.sim();
+        let alive: Vec<u32> = (0..self.nodes).filter(|&n| sim.is_alive(n)).collect();
+        let dead: Vec<u32> = (0..self.nodes).filter(|&n| !sim.is_alive(n)).collect();
+        let line = match self.pick(10) {
+            0 | 1 if !alive.is_empty() => {
+                format!("kill {}", node_name(alive[self.pick(alive.len())]))
+            }
+            2 | 3 if !dead.is_empty() => {
+                format!("revive {}", node_name(dead[self.pick(dead.len())]))
+            }
+            4 => {
+                let mut groups: Vec<Vec<String>> = vec![Vec::new(), Vec::new()];
+                for n in 0..self.nodes {
+                    let g = self.pick(3);
+                    if g < 2 {
+                        groups[g].push(node_name(n));
+                    }
+                }
+                groups.retain(|g| !g.is_empty());
+                if groups.is_empty() {
+                    "heal".into()
+                } else {
+                    let groups: Vec<String> = groups.iter().map(|g| g.join(",")).collect();
+                    format!("partition {}", groups.join(" | "))
+                }
+            }
+            5 => format!("isolate {}", self.node()),
+            6 => format!("reconnect {}", self.node()),
+            7 => "heal".into(),
+            8 => format!("timeout {}", self.node()),
+            _ => {
+                let loss = [0, 0, 10_000, 50_000, 100_000, 300_000][self.pick(6)];
+                format!("set loss={}", format_percent(loss))
+            }
+        };
+        self.exec(line);
+    }
+}
+
+/// Runs one chaos run with this seed.
+pub fn run(seed: u64, chaos: &Chaos) -> Report {
+    let spec = ClusterSpec {
+        nodes: chaos.nodes,
+        seed: Some(seed),
+        options: chaos.options.clone(),
+    };
+    let mut driver = Driver {
+        rng: SimRng::new(seed ^ 0xc4a0_5c4a_05c4_a05c),
+        session: Session::new(&spec, seed),
+        script: vec![format!(
+            "cluster nodes={} seed={seed} {}",
+            chaos.nodes, chaos.options
+        )],
+        nodes: chaos.nodes,
+    };
+    // Safety phase.
+    while driver.session.sim().now() < chaos.faults {
+        let pause = driver.rng.range_inclusive(20 * MS, 400 * MS);
+        driver.run(pause);
+        driver.random_fault();
+    }
+    // Liveness phase: a connected, loss-free network and a live majority.
+    driver.exec("heal".into());
+    driver.exec("set loss=0%".into());
+    let mut alive = (0..chaos.nodes)
+        .filter(|&n| driver.session.sim().is_alive(n))
+        .count() as u32;
+    for n in 0..chaos.nodes {
+        if alive >= majority(chaos.nodes) {
+            break;
+        }
+        if !driver.session.sim().is_alive(n) {
+            driver.exec(format!("revive {}", node_name(n)));
+            alive += 1;
+        }
+    }
+    let bound = liveness_bound(driver.session.sim().options());
+    let start = driver.session.sim().now();
+    let until = format!("run {} until geese = 1", format_duration(bound));
+    let command = parse_command(&until, chaos.nodes)
+        .expect("valid")
+        .expect("not blank");
+    let liveness = match driver.session.exec(&command) {
+        Ok(_) => Ok(driver.session.sim().now() - start),
+        Err(_) => Err(bound),
+    };
+    driver.script.push(until);
+    let sim = driver.session.sim();
+    Report {
+        seed,
+        script: driver.script.join("\n") + "\n",
+        violations: sim.violations().to_vec(),
+        liveness,
+        events: sim.stats().events,
+    }
+}

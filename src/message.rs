@@ -1,0 +1,165 @@
+//! The messages nodes send each other: RequestVote and AppendEntries of Raft
+//! §5.2 (with no log entries, AppendEntries is a heartbeat), and the PreVote
+//! pair of dissertation §9.6.
+//!
+//! Every message carries the sender's term (§5.1). Requests that ask the
+//! receiver for a promise under CheckQuorum carry a [`Lease`], and the reply
+//! that accepts it echoes the lease's floor back; [`crate::node`] explains why.
+
+use crate::options::{Micros, Time};
+use serde::Serialize;
+
+/// A node's index in the cluster, from 0. People see it as `n1`…`nN`.
+pub type NodeId = u32;
+
+/// A Raft term (§5.1): a logical clock that only moves forward.
+pub type Term = u64;
+
+/// The promise a goose or candidate asks for under CheckQuorum: "do not vote
+/// for anybody else for `length` after this message reaches you".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// How long the receiver must refuse other votes after it receives this.
+    pub length: Micros,
+    /// The earliest instant the receiver's promise can end: the send time plus
+    /// the network's minimum latency plus `length`. The sender knows this
+    /// number without knowing when the message will arrive.
+    pub floor: Time,
+}
+
+/// What a message says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// RequestVote (§5.2): "vote for me in this term". Under CheckQuorum it
+    /// also asks the voter for a lease.
+    VoteRequest {
+        /// The promise asked for along with the vote, under CheckQuorum.
+        lease: Option<Lease>,
+    },
+    /// The answer to a RequestVote.
+    VoteReply {
+        /// Whether the vote was granted.
+        granted: bool,
+        /// The floor of the lease the voter promised, when it granted one.
+        lease_floor: Option<Time>,
+    },
+    /// PreVote (§9.6): "would you vote for me in this term?" The message's
+    /// term is the term the sender would campaign in; nobody changes state.
+    PreVoteRequest,
+    /// The answer to a PreVote. When granted, its term is the proposed term.
+    PreVoteReply {
+        /// Whether the receiver would vote for the sender.
+        granted: bool,
+    },
+    /// An empty AppendEntries (§5.2): "I am the goose of this term".
+    Heartbeat {
+        /// The promise asked of each duck, under CheckQuorum.
+        lease: Option<Lease>,
+    },
+    /// The answer to a heartbeat: an acknowledgement in the same term, or a
+    /// higher term that makes a stale goose step down.
+    HeartbeatReply {
+        /// The floor of the lease the duck promised, echoed back.
+        lease_floor: Option<Time>,
+    },
+}
+
+/// One message: the sender's term and what it says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The sender's current term, or the proposed term for PreVote messages.
+    pub term: Term,
+    /// The content.
+    pub body: Body,
+}
+
+/// The eight kinds of message that people tell apart on the canvas and in the
+/// statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// RequestVote.
+    VoteRequest,
+    /// A RequestVote reply that grants the vote.
+    VoteGranted,
+    /// A RequestVote reply that refuses the vote.
+    VoteDenied,
+    /// PreVote request.
+    PrevoteRequest,
+    /// A PreVote reply that says yes.
+    PrevoteGranted,
+    /// A PreVote reply that says no.
+    PrevoteDenied,
+    /// A heartbeat (empty AppendEntries).
+    Heartbeat,
+    /// A heartbeat's reply.
+    HeartbeatReply,
+}
+
+impl Kind {
+    /// Every kind, in a fixed order (the order of the statistics).
+    pub const ALL: [Kind; 8] = [
+        Kind::VoteRequest,
+        Kind::VoteGranted,
+        Kind::VoteDenied,
+        Kind::PrevoteRequest,
+        Kind::PrevoteGranted,
+        Kind::PrevoteDenied,
+        Kind::Heartbeat,
+        Kind::HeartbeatReply,
+    ];
+
+    /// The kind's position in [`Kind::ALL`], for counting in arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The snake_case name used in JSON and in the scenario language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::VoteRequest => "vote_request",
+            Kind::VoteGranted => "vote_granted",
+            Kind::VoteDenied => "vote_denied",
+            Kind::PrevoteRequest => "prevote_request",
+            Kind::PrevoteGranted => "prevote_granted",
+            Kind::PrevoteDenied => "prevote_denied",
+            Kind::Heartbeat => "heartbeat",
+            Kind::HeartbeatReply => "heartbeat_reply",
+        }
+    }
+
+    /// A short label for people: "vote request", "heartbeat reply".
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::VoteRequest => "vote request",
+            Kind::VoteGranted => "vote granted",
+            Kind::VoteDenied => "vote denied",
+            Kind::PrevoteRequest => "prevote request",
+            Kind::PrevoteGranted => "prevote granted",
+            Kind::PrevoteDenied => "prevote denied",
+            Kind::Heartbeat => "heartbeat",
+            Kind::HeartbeatReply => "heartbeat reply",
+        }
+    }
+}
+
+impl Message {
+    /// Which of the eight kinds this message is.
+    pub fn kind(&self) -> Kind {
+        match self.body {
+            Body::VoteRequest { .. } => Kind::VoteRequest,
+            Body::VoteReply { granted: true, .. } => Kind::VoteGranted,
+            Body::VoteReply { granted: false, .. } => Kind::VoteDenied,
+            Body::PreVoteRequest => Kind::PrevoteRequest,
+            Body::PreVoteReply { granted: true } => Kind::PrevoteGranted,
+            Body::PreVoteReply { granted: false } => Kind::PrevoteDenied,
+            Body::Heartbeat { .. } => Kind::Heartbeat,
+            Body::HeartbeatReply { .. } => Kind::HeartbeatReply,
+        }
+    }
+}
+
+/// Writes a node id the way people see it: `n1` for id 0.
+pub fn node_name(id: NodeId) -> String {
+    format!("n{}", id + 1)
+}

@@ -1,0 +1,786 @@
+//! One node of the cluster: the election rules of Raft §5.2 as a state machine
+//! with no I/O.
+//!
+//! A [`Node`] never reads a clock, never draws global randomness and never
+//! sends anything itself. The simulation calls it with the current simulated
+//! time and one input — a message ([`Node::receive`]), "your deadline has come"
+//! ([`Node::tick`]), a forced election timeout ([`Node::force_timeout`]), a
+//! restart ([`Node::restart`]) — and lends it the run's seeded generator for
+//! the one thing it draws, its election timeout. The node answers by putting
+//! messages and [`Note`]s (what it did, for the trace and the event log) into an
+//! [`Outbox`], and by exposing its next deadline through [`Node::deadline`].
+//! This is the shape of quinn-proto's `handle_timeout(now)`/`poll_timeout()`.
+//!
+//! # The rules (Raft §5.1, §5.2)
+//! - Every message carries the sender's term. A node that sees a higher term
+//!   adopts it, forgets its vote and becomes a duck (§5.1). A request with a
+//!   lower term is refused with the receiver's term, which tells a stale goose
+//!   or candidate that it is stale.
+//! - A duck whose election timer fires becomes a candidate: it increments its
+//!   term, votes for itself and asks every peer for its vote (§5.2).
+//! - A node grants at most one vote per term, first come first served (§5.2;
+//!   with no log, the up-to-date check of §5.4.1 always passes). Granting a
+//!   vote resets the election timer.
+//! - A candidate that holds votes from a majority of the *configured* cluster
+//!   becomes the goose and at once sends heartbeats, then one every
+//!   `heartbeat` (§5.2). A candidate that hears a heartbeat of its own term
+//!   from a goose becomes a duck.
+//! - A duck that hears a heartbeat of its term records the goose as its leader,
+//!   resets its timer and replies.
+//! - Every timer reset draws a fresh timeout uniformly from `election`.
+//! - The term and the vote are persistent and survive a crash (Figure 2); the
+//!   role, the known leader and the votes received do not. A revived node is a
+//!   duck.
+//!
+//! # PreVote (dissertation §9.6)
+//! With `pre_vote`, a node whose timer fires first becomes a *precandidate*
+//! and asks "would you vote for me in term T+1?" without changing its term.
+//! A peer says yes only if T+1 is above its own term and it has not heard from
+//! a goose within `election.min`. Only with a majority of yeses does the node
+//! become a candidate. So a node that comes back from a partition, where its
+//! timer fired again and again, has not inflated its term and cannot depose a
+//! healthy goose.
+//!
+//! # CheckQuorum and leases (dissertation §4.2.3, §6.2)
+//! With `check_quorum`, there is never more than one live goose *at any
+//! instant*, not just per term. Two mechanisms work together.
+//!
+//! **Leases.** Every heartbeat and every vote request carries a [`Lease`]:
+//! its `length` is `election.min` at send time, and its `floor` is
+//! `send time + latency.min + length`. A node that accepts it — a duck acking
+//! the heartbeat, a voter granting the vote — promises not to vote for anybody,
+//! itself included, until `arrival + length`, which is at least `floor`
+//! because no message arrives sooner than `latency.min` after it was sent. The
+//! acceptance echoes `floor` back. A node in a lease refuses every vote and
+//! does not even adopt the candidate's higher term (§4.2.3); if its own timer
+//! fires during a lease, it stays a duck. The promise is part of the node's
+//! persistent state, like its vote, because a promise forgotten in a crash is
+//! no promise.
+//!
+//! **Step-down deadline.** The goose keeps, for every peer, the largest floor
+//! that peer has echoed. It counts itself as one member of every quorum (it
+//! votes for nobody while it is goose). Let `D` be the `(majority − 1)`-th
+//! largest echoed floor: a majority of the cluster (the goose and
+//! `majority − 1` peers) has promised not to vote for anybody else until `D`.
+//! The goose steps down the moment the clock reaches `D`.
+//!
+//! **Why that suffices.** Suppose goose A of term `a` and another node B that
+//! wins term `b > a` at instant `T`, with A still goose at `T`. A being goose
+//! at `T` means `T < D`, and a majority `Q_A` promised leases that end no
+//! earlier than `D`. B won with votes from a majority `Q_B`, all cast at or
+//! before `T`. The two majorities share some node `v` other than A (A, while
+//! goose, votes for nobody). `v` accepted A's lease while in term `a`, so before
+//! it moved to term `b` and voted for B; when it voted, at some `g ≤ T`, its
+//! promise still held, because it ends no earlier than `D > T ≥ g`. A node
+//! never votes during a promise, so `v` cannot have voted for B: contradiction.
+//! The comparisons are strict (a vote needs `now > lease_until`; the goose
+//! steps down at `now ≥ D`), so at the instant `D` itself nobody can win.
+//! Nothing here needs `latency.max`: losing or delaying messages only makes the
+//! goose step down sooner. Every number the argument uses travels inside the
+//! messages, so changing `election` or `latency` during a run keeps it true.
+//! A brand-new goose has no heartbeat acks yet; the leases granted with its
+//! votes carry it until the first acks arrive.
+//!
+//! The price: a goose that cannot reach a majority for about `election.min`
+//! steps down, and a node stays loyal to a lease for `election.min` after each
+//! heartbeat or vote. In a real deployment `latency.min` would be taken as 0;
+//! the simulator knows its network, so it may use the true floor.
+
+use crate::message::{Body, Lease, Message, NodeId, Term};
+use crate::options::{Options, Time};
+use crate::rng::SimRng;
+
+/// What a node believes it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A follower (§5.2): it votes and listens to the goose.
+    Duck,
+    /// A node asking for pre-votes before it campaigns (PreVote, §9.6).
+    PreCandidate,
+    /// A node campaigning in its current term (§5.2).
+    Candidate,
+    /// The leader (§5.2).
+    Goose,
+}
+
+impl Role {
+    /// The lowercase name used in `status` JSON and in the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Duck => "duck",
+            Role::PreCandidate => "precandidate",
+            Role::Candidate => "candidate",
+            Role::Goose => "goose",
+        }
+    }
+}
+
+/// What a (pre)candidate knows of one peer's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ballot {
+    /// No answer yet.
+    Pending,
+    /// The peer granted the (pre)vote.
+    Granted,
+    /// The peer refused.
+    Denied,
+}
+
+/// Why a node became a duck.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepDown {
+    /// It saw a higher term from `from` (§5.1).
+    HigherTerm {
+        /// Who sent the message with the higher term.
+        from: NodeId,
+    },
+    /// A (pre)candidate heard a heartbeat from the goose of its term (§5.2).
+    GooseHeard {
+        /// The goose it heard.
+        goose: NodeId,
+    },
+    /// A goose that had not heard from a majority in time (CheckQuorum).
+    LostQuorum,
+}
+
+/// Why a node refused a vote or a pre-vote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The candidate's term is below the voter's (§5.1).
+    StaleTerm,
+    /// The voter already voted for this node in this term (§5.2).
+    AlreadyVoted(NodeId),
+    /// The voter promised a lease that has not ended yet (CheckQuorum).
+    Lease,
+    /// The voter heard from a live goose within `election.min` (PreVote).
+    GooseAlive,
+}
+
+/// Something a node did, reported for the trace, the event log and the
+/// statistics. Notes describe; they never drive the simulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// The node became a duck.
+    SteppedDown {
+        /// The role it left.
+        was: Role,
+        /// Why.
+        why: StepDown,
+    },
+    /// The node adopted a higher term without changing role (it was a duck).
+    TermAdopted {
+        /// Who carried the term.
+        from: NodeId,
+    },
+    /// The election timer fired and the node began asking for pre-votes.
+    PreCampaign {
+        /// The term it would campaign in.
+        proposed: Term,
+    },
+    /// The node became a candidate and voted for itself.
+    Campaign {
+        /// Its new term.
+        term: Term,
+        /// Whether a pre-vote round came first.
+        after_prevote: bool,
+    },
+    /// The node won its election.
+    Won {
+        /// Votes held, its own included.
+        votes: u32,
+    },
+    /// The node granted its vote.
+    Voted {
+        /// The candidate.
+        candidate: NodeId,
+    },
+    /// The node refused a vote or pre-vote.
+    Refused {
+        /// The (pre)candidate.
+        candidate: NodeId,
+        /// Whether it was a pre-vote.
+        pre: bool,
+        /// Why.
+        why: Refusal,
+    },
+    /// The election timer fired during a lease, so the node stayed a duck.
+    TimeoutInLease {
+        /// When its promise ends.
+        lease_until: Time,
+    },
+}
+
+/// Where a node puts what it wants sent and what it wants said.
+#[derive(Clone, Debug, Default)]
+pub struct Outbox {
+    /// Messages to send, with their destination.
+    pub messages: Vec<(NodeId, Message)>,
+    /// What the node did.
+    pub notes: Vec<Note>,
+}
+
+impl Outbox {
+    /// Empties both lists, keeping their memory.
+    pub fn clear(&mut self) {
+        self.messages.clear();
+        self.notes.clear();
+    }
+}
+
+/// What a node needs from its surroundings for one step.
+pub struct Ctx<'a> {
+    /// The current options.
+    pub opts: &'a Options,
+    /// The run's generator, for election timeouts.
+    pub rng: &'a mut SimRng,
+    /// Where the output goes.
+    pub out: &'a mut Outbox,
+}
+
+/// One node's election state.
+#[derive(Clone, Debug)]
+pub struct Node {
+    id: NodeId,
+    size: u32,
+    // Persistent state (Figure 2), plus the CheckQuorum promise.
+    term: Term,
+    voted_for: Option<NodeId>,
+    lease_until: Option<Time>,
+    // Volatile state.
+    role: Role,
+    leader: Option<NodeId>,
+    timer_start: Time,
+    election_deadline: Time,
+    heartbeat_last: Time,
+    heartbeat_due: Time,
+    goose_heard: Option<Time>,
+    ballots: Vec<Ballot>,
+    floors: Vec<Time>,
+    quorum_deadline: Time,
+}
+
+/// The number of votes that wins in a cluster of `size` (§5.2).
+pub fn majority(size: u32) -> u32 {
+    size / 2 + 1
+}
+
+impl Node {
+    /// A fresh node, a duck in term 0 whose election timer starts at `now`.
+    pub fn new(id: NodeId, size: u32, now: Time, opts: &Options, rng: &mut SimRng) -> Node {
+        let mut node = Node {
+            id,
+            size,
+            term: 0,
+            voted_for: None,
+            lease_until: None,
+            role: Role::Duck,
+            leader: None,
+            timer_start: now,
+            election_deadline: now,
+            heartbeat_last: now,
+            heartbeat_due: now,
+            goose_heard: None,
+            ballots: vec![Ballot::Pending; size as usize],
+            floors: vec![0; size as usize],
+            quorum_deadline: Time::MAX,
+        };
+        node.reset_timer(now, opts, rng);
+        node
+    }
+
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+    /// Its current term (persistent).
+    pub fn term(&self) -> Term {
+        self.term
+    }
+    /// Whom it voted for in its current term (persistent).
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.voted_for
+    }
+    /// Its role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    /// The goose it follows in its current term, if it knows one.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+    /// When its CheckQuorum promise ends, if it made one.
+    pub fn lease_until(&self) -> Option<Time> {
+        self.lease_until
+    }
+    /// When its election timer was last started (ducks and candidates).
+    pub fn timer_start(&self) -> Time {
+        self.timer_start
+    }
+    /// When its election timer fires (ducks and candidates).
+    pub fn election_deadline(&self) -> Time {
+        self.election_deadline
+    }
+    /// The goose's last heartbeat and the next one due.
+    pub fn heartbeat_times(&self) -> (Time, Time) {
+        (self.heartbeat_last, self.heartbeat_due)
+    }
+    /// A (pre)candidate's view of each peer's answer, indexed by node id.
+    pub fn ballots(&self) -> &[Ballot] {
+        &self.ballots
+    }
+
+    /// The instant a goose under CheckQuorum must step down: a majority's
+    /// leases are guaranteed until then and no longer (see the module doc).
+    pub fn quorum_deadline(&self) -> Time {
+        // The goose itself is one member of the majority; it needs
+        // `majority - 1` peers whose promise lasts at least until the deadline.
+        let needed = majority(self.size) as usize - 1;
+        if needed == 0 {
+            return Time::MAX;
+        }
+        let mut floors: Vec<Time> = (0..self.size)
+            .filter(|&p| p != self.id)
+            .map(|p| self.floors[p as usize])
+            .collect();
+        let (_, kth, _) = floors.select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
+        *kth
+    }
+
+    /// The next instant at which this node wants [`Node::tick`] called.
+    pub fn deadline(&self, opts: &Options) -> Time {
+        match self.role {
+            Role::Goose if opts.check_quorum => self.heartbeat_due.min(self.quorum_deadline),
+            Role::Goose => self.heartbeat_due,
+            _ => self.election_deadline,
+        }
+    }
+
+    /// Whether this node is bound by a promise at `now` and must not vote.
+    fn in_lease(&self, now: Time, opts: &Options) -> bool {
+        // A goose under CheckQuorum is the holder of its own lease.
+        (self.role == Role::Goose && opts.check_quorum)
+            || self.promised_until(now).is_some()
+    }
+
+    /// Whether this node heard from a live goose within `election.min`: the
+    /// test a PreVote must pass (§9.6).
+    /// The end of this node's promise, if one binds it at `now`.
+    fn promised_until(&self, now: Time) -> Option<Time> {
+        self.lease_until.filter(|&until| now <= until)
+    }
+
+    fn heard_goose_recently(&self, now: Time, opts: &Options) -> bool {
+        self.role == Role::Goose
+            || self
+                .goose_heard
+                .is_some_and(|t| now < t.saturating_add(opts.election.min))
+    }
+
+    fn reset_timer(&mut self, now: Time, opts: &Options, rng: &mut SimRng) {
+        self.timer_start = now;
+        self.election_deadline = now + rng.range_inclusive(opts.election.min, opts.election.max);
+    }
+
+    fn lease(&self, now: Time, opts: &Options) -> Option<Lease> {
+        opts.check_quorum.then(|| Lease {
+            length: opts.election.min,
+            floor: now + opts.latency.min + opts.election.min,
+        })
+    }
+
+    fn promise(&mut self, now: Time, lease: Option<Lease>) -> Option<Time> {
+        let lease = lease?;
+        let until = now + lease.length;
+        self.lease_until = Some(self.lease_until.map_or(until, |u| u.max(until)));
+        Some(lease.floor)
+    }
+
+    fn broadcast(&self, msg: Message, out: &mut Outbox) {
+        for peer in (0..self.size).filter(|&p| p != self.id) {
+            out.messages.push((peer, msg));
+        }
+    }
+
+    fn become_duck(&mut self, now: Time, why: StepDown, ctx: &mut Ctx) {
+        let was = self.role;
+        self.role = Role::Duck;
+        self.leader = None;
+        self.reset_timer(now, ctx.opts, ctx.rng);
+        ctx.out.notes.push(Note::SteppedDown { was, why });
+    }
+
+    fn adopt_term(&mut self, now: Time, term: Term, from: NodeId, ctx: &mut Ctx) {
+        self.term = term;
+        self.voted_for = None;
+        self.leader = None;
+        if self.role == Role::Duck {
+            ctx.out.notes.push(Note::TermAdopted { from });
+        } else {
+            self.become_duck(now, StepDown::HigherTerm { from }, ctx);
+        }
+    }
+
+    fn start_ballots(&mut self) {
+        self.ballots.fill(Ballot::Pending);
+        self.ballots[self.id as usize] = Ballot::Granted;
+        self.floors.fill(0);
+    }
+
+    fn granted(&self) -> u32 {
+        self.ballots.iter().filter(|&&b| b == Ballot::Granted).count() as u32
+    }
+
+    /// The election timer fired: campaign, or pre-campaign (§5.2, §9.6).
+    fn election_timeout(&mut self, now: Time, ctx: &mut Ctx) {
+        if let Some(until) = self.promised_until(now) {
+            // A campaign is a vote for oneself, and a promise forbids it.
+            self.reset_timer(now, ctx.opts, ctx.rng);
+            ctx.out.notes.push(Note::TimeoutInLease { lease_until: until });
+            return;
+        }
+        if ctx.opts.pre_vote {
+            self.pre_campaign(now, ctx);
+        } else {
+            self.campaign(now, false, ctx);
+        }
+    }
+
+    fn pre_campaign(&mut self, now: Time, ctx: &mut Ctx) {
+        self.role = Role::PreCandidate;
+        self.leader = None;
+        self.start_ballots();
+        self.reset_timer(now, ctx.opts, ctx.rng);
+        let proposed = self.term + 1;
+        ctx.out.notes.push(Note::PreCampaign { proposed });
+        self.broadcast(
+            Message {
+                term: proposed,
+                body: Body::PreVoteRequest,
+            },
+            ctx.out,
+        );
+        if self.granted() >= majority(self.size) {
+            self.campaign(now, true, ctx);
+        }
+    }
+
+    fn campaign(&mut self, now: Time, after_prevote: bool, ctx: &mut Ctx) {
+        self.term += 1;
+        self.voted_for = Some(self.id);
+        self.role = Role::Candidate;
+        self.leader = None;
+        self.start_ballots();
+        self.reset_timer(now, ctx.opts, ctx.rng);
+        ctx.out.notes.push(Note::Campaign {
+            term: self.term,
+            after_prevote,
+        });
+        let lease = self.lease(now, ctx.opts);
+        self.broadcast(
+            Message {
+                term: self.term,
+                body: Body::VoteRequest { lease },
+            },
+            ctx.out,
+        );
+        self.maybe_win(now, ctx);
+    }
+
+    fn maybe_win(&mut self, now: Time, ctx: &mut Ctx) {
+        let votes = self.granted();
+        if votes < majority(self.size) {
+            return;
+        }
+        self.role = Role::Goose;
+        self.leader = Some(self.id);
+        ctx.out.notes.push(Note::Won { votes });
+        self.send_heartbeats(now, ctx);
+        self.check_quorum(now, ctx);
+    }
+
+    fn send_heartbeats(&mut self, now: Time, ctx: &mut Ctx) {
+        self.heartbeat_last = now;
+        self.heartbeat_due = now + ctx.opts.heartbeat;
+        let lease = self.lease(now, ctx.opts);
+        self.broadcast(
+            Message {
+                term: self.term,
+                body: Body::Heartbeat { lease },
+            },
+            ctx.out,
+        );
+    }
+
+    /// CheckQuorum: recompute the step-down deadline and step down if it has
+    /// come (see the module doc for why the deadline is what it is).
+    fn check_quorum(&mut self, now: Time, ctx: &mut Ctx) {
+        if self.role != Role::Goose || !ctx.opts.check_quorum {
+            return;
+        }
+        self.quorum_deadline = self.quorum_deadline();
+        if now >= self.quorum_deadline {
+            self.become_duck(now, StepDown::LostQuorum, ctx);
+        }
+    }
+
+    /// Called when the node's [`Node::deadline`] has come (or earlier: a tick
+    /// with nothing due does nothing).
+    pub fn tick(&mut self, now: Time, ctx: &mut Ctx) {
+        match self.role {
+            Role::Goose => {
+                if ctx.opts.check_quorum && now >= self.quorum_deadline {
+                    self.check_quorum(now, ctx);
+                    if self.role != Role::Goose {
+                        return;
+                    }
+                }
+                if now >= self.heartbeat_due {
+                    self.send_heartbeats(now, ctx);
+                }
+            }
+            _ => {
+                if now >= self.election_deadline {
+                    self.election_timeout(now, ctx);
+                }
+            }
+        }
+    }
+
+    /// Makes the election timer fire now, as the page's "timeout" button and
+    /// the scenario's `timeout nX` do. A goose has no election timer, so this
+    /// returns `false` for a goose and does nothing.
+    pub fn force_timeout(&mut self, now: Time, ctx: &mut Ctx) -> bool {
+        if self.role == Role::Goose {
+            return false;
+        }
+        self.election_timeout(now, ctx);
+        true
+    }
+
+    /// The node comes back after a crash: persistent state kept, volatile state
+    /// reset, a duck with a fresh timer (Figure 2).
+    pub fn restart(&mut self, now: Time, ctx: &mut Ctx) {
+        self.role = Role::Duck;
+        self.leader = None;
+        self.goose_heard = None;
+        self.quorum_deadline = Time::MAX;
+        self.start_ballots();
+        self.reset_timer(now, ctx.opts, ctx.rng);
+    }
+
+    /// The options changed at `now` from `old` to `ctx.opts`. Timers started
+    /// under the old election range are redrawn as if started with the new one,
+    /// a goose's heartbeat rhythm follows the new interval, and a goose that
+    /// has just come under CheckQuorum checks its quorum at once.
+    pub fn options_changed(&mut self, now: Time, old: &Options, ctx: &mut Ctx) {
+        let opts = ctx.opts;
+        if opts.election != old.election && self.role != Role::Goose {
+            let drawn = ctx.rng.range_inclusive(opts.election.min, opts.election.max);
+            self.election_deadline = (self.timer_start + drawn).max(now);
+        }
+        if opts.heartbeat != old.heartbeat && self.role == Role::Goose {
+            self.heartbeat_due = (self.heartbeat_last + opts.heartbeat).max(now);
+        }
+        self.check_quorum(now, ctx);
+    }
+
+    /// Handles one message from `from` (§5.1, §5.2, §9.6).
+    pub fn receive(&mut self, now: Time, from: NodeId, msg: Message, ctx: &mut Ctx) {
+        match msg.body {
+            // A pre-vote changes nobody's term (§9.6).
+            Body::PreVoteRequest => return self.answer_prevote(now, from, msg.term, ctx),
+            Body::PreVoteReply { granted: true } if msg.term == self.term + 1 => {
+                return self.count_prevote(now, from, true, ctx);
+            }
+            _ => {}
+        }
+        if msg.term > self.term {
+            if matches!(msg.body, Body::VoteRequest { .. }) && self.in_lease(now, ctx.opts) {
+                // §4.2.3: within a lease, a vote request neither wins a vote
+                // nor moves the term.
+                ctx.out.notes.push(Note::Refused {
+                    candidate: from,
+                    pre: false,
+                    why: Refusal::Lease,
+                });
+                return self.reply_vote(from, false, None, ctx);
+            }
+            self.adopt_term(now, msg.term, from, ctx);
+        }
+        if msg.term < self.term {
+            // §5.1: refuse stale requests with our term; ignore stale replies.
+            match msg.body {
+                Body::VoteRequest { .. } => {
+                    ctx.out.notes.push(Note::Refused {
+                        candidate: from,
+                        pre: false,
+                        why: Refusal::StaleTerm,
+                    });
+                    self.reply_vote(from, false, None, ctx);
+                }
+                Body::Heartbeat { .. } => self.reply_heartbeat(from, None, ctx),
+                _ => {}
+            }
+            return;
+        }
+        match msg.body {
+            Body::VoteRequest { lease } => self.answer_vote(now, from, lease, ctx),
+            Body::VoteReply {
+                granted,
+                lease_floor,
+            } => {
+                if self.role == Role::Candidate {
+                    self.count_vote(now, from, granted, lease_floor, ctx);
+                }
+            }
+            Body::PreVoteReply { granted } => {
+                if self.role == Role::PreCandidate {
+                    self.count_prevote(now, from, granted, ctx);
+                }
+            }
+            Body::Heartbeat { lease } => self.hear_heartbeat(now, from, lease, ctx),
+            Body::HeartbeatReply { lease_floor } => {
+                if self.role == Role::Goose {
+                    if let Some(floor) = lease_floor {
+                        let slot = &mut self.floors[from as usize];
+                        *slot = (*slot).max(floor);
+                    }
+                }
+            }
+            Body::PreVoteRequest => unreachable!("handled above"),
+        }
+    }
+
+    fn reply_vote(&self, to: NodeId, granted: bool, lease_floor: Option<Time>, ctx: &mut Ctx) {
+        ctx.out.messages.push((
+            to,
+            Message {
+                term: self.term,
+                body: Body::VoteReply {
+                    granted,
+                    lease_floor,
+                },
+            },
+        ));
+    }
+
+    fn reply_heartbeat(&self, to: NodeId, lease_floor: Option<Time>, ctx: &mut Ctx) {
+        ctx.out.messages.push((
+            to,
+            Message {
+                term: self.term,
+                body: Body::HeartbeatReply { lease_floor },
+            },
+        ));
+    }
+
+    /// RequestVote in our own term (§5.2): one vote per term, none in a lease.
+    fn answer_vote(&mut self, now: Time, from: NodeId, lease: Option<Lease>, ctx: &mut Ctx) {
+        let refusal = match self.voted_for {
+            Some(v) if v != from => Some(Refusal::AlreadyVoted(v)),
+            _ if self.in_lease(now, ctx.opts) => Some(Refusal::Lease),
+            _ => None,
+        };
+        if let Some(why) = refusal {
+            ctx.out.notes.push(Note::Refused {
+                candidate: from,
+                pre: false,
+                why,
+            });
+            return self.reply_vote(from, false, None, ctx);
+        }
+        self.voted_for = Some(from);
+        // §5.2: granting a vote restarts the election timer.
+        self.reset_timer(now, ctx.opts, ctx.rng);
+        let floor = self.promise(now, lease);
+        ctx.out.notes.push(Note::Voted { candidate: from });
+        self.reply_vote(from, true, floor, ctx);
+    }
+
+    fn count_vote(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        granted: bool,
+        lease_floor: Option<Time>,
+        ctx: &mut Ctx,
+    ) {
+        self.ballots[from as usize] = if granted {
+            Ballot::Granted
+        } else {
+            Ballot::Denied
+        };
+        if granted {
+            if let Some(floor) = lease_floor {
+                self.floors[from as usize] = floor;
+            }
+            self.maybe_win(now, ctx);
+        }
+    }
+
+    /// PreVote (§9.6): yes only for a newer term, and only if no goose is
+    /// known to be alive. The answer changes nothing in the receiver.
+    fn answer_prevote(&mut self, now: Time, from: NodeId, proposed: Term, ctx: &mut Ctx) {
+        let refusal = if proposed <= self.term {
+            Some(Refusal::StaleTerm)
+        } else if self.heard_goose_recently(now, ctx.opts) {
+            Some(Refusal::GooseAlive)
+        } else if self.in_lease(now, ctx.opts) {
+            Some(Refusal::Lease)
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            ctx.out.notes.push(Note::Refused {
+                candidate: from,
+                pre: true,
+                why,
+            });
+        }
+        let granted = refusal.is_none();
+        ctx.out.messages.push((
+            from,
+            Message {
+                term: if granted { proposed } else { self.term },
+                body: Body::PreVoteReply { granted },
+            },
+        ));
+    }
+
+    fn count_prevote(&mut self, now: Time, from: NodeId, granted: bool, ctx: &mut Ctx) {
+        if self.role != Role::PreCandidate {
+            return;
+        }
+        self.ballots[from as usize] = if granted {
+            Ballot::Granted
+        } else {
+            Ballot::Denied
+        };
+        // A precandidate may have granted a vote (and a lease) in its term
+        // meanwhile; then it waits for its timer like any bound node.
+        if granted && self.granted() >= majority(self.size) && self.promised_until(now).is_none()
+        {
+            self.campaign(now, true, ctx);
+        }
+    }
+
+    /// A heartbeat of our term: there is a goose, and it is `from` (§5.2).
+    fn hear_heartbeat(&mut self, now: Time, from: NodeId, lease: Option<Lease>, ctx: &mut Ctx) {
+        if self.role == Role::Goose {
+            // Two geese in one term: impossible unless a node lost its disk.
+            // The invariant checker reports it; the goose keeps its role.
+            return;
+        }
+        if self.role != Role::Duck {
+            self.become_duck(now, StepDown::GooseHeard { goose: from }, ctx);
+        }
+        self.leader = Some(from);
+        self.goose_heard = Some(now);
+        self.reset_timer(now, ctx.opts, ctx.rng);
+        let floor = self.promise(now, lease);
+        self.reply_heartbeat(from, floor, ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,174 @@
+//! The knobs of a run: timing, the network model and the two protocol options.
+//!
+//! One [`Options`] value is shared by every node and by the network. It can be
+//! changed while a run is going on (`set election=12ms..24ms` in the scenario
+//! language); nodes are told through [`crate::node::Node::options_changed`].
+//! Every duration is in microseconds of simulated time.
+
+use std::fmt;
+
+/// Simulated time, in microseconds since the start of the run.
+pub type Time = u64;
+
+/// A simulated duration, in microseconds.
+pub type Micros = u64;
+
+/// Microseconds in a millisecond, for readable constants.
+pub const MS: Micros = 1_000;
+
+/// Microseconds in a second.
+pub const SECOND: Micros = 1_000_000;
+
+/// An inclusive range of durations `[min, max]`, as in `election=150ms..300ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// The shortest duration, inclusive.
+    pub min: Micros,
+    /// The longest duration, inclusive.
+    pub max: Micros,
+}
+
+impl Span {
+    /// A range from `min` to `max`; the caller checks `min <= max`.
+    pub const fn new(min: Micros, max: Micros) -> Span {
+        Span { min, max }
+    }
+}
+
+/// Loss probability in parts per million (`loss=5%` is 50 000): an integer, so
+/// that a run replays bit for bit on every platform.
+pub type PartsPerMillion = u32;
+
+/// One million parts per million: certain loss.
+pub const CERTAIN: PartsPerMillion = 1_000_000;
+
+/// Timing and protocol options, shared by all nodes and the network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Election timeout range; every reset draws a fresh value from it (§5.2).
+    pub election: Span,
+    /// How often the goose sends heartbeats (empty AppendEntries, §5.2).
+    pub heartbeat: Micros,
+    /// One-way message latency range; each message draws its own.
+    pub latency: Span,
+    /// Probability that a message is lost, in parts per million.
+    pub loss: PartsPerMillion,
+    /// CheckQuorum with leases (dissertation §4.2.3, §6.2); see [`crate::node`].
+    pub check_quorum: bool,
+    /// PreVote (dissertation §9.6); see [`crate::node`].
+    pub pre_vote: bool,
+}
+
+impl Default for Options {
+    /// The defaults of the scenario language's `cluster` line.
+    fn default() -> Options {
+        Options {
+            election: Span::new(150 * MS, 300 * MS),
+            heartbeat: 50 * MS,
+            latency: Span::new(10 * MS, 15 * MS),
+            loss: 0,
+            check_quorum: true,
+            pre_vote: false,
+        }
+    }
+}
+
+/// Writes a duration the way the scenario language reads it back: the largest
+/// unit that represents it exactly (`1500ms`, `2s`, `12.5ms` becomes `12500us`).
+pub fn format_duration(us: Micros) -> String {
+    if us != 0 && us % SECOND == 0 {
+        format!("{}s", us / SECOND)
+    } else if us % MS == 0 {
+        format!("{}ms", us / MS)
+    } else {
+        format!("{us}us")
+    }
+}
+
+/// Writes a time for people: `1.234s`, `150ms`, `12.5ms`, `40us`.
+pub fn human_duration(us: Micros) -> String {
+    if us >= SECOND {
+        trim_decimal(format!("{:.3}", us as f64 / SECOND as f64)) + "s"
+    } else if us >= MS {
+        trim_decimal(format!("{:.3}", us as f64 / MS as f64)) + "ms"
+    } else {
+        format!("{us}us")
+    }
+}
+
+fn trim_decimal(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Writes a loss probability as the scenario language reads it (`5%`, `0.25%`).
+pub fn format_percent(ppm: PartsPerMillion) -> String {
+    trim_decimal(format!("{}.{:04}", ppm / 10_000, ppm % 10_000)) + "%"
+}
+
+fn format_span(span: Span) -> String {
+    if span.min == span.max {
+        format_duration(span.min)
+    } else {
+        format!(
+            "{}..{}",
+            format_duration(span.min),
+            format_duration(span.max)
+        )
+    }
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+impl fmt::Display for Options {
+    /// The options as `key=value` pairs of the scenario language, in the order
+    /// of the `cluster` line: `election=150ms..300ms heartbeat=50ms …`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "election={} heartbeat={} latency={} loss={} checkquorum={} prevote={}",
+            format_span(self.election),
+            format_duration(self.heartbeat),
+            format_span(self.latency),
+            format_percent(self.loss),
+            on_off(self.check_quorum),
+            on_off(self.pre_vote),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_print_in_the_largest_exact_unit() {
+        assert_eq!(format_duration(2 * SECOND), "2s");
+        assert_eq!(format_duration(1500 * MS), "1500ms");
+        assert_eq!(format_duration(12_500), "12500us");
+        assert_eq!(format_duration(0), "0ms");
+        assert_eq!(human_duration(1_234_000), "1.234s");
+        assert_eq!(human_duration(12_500), "12.5ms");
+        assert_eq!(human_duration(40), "40us");
+    }
+
+    #[test]
+    fn default_options_print_as_the_documented_cluster_line() {
+        assert_eq!(
+            Options::default().to_string(),
+            "election=150ms..300ms heartbeat=50ms latency=10ms..15ms loss=0% checkquorum=on prevote=off"
+        );
+        assert_eq!(format_percent(50_000), "5%");
+        assert_eq!(format_percent(2_500), "0.25%");
+        assert_eq!(format_percent(CERTAIN), "100%");
+    }
+}

@@ -1,0 +1,405 @@
+//! Conditions for `expect`, `run … until` and `run … always`: the assertions
+//! of golden scenario files.
+//!
+//! A condition is `QUANTITY OP VALUE`, for example `goose = n3`,
+//! `geese = 0`, `n2.role != goose`, `n4.term >= 3`, `violations = 0`,
+//! `violations.election_safety > 0`, `stats.split_votes >= 1`, `t < 2s`.
+//!
+//! | quantity | value |
+//! |---|---|
+//! | `goose` | the single live goose, or `none` when there are 0 or several |
+//! | `geese` | how many live geese |
+//! | `nK.role` | `duck`, `precandidate`, `candidate`, `goose` or `dead` |
+//! | `nK.term` | its term |
+//! | `nK.voted_for`, `nK.leader` | a node or `none` |
+//! | `nK.alive` | `true` or `false` |
+//! | `max_term` | the highest term of any node |
+//! | `violations`, `violations.<invariant>` | how many invariant violations |
+//! | `stats.<counter>` | `elections_started`, `elections_won`, `prevotes_started`, `split_votes`, `messages_lost`, `messages.<kind>` |
+//! | `t`, `stats.downtime` | a duration (`2s`) |
+//!
+//! Numbers and durations compare with `=`, `!=`, `<`, `<=`, `>`, `>=`;
+//! names, roles and booleans with `=` and `!=`.
+
+use std::fmt;
+
+use crate::message::{node_name, Kind, NodeId};
+use crate::sim::invariants::Invariant;
+use crate::sim::Simulation;
+
+use super::duration::parse_duration;
+use super::parse::parse_node;
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl Op {
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
+}
+
+/// A node field that conditions can read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// `nK.role`
+    Role,
+    /// `nK.term`
+    Term,
+    /// `nK.voted_for`
+    VotedFor,
+    /// `nK.leader`
+    Leader,
+    /// `nK.alive`
+    Alive,
+}
+
+/// A statistic that conditions can read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stat {
+    /// `stats.elections_started`
+    ElectionsStarted,
+    /// `stats.elections_won`
+    ElectionsWon,
+    /// `stats.prevotes_started`
+    PrevotesStarted,
+    /// `stats.split_votes`
+    SplitVotes,
+    /// `stats.messages_lost`
+    MessagesLost,
+    /// `stats.messages.<kind>`
+    Messages(Kind),
+    /// `stats.downtime`
+    Downtime,
+}
+
+/// What a condition reads from the simulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    /// `goose`
+    Goose,
+    /// `geese`
+    Geese,
+    /// `t`
+    Time,
+    /// `max_term`
+    MaxTerm,
+    /// `nK.field`
+    Node(NodeId, Field),
+    /// `violations` or `violations.<invariant>`
+    Violations(Option<Invariant>),
+    /// `stats.<counter>`
+    Stat(Stat),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Type {
+    Count,
+    Duration,
+    NodeOrNone,
+    Role,
+    Bool,
+}
+
+/// A value a quantity takes or is compared with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A count or a duration in microseconds.
+    Number(u64),
+    /// A node or `none`.
+    Node(Option<NodeId>),
+    /// A role name, `dead` included.
+    Role(String),
+    /// `true` or `false`.
+    Bool(bool),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Node(Some(n)) => write!(f, "{}", node_name(*n)),
+            Value::Node(None) => write!(f, "none"),
+            Value::Role(r) => write!(f, "{r}"),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// `QUANTITY OP VALUE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Condition {
+    /// What is read.
+    pub quantity: Quantity,
+    /// How it is compared.
+    pub op: Op,
+    /// With what.
+    pub value: Value,
+    text: String,
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Quantity {
+    fn value_type(self) -> Type {
+        match self {
+            Quantity::Goose => Type::NodeOrNone,
+            Quantity::Time | Quantity::Stat(Stat::Downtime) => Type::Duration,
+            Quantity::Node(_, Field::Role) => Type::Role,
+            Quantity::Node(_, Field::VotedFor | Field::Leader) => Type::NodeOrNone,
+            Quantity::Node(_, Field::Alive) => Type::Bool,
+            _ => Type::Count,
+        }
+    }
+
+    /// Reads the quantity from the simulation now.
+    pub fn read(self, sim: &Simulation) -> Value {
+        let stats = sim.stats();
+        match self {
+            Quantity::Goose => Value::Node(sim.goose()),
+            Quantity::Geese => Value::Number(sim.geese().len() as u64),
+            Quantity::Time => Value::Number(sim.now()),
+            Quantity::MaxTerm => {
+                Value::Number(sim.nodes().iter().map(|n| n.term()).max().unwrap_or(0))
+            }
+            Quantity::Node(id, field) => {
+                let node = &sim.nodes()[id as usize];
+                let alive = sim.is_alive(id);
+                match field {
+                    Field::Role if !alive => Value::Role("dead".into()),
+                    Field::Role => Value::Role(node.role().name().into()),
+                    Field::Term => Value::Number(node.term()),
+                    Field::VotedFor => Value::Node(node.voted_for()),
+                    Field::Leader => Value::Node(node.leader().filter(|_| alive)),
+                    Field::Alive => Value::Bool(alive),
+                }
+            }
+            Quantity::Violations(None) => Value::Number(sim.violation_count()),
+            Quantity::Violations(Some(kind)) => Value::Number(
+                sim.violations()
+                    .iter()
+                    .filter(|v| v.invariant == kind)
+                    .count() as u64,
+            ),
+            Quantity::Stat(stat) => Value::Number(match stat {
+                Stat::ElectionsStarted => stats.elections_started,
+                Stat::ElectionsWon => stats.elections_won,
+                Stat::PrevotesStarted => stats.prevotes_started,
+                Stat::SplitVotes => stats.split_votes,
+                Stat::MessagesLost => stats.lost,
+                Stat::Messages(kind) => stats.sent_of(kind),
+                Stat::Downtime => stats.downtime(sim.now()),
+            }),
+        }
+    }
+}
+
+impl Condition {
+    /// Whether the condition holds now; if not, the value it found.
+    pub fn check(&self, sim: &Simulation) -> Result<(), Value> {
+        let actual = self.quantity.read(sim);
+        let holds = match (&actual, &self.value) {
+            (Value::Number(a), Value::Number(b)) => match self.op {
+                Op::Eq => a == b,
+                Op::Ne => a != b,
+                Op::Lt => a < b,
+                Op::Le => a <= b,
+                Op::Gt => a > b,
+                Op::Ge => a >= b,
+            },
+            (a, b) => (a == b) == (self.op == Op::Eq),
+        };
+        if holds {
+            Ok(())
+        } else {
+            Err(actual)
+        }
+    }
+}
+
+const QUANTITIES: &str = "goose, geese, t, max_term, nK.role, nK.term, nK.voted_for, nK.leader, \
+                          nK.alive, violations, violations.<invariant>, stats.<counter>";
+
+fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
+    let unknown = || format!("`{text}` is not something expect can read: use {QUANTITIES}");
+    Ok(match text {
+        "goose" => Quantity::Goose,
+        "geese" => Quantity::Geese,
+        "t" => Quantity::Time,
+        "max_term" => Quantity::MaxTerm,
+        "violations" => Quantity::Violations(None),
+        _ => {
+            if let Some(name) = text.strip_prefix("violations.") {
+                let kind = Invariant::ALL
+                    .into_iter()
+                    .find(|i| i.name() == name)
+                    .ok_or_else(|| {
+                        format!(
+                            "`{name}` is not an invariant: use election_safety, one_vote_per_term, \
+                             terms_never_decrease or one_goose_at_a_time"
+                        )
+                    })?;
+                Quantity::Violations(Some(kind))
+            } else if let Some(name) = text.strip_prefix("stats.") {
+                Quantity::Stat(match name {
+                    "elections_started" => Stat::ElectionsStarted,
+                    "elections_won" => Stat::ElectionsWon,
+                    "prevotes_started" => Stat::PrevotesStarted,
+                    "split_votes" => Stat::SplitVotes,
+                    "messages_lost" => Stat::MessagesLost,
+                    "downtime" => Stat::Downtime,
+                    _ => {
+                        let kind = name
+                            .strip_prefix("messages.")
+                            .and_then(|k| Kind::ALL.into_iter().find(|kind| kind.name() == k))
+                            .ok_or_else(unknown)?;
+                        Stat::Messages(kind)
+                    }
+                })
+            } else if let Some((node, field)) = text.split_once('.') {
+                let node = parse_node(node, size)?;
+                let field = match field {
+                    "role" => Field::Role,
+                    "term" => Field::Term,
+                    "voted_for" => Field::VotedFor,
+                    "leader" => Field::Leader,
+                    "alive" => Field::Alive,
+                    _ => {
+                        return Err(format!(
+                            "`{field}` is not a node field: use role, term, voted_for, leader or alive"
+                        ))
+                    }
+                };
+                Quantity::Node(node, field)
+            } else {
+                return Err(unknown());
+            }
+        }
+    })
+}
+
+fn parse_value(text: &str, kind: Type, size: u32) -> Result<Value, String> {
+    match kind {
+        Type::Count => text
+            .parse::<u64>()
+            .map(Value::Number)
+            .map_err(|_| format!("`{text}` is not a whole number")),
+        Type::Duration => parse_duration(text).map(Value::Number),
+        Type::NodeOrNone if text == "none" => Ok(Value::Node(None)),
+        Type::NodeOrNone => parse_node(text, size).map(|n| Value::Node(Some(n))),
+        Type::Role => match text {
+            "duck" | "precandidate" | "candidate" | "goose" | "dead" => {
+                Ok(Value::Role(text.into()))
+            }
+            _ => Err(format!(
+                "`{text}` is not a role: use duck, precandidate, candidate, goose or dead"
+            )),
+        },
+        Type::Bool => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{text}` is not true or false")),
+        },
+    }
+}
+
+/// Parses `QUANTITY OP VALUE` in a cluster of `size` nodes.
+pub fn parse_condition(text: &str, size: u32) -> Result<Condition, String> {
+    let text = text.trim();
+    let at = text
+        .find(['=', '!', '<', '>'])
+        .ok_or_else(|| format!("`{text}` is not a condition: write it like `goose = n1` or `geese >= 1`"))?;
+    let (left, rest) = text.split_at(at);
+    let (op, right) = [
+        ("!=", Op::Ne),
+        ("<=", Op::Le),
+        (">=", Op::Ge),
+        ("=", Op::Eq),
+        ("<", Op::Lt),
+        (">", Op::Gt),
+    ]
+    .into_iter()
+    .find_map(|(symbol, op)| rest.strip_prefix(symbol).map(|r| (op, r)))
+    .ok_or_else(|| format!("`{rest}` does not start with an operator: use = != < <= > >="))?;
+    let (left, right) = (left.trim(), right.trim());
+    if left.is_empty() || right.is_empty() || right.contains(char::is_whitespace) {
+        return Err(format!("`{text}` is not a condition: write it like `goose = n1`"));
+    }
+    let quantity = parse_quantity(left, size)?;
+    let kind = quantity.value_type();
+    if !matches!(kind, Type::Count | Type::Duration) && !matches!(op, Op::Eq | Op::Ne) {
+        return Err(format!(
+            "`{left}` can only be compared with = or !=, not {}",
+            op.symbol()
+        ));
+    }
+    let value = parse_value(right, kind, size)?;
+    Ok(Condition {
+        quantity,
+        op,
+        value,
+        text: format!("{left} {} {right}", op.symbol()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse_with_or_without_spaces() {
+        let c = parse_condition("goose=n3", 5).unwrap();
+        assert_eq!((c.quantity, c.op, &c.value), (Quantity::Goose, Op::Eq, &Value::Node(Some(2))));
+        assert_eq!(c.to_string(), "goose = n3");
+        let c = parse_condition("n4.term >= 3", 5).unwrap();
+        assert_eq!(c.quantity, Quantity::Node(3, Field::Term));
+        let c = parse_condition("t < 1.5s", 5).unwrap();
+        assert_eq!(c.value, Value::Number(1_500_000));
+        let c = parse_condition("stats.messages.vote_granted > 0", 5).unwrap();
+        assert_eq!(c.quantity, Quantity::Stat(Stat::Messages(Kind::VoteGranted)));
+    }
+
+    #[test]
+    fn nonsense_conditions_are_refused() {
+        for (text, why) in [
+            ("goose", "not a condition"),
+            ("goose > n1", "only be compared with = or !="),
+            ("n9.role = duck", "does not exist"),
+            ("n1.colour = red", "not a node field"),
+            ("n1.role = swan", "not a role"),
+            ("geese = many", "not a whole number"),
+            ("weather = fine", "not something expect can read"),
+            ("violations.bad = 0", "not an invariant"),
+            ("t > 5", "no unit"),
+            ("geese = 1 2", "not a condition"),
+        ] {
+            let err = parse_condition(text, 5).unwrap_err();
+            assert!(err.contains(why), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,429 @@
+//! The scenario language: the one way to script a run.
+//!
+//! Golden tests, the CLI, classroom lessons, shared links and the page's
+//! `window.ddg.exec` all speak it. A scenario is a `cluster` line followed by
+//! commands, one per line; `#` starts a comment.
+//!
+//! ```text
+//! # comment
+//! cluster nodes=5 seed=42 election=150ms..300ms heartbeat=50ms latency=10ms..15ms loss=0% checkquorum=on prevote=off
+//! run 2s                      # advance simulated time
+//! kill goose                  # `goose` is the node that is goose now
+//! run 1500ms
+//! status                      # one JSON line: every node's role, term, vote, leader
+//! partition n1,n2 | n3,n4,n5  # unnamed nodes form one more group
+//! heal                        # remove every partition and isolation
+//! isolate n3                  # cut every link of n3 (`reconnect n3` undoes it)
+//! revive n1
+//! timeout n4                  # make n4's election timer fire now
+//! set election=12ms..24ms loss=5%
+//! drop m12                    # drop message 12 in flight
+//! kill n2 amnesia             # crash n2 and lose its disk (breaks Raft on purpose)
+//! stats                       # one JSON line: counters and violations
+//! expect goose != n1          # assertions: see `expect`
+//! run 2s until geese = 1      # stop once it holds; fail if it never does
+//! run 2s always violations = 0
+//! ```
+//!
+//! Every key of `cluster` is optional (defaults as shown; the seed is drawn at
+//! random and reported when missing). Durations take `us`, `ms` or `s` and may
+//! be decimal; a range `A..B` needs `A <= B`, and a single value means `A..A`.
+//!
+//! Faults that change nothing (killing a dead node, reviving a live one,
+//! forcing the goose's timer — it has none) are warnings, not errors, so that
+//! a recorded run replays under any seed.
+
+pub mod duration;
+pub mod expect;
+pub mod parse;
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::message::{node_name, NodeId};
+use crate::options::Micros;
+use crate::sim::invariants::Violation;
+use crate::sim::{Action, Cluster, Outcome, Simulation, Status};
+
+pub use expect::Condition;
+pub use parse::{parse_command, validate_options, ClusterSpec, Command, Target, Watch};
+
+/// Exit code of a run whose `expect` failed.
+pub const EXIT_FAILED: i32 = 1;
+/// Exit code of a run with bad input.
+pub const EXIT_ERROR: i32 = 2;
+
+/// Why a command could not run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Bad input: the command cannot run (exit code 2).
+    Error(String),
+    /// An `expect` (or a watched `run`) did not hold (exit code 1).
+    Expectation(String),
+}
+
+/// What a command produced.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// It ran; nothing to show.
+    Done,
+    /// It ran but changed nothing, for this reason.
+    Nothing(String),
+    /// The answer to `status`.
+    Status(Status),
+    /// The answer to `stats`.
+    Stats(Box<StatsReport>),
+}
+
+impl Reply {
+    /// The one-line JSON of `status` and `stats`, if this is one of them.
+    pub fn json(&self) -> Option<String> {
+        match self {
+            Reply::Status(s) => serde_json::to_string(s).ok(),
+            Reply::Stats(s) => serde_json::to_string(s).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Messages sent, by kind, as `stats` prints them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MessageCounts {
+    /// RequestVote.
+    pub vote_request: u64,
+    /// RequestVote replies granting the vote.
+    pub vote_granted: u64,
+    /// RequestVote replies refusing it.
+    pub vote_denied: u64,
+    /// PreVote requests.
+    pub prevote_request: u64,
+    /// PreVote replies saying yes.
+    pub prevote_granted: u64,
+    /// PreVote replies saying no.
+    pub prevote_denied: u64,
+    /// Heartbeats.
+    pub heartbeat: u64,
+    /// Heartbeat replies.
+    pub heartbeat_reply: u64,
+}
+
+/// What `stats` prints: the counters of [`crate::sim::stats::Stats`] and the
+/// violations so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StatsReport {
+    /// Simulated time now.
+    pub t_us: u64,
+    /// The run's seed.
+    pub seed: u64,
+    /// Times a node became a candidate.
+    pub elections_started: u64,
+    /// Times a candidate won.
+    pub elections_won: u64,
+    /// Times a node started a pre-vote round.
+    pub prevotes_started: u64,
+    /// Terms with two or more candidates and no winner.
+    pub split_votes: u64,
+    /// Messages sent, by kind.
+    pub messages: MessageCounts,
+    /// Messages that never arrived.
+    pub messages_lost: u64,
+    /// Events processed.
+    pub events: u64,
+    /// Total time with no live goose.
+    pub downtime_us: u64,
+    /// For each goose, the time since the previous goose was lost.
+    pub time_to_elect_us: Vec<u64>,
+    /// How many invariant violations in all.
+    pub violation_count: u64,
+    /// The violations (the first thousand).
+    pub violations: Vec<Violation>,
+}
+
+impl StatsReport {
+    /// The report for `sim` now.
+    pub fn of(sim: &Simulation) -> StatsReport {
+        let s = sim.stats();
+        let k = |kind| s.sent_of(kind);
+        use crate::message::Kind::*;
+        StatsReport {
+            t_us: sim.now(),
+            seed: sim.seed(),
+            elections_started: s.elections_started,
+            elections_won: s.elections_won,
+            prevotes_started: s.prevotes_started,
+            split_votes: s.split_votes,
+            messages: MessageCounts {
+                vote_request: k(VoteRequest),
+                vote_granted: k(VoteGranted),
+                vote_denied: k(VoteDenied),
+                prevote_request: k(PrevoteRequest),
+                prevote_granted: k(PrevoteGranted),
+                prevote_denied: k(PrevoteDenied),
+                heartbeat: k(Heartbeat),
+                heartbeat_reply: k(HeartbeatReply),
+            },
+            messages_lost: s.lost,
+            events: s.events,
+            downtime_us: s.downtime(sim.now()),
+            time_to_elect_us: s.time_to_elect.clone(),
+            violation_count: sim.violation_count(),
+            violations: sim.violations().to_vec(),
+        }
+    }
+}
+
+/// A run driven by the scenario language.
+#[derive(Clone, Debug)]
+pub struct Session {
+    sim: Simulation,
+}
+
+impl Session {
+    /// Starts a run from a `cluster` line; `seed` is used when the line
+    /// names none.
+    pub fn new(spec: &ClusterSpec, seed: u64) -> Session {
+        Session {
+            sim: Simulation::new(Cluster {
+                nodes: spec.nodes,
+                seed: spec.seed.unwrap_or(seed),
+                options: spec.options.clone(),
+            }),
+        }
+    }
+
+    /// Wraps an existing simulation.
+    pub fn from_simulation(sim: Simulation) -> Session {
+        Session { sim }
+    }
+
+    /// The simulation.
+    pub fn sim(&self) -> &Simulation {
+        &self.sim
+    }
+
+    /// The simulation, to step it or record it.
+    pub fn sim_mut(&mut self) -> &mut Simulation {
+        &mut self.sim
+    }
+
+    fn resolve(&self, target: Target) -> Result<NodeId, Failure> {
+        match target {
+            Target::Node(n) => Ok(n),
+            Target::Goose => match self.sim.geese() {
+                [g] => Ok(*g),
+                [] => Err(Failure::Error("`goose` names nobody: there is no goose now".into())),
+                many => Err(Failure::Error(format!(
+                    "`goose` is ambiguous: {} are all geese now",
+                    many.iter().map(|&g| node_name(g)).collect::<Vec<_>>().join(", ")
+                ))),
+            },
+        }
+    }
+
+    fn act(&mut self, action: Action) -> Result<Reply, Failure> {
+        match self.sim.apply(&action).map_err(Failure::Error)? {
+            Outcome::Done => Ok(Reply::Done),
+            Outcome::Nothing(why) => Ok(Reply::Nothing(why)),
+        }
+    }
+
+    fn run(&mut self, duration: Micros, watch: &Option<(Watch, Condition)>) -> Result<Reply, Failure> {
+        let end = self.sim.now().saturating_add(duration);
+        let Some((mode, cond)) = watch else {
+            self.sim.run_until(end);
+            return Ok(Reply::Done);
+        };
+        match mode {
+            Watch::Until => {
+                if cond.check(&self.sim).is_ok() || !self.sim.run_until_checking(end, |s| cond.check(s).is_err()) {
+                    return Ok(Reply::Done);
+                }
+                let found = cond.quantity.read(&self.sim);
+                Err(Failure::Expectation(format!(
+                    "`{cond}` did not happen within {} (it is {found})",
+                    crate::options::human_duration(duration)
+                )))
+            }
+            Watch::Always => {
+                let mut broken = cond.check(&self.sim).err();
+                if broken.is_none() {
+                    self.sim.run_until_checking(end, |s| match cond.check(s) {
+                        Ok(()) => true,
+                        Err(found) => {
+                            broken = Some(found);
+                            false
+                        }
+                    });
+                }
+                match broken {
+                    None => Ok(Reply::Done),
+                    Some(found) => Err(Failure::Expectation(format!(
+                        "`{cond}` stopped holding at {} (it is {found})",
+                        crate::options::human_duration(self.sim.now())
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// Runs one command (anything but `cluster`) at the current instant.
+    pub fn exec(&mut self, command: &Command) -> Result<Reply, Failure> {
+        match command {
+            Command::Cluster(_) => Err(Failure::Error(
+                "cluster may only be the first line: it starts a new run".into(),
+            )),
+            Command::Run { duration, watch } => self.run(*duration, watch),
+            Command::Kill { target, amnesia } => {
+                let node = self.resolve(*target)?;
+                self.act(Action::Kill {
+                    node,
+                    amnesia: *amnesia,
+                })
+            }
+            Command::Revive(t) => {
+                let node = self.resolve(*t)?;
+                self.act(Action::Revive(node))
+            }
+            Command::Timeout(t) => {
+                let node = self.resolve(*t)?;
+                self.act(Action::Timeout(node))
+            }
+            Command::Isolate(t) => {
+                let node = self.resolve(*t)?;
+                self.act(Action::Isolate(node))
+            }
+            Command::Reconnect(t) => {
+                let node = self.resolve(*t)?;
+                self.act(Action::Reconnect(node))
+            }
+            Command::Partition(groups) => {
+                let groups = groups
+                    .iter()
+                    .map(|g| g.iter().map(|&t| self.resolve(t)).collect())
+                    .collect::<Result<Vec<Vec<NodeId>>, Failure>>()?;
+                self.act(Action::Partition(groups))
+            }
+            Command::Heal => self.act(Action::Heal),
+            Command::Set(settings) => {
+                let options = settings.applied_to(self.sim.options());
+                validate_options(&options).map_err(Failure::Error)?;
+                self.act(Action::Set(options))
+            }
+            Command::Drop(id) => self.act(Action::Drop(*id)),
+            Command::Status => Ok(Reply::Status(self.sim.status())),
+            Command::Stats => Ok(Reply::Stats(Box::new(StatsReport::of(&self.sim)))),
+            Command::Expect(cond) => match cond.check(&self.sim) {
+                Ok(()) => Ok(Reply::Done),
+                Err(found) => Err(Failure::Expectation(format!(
+                    "`{cond}` does not hold at {}: it is {found}",
+                    crate::options::human_duration(self.sim.now())
+                ))),
+            },
+        }
+    }
+}
+
+/// A whole scenario, parsed: its `cluster` line and its commands with their
+/// line numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Script {
+    /// The `cluster` line.
+    pub cluster: ClusterSpec,
+    /// Every later command, with its 1-based line number.
+    pub commands: Vec<(usize, Command)>,
+}
+
+/// The most lines a scenario may have.
+pub const MAX_LINES: usize = 100_000;
+
+/// Parses a whole scenario. Nothing runs unless every line is good.
+pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
+    let mut cluster: Option<ClusterSpec> = None;
+    let mut commands = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let number = i + 1;
+        if number > MAX_LINES {
+            return Err((number, format!("a scenario has at most {MAX_LINES} lines")));
+        }
+        let size = cluster.as_ref().map_or(crate::sim::MAX_NODES, |c| c.nodes);
+        let Some(command) = parse_command(line, size).map_err(|e| (number, e))? else {
+            continue;
+        };
+        match (command, &cluster) {
+            (Command::Cluster(spec), None) => cluster = Some(spec),
+            (Command::Cluster(_), Some(_)) => {
+                return Err((number, "cluster may only be the first line: it starts a new run".into()))
+            }
+            (_, None) => {
+                return Err((
+                    number,
+                    "a scenario starts with a cluster line, like `cluster nodes=5 seed=42`".into(),
+                ))
+            }
+            (command, Some(_)) => commands.push((number, command)),
+        }
+    }
+    let cluster = cluster.ok_or((1, "the scenario is empty: it needs at least a cluster line".to_string()))?;
+    Ok(Script { cluster, commands })
+}
+
+/// Runs a scenario as `ddg run` does: JSON lines and (with `trace`) trace
+/// lines to `out`, errors and warnings to `err`. Returns the exit code: 0, or
+/// [`EXIT_FAILED`] for a failed expectation, or [`EXIT_ERROR`] for bad input.
+/// `default_seed` is used, and reported, when the cluster line has no seed.
+pub fn run_script(
+    text: &str,
+    default_seed: u64,
+    trace: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let script = match parse_script(text) {
+        Ok(s) => s,
+        Err((line, why)) => {
+            let _ = writeln!(err, "error: line {line}: {why}");
+            return EXIT_ERROR;
+        }
+    };
+    if script.cluster.seed.is_none() {
+        let _ = writeln!(
+            err,
+            "seed: {default_seed} (drawn at random; add seed={default_seed} to the cluster line to replay this run)"
+        );
+    }
+    let mut session = Session::new(&script.cluster, default_seed);
+    session.sim_mut().set_recording(trace);
+    let flush_trace = |session: &mut Session, out: &mut dyn Write| {
+        for record in session.sim_mut().take_records() {
+            let _ = writeln!(out, "{}", record.trace_line());
+        }
+    };
+    for (line, command) in &script.commands {
+        let result = session.exec(command);
+        flush_trace(&mut session, out);
+        match result {
+            Ok(Reply::Nothing(why)) => {
+                let _ = writeln!(err, "warning: line {line}: {why}");
+            }
+            Ok(reply) => {
+                if let Some(json) = reply.json() {
+                    let _ = writeln!(out, "{json}");
+                }
+            }
+            Err(Failure::Error(why)) => {
+                let _ = writeln!(err, "error: line {line}: {why}");
+                return EXIT_ERROR;
+            }
+            Err(Failure::Expectation(why)) => {
+                let _ = writeln!(
+                    err,
+                    "expect failed: line {line}: {why} (seed {})",
+                    session.sim().seed()
+                );
+                return EXIT_FAILED;
+            }
+        }
+    }
+    0
+}

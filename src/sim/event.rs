@@ -1,0 +1,289 @@
+//! What happened in a run, one [`Record`] per happening: sends, deliveries,
+//! losses, what nodes did, faults and invariant violations.
+//!
+//! Records are made only when the simulation is asked to record them (the
+//! trace of `ddg run --trace`, the page's event log, the determinism tests).
+//! Each record has two faces: [`Record::trace_line`], exact and complete, for
+//! engineers, and [`Record::story`], a plain sentence for the important ones,
+//! for the classroom.
+
+use std::fmt::Write as _;
+
+use crate::message::{node_name, Kind, NodeId, Term};
+use crate::node::{Note, Refusal, Role, StepDown};
+use crate::options::{human_duration, Options, Time};
+
+use super::invariants::Violation;
+use super::network::{InFlight, LossCause, MessageId};
+
+/// A change made from outside: by a person, a script or the chaos driver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// A node crashed (with `amnesia`, it also lost its disk).
+    Killed {
+        /// The node.
+        node: NodeId,
+        /// Whether its persistent state was lost too.
+        amnesia: bool,
+    },
+    /// A dead node came back, as a duck.
+    Revived {
+        /// The node.
+        node: NodeId,
+    },
+    /// A node's election timer was made to fire now.
+    TimeoutForced {
+        /// The node.
+        node: NodeId,
+    },
+    /// A node's links were all cut.
+    Isolated {
+        /// The node.
+        node: NodeId,
+    },
+    /// An isolated node's links were restored.
+    Reconnected {
+        /// The node.
+        node: NodeId,
+    },
+    /// The cluster was split into these groups (the last one holds the
+    /// nodes that were not named).
+    Partitioned {
+        /// The groups, each a list of nodes.
+        groups: Vec<Vec<NodeId>>,
+    },
+    /// Every partition and isolation was removed.
+    Healed,
+    /// The options changed.
+    OptionsSet {
+        /// The new options.
+        options: Options,
+    },
+    /// A message in flight was dropped by hand.
+    MessageDropped {
+        /// Its number.
+        id: MessageId,
+    },
+}
+
+/// One happening.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A message left its sender; its fate is already decided.
+    Sent(InFlight),
+    /// A message arrived.
+    Delivered {
+        /// Its number.
+        id: MessageId,
+        /// Sender.
+        from: NodeId,
+        /// Receiver.
+        to: NodeId,
+        /// Kind.
+        kind: Kind,
+        /// The term it carried.
+        term: Term,
+    },
+    /// A message vanished.
+    Lost {
+        /// Its number.
+        id: MessageId,
+        /// Sender.
+        from: NodeId,
+        /// Receiver.
+        to: NodeId,
+        /// Kind.
+        kind: Kind,
+        /// Why.
+        cause: LossCause,
+    },
+    /// A node did something.
+    Node {
+        /// The node.
+        node: NodeId,
+        /// Its term after doing it.
+        term: Term,
+        /// What it did.
+        note: Note,
+    },
+    /// A change from outside.
+    Fault(Fault),
+    /// An invariant broke.
+    Violation(Violation),
+}
+
+/// An event and when it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Simulated time.
+    pub t: Time,
+    /// What happened.
+    pub event: Event,
+}
+
+fn names(nodes: &[NodeId]) -> String {
+    nodes.iter().map(|&n| node_name(n)).collect::<Vec<_>>().join(",")
+}
+
+fn refusal(why: Refusal) -> String {
+    match why {
+        Refusal::StaleTerm => "its term is newer".into(),
+        Refusal::AlreadyVoted(v) => format!("already voted for {}", node_name(v)),
+        Refusal::Lease => "bound by a lease (CheckQuorum)".into(),
+        Refusal::GooseAlive => "it hears a live goose".into(),
+    }
+}
+
+fn step_down(why: StepDown, term: Term) -> String {
+    match why {
+        StepDown::HigherTerm { from } => format!("term {term} seen from {}", node_name(from)),
+        StepDown::GooseHeard { goose } => format!("{} is goose of term {term}", node_name(goose)),
+        StepDown::LostQuorum => "no word from a majority in time (CheckQuorum)".into(),
+    }
+}
+
+impl Record {
+    /// One exact line for the trace: time, who, what.
+    pub fn trace_line(&self) -> String {
+        let mut line = format!("{:>12.3}ms  ", self.t as f64 / 1000.0);
+        let _ = match &self.event {
+            Event::Sent(m) => {
+                let fate = match m.lost {
+                    None => format!("arrives {}", human_duration(m.arrives)),
+                    Some((at, cause)) => {
+                        format!("will vanish at {}: {}", human_duration(at), cause.describe())
+                    }
+                };
+                write!(
+                    line,
+                    "{} -> {}  {} t{}  m{} ({fate})",
+                    node_name(m.from),
+                    node_name(m.to),
+                    m.msg.kind().label(),
+                    m.msg.term,
+                    m.id
+                )
+            }
+            Event::Delivered {
+                id,
+                from,
+                to,
+                kind,
+                term,
+            } => write!(
+                line,
+                "{} <- {}  {} t{term}  m{id}",
+                node_name(*to),
+                node_name(*from),
+                kind.label()
+            ),
+            Event::Lost {
+                id,
+                from,
+                to,
+                kind,
+                cause,
+            } => write!(
+                line,
+                "{} -x {}  {}  m{id} lost: {}",
+                node_name(*from),
+                node_name(*to),
+                kind.label(),
+                cause.describe()
+            ),
+            Event::Node { node, term, note } => {
+                write!(line, "{}  {}", node_name(*node), note_text(*note, *term, true))
+            }
+            Event::Fault(f) => write!(line, "** {}", fault_text(f)),
+            Event::Violation(v) => write!(line, "!! {v}"),
+        };
+        line
+    }
+
+    /// A plain sentence for the event log, for the events a class follows;
+    /// `None` for the traffic and the small print.
+    pub fn story(&self) -> Option<String> {
+        match &self.event {
+            Event::Node { node, term, note } => match note {
+                Note::Voted { .. } | Note::Refused { .. } | Note::TermAdopted { .. } => None,
+                _ => Some(format!("{} {}", node_name(*node), note_text(*note, *term, false))),
+            },
+            Event::Fault(f) => Some(fault_text(f)),
+            Event::Violation(v) => Some(format!("Invariant violated: {}", v.detail)),
+            Event::Lost {
+                cause: LossCause::Dropped,
+                ..
+            } => None,
+            _ => None,
+        }
+    }
+}
+
+fn note_text(note: Note, term: Term, exact: bool) -> String {
+    match note {
+        Note::SteppedDown { was, why } => match was {
+            Role::Goose => format!("stepped down: {}", step_down(why, term)),
+            Role::Candidate | Role::PreCandidate if !exact => {
+                format!("gave up its candidacy: {}", step_down(why, term))
+            }
+            _ => format!("{} -> duck: {}", was.name(), step_down(why, term)),
+        },
+        Note::TermAdopted { from } => format!("adopted term {term} from {}", node_name(from)),
+        Note::PreCampaign { proposed } => {
+            format!("timed out and asked for pre-votes for term {proposed}")
+        }
+        Note::Campaign {
+            term,
+            after_prevote: false,
+        } => format!("timed out and became a candidate for term {term}"),
+        Note::Campaign {
+            term,
+            after_prevote: true,
+        } => format!("won its pre-vote and became a candidate for term {term}"),
+        Note::Won { votes } if exact => format!("won term {term} with {votes} votes: goose"),
+        Note::Won { votes } => format!("won with {votes} votes and is the goose of term {term}"),
+        Note::Voted { candidate } => format!("voted for {} in term {term}", node_name(candidate)),
+        Note::Refused {
+            candidate,
+            pre,
+            why,
+        } => format!(
+            "refused {} to {}: {}",
+            if pre { "a pre-vote" } else { "its vote" },
+            node_name(candidate),
+            refusal(why)
+        ),
+        Note::TimeoutInLease { lease_until } => format!(
+            "timed out but promised a lease until {}: stays a duck",
+            human_duration(lease_until)
+        ),
+    }
+}
+
+fn fault_text(f: &Fault) -> String {
+    match f {
+        Fault::Killed {
+            node,
+            amnesia: false,
+        } => format!("{} was killed", node_name(*node)),
+        Fault::Killed {
+            node,
+            amnesia: true,
+        } => format!("{} was killed and lost its disk", node_name(*node)),
+        Fault::Revived { node } => format!("{} came back as a duck", node_name(*node)),
+        Fault::TimeoutForced { node } => format!("{}'s election timer was forced", node_name(*node)),
+        Fault::Isolated { node } => format!("{} was cut off from the network", node_name(*node)),
+        Fault::Reconnected { node } => format!("{} was reconnected", node_name(*node)),
+        Fault::Partitioned { groups } => format!(
+            "the network was split: {}",
+            groups
+                .iter()
+                .map(|g| names(g))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        Fault::Healed => "the network healed".into(),
+        Fault::OptionsSet { options } => format!("settings changed: {options}"),
+        Fault::MessageDropped { id } => format!("message m{id} was dropped by hand"),
+    }
+}

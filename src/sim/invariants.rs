@@ -1,0 +1,352 @@
+//! The invariant checker: it watches every node after every event and reports
+//! what must never happen. A violation is a record (time, seed, nodes, which
+//! invariant), never a panic; tests fail on it and the page shows it.
+//!
+//! - **Election Safety** (Raft §5.2, Figure 3): at most one goose per term,
+//!   over the whole run.
+//! - **One vote per term** (§5.2): a node never votes for two nodes in a term.
+//! - **Terms never decrease** (§5.1): a node's current term only moves forward.
+//! - **One goose at a time**, with CheckQuorum on: never two live geese at the
+//!   same instant (see [`crate::node`] for why CheckQuorum guarantees it).
+//!
+//! The checker keeps its own memory of what it saw — it never trusts a node's
+//! word — so a node that loses its disk and votes twice is caught.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::message::{node_name, NodeId, Term};
+use crate::node::Role;
+use crate::options::{human_duration, Time};
+
+/// The invariants the checker enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Invariant {
+    /// At most one goose per term (§5.2).
+    ElectionSafety,
+    /// At most one vote per node per term (§5.2).
+    OneVotePerTerm,
+    /// A node's term never decreases (§5.1).
+    TermsNeverDecrease,
+    /// With CheckQuorum, never two live geese at one instant.
+    OneGooseAtATime,
+}
+
+impl Invariant {
+    /// Every invariant.
+    pub const ALL: [Invariant; 4] = [
+        Invariant::ElectionSafety,
+        Invariant::OneVotePerTerm,
+        Invariant::TermsNeverDecrease,
+        Invariant::OneGooseAtATime,
+    ];
+
+    /// The snake_case name used in JSON and in `expect violations.<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::ElectionSafety => "election_safety",
+            Invariant::OneVotePerTerm => "one_vote_per_term",
+            Invariant::TermsNeverDecrease => "terms_never_decrease",
+            Invariant::OneGooseAtATime => "one_goose_at_a_time",
+        }
+    }
+}
+
+/// One broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// When it happened.
+    #[serde(rename = "t_us")]
+    pub t: Time,
+    /// The run's seed, to replay it.
+    pub seed: u64,
+    /// Which invariant.
+    pub invariant: Invariant,
+    /// The nodes involved.
+    #[serde(serialize_with = "serialize_names")]
+    pub nodes: Vec<NodeId>,
+    /// The term concerned.
+    pub term: Term,
+    /// What happened, in words.
+    pub detail: String,
+}
+
+fn serialize_names<S: serde::Serializer>(nodes: &[NodeId], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(nodes.iter().map(|&n| node_name(n)))
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} violated at {} (seed {}): {}",
+            self.invariant.name(),
+            human_duration(self.t),
+            self.seed,
+            self.detail
+        )
+    }
+}
+
+/// The most violations kept in full; later ones are only counted.
+pub const MAX_KEPT: usize = 1000;
+
+#[derive(Clone, Debug)]
+struct Seen {
+    role: Option<Role>,
+    term: Term,
+    voted_for: Option<NodeId>,
+}
+
+/// What the checker remembers between events.
+#[derive(Clone, Debug)]
+pub struct Checker {
+    seed: u64,
+    seen: Vec<Seen>,
+    /// Each node's votes as (term, candidate), in the order they were cast.
+    votes: Vec<Vec<(Term, NodeId)>>,
+    /// The goose of every term that had one.
+    geese_by_term: HashMap<Term, NodeId>,
+    live_geese: Vec<NodeId>,
+    overlap_reported: bool,
+    violations: Vec<Violation>,
+    total: u64,
+}
+
+impl Checker {
+    /// A checker for a run of `size` nodes with this seed.
+    pub fn new(size: u32, seed: u64) -> Checker {
+        Checker {
+            seed,
+            seen: vec![
+                Seen {
+                    role: None,
+                    term: 0,
+                    voted_for: None
+                };
+                size as usize
+            ],
+            votes: vec![Vec::new(); size as usize],
+            geese_by_term: HashMap::new(),
+            live_geese: Vec::new(),
+            overlap_reported: false,
+            violations: Vec::new(),
+            total: 0,
+        }
+    }
+
+    /// The violations so far (the first [`MAX_KEPT`]).
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// How many violations happened in all.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The live geese now.
+    pub fn live_geese(&self) -> &[NodeId] {
+        &self.live_geese
+    }
+
+    fn report(&mut self, t: Time, invariant: Invariant, nodes: Vec<NodeId>, term: Term, detail: String) {
+        self.total += 1;
+        if self.violations.len() < MAX_KEPT {
+            self.violations.push(Violation {
+                t,
+                seed: self.seed,
+                invariant,
+                nodes,
+                term,
+                detail,
+            });
+        }
+    }
+
+    /// Looks at node `id` after an event that may have changed it. `role` is
+    /// `None` for a dead node.
+    pub fn observe(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        role: Option<Role>,
+        term: Term,
+        voted_for: Option<NodeId>,
+    ) {
+        let i = id as usize;
+        let before = self.seen[i].clone();
+        if role.is_none() {
+            // A dead node's state is checked when it comes back, against what
+            // it was before it died.
+            self.seen[i].role = None;
+            self.live_geese.retain(|&g| g != id);
+            return;
+        }
+        self.seen[i] = Seen {
+            role,
+            term,
+            voted_for,
+        };
+        let was_goose = before.role == Some(Role::Goose);
+        let is_goose = role == Some(Role::Goose);
+        let new_goose = is_goose && (!was_goose || before.term != term);
+        if was_goose && (!is_goose || new_goose) {
+            self.live_geese.retain(|&g| g != id);
+        }
+        if term < before.term {
+            self.report(
+                now,
+                Invariant::TermsNeverDecrease,
+                vec![id],
+                term,
+                format!(
+                    "{} went back from term {} to term {}",
+                    node_name(id),
+                    before.term,
+                    term
+                ),
+            );
+        }
+        if let Some(candidate) = voted_for {
+            if before.term != term || before.voted_for != voted_for {
+                self.check_vote(now, id, term, candidate);
+            }
+        }
+        if new_goose {
+            self.live_geese.push(id);
+            match self.geese_by_term.get(&term) {
+                Some(&other) if other != id => self.report(
+                    now,
+                    Invariant::ElectionSafety,
+                    vec![other, id],
+                    term,
+                    format!(
+                        "{} became goose of term {term}, which already had goose {}",
+                        node_name(id),
+                        node_name(other)
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    self.geese_by_term.insert(term, id);
+                }
+            }
+        }
+    }
+
+    fn check_vote(&mut self, now: Time, id: NodeId, term: Term, candidate: NodeId) {
+        let votes = &mut self.votes[id as usize];
+        let earlier = match votes.last() {
+            Some(&(t, _)) if t < term => None,
+            // Only after a term went backwards: search the whole history.
+            _ => votes.iter().rev().find(|&&(t, _)| t == term).copied(),
+        };
+        match earlier {
+            Some((_, c)) if c == candidate => {}
+            Some((_, c)) => self.report(
+                now,
+                Invariant::OneVotePerTerm,
+                vec![id, c, candidate],
+                term,
+                format!(
+                    "{} voted for {} and then for {} in term {term}",
+                    node_name(id),
+                    node_name(c),
+                    node_name(candidate)
+                ),
+            ),
+            None => votes.push((term, candidate)),
+        }
+    }
+
+    /// Called once at the end of every event, after [`Checker::observe`].
+    pub fn end_of_event(&mut self, now: Time, check_quorum: bool) {
+        if self.live_geese.len() < 2 {
+            self.overlap_reported = false;
+            return;
+        }
+        if check_quorum && !self.overlap_reported {
+            self.overlap_reported = true;
+            let geese = self.live_geese.clone();
+            let names: Vec<String> = geese.iter().map(|&g| node_name(g)).collect();
+            let terms: Vec<String> = geese
+                .iter()
+                .map(|&g| self.seen[g as usize].term.to_string())
+                .collect();
+            let term = self.seen[geese[0] as usize].term;
+            self.report(
+                now,
+                Invariant::OneGooseAtATime,
+                geese,
+                term,
+                format!(
+                    "{} are geese at the same instant (terms {}) with CheckQuorum on",
+                    names.join(" and "),
+                    terms.join(" and ")
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_geese_in_one_term_break_election_safety() {
+        let mut c = Checker::new(3, 9);
+        c.observe(10, 0, Some(Role::Goose), 2, Some(0));
+        c.end_of_event(10, false);
+        c.observe(20, 0, None, 2, Some(0));
+        c.observe(30, 1, Some(Role::Goose), 2, Some(1));
+        c.end_of_event(30, false);
+        assert_eq!(c.violations().len(), 1);
+        let v = &c.violations()[0];
+        assert_eq!((v.invariant, v.t, v.term, v.seed), (Invariant::ElectionSafety, 30, 2, 9));
+        assert_eq!(v.nodes, vec![0, 1]);
+    }
+
+    #[test]
+    fn a_second_vote_in_the_same_term_is_caught_even_after_amnesia() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 2, Some(Role::Duck), 4, Some(0));
+        c.observe(2, 2, Some(Role::Duck), 0, None);
+        c.observe(3, 2, Some(Role::Duck), 4, Some(1));
+        let kinds: Vec<Invariant> = c.violations().iter().map(|v| v.invariant).collect();
+        assert_eq!(
+            kinds,
+            vec![Invariant::TermsNeverDecrease, Invariant::OneVotePerTerm]
+        );
+    }
+
+    #[test]
+    fn the_same_vote_seen_twice_is_fine() {
+        let mut c = Checker::new(2, 1);
+        c.observe(1, 1, Some(Role::Duck), 1, Some(0));
+        c.observe(2, 1, None, 1, Some(0));
+        c.observe(3, 1, Some(Role::Duck), 1, Some(0));
+        c.observe(4, 1, Some(Role::Duck), 2, None);
+        assert!(c.violations().is_empty());
+    }
+
+    #[test]
+    fn two_live_geese_are_a_violation_only_under_check_quorum() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Goose), 1, Some(0));
+        c.observe(2, 1, Some(Role::Goose), 2, Some(1));
+        c.end_of_event(2, false);
+        assert!(c.violations().is_empty(), "two terms, CheckQuorum off: allowed");
+        c.end_of_event(3, true);
+        c.end_of_event(4, true);
+        assert_eq!(c.violations().len(), 1, "one report per overlap");
+        assert_eq!(c.violations()[0].invariant, Invariant::OneGooseAtATime);
+        c.observe(5, 0, Some(Role::Duck), 2, None);
+        c.end_of_event(5, true);
+        assert_eq!(c.live_geese(), &[1]);
+    }
+}

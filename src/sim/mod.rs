@@ -1,0 +1,648 @@
+//! The deterministic world the nodes live in: a simulated clock, one event
+//! queue, one seeded generator, the network, the invariant checker and the
+//! statistics.
+//!
+//! The loop is FoundationDB's and madsim's: pop the earliest event, jump the
+//! clock to it, hand it to the node it concerns, queue what the node sends and
+//! its next deadline, check the invariants. Events at the same instant run in
+//! the order they were queued. Nothing reads a clock or global randomness, so
+//! the same [`Cluster`] and the same actions at the same times always give the
+//! same run, natively and in wasm alike.
+//!
+//! Everything a renderer needs is readable without reaching into internals:
+//! [`Simulation::nodes`], [`Simulation::is_alive`], [`Simulation::in_flight`],
+//! [`Simulation::network`], [`Simulation::stats`], [`Simulation::violations`].
+
+pub mod event;
+pub mod invariants;
+pub mod network;
+pub mod stats;
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use serde::Serialize;
+
+use crate::message::{node_name, NodeId};
+use crate::node::{Ctx, Node, Note, Outbox, Role};
+use crate::options::{Micros, Options, Time};
+use crate::rng::SimRng;
+
+use event::{Event, Fault, Record};
+use invariants::{Checker, Violation};
+use network::{InFlight, LossCause, MessageId, Network};
+use stats::Stats;
+
+/// The largest cluster the simulator accepts.
+pub const MAX_NODES: u32 = 101;
+
+/// What a run starts from: its size, its seed and its options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    /// How many nodes, 1 to [`MAX_NODES`].
+    pub nodes: u32,
+    /// The seed every random draw of the run derives from.
+    pub seed: u64,
+    /// Timing, network and protocol options.
+    pub options: Options,
+}
+
+/// A change from outside, applied at the current instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Crash a node; with `amnesia` it loses its disk too (lesson 7 only).
+    Kill {
+        /// The node.
+        node: NodeId,
+        /// Lose term, vote and lease as well.
+        amnesia: bool,
+    },
+    /// Bring a dead node back.
+    Revive(NodeId),
+    /// Make a node's election timer fire now.
+    Timeout(NodeId),
+    /// Cut every link of a node.
+    Isolate(NodeId),
+    /// Restore an isolated node's links.
+    Reconnect(NodeId),
+    /// Split the cluster into groups; unnamed nodes form one more group.
+    Partition(Vec<Vec<NodeId>>),
+    /// Remove every partition and isolation.
+    Heal,
+    /// Replace the options.
+    Set(Options),
+    /// Drop a message in flight.
+    Drop(MessageId),
+}
+
+/// What applying an action did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It changed the run.
+    Done,
+    /// It changed nothing, for this reason (the node was already dead, …).
+    Nothing(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Due {
+    Timer(NodeId),
+    Message { slot: u32, id: MessageId },
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    at: Time,
+    seq: u64,
+    due: Due,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Entry) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Entry) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// The status of one node, as `status` prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeStatus {
+    /// `n1`…`nN`.
+    pub id: String,
+    /// Whether it is running.
+    pub alive: bool,
+    /// `duck`, `candidate`, `precandidate`, `goose`, or `dead`.
+    pub role: &'static str,
+    /// Its current term.
+    pub term: u64,
+    /// Whom it voted for in that term.
+    pub voted_for: Option<String>,
+    /// The goose it knows of.
+    pub leader: Option<String>,
+}
+
+/// The status of the whole cluster, as `status` prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// Simulated time in microseconds.
+    pub t_us: Time,
+    /// Every node, in order.
+    pub nodes: Vec<NodeStatus>,
+}
+
+/// A running simulation.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    cluster: Cluster,
+    opts_now: Options,
+    now: Time,
+    rng: SimRng,
+    nodes: Vec<Node>,
+    alive: Vec<bool>,
+    net: Network,
+    queue: BinaryHeap<Reverse<Entry>>,
+    seq: u64,
+    /// The instant of each node's one valid timer entry in the queue.
+    scheduled: Vec<Time>,
+    checker: Checker,
+    stats: Stats,
+    outbox: Outbox,
+    recording: bool,
+    records: Vec<Record>,
+}
+
+impl Simulation {
+    /// A new run at time 0: every node a duck in term 0 with a fresh timer.
+    ///
+    /// # Panics
+    /// If `cluster.nodes` is 0 or above [`MAX_NODES`]; the scenario language
+    /// rejects such clusters with an error first.
+    pub fn new(cluster: Cluster) -> Simulation {
+        assert!(
+            (1..=MAX_NODES).contains(&cluster.nodes),
+            "a cluster has 1 to {MAX_NODES} nodes"
+        );
+        let size = cluster.nodes;
+        let mut rng = SimRng::new(cluster.seed);
+        let nodes = (0..size)
+            .map(|id| Node::new(id, size, 0, &cluster.options, &mut rng))
+            .collect();
+        let mut sim = Simulation {
+            now: 0,
+            rng,
+            nodes,
+            alive: vec![true; size as usize],
+            net: Network::new(size),
+            queue: BinaryHeap::new(),
+            seq: 0,
+            scheduled: vec![Time::MAX; size as usize],
+            checker: Checker::new(size, cluster.seed),
+            stats: Stats::new(),
+            outbox: Outbox::default(),
+            recording: false,
+            records: Vec::new(),
+            opts_now: cluster.options.clone(),
+            cluster,
+        };
+        for id in 0..size {
+            sim.schedule_timer(id);
+        }
+        sim
+    }
+
+    /// The cluster this run started from (its options as they were then).
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.cluster.seed
+    }
+    /// The options in force now.
+    pub fn options(&self) -> &Options {
+        &self.opts_now
+    }
+    /// The current simulated time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+    /// Every node, alive or dead.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    /// How many nodes.
+    pub fn size(&self) -> u32 {
+        self.nodes.len() as u32
+    }
+    /// Whether `node` is running.
+    pub fn is_alive(&self, node: NodeId) -> bool {
+        self.alive[node as usize]
+    }
+    /// The network: partitions and isolation.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    /// Every message in flight.
+    pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
+        self.net.in_flight()
+    }
+    /// The statistics so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    /// The invariant violations so far.
+    pub fn violations(&self) -> &[Violation] {
+        self.checker.violations()
+    }
+    /// How many violations in all (only the first thousand are kept).
+    pub fn violation_count(&self) -> u64 {
+        self.checker.total()
+    }
+    /// The live geese now.
+    pub fn geese(&self) -> &[NodeId] {
+        self.checker.live_geese()
+    }
+    /// The goose, if there is exactly one live goose.
+    pub fn goose(&self) -> Option<NodeId> {
+        match self.geese() {
+            [g] => Some(*g),
+            _ => None,
+        }
+    }
+    /// The instant of the next event, if any.
+    pub fn next_event_time(&self) -> Option<Time> {
+        self.queue.peek().map(|Reverse(e)| e.at)
+    }
+
+    /// Starts or stops keeping [`Record`]s of what happens.
+    pub fn set_recording(&mut self, on: bool) {
+        self.recording = on;
+    }
+    /// Takes the records made since the last call.
+    pub fn take_records(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.records)
+    }
+
+    fn record(&mut self, event: Event) {
+        if self.recording {
+            self.records.push(Record { t: self.now, event });
+        }
+    }
+
+    fn push(&mut self, at: Time, due: Due) {
+        self.seq += 1;
+        self.queue.push(Reverse(Entry {
+            at,
+            seq: self.seq,
+            due,
+        }));
+    }
+
+    fn schedule_timer(&mut self, id: NodeId) {
+        let i = id as usize;
+        if !self.alive[i] {
+            return;
+        }
+        let at = self.nodes[i].deadline(&self.opts_now).max(self.now);
+        if at != self.scheduled[i] {
+            self.scheduled[i] = at;
+            self.push(at, Due::Timer(id));
+        }
+    }
+
+    /// Runs one node step with the run's options, generator and outbox, then
+    /// sends what it sent, books what it did and checks it.
+    fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut Node, Time, &mut Ctx)) {
+        self.outbox.clear();
+        let mut ctx = Ctx {
+            opts: &self.opts_now,
+            rng: &mut self.rng,
+            out: &mut self.outbox,
+        };
+        f(&mut self.nodes[id as usize], self.now, &mut ctx);
+        self.after_step(id);
+    }
+
+    fn after_step(&mut self, id: NodeId) {
+        let term = self.nodes[id as usize].term();
+        for i in 0..self.outbox.notes.len() {
+            let note = self.outbox.notes[i];
+            match note {
+                Note::Campaign { term, .. } => self.stats.campaign(term),
+                Note::Won { .. } => self.stats.won(term),
+                Note::PreCampaign { .. } => self.stats.prevotes_started += 1,
+                _ => {}
+            }
+            self.record(Event::Node {
+                node: id,
+                term,
+                note,
+            });
+        }
+        for i in 0..self.outbox.messages.len() {
+            let (to, msg) = self.outbox.messages[i];
+            self.stats.count_sent(msg.kind());
+            let (slot, flight) = self.net.send(self.now, id, to, msg, &self.opts_now, &mut self.rng);
+            let (at, mid) = (flight.ends(), flight.id);
+            if self.recording {
+                let copy = flight.clone();
+                self.record(Event::Sent(copy));
+            }
+            self.push(at, Due::Message { slot, id: mid });
+        }
+        self.schedule_timer(id);
+        self.observe(id);
+    }
+
+    fn observe(&mut self, id: NodeId) {
+        let node = &self.nodes[id as usize];
+        let role = self.alive[id as usize].then(|| node.role());
+        let before = self.checker.live_geese().len();
+        let violations = self.checker.total();
+        self.checker
+            .observe(self.now, id, role, node.term(), node.voted_for());
+        let after = self.checker.live_geese().len();
+        if before != after {
+            self.stats.geese_changed(self.now, before, after);
+        }
+        if self.checker.total() != violations {
+            self.record_new_violations(violations);
+        }
+    }
+
+    fn end_of_event(&mut self) {
+        let violations = self.checker.total();
+        self.checker
+            .end_of_event(self.now, self.opts_now.check_quorum);
+        if self.checker.total() != violations {
+            self.record_new_violations(violations);
+        }
+    }
+
+    fn record_new_violations(&mut self, total_before: u64) {
+        if !self.recording {
+            return;
+        }
+        let kept = self.checker.violations();
+        let first = (total_before as usize).min(kept.len());
+        let new: Vec<Violation> = kept[first..].to_vec();
+        for v in new {
+            self.record(Event::Violation(v));
+        }
+    }
+
+    /// Processes the next event, if there is one, and returns whether there
+    /// was. Stale queue entries (a timer since moved, a message dropped by
+    /// hand) are skipped without counting as events.
+    pub fn step(&mut self) -> bool {
+        self.step_until(Time::MAX)
+    }
+
+    /// Processes the next event if it happens at or before `limit`.
+    fn step_until(&mut self, limit: Time) -> bool {
+        while let Some(Reverse(entry)) = self.queue.peek().copied() {
+            if entry.at > limit {
+                return false;
+            }
+            self.queue.pop();
+            self.now = entry.at;
+            let handled = match entry.due {
+                Due::Timer(id) => self.fire_timer(id, entry.at),
+                Due::Message { slot, id } => self.arrive(slot, id),
+            };
+            if handled {
+                self.stats.events += 1;
+                self.end_of_event();
+                return true;
+            }
+        }
+        false
+    }
+
+    fn fire_timer(&mut self, id: NodeId, at: Time) -> bool {
+        let i = id as usize;
+        if !self.alive[i] || self.scheduled[i] != at {
+            return false;
+        }
+        self.scheduled[i] = Time::MAX;
+        self.with_node(id, |node, now, ctx| node.tick(now, ctx));
+        true
+    }
+
+    fn arrive(&mut self, slot: u32, id: MessageId) -> bool {
+        let Some(m) = self.net.take(slot, id) else {
+            return false;
+        };
+        let cause = match m.lost {
+            Some((_, cause)) => Some(cause),
+            None if !self.alive[m.to as usize] => Some(LossCause::DeadReceiver),
+            None if !self.net.connected(m.from, m.to) => Some(LossCause::CutInFlight),
+            None => None,
+        };
+        let (from, to, kind, term) = (m.from, m.to, m.msg.kind(), m.msg.term);
+        match cause {
+            Some(cause) => {
+                self.stats.lost += 1;
+                self.record(Event::Lost {
+                    id,
+                    from,
+                    to,
+                    kind,
+                    cause,
+                });
+            }
+            None => {
+                self.record(Event::Delivered {
+                    id,
+                    from,
+                    to,
+                    kind,
+                    term,
+                });
+                let msg = m.msg;
+                self.with_node(to, |node, now, ctx| node.receive(now, from, msg, ctx));
+            }
+        }
+        true
+    }
+
+    /// Processes every event up to and including instant `t`, then sets the
+    /// clock to `t`.
+    pub fn run_until(&mut self, t: Time) {
+        self.run_until_checking(t, |_| true);
+    }
+
+    /// Like [`Simulation::run_until`], but calls `keep_going` after every
+    /// event and stops early, returning `false`, as soon as it says no.
+    pub fn run_until_checking(
+        &mut self,
+        t: Time,
+        mut keep_going: impl FnMut(&Simulation) -> bool,
+    ) -> bool {
+        while self.step_until(t) {
+            if !keep_going(self) {
+                return false;
+            }
+        }
+        self.now = self.now.max(t);
+        true
+    }
+
+    /// Runs for `d` of simulated time.
+    pub fn run_for(&mut self, d: Micros) {
+        self.run_until(self.now.saturating_add(d));
+    }
+
+    fn check_node(&self, node: NodeId) -> Result<(), String> {
+        if node < self.size() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} does not exist: the cluster has {} nodes",
+                node_name(node),
+                self.size()
+            ))
+        }
+    }
+
+    /// Applies a change from outside at the current instant.
+    pub fn apply(&mut self, action: &Action) -> Result<Outcome, String> {
+        let outcome = self.apply_inner(action)?;
+        self.end_of_event();
+        Ok(outcome)
+    }
+
+    fn apply_inner(&mut self, action: &Action) -> Result<Outcome, String> {
+        let nothing = |why: String| Ok(Outcome::Nothing(why));
+        match action {
+            Action::Kill { node, amnesia } => {
+                let (node, amnesia) = (*node, *amnesia);
+                self.check_node(node)?;
+                if !self.alive[node as usize] {
+                    return nothing(format!("{} is already dead", node_name(node)));
+                }
+                self.alive[node as usize] = false;
+                self.scheduled[node as usize] = Time::MAX;
+                if amnesia {
+                    // The disk is gone: the node comes back knowing nothing.
+                    let fresh = Node::new(node, self.size(), self.now, &self.opts_now, &mut self.rng);
+                    self.nodes[node as usize] = fresh;
+                }
+                self.record(Event::Fault(Fault::Killed { node, amnesia }));
+                self.observe(node);
+            }
+            Action::Revive(node) => {
+                let node = *node;
+                self.check_node(node)?;
+                if self.alive[node as usize] {
+                    return nothing(format!("{} is already alive", node_name(node)));
+                }
+                self.alive[node as usize] = true;
+                self.record(Event::Fault(Fault::Revived { node }));
+                self.with_node(node, |n, now, ctx| n.restart(now, ctx));
+            }
+            Action::Timeout(node) => {
+                let node = *node;
+                self.check_node(node)?;
+                if !self.alive[node as usize] {
+                    return nothing(format!("{} is dead", node_name(node)));
+                }
+                if self.nodes[node as usize].role() == Role::Goose {
+                    return nothing(format!(
+                        "{} is the goose and has no election timer",
+                        node_name(node)
+                    ));
+                }
+                self.record(Event::Fault(Fault::TimeoutForced { node }));
+                self.with_node(node, |n, now, ctx| {
+                    n.force_timeout(now, ctx);
+                });
+            }
+            Action::Isolate(node) | Action::Reconnect(node) => {
+                let node = *node;
+                self.check_node(node)?;
+                let isolate = matches!(action, Action::Isolate(_));
+                if self.net.is_isolated(node) == isolate {
+                    let state = if isolate { "isolated" } else { "connected" };
+                    return nothing(format!("{} is already {state}", node_name(node)));
+                }
+                self.net.set_isolated(node, isolate);
+                self.record(Event::Fault(if isolate {
+                    Fault::Isolated { node }
+                } else {
+                    Fault::Reconnected { node }
+                }));
+            }
+            Action::Partition(groups) => {
+                let mut named = vec![false; self.size() as usize];
+                for &node in groups.iter().flatten() {
+                    self.check_node(node)?;
+                    if std::mem::replace(&mut named[node as usize], true) {
+                        return Err(format!("{} is named in two groups", node_name(node)));
+                    }
+                }
+                if groups.iter().any(|g| g.is_empty()) {
+                    return Err("a group of the partition is empty".into());
+                }
+                self.net.partition(groups);
+                let mut shown = groups.clone();
+                let rest: Vec<NodeId> = (0..self.size()).filter(|&n| !named[n as usize]).collect();
+                if !rest.is_empty() {
+                    shown.push(rest);
+                }
+                self.record(Event::Fault(Fault::Partitioned { groups: shown }));
+            }
+            Action::Heal => {
+                if !self.net.is_split() {
+                    return nothing("the network is already whole".into());
+                }
+                self.net.heal();
+                self.record(Event::Fault(Fault::Healed));
+            }
+            Action::Set(options) => {
+                crate::script::validate_options(options)?;
+                let old = std::mem::replace(&mut self.opts_now, options.clone());
+                self.record(Event::Fault(Fault::OptionsSet {
+                    options: options.clone(),
+                }));
+                for id in 0..self.size() {
+                    if self.alive[id as usize] {
+                        self.with_node(id, |n, now, ctx| n.options_changed(now, &old, ctx));
+                    }
+                }
+            }
+            Action::Drop(id) => {
+                let id = *id;
+                let Some(m) = self.net.take_by_id(id) else {
+                    return nothing(format!("m{id} is not in flight"));
+                };
+                self.stats.lost += 1;
+                self.record(Event::Fault(Fault::MessageDropped { id }));
+                self.record(Event::Lost {
+                    id,
+                    from: m.from,
+                    to: m.to,
+                    kind: m.msg.kind(),
+                    cause: LossCause::Dropped,
+                });
+            }
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// The cluster's status, as `status` prints it.
+    pub fn status(&self) -> Status {
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let alive = self.alive[n.id() as usize];
+                NodeStatus {
+                    id: node_name(n.id()),
+                    alive,
+                    role: if alive { n.role().name() } else { "dead" },
+                    term: n.term(),
+                    voted_for: n.voted_for().map(node_name),
+                    leader: if alive { n.leader().map(node_name) } else { None },
+                }
+            })
+            .collect();
+        Status {
+            t_us: self.now,
+            nodes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,275 @@
+//! The network model: latency, loss, partitions, and the messages in flight.
+//!
+//! Each message draws its latency uniformly from `latency` when it is sent,
+//! and is lost with probability `loss`. A message sent across a cut link (a
+//! partition or an isolated node) is lost where the wall stands, halfway. A
+//! message that reaches a dead node, or whose link was cut while it flew, is
+//! dropped on arrival. Every message in flight is kept here, with its fate
+//! decided at send time, so that the page can draw it and a person can read it.
+
+use crate::message::{Message, NodeId};
+use crate::options::{Options, Time};
+use crate::rng::SimRng;
+
+/// A message's number, unique within a run: `m1`, `m2`, … in the scenario
+/// language (`drop m12`).
+pub type MessageId = u64;
+
+/// Why a message did not arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossCause {
+    /// Random loss (`loss=…`).
+    Loss,
+    /// Sent across a partition or to or from an isolated node.
+    Partition,
+    /// Its link was cut while it flew.
+    CutInFlight,
+    /// It reached a node that was dead.
+    DeadReceiver,
+    /// Somebody dropped it by hand (`drop m12`).
+    Dropped,
+}
+
+impl LossCause {
+    /// A short phrase for the trace and the page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LossCause::Loss => "lost at random",
+            LossCause::Partition => "stopped by a partition",
+            LossCause::CutInFlight => "link cut in flight",
+            LossCause::DeadReceiver => "receiver is dead",
+            LossCause::Dropped => "dropped by hand",
+        }
+    }
+}
+
+/// A message on its way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InFlight {
+    /// Its number.
+    pub id: MessageId,
+    /// The sender.
+    pub from: NodeId,
+    /// The receiver.
+    pub to: NodeId,
+    /// What it says.
+    pub msg: Message,
+    /// When it was sent.
+    pub sent: Time,
+    /// When it arrives (or would have, if it is lost).
+    pub arrives: Time,
+    /// If it will be lost: when it vanishes and why. Decided at send time.
+    pub lost: Option<(Time, LossCause)>,
+}
+
+impl InFlight {
+    /// The instant this message leaves the network, delivered or lost.
+    pub fn ends(&self) -> Time {
+        self.lost.map_or(self.arrives, |(at, _)| at)
+    }
+}
+
+/// Where messages travel, and which links are cut.
+#[derive(Clone, Debug)]
+pub struct Network {
+    slots: Vec<Option<InFlight>>,
+    free: Vec<u32>,
+    next_id: MessageId,
+    group: Vec<u32>,
+    isolated: Vec<bool>,
+}
+
+impl Network {
+    /// A fully connected network of `size` nodes with nothing in flight.
+    pub fn new(size: u32) -> Network {
+        Network {
+            slots: Vec::new(),
+            free: Vec::new(),
+            next_id: 1,
+            group: vec![0; size as usize],
+            isolated: vec![false; size as usize],
+        }
+    }
+
+    /// Whether `a` and `b` can talk now: same partition group, neither isolated.
+    pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
+        let (a, b) = (a as usize, b as usize);
+        self.group[a] == self.group[b] && !self.isolated[a] && !self.isolated[b]
+    }
+
+    /// Each node's partition group; 0 is the group of nodes named in no group.
+    pub fn groups(&self) -> &[u32] {
+        &self.group
+    }
+
+    /// Whether `node` is isolated.
+    pub fn is_isolated(&self, node: NodeId) -> bool {
+        self.isolated[node as usize]
+    }
+
+    /// Whether any link is cut.
+    pub fn is_split(&self) -> bool {
+        self.group.iter().any(|&g| g != 0) || self.isolated.iter().any(|&i| i)
+    }
+
+    /// Splits the cluster: the nodes of `groups[i]` form group `i + 1`, and
+    /// every node not named forms group 0. Isolation is left as it is.
+    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
+        self.group.fill(0);
+        for (i, members) in groups.iter().enumerate() {
+            for &node in members {
+                self.group[node as usize] = i as u32 + 1;
+            }
+        }
+    }
+
+    /// Cuts every link of `node` (or restores them).
+    pub fn set_isolated(&mut self, node: NodeId, isolated: bool) {
+        self.isolated[node as usize] = isolated;
+    }
+
+    /// Removes every partition and isolation.
+    pub fn heal(&mut self) {
+        self.group.fill(0);
+        self.isolated.fill(false);
+    }
+
+    /// Puts a message on the wire at `now` and decides its fate. Returns its
+    /// slot and the instant it leaves the network.
+    pub fn send(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        to: NodeId,
+        msg: Message,
+        opts: &Options,
+        rng: &mut SimRng,
+    ) -> (u32, &InFlight) {
+        let latency = rng.range_inclusive(opts.latency.min, opts.latency.max);
+        let arrives = now + latency;
+        let halfway = now + latency / 2;
+        let lost = if !self.connected(from, to) {
+            Some((halfway, LossCause::Partition))
+        } else if rng.chance(opts.loss) {
+            Some((halfway, LossCause::Loss))
+        } else {
+            None
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        let flight = InFlight {
+            id,
+            from,
+            to,
+            msg,
+            sent: now,
+            arrives,
+            lost,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(flight);
+                slot
+            }
+            None => {
+                self.slots.push(Some(flight));
+                self.slots.len() as u32 - 1
+            }
+        };
+        (slot, self.slots[slot as usize].as_ref().expect("just stored"))
+    }
+
+    /// Takes the message in `slot` out of the network, if it is still message
+    /// `id` (a message dropped by hand leaves its slot early).
+    pub fn take(&mut self, slot: u32, id: MessageId) -> Option<InFlight> {
+        let entry = self.slots.get_mut(slot as usize)?;
+        if entry.as_ref().is_some_and(|m| m.id == id) {
+            self.free.push(slot);
+            entry.take()
+        } else {
+            None
+        }
+    }
+
+    /// Takes message `id` out of the network wherever it is.
+    pub fn take_by_id(&mut self, id: MessageId) -> Option<InFlight> {
+        let slot = self
+            .slots
+            .iter()
+            .position(|m| m.as_ref().is_some_and(|m| m.id == id))?;
+        self.take(slot as u32, id)
+    }
+
+    /// Every message in flight, in no particular order.
+    pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
+        self.slots.iter().flatten()
+    }
+
+    /// How many messages are in flight.
+    pub fn in_flight_count(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Body;
+
+    fn heartbeat() -> Message {
+        Message {
+            term: 1,
+            body: Body::Heartbeat { lease: None },
+        }
+    }
+
+    #[test]
+    fn latency_is_drawn_from_the_configured_range() {
+        let mut net = Network::new(3);
+        let mut rng = SimRng::new(5);
+        let opts = Options::default();
+        for _ in 0..200 {
+            let (slot, m) = net.send(1000, 0, 1, heartbeat(), &opts, &mut rng);
+            let (id, latency) = (m.id, m.arrives - m.sent);
+            assert!((opts.latency.min..=opts.latency.max).contains(&latency));
+            assert!(net.take(slot, id).is_some());
+        }
+        assert_eq!(net.in_flight_count(), 0);
+    }
+
+    #[test]
+    fn messages_across_a_partition_are_lost_halfway() {
+        let mut net = Network::new(3);
+        net.partition(&[vec![0]]);
+        let mut rng = SimRng::new(5);
+        let (_, m) = net.send(0, 0, 1, heartbeat(), &Options::default(), &mut rng);
+        assert_eq!(m.lost, Some((m.arrives / 2, LossCause::Partition)));
+        assert!(!net.connected(0, 2));
+        assert!(net.connected(1, 2), "unnamed nodes form one more group");
+        net.heal();
+        assert!(net.connected(0, 1));
+    }
+
+    #[test]
+    fn isolation_cuts_every_link_of_one_node() {
+        let mut net = Network::new(3);
+        net.set_isolated(2, true);
+        assert!(!net.connected(0, 2) && !net.connected(2, 1));
+        assert!(net.connected(0, 1));
+        assert!(net.is_split());
+    }
+
+    #[test]
+    fn a_dropped_message_frees_its_slot_for_reuse() {
+        let mut net = Network::new(2);
+        let mut rng = SimRng::new(1);
+        let opts = Options::default();
+        let (slot, m) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
+        let id = m.id;
+        assert!(net.take_by_id(id).is_some());
+        assert!(net.take(slot, id).is_none(), "the queue's stale entry finds nothing");
+        let (again, m2) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
+        assert_eq!(again, slot);
+        assert_ne!(m2.id, id);
+    }
+}
