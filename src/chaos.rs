@@ -18,8 +18,8 @@ use crate::message::node_name;
 use crate::node::majority;
 use crate::options::{format_duration, format_percent, Micros, Options, MS};
 use crate::rng::SimRng;
-use crate::script::{parse_command, Failure, Session};
 use crate::script::parse::ClusterSpec;
+use crate::script::{parse_command, Failure, Session};
 use crate::sim::invariants::Violation;
 
 /// What a chaos run does.

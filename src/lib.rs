@@ -27,6 +27,9 @@ pub mod options;
 pub mod rng;
 pub mod script;
 pub mod sim;
+pub mod view;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use message::{Kind, Message, NodeId, Term};
 pub use node::{Node, Role};
@@ -40,7 +43,8 @@ pub use sim::{Action, Cluster, Simulation};
 pub fn random_seed() -> u64 {
     let mut bytes = [0u8; 8];
     match getrandom::fill(&mut bytes) {
-        Ok(()) => u64::from_le_bytes(bytes),
+        // 53 bits, so that a drawn seed survives JSON and JavaScript numbers.
+        Ok(()) => u64::from_le_bytes(bytes) & ((1 << 53) - 1),
         // No entropy source at all: any seed is as good as another, and it is
         // reported like every drawn seed.
         Err(_) => 0x5eed_d0c5_600e,

@@ -71,7 +71,10 @@ mod tests {
             assert!((150..=155).contains(&v));
             seen[(v - 150) as usize] = true;
         }
-        assert!(seen.iter().all(|&s| s), "every value of a small range appears");
+        assert!(
+            seen.iter().all(|&s| s),
+            "every value of a small range appears"
+        );
         assert_eq!(rng.range_inclusive(42, 42), 42);
     }
 
@@ -79,7 +82,10 @@ mod tests {
     fn chance_matches_its_probability() {
         let mut rng = SimRng::new(3);
         let hits = (0..100_000).filter(|_| rng.chance(250_000)).count();
-        assert!((24_000..26_000).contains(&hits), "25% of 100000 draws, got {hits}");
+        assert!(
+            (24_000..26_000).contains(&hits),
+            "25% of 100000 draws, got {hits}"
+        );
         assert!(!rng.chance(0));
         assert!(rng.chance(1_000_000));
     }

@@ -18,7 +18,10 @@ fn parse_decimal(text: &str, scale: u64, what: &str) -> Result<u64, String> {
         None => (text, ""),
     };
     let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || (text.contains('.') && frac.is_empty())
+    if int.is_empty()
+        || !digits_ok(int)
+        || !digits_ok(frac)
+        || (text.contains('.') && frac.is_empty())
     {
         return Err(format!("`{text}` is not a number ({what})"));
     }
@@ -77,9 +80,7 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
         }
     };
     if min > max {
-        return Err(format!(
-            "`{text}`: the minimum is above the maximum"
-        ));
+        return Err(format!("`{text}`: the minimum is above the maximum"));
     }
     Ok(Span::new(min, max))
 }
@@ -136,7 +137,9 @@ mod tests {
     fn spans_need_min_not_above_max() {
         assert_eq!(parse_span("150ms..300ms"), Ok(Span::new(150_000, 300_000)));
         assert_eq!(parse_span("10ms"), Ok(Span::new(10_000, 10_000)));
-        assert!(parse_span("300ms..150ms").unwrap_err().contains("above the maximum"));
+        assert!(parse_span("300ms..150ms")
+            .unwrap_err()
+            .contains("above the maximum"));
     }
 
     #[test]

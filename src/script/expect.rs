@@ -291,8 +291,8 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                     "alive" => Field::Alive,
                     _ => {
                         return Err(format!(
-                            "`{field}` is not a node field: use role, term, voted_for, leader or alive"
-                        ))
+                        "`{field}` is not a node field: use role, term, voted_for, leader or alive"
+                    ))
                     }
                 };
                 Quantity::Node(node, field)
@@ -331,9 +331,9 @@ fn parse_value(text: &str, kind: Type, size: u32) -> Result<Value, String> {
 /// Parses `QUANTITY OP VALUE` in a cluster of `size` nodes.
 pub fn parse_condition(text: &str, size: u32) -> Result<Condition, String> {
     let text = text.trim();
-    let at = text
-        .find(['=', '!', '<', '>'])
-        .ok_or_else(|| format!("`{text}` is not a condition: write it like `goose = n1` or `geese >= 1`"))?;
+    let at = text.find(['=', '!', '<', '>']).ok_or_else(|| {
+        format!("`{text}` is not a condition: write it like `goose = n1` or `geese >= 1`")
+    })?;
     let (left, rest) = text.split_at(at);
     let (op, right) = [
         ("!=", Op::Ne),
@@ -348,7 +348,9 @@ pub fn parse_condition(text: &str, size: u32) -> Result<Condition, String> {
     .ok_or_else(|| format!("`{rest}` does not start with an operator: use = != < <= > >="))?;
     let (left, right) = (left.trim(), right.trim());
     if left.is_empty() || right.is_empty() || right.contains(char::is_whitespace) {
-        return Err(format!("`{text}` is not a condition: write it like `goose = n1`"));
+        return Err(format!(
+            "`{text}` is not a condition: write it like `goose = n1`"
+        ));
     }
     let quantity = parse_quantity(left, size)?;
     let kind = quantity.value_type();
@@ -374,14 +376,20 @@ mod tests {
     #[test]
     fn conditions_parse_with_or_without_spaces() {
         let c = parse_condition("goose=n3", 5).unwrap();
-        assert_eq!((c.quantity, c.op, &c.value), (Quantity::Goose, Op::Eq, &Value::Node(Some(2))));
+        assert_eq!(
+            (c.quantity, c.op, &c.value),
+            (Quantity::Goose, Op::Eq, &Value::Node(Some(2)))
+        );
         assert_eq!(c.to_string(), "goose = n3");
         let c = parse_condition("n4.term >= 3", 5).unwrap();
         assert_eq!(c.quantity, Quantity::Node(3, Field::Term));
         let c = parse_condition("t < 1.5s", 5).unwrap();
         assert_eq!(c.value, Value::Number(1_500_000));
         let c = parse_condition("stats.messages.vote_granted > 0", 5).unwrap();
-        assert_eq!(c.quantity, Quantity::Stat(Stat::Messages(Kind::VoteGranted)));
+        assert_eq!(
+            c.quantity,
+            Quantity::Stat(Stat::Messages(Kind::VoteGranted))
+        );
     }
 
     #[test]

@@ -212,10 +212,15 @@ impl Session {
             Target::Node(n) => Ok(n),
             Target::Goose => match self.sim.geese() {
                 [g] => Ok(*g),
-                [] => Err(Failure::Error("`goose` names nobody: there is no goose now".into())),
+                [] => Err(Failure::Error(
+                    "`goose` names nobody: there is no goose now".into(),
+                )),
                 many => Err(Failure::Error(format!(
                     "`goose` is ambiguous: {} are all geese now",
-                    many.iter().map(|&g| node_name(g)).collect::<Vec<_>>().join(", ")
+                    many.iter()
+                        .map(|&g| node_name(g))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))),
             },
         }
@@ -228,7 +233,11 @@ impl Session {
         }
     }
 
-    fn run(&mut self, duration: Micros, watch: &Option<(Watch, Condition)>) -> Result<Reply, Failure> {
+    fn run(
+        &mut self,
+        duration: Micros,
+        watch: &Option<(Watch, Condition)>,
+    ) -> Result<Reply, Failure> {
         let end = self.sim.now().saturating_add(duration);
         let Some((mode, cond)) = watch else {
             self.sim.run_until(end);
@@ -236,7 +245,9 @@ impl Session {
         };
         match mode {
             Watch::Until => {
-                if cond.check(&self.sim).is_ok() || !self.sim.run_until_checking(end, |s| cond.check(s).is_err()) {
+                if cond.check(&self.sim).is_ok()
+                    || !self.sim.run_until_checking(end, |s| cond.check(s).is_err())
+                {
                     return Ok(Reply::Done);
                 }
                 let found = cond.quantity.read(&self.sim);
@@ -353,7 +364,10 @@ pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
         match (command, &cluster) {
             (Command::Cluster(spec), None) => cluster = Some(spec),
             (Command::Cluster(_), Some(_)) => {
-                return Err((number, "cluster may only be the first line: it starts a new run".into()))
+                return Err((
+                    number,
+                    "cluster may only be the first line: it starts a new run".into(),
+                ))
             }
             (_, None) => {
                 return Err((
@@ -364,7 +378,10 @@ pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
             (command, Some(_)) => commands.push((number, command)),
         }
     }
-    let cluster = cluster.ok_or((1, "the scenario is empty: it needs at least a cluster line".to_string()))?;
+    let cluster = cluster.ok_or((
+        1,
+        "the scenario is empty: it needs at least a cluster line".to_string(),
+    ))?;
     Ok(Script { cluster, commands })
 }
 

@@ -316,10 +316,7 @@ fn parse_run(args: &[&str], rest: &str, size: u32) -> Result<Command, String> {
                     ))
                 }
             };
-            let condition_text = rest
-                .split_once(word)
-                .map(|(_, c)| c)
-                .unwrap_or_default();
+            let condition_text = rest.split_once(word).map(|(_, c)| c).unwrap_or_default();
             Some((mode, parse_condition(condition_text, size)?))
         }
     };
@@ -460,7 +457,10 @@ mod tests {
             ("cluster nodes=102", "1 to 101 nodes"),
             ("cluster loss=150%", "above 100%"),
             ("cluster colour=blue", "not a cluster key"),
-            ("cluster election=300ms..150ms", "minimum is above the maximum"),
+            (
+                "cluster election=300ms..150ms",
+                "minimum is above the maximum",
+            ),
             ("cluster election=0ms", "at least 1ms"),
             ("cluster heartbeat=fast", "no unit"),
             ("cluster seed=-1", "a seed is a whole number"),

@@ -122,7 +122,11 @@ pub struct Record {
 }
 
 fn names(nodes: &[NodeId]) -> String {
-    nodes.iter().map(|&n| node_name(n)).collect::<Vec<_>>().join(",")
+    nodes
+        .iter()
+        .map(|&n| node_name(n))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn refusal(why: Refusal) -> String {
@@ -151,7 +155,11 @@ impl Record {
                 let fate = match m.lost {
                     None => format!("arrives {}", human_duration(m.arrives)),
                     Some((at, cause)) => {
-                        format!("will vanish at {}: {}", human_duration(at), cause.describe())
+                        format!(
+                            "will vanish at {}: {}",
+                            human_duration(at),
+                            cause.describe()
+                        )
                     }
                 };
                 write!(
@@ -192,7 +200,12 @@ impl Record {
                 cause.describe()
             ),
             Event::Node { node, term, note } => {
-                write!(line, "{}  {}", node_name(*node), note_text(*note, *term, true))
+                write!(
+                    line,
+                    "{}  {}",
+                    node_name(*node),
+                    note_text(*note, *term, true)
+                )
             }
             Event::Fault(f) => write!(line, "** {}", fault_text(f)),
             Event::Violation(v) => write!(line, "!! {v}"),
@@ -206,7 +219,11 @@ impl Record {
         match &self.event {
             Event::Node { node, term, note } => match note {
                 Note::Voted { .. } | Note::Refused { .. } | Note::TermAdopted { .. } => None,
-                _ => Some(format!("{} {}", node_name(*node), note_text(*note, *term, false))),
+                _ => Some(format!(
+                    "{} {}",
+                    node_name(*node),
+                    note_text(*note, *term, false)
+                )),
             },
             Event::Fault(f) => Some(fault_text(f)),
             Event::Violation(v) => Some(format!("Invariant violated: {}", v.detail)),
@@ -271,7 +288,9 @@ fn fault_text(f: &Fault) -> String {
             amnesia: true,
         } => format!("{} was killed and lost its disk", node_name(*node)),
         Fault::Revived { node } => format!("{} came back as a duck", node_name(*node)),
-        Fault::TimeoutForced { node } => format!("{}'s election timer was forced", node_name(*node)),
+        Fault::TimeoutForced { node } => {
+            format!("{}'s election timer was forced", node_name(*node))
+        }
         Fault::Isolated { node } => format!("{} was cut off from the network", node_name(*node)),
         Fault::Reconnected { node } => format!("{} was reconnected", node_name(*node)),
         Fault::Partitioned { groups } => format!(

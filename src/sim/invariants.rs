@@ -153,7 +153,14 @@ impl Checker {
         &self.live_geese
     }
 
-    fn report(&mut self, t: Time, invariant: Invariant, nodes: Vec<NodeId>, term: Term, detail: String) {
+    fn report(
+        &mut self,
+        t: Time,
+        invariant: Invariant,
+        nodes: Vec<NodeId>,
+        term: Term,
+        detail: String,
+    ) {
         self.total += 1;
         if self.violations.len() < MAX_KEPT {
             self.violations.push(Violation {
@@ -307,7 +314,10 @@ mod tests {
         c.end_of_event(30, false);
         assert_eq!(c.violations().len(), 1);
         let v = &c.violations()[0];
-        assert_eq!((v.invariant, v.t, v.term, v.seed), (Invariant::ElectionSafety, 30, 2, 9));
+        assert_eq!(
+            (v.invariant, v.t, v.term, v.seed),
+            (Invariant::ElectionSafety, 30, 2, 9)
+        );
         assert_eq!(v.nodes, vec![0, 1]);
     }
 
@@ -340,7 +350,10 @@ mod tests {
         c.observe(1, 0, Some(Role::Goose), 1, Some(0));
         c.observe(2, 1, Some(Role::Goose), 2, Some(1));
         c.end_of_event(2, false);
-        assert!(c.violations().is_empty(), "two terms, CheckQuorum off: allowed");
+        assert!(
+            c.violations().is_empty(),
+            "two terms, CheckQuorum off: allowed"
+        );
         c.end_of_event(3, true);
         c.end_of_event(4, true);
         assert_eq!(c.violations().len(), 1, "one report per overlap");

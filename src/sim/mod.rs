@@ -332,7 +332,9 @@ impl Simulation {
         for i in 0..self.outbox.messages.len() {
             let (to, msg) = self.outbox.messages[i];
             self.stats.count_sent(msg.kind());
-            let (slot, flight) = self.net.send(self.now, id, to, msg, &self.opts_now, &mut self.rng);
+            let (slot, flight) =
+                self.net
+                    .send(self.now, id, to, msg, &self.opts_now, &mut self.rng);
             let (at, mid) = (flight.ends(), flight.id);
             if self.recording {
                 let copy = flight.clone();
@@ -515,7 +517,8 @@ impl Simulation {
                 self.scheduled[node as usize] = Time::MAX;
                 if amnesia {
                     // The disk is gone: the node comes back knowing nothing.
-                    let fresh = Node::new(node, self.size(), self.now, &self.opts_now, &mut self.rng);
+                    let fresh =
+                        Node::new(node, self.size(), self.now, &self.opts_now, &mut self.rng);
                     self.nodes[node as usize] = fresh;
                 }
                 self.record(Event::Fault(Fault::Killed { node, amnesia }));
@@ -633,7 +636,11 @@ impl Simulation {
                     role: if alive { n.role().name() } else { "dead" },
                     term: n.term(),
                     voted_for: n.voted_for().map(node_name),
-                    leader: if alive { n.leader().map(node_name) } else { None },
+                    leader: if alive {
+                        n.leader().map(node_name)
+                    } else {
+                        None
+                    },
                 }
             })
             .collect();

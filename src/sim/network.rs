@@ -176,7 +176,10 @@ impl Network {
                 self.slots.len() as u32 - 1
             }
         };
-        (slot, self.slots[slot as usize].as_ref().expect("just stored"))
+        (
+            slot,
+            self.slots[slot as usize].as_ref().expect("just stored"),
+        )
     }
 
     /// Takes the message in `slot` out of the network, if it is still message
@@ -267,7 +270,10 @@ mod tests {
         let (slot, m) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
         let id = m.id;
         assert!(net.take_by_id(id).is_some());
-        assert!(net.take(slot, id).is_none(), "the queue's stale entry finds nothing");
+        assert!(
+            net.take(slot, id).is_none(),
+            "the queue's stale entry finds nothing"
+        );
         let (again, m2) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
         assert_eq!(again, slot);
         assert_ne!(m2.id, id);

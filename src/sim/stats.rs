@@ -139,7 +139,10 @@ mod tests {
         s.campaign(2);
         s.campaign(2);
         s.campaign(2);
-        assert_eq!((s.split_votes, s.elections_started, s.elections_won), (1, 5, 1));
+        assert_eq!(
+            (s.split_votes, s.elections_started, s.elections_won),
+            (1, 5, 1)
+        );
     }
 
     #[test]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, native unit/golden/sweep tests, the
+# wasm-bindgen tests in headless Chromium, and the end-to-end page tests.
+# Installs whatever is missing first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "toolchain"
+scripts/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (native and wasm32)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+
+step "native tests"
+cargo test --release
+
+if [ -f tests/web.rs ]; then
+  step "wasm-bindgen tests in headless Chromium"
+  CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --release
+fi
+
+if [ -f tests/e2e/run.sh ]; then
+  step "end-to-end tests (Playwright + Chromium)"
+  tests/e2e/run.sh
+fi
+
+step "all tests passed"

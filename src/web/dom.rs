@@ -1,0 +1,424 @@
+//! The page's panels beside the canvas, kept in step with the simulation: the
+//! accessible node list, the inspector, the event log, the statistics, the
+//! invariant banner and the settings form.
+//!
+//! Every write goes through a cache, so an unchanged value costs a string
+//! comparison and nothing in the DOM; and no element is rebuilt while a person
+//! may be clicking it.
+
+use std::collections::HashMap;
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
+
+use crate::message::{node_name, NodeId};
+use crate::node::Role;
+use crate::options::{human_duration, Options, Time};
+use crate::sim::network::InFlight;
+use crate::sim::Simulation;
+
+/// The most lines the event log keeps on the page.
+pub const LOG_LINES: usize = 300;
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// What the inspector is showing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inspected {
+    /// Nothing.
+    Nothing,
+    /// A node.
+    Node(NodeId),
+    /// A message in flight, or one that has just left the network.
+    Message(u64),
+}
+
+/// Handles on the page's panels.
+pub struct Dom {
+    doc: Document,
+    cache: HashMap<String, String>,
+    rows_for: u32,
+    inspector_for: Option<Inspected>,
+    log_len: usize,
+    form_synced: Option<Options>,
+}
+
+impl Dom {
+    /// Finds the panels in `doc`.
+    pub fn new(doc: Document) -> Dom {
+        Dom {
+            doc,
+            cache: HashMap::new(),
+            rows_for: 0,
+            inspector_for: None,
+            log_len: 0,
+            form_synced: None,
+        }
+    }
+
+    /// The element with this id, if the page has it.
+    pub fn el(&self, id: &str) -> Option<Element> {
+        self.doc.get_element_by_id(id)
+    }
+
+    /// Sets an element's text, if it changed.
+    pub fn text(&mut self, id: &str, value: &str) {
+        self.set(id, "text", value, |el, v| el.set_text_content(Some(v)));
+    }
+
+    /// Sets an element's attribute, if it changed.
+    pub fn attr(&mut self, id: &str, name: &str, value: &str) {
+        let name_owned = name.to_string();
+        self.set(id, name, value, move |el, v| {
+            let _ = el.set_attribute(&name_owned, v);
+        });
+    }
+
+    /// Shows or hides an element.
+    pub fn show(&mut self, id: &str, visible: bool) {
+        self.set(id, "hidden", if visible { "0" } else { "1" }, |el, v| {
+            if let Some(el) = el.dyn_ref::<HtmlElement>() {
+                el.set_hidden(v == "1");
+            }
+        });
+    }
+
+    /// Adds or removes a class on an element.
+    pub fn class(&mut self, id: &str, class: &str, on: bool) {
+        let key = format!("class:{class}");
+        let class = class.to_string();
+        self.set(id, &key, if on { "1" } else { "0" }, move |el, v| {
+            let _ = el.class_list().toggle_with_force(&class, v == "1");
+        });
+    }
+
+    fn set(&mut self, id: &str, what: &str, value: &str, apply: impl FnOnce(&Element, &str)) {
+        let key = format!("{id}\u{1}{what}");
+        if self.cache.get(&key).map(String::as_str) == Some(value) {
+            return;
+        }
+        if let Some(el) = self.el(id) {
+            apply(&el, value);
+            self.cache.insert(key, value.to_string());
+        }
+    }
+
+    /// Forgets cached values under `prefix`, after their elements were rebuilt.
+    fn forget(&mut self, prefix: &str) {
+        self.cache.retain(|k, _| !k.starts_with(prefix));
+    }
+
+    /// Builds the node list for a cluster of `size` nodes (once per run).
+    fn build_rows(&mut self, size: u32) {
+        let mut html = String::new();
+        for id in 0..size {
+            let n = node_name(id);
+            html.push_str(&format!(
+                "<tr id=\"row-{n}\">\
+                 <th scope=\"row\"><button class=\"pick\" id=\"pick-{n}\" data-action=\"select {n}\" aria-label=\"Inspect {n}\">{n}</button></th>\
+                 <td id=\"role-{n}\" class=\"role\"></td>\
+                 <td id=\"term-{n}\" class=\"num\"></td>\
+                 <td class=\"acts\">\
+                 <button id=\"life-{n}\" data-line=\"kill {n}\">Kill {n}</button>\
+                 <button id=\"tick-{n}\" data-line=\"timeout {n}\">Timeout {n}</button>\
+                 <button id=\"cut-{n}\" data-line=\"isolate {n}\">Isolate {n}</button>\
+                 </td></tr>"
+            ));
+        }
+        if let Some(body) = self.el("nodes-body") {
+            body.set_inner_html(&html);
+        }
+        for prefix in ["row-", "pick-", "role-", "term-", "life-", "tick-", "cut-"] {
+            self.forget(prefix);
+        }
+        self.rows_for = size;
+    }
+
+    /// Brings the node list up to date.
+    pub fn update_rows(&mut self, sim: &Simulation, selected: Option<NodeId>) {
+        if self.rows_for != sim.size() {
+            self.build_rows(sim.size());
+        }
+        for id in 0..sim.size() {
+            let n = node_name(id);
+            let node = &sim.nodes()[id as usize];
+            let alive = sim.is_alive(id);
+            let role = if alive { node.role().name() } else { "dead" };
+            self.text(&format!("role-{n}"), role);
+            self.attr(&format!("row-{n}"), "data-role", role);
+            self.text(&format!("term-{n}"), &node.term().to_string());
+            self.class(&format!("row-{n}"), "selected", selected == Some(id));
+            let (life_line, life_label) = if alive {
+                (format!("kill {n}"), format!("Kill {n}"))
+            } else {
+                (format!("revive {n}"), format!("Revive {n}"))
+            };
+            self.attr(&format!("life-{n}"), "data-line", &life_line);
+            self.text(&format!("life-{n}"), &life_label);
+            let goose = alive && node.role() == Role::Goose;
+            let tick = format!("tick-{n}");
+            if !alive || goose {
+                self.attr(&tick, "disabled", "");
+            } else {
+                self.set(&tick, "disabled", "no", |el, _| {
+                    let _ = el.remove_attribute("disabled");
+                });
+            }
+            let isolated = sim.network().is_isolated(id);
+            let (cut_line, cut_label) = if isolated {
+                (format!("reconnect {n}"), format!("Reconnect {n}"))
+            } else {
+                (format!("isolate {n}"), format!("Isolate {n}"))
+            };
+            self.attr(&format!("cut-{n}"), "data-line", &cut_line);
+            self.text(&format!("cut-{n}"), &cut_label);
+        }
+    }
+
+    /// Shows what is inspected.
+    pub fn update_inspector(&mut self, sim: &Simulation, what: Inspected, gone: Option<&InFlight>) {
+        if self.inspector_for != Some(what) {
+            let html = match what {
+                Inspected::Nothing => "<p class=\"hint\">Click a bird or a message on the canvas to inspect it.</p>".to_string(),
+                Inspected::Node(id) => {
+                    let n = node_name(id);
+                    format!(
+                        "<h3 id=\"ins-title\">{n}</h3><dl>\
+                         <dt>Role</dt><dd id=\"ins-role\"></dd>\
+                         <dt>Term</dt><dd id=\"ins-term\"></dd>\
+                         <dt>Voted for</dt><dd id=\"ins-vote\"></dd>\
+                         <dt>Knows goose</dt><dd id=\"ins-leader\"></dd>\
+                         <dt>Election timer</dt><dd id=\"ins-timer\"></dd>\
+                         <dt>Lease promised until</dt><dd id=\"ins-lease\"></dd></dl>\
+                         <p class=\"acts\"><button id=\"ins-life\" data-line=\"kill {n}\">Kill {n}</button> \
+                         <button data-line=\"timeout {n}\">Timeout {n}</button> \
+                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>"
+                    )
+                }
+                Inspected::Message(id) => format!(
+                    "<h3>Message m{id}</h3><dl>\
+                     <dt>Kind</dt><dd id=\"ins-kind\"></dd>\
+                     <dt>From</dt><dd id=\"ins-from\"></dd>\
+                     <dt>To</dt><dd id=\"ins-to\"></dd>\
+                     <dt>Term</dt><dd id=\"ins-mterm\"></dd>\
+                     <dt>Sent</dt><dd id=\"ins-sent\"></dd>\
+                     <dt>Arrives</dt><dd id=\"ins-arrives\"></dd>\
+                     <dt>Fate</dt><dd id=\"ins-fate\"></dd></dl>\
+                     <p class=\"acts\"><button id=\"ins-drop\" data-line=\"drop m{id}\">Drop m{id}</button></p>"
+                ),
+            };
+            if let Some(el) = self.el("inspector-body") {
+                el.set_inner_html(&html);
+            }
+            self.forget("ins-");
+            self.inspector_for = Some(what);
+        }
+        let now = sim.now();
+        match what {
+            Inspected::Nothing => {}
+            Inspected::Node(id) => {
+                let node = &sim.nodes()[id as usize];
+                let alive = sim.is_alive(id);
+                let n = node_name(id);
+                self.text("ins-role", if alive { node.role().name() } else { "dead" });
+                self.text("ins-term", &node.term().to_string());
+                self.text(
+                    "ins-vote",
+                    &node.voted_for().map_or("nobody".into(), node_name),
+                );
+                let leader = node.leader().filter(|_| alive);
+                self.text("ins-leader", &leader.map_or("none".into(), node_name));
+                let timer = if !alive {
+                    "stopped (dead)".to_string()
+                } else if node.role() == Role::Goose {
+                    let (_, due) = node.heartbeat_times();
+                    format!(
+                        "none (goose); next heartbeat in {}",
+                        human_duration(due.saturating_sub(now))
+                    )
+                } else {
+                    format!(
+                        "{} left of {}",
+                        human_duration(node.election_deadline().saturating_sub(now)),
+                        human_duration(node.election_deadline() - node.timer_start())
+                    )
+                };
+                self.text("ins-timer", &timer);
+                let lease = match node.lease_until() {
+                    Some(t) if t >= now => format!(
+                        "{} ({} from now)",
+                        human_duration(t),
+                        human_duration(t - now)
+                    ),
+                    _ => "no promise".into(),
+                };
+                self.text("ins-lease", &lease);
+                let (line, label) = if alive {
+                    (format!("kill {n}"), format!("Kill {n}"))
+                } else {
+                    (format!("revive {n}"), format!("Revive {n}"))
+                };
+                self.attr("ins-life", "data-line", &line);
+                self.text("ins-life", &label);
+                let (line, label) = if sim.network().is_isolated(id) {
+                    (format!("reconnect {n}"), format!("Reconnect {n}"))
+                } else {
+                    (format!("isolate {n}"), format!("Isolate {n}"))
+                };
+                self.attr("ins-cut", "data-line", &line);
+                self.text("ins-cut", &label);
+            }
+            Inspected::Message(id) => {
+                let live = sim.in_flight().find(|m| m.id == id);
+                let Some(m) = live.or(gone) else {
+                    self.text("ins-fate", "gone");
+                    return;
+                };
+                self.text("ins-kind", m.msg.kind().label());
+                self.text("ins-from", &node_name(m.from));
+                self.text("ins-to", &node_name(m.to));
+                self.text("ins-mterm", &m.msg.term.to_string());
+                self.text("ins-sent", &human_duration(m.sent));
+                self.text("ins-arrives", &human_duration(m.arrives));
+                let fate = match (live.is_some(), m.lost) {
+                    (true, None) => "in flight, will arrive".to_string(),
+                    (true, Some((at, cause))) => {
+                        format!(
+                            "in flight, will vanish at {}: {}",
+                            human_duration(at),
+                            cause.describe()
+                        )
+                    }
+                    (false, _) => "no longer in flight".into(),
+                };
+                self.text("ins-fate", &fate);
+                self.show("ins-drop", live.is_some());
+            }
+        }
+    }
+
+    /// Appends lines to the event log and trims it to [`LOG_LINES`].
+    pub fn log(&mut self, lines: &[(Time, String, bool)]) {
+        let Some(list) = self.el("log") else { return };
+        for (t, text, alarm) in lines {
+            let Ok(li) = self.doc.create_element("li") else {
+                continue;
+            };
+            if *alarm {
+                li.set_class_name("alarm");
+            }
+            li.set_inner_html(&format!(
+                "<time>{}</time> {}",
+                escape(&human_duration(*t)),
+                escape(text)
+            ));
+            let _ = list.append_child(&li);
+            self.log_len += 1;
+        }
+        while self.log_len > LOG_LINES {
+            match list.first_element_child() {
+                Some(first) => {
+                    first.remove();
+                    self.log_len -= 1;
+                }
+                None => break,
+            }
+        }
+        if !lines.is_empty() {
+            list.set_scroll_top(list.scroll_height());
+        }
+    }
+
+    /// Empties the event log.
+    pub fn clear_log(&mut self) {
+        if let Some(list) = self.el("log") {
+            list.set_inner_html("");
+        }
+        self.log_len = 0;
+    }
+
+    /// Puts the current options into the settings form, unless the person is
+    /// typing in that control.
+    pub fn sync_form(&mut self, o: &Options, nodes: u32, seed: u64) {
+        if self.form_synced.as_ref() == Some(o)
+            && self.cache.get("form-nodes").map(String::as_str) == Some(&nodes.to_string())
+        {
+            return;
+        }
+        let focused = self.doc.active_element().map(|e| e.id());
+        let ms = |us: u64| trim(us as f64 / 1000.0);
+        let values = [
+            ("nodes", nodes.to_string()),
+            ("election-min", ms(o.election.min)),
+            ("election-max", ms(o.election.max)),
+            ("heartbeat", ms(o.heartbeat)),
+            ("latency-min", ms(o.latency.min)),
+            ("latency-max", ms(o.latency.max)),
+            ("loss", trim(f64::from(o.loss) / 10_000.0)),
+        ];
+        for (field, value) in values {
+            let id = format!("in-{field}");
+            if focused.as_deref() == Some(id.as_str()) {
+                continue;
+            }
+            if let Some(input) = self
+                .el(&id)
+                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            {
+                input.set_value(&value);
+            }
+            self.text(&format!("msg-{field}"), "");
+        }
+        for (field, on) in [("checkquorum", o.check_quorum), ("prevote", o.pre_vote)] {
+            if let Some(input) = self
+                .el(&format!("in-{field}"))
+                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            {
+                input.set_checked(on);
+            }
+        }
+        if focused.as_deref() != Some("in-seed") {
+            if let Some(input) = self
+                .el("in-seed")
+                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            {
+                input.set_value(&seed.to_string());
+            }
+        }
+        self.cache.insert("form-nodes".into(), nodes.to_string());
+        self.form_synced = Some(o.clone());
+    }
+
+    /// Forces the next [`Dom::sync_form`] to write every control.
+    pub fn unsync_form(&mut self) {
+        self.form_synced = None;
+    }
+
+    /// The value of an input, by id.
+    pub fn input_value(&self, id: &str) -> Option<String> {
+        self.el(id)
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .map(|i| i.value())
+    }
+
+    /// Shows the settings warnings.
+    pub fn warnings(&mut self, warnings: &[String]) {
+        let html: String = warnings
+            .iter()
+            .map(|w| format!("<li>{}</li>", escape(w)))
+            .collect();
+        self.set("warnings", "html", &html, |el, v| el.set_inner_html(v));
+        self.show("warnings", !warnings.is_empty());
+    }
+}
+
+fn trim(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}

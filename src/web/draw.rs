@@ -1,0 +1,586 @@
+//! The canvas: ducks, the goose, timers, votes, messages in flight and walls,
+//! drawn through `web_sys::CanvasRenderingContext2d`.
+//!
+//! [`draw`] paints one frame of a [`Scene`] — a read-only view of the
+//! simulation plus where everything stands — and keeps no state of its own,
+//! so a test can paint a known state and read the pixels back.
+
+use std::f64::consts::{FRAC_PI_2, TAU};
+
+use wasm_bindgen::JsValue;
+use web_sys::CanvasRenderingContext2d as Ctx2d;
+
+use crate::message::{node_name, Kind, NodeId};
+use crate::node::{Ballot, Role};
+use crate::sim::network::InFlight;
+use crate::sim::Simulation;
+use crate::view::layout::{opacity, progress, Point, Ring};
+
+use super::theme::{term_colour, Theme};
+
+/// What a frame shows.
+pub struct Scene<'a> {
+    /// The run.
+    pub sim: &'a Simulation,
+    /// Where each node is drawn, by id.
+    pub positions: &'a [Point],
+    /// The ring (for sizes and the centre).
+    pub ring: Ring,
+    /// Angles of partition walls.
+    pub walls: &'a [f64],
+    /// Colours.
+    pub theme: &'a Theme,
+    /// Text size factor (1, or more in presentation mode).
+    pub text_scale: f64,
+    /// The selected node, if any.
+    pub selected_node: Option<NodeId>,
+    /// The selected message, if any.
+    pub selected_message: Option<u64>,
+    /// A partition being drawn with the pointer: from, to.
+    pub cut: Option<(Point, Point)>,
+    /// Canvas size in CSS pixels.
+    pub size: (f64, f64),
+}
+
+/// A thin pen over the 2D context: the calls the drawing uses, with the
+/// context's rare errors (only for invalid arguments) ignored.
+struct Pen<'a>(&'a Ctx2d);
+
+impl Pen<'_> {
+    fn circle(&self, p: Point, r: f64) {
+        self.0.begin_path();
+        let _ = self.0.arc(p.x, p.y, r.max(0.0), 0.0, TAU);
+    }
+    fn arc(&self, p: Point, r: f64, from: f64, to: f64) {
+        self.0.begin_path();
+        let _ = self.0.arc(p.x, p.y, r.max(0.0), from, to);
+    }
+    fn ellipse(&self, x: f64, y: f64, rx: f64, ry: f64, rotation: f64) {
+        let _ = self
+            .0
+            .ellipse(x, y, rx.max(0.0), ry.max(0.0), rotation, 0.0, TAU);
+    }
+    fn fill(&self, colour: &str) {
+        self.0.set_fill_style_str(colour);
+        self.0.fill();
+    }
+    fn stroke(&self, colour: &str, width: f64) {
+        self.0.set_stroke_style_str(colour);
+        self.0.set_line_width(width);
+        self.0.stroke();
+    }
+    fn dash(&self, pattern: &[f64]) {
+        let array = js_sys::Array::new();
+        for d in pattern {
+            array.push(&JsValue::from_f64(*d));
+        }
+        let _ = self.0.set_line_dash(&array);
+    }
+    fn line(&self, a: Point, b: Point) {
+        self.0.begin_path();
+        self.0.move_to(a.x, a.y);
+        self.0.line_to(b.x, b.y);
+    }
+    fn polygon(&self, points: &[(f64, f64)]) {
+        self.0.begin_path();
+        if let Some(&(x, y)) = points.first() {
+            self.0.move_to(x, y);
+        }
+        for &(x, y) in &points[1..] {
+            self.0.line_to(x, y);
+        }
+        self.0.close_path();
+    }
+    fn text(&self, s: &str, p: Point, px: f64, weight: &str, colour: &str) {
+        self.0.set_font(&format!(
+            "{weight} {px:.1}px system-ui, -apple-system, 'Segoe UI', sans-serif"
+        ));
+        self.0.set_fill_style_str(colour);
+        let _ = self.0.fill_text(s, p.x, p.y);
+    }
+    fn alpha(&self, a: f64) {
+        self.0.set_global_alpha(a.clamp(0.0, 1.0));
+    }
+}
+
+/// Paints one frame.
+pub fn draw(ctx: &Ctx2d, scene: &Scene) {
+    let pen = Pen(ctx);
+    let (w, h) = scene.size;
+    ctx.set_fill_style_str(scene.theme.background);
+    ctx.fill_rect(0.0, 0.0, w, h);
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.set_line_cap("round");
+    ctx.set_line_join("round");
+    draw_walls(&pen, scene);
+    for m in scene.sim.in_flight() {
+        draw_message(&pen, scene, m);
+    }
+    let sim = scene.sim;
+    for id in 0..sim.size() {
+        draw_node(&pen, scene, id);
+    }
+    if let Some((a, b)) = scene.cut {
+        pen.dash(&[8.0, 6.0]);
+        pen.line(a, b);
+        pen.stroke(scene.theme.denied, 2.5);
+        pen.dash(&[]);
+        pen.text(
+            "✂",
+            b,
+            22.0 * scene.text_scale,
+            "normal",
+            scene.theme.denied,
+        );
+    }
+}
+
+fn draw_walls(pen: &Pen, scene: &Scene) {
+    let ring = scene.ring;
+    let sim = scene.sim;
+    for &angle in scene.walls {
+        let a = ring.at(angle, 0.18);
+        let b = ring.at(angle, 1.0 + 2.2 * ring.node_radius / ring.radius.max(1.0));
+        pen.dash(&[10.0, 4.0]);
+        pen.line(a, b);
+        pen.stroke(scene.theme.wall, (ring.node_radius * 0.32).clamp(4.0, 12.0));
+        pen.dash(&[]);
+    }
+    for id in 0..sim.size() {
+        if sim.network().is_isolated(id) {
+            let p = scene.positions[id as usize];
+            pen.dash(&[6.0, 5.0]);
+            pen.circle(p, ring.node_radius * 1.75);
+            pen.stroke(scene.theme.wall, 3.0);
+            pen.dash(&[]);
+        }
+    }
+}
+
+/// Offsets a message sideways so that requests and replies on the same link
+/// do not run over each other.
+fn lane(from: Point, to: Point, width: f64, forward: bool) -> (f64, f64) {
+    let (dx, dy) = (to.x - from.x, to.y - from.y);
+    let len = dx.hypot(dy).max(1.0);
+    let side = if forward { width } else { -width };
+    (-dy / len * side, dx / len * side)
+}
+
+fn draw_message(pen: &Pen, scene: &Scene, m: &InFlight) {
+    let now = scene.sim.now();
+    let a = opacity(m, now);
+    if a <= 0.0 {
+        return;
+    }
+    let s = message_size(&scene.ring, scene.text_scale);
+    let p = message_position(scene.positions, &scene.ring, m, now, scene.text_scale);
+    let t = scene.theme;
+    pen.alpha(a);
+    let term = term_colour(m.msg.term);
+    match m.msg.kind() {
+        Kind::Heartbeat => heart(pen, p, s, term),
+        Kind::HeartbeatReply => {
+            pen.circle(p, s * 0.45);
+            pen.fill(term);
+        }
+        Kind::VoteRequest | Kind::PrevoteRequest => {
+            pen.0.begin_path();
+            let _ = pen
+                .0
+                .round_rect_with_f64(p.x - s, p.y - s * 0.72, s * 2.0, s * 1.44, s * 0.25);
+            if m.msg.kind() == Kind::VoteRequest {
+                pen.fill(term);
+                pen.stroke(t.plate, 1.5);
+            } else {
+                pen.fill(t.plate);
+                pen.dash(&[3.0, 2.0]);
+                pen.stroke(term, 2.0);
+                pen.dash(&[]);
+            }
+            let mark = if m.msg.kind() == Kind::VoteRequest {
+                "✉"
+            } else {
+                "?"
+            };
+            let ink = if m.msg.kind() == Kind::VoteRequest {
+                "#ffffff"
+            } else {
+                term
+            };
+            pen.text(mark, p, s * 1.3, "bold", ink);
+        }
+        kind => {
+            let granted = matches!(kind, Kind::VoteGranted | Kind::PrevoteGranted);
+            let colour = if granted { t.granted } else { t.denied };
+            pen.circle(p, s * 0.9);
+            if matches!(kind, Kind::PrevoteGranted | Kind::PrevoteDenied) {
+                pen.fill(t.plate);
+                pen.dash(&[3.0, 2.0]);
+                pen.stroke(colour, 2.0);
+                pen.dash(&[]);
+                mark(pen, p, s * 0.5, granted, colour);
+            } else {
+                pen.fill(colour);
+                mark(pen, p, s * 0.5, granted, "#ffffff");
+            }
+        }
+    }
+    if scene.selected_message == Some(m.id) {
+        pen.circle(p, s * 1.9);
+        pen.stroke(t.select, 2.5);
+    }
+    pen.alpha(1.0);
+}
+
+/// A tick (granted) or a cross (denied) of half-size `r` around `p`.
+fn mark(pen: &Pen, p: Point, r: f64, granted: bool, colour: &str) {
+    mark_with(pen, p, r, granted, colour, (r * 0.45).max(1.5));
+}
+
+/// [`mark`] with an explicit line width (for unit-scaled drawings).
+fn mark_with(pen: &Pen, p: Point, r: f64, granted: bool, colour: &str, width: f64) {
+    pen.0.begin_path();
+    if granted {
+        pen.0.move_to(p.x - r * 0.9, p.y);
+        pen.0.line_to(p.x - r * 0.2, p.y + r * 0.7);
+        pen.0.line_to(p.x + r, p.y - r * 0.7);
+    } else {
+        pen.0.move_to(p.x - r * 0.7, p.y - r * 0.7);
+        pen.0.line_to(p.x + r * 0.7, p.y + r * 0.7);
+        pen.0.move_to(p.x + r * 0.7, p.y - r * 0.7);
+        pen.0.line_to(p.x - r * 0.7, p.y + r * 0.7);
+    }
+    pen.stroke(colour, width);
+}
+
+fn heart(pen: &Pen, p: Point, s: f64, colour: &str) {
+    let c = pen.0;
+    c.begin_path();
+    c.move_to(p.x, p.y + s * 0.85);
+    c.bezier_curve_to(
+        p.x - s * 1.3,
+        p.y,
+        p.x - s * 0.7,
+        p.y - s * 0.95,
+        p.x,
+        p.y - s * 0.35,
+    );
+    c.bezier_curve_to(
+        p.x + s * 0.7,
+        p.y - s * 0.95,
+        p.x + s * 1.3,
+        p.y,
+        p.x,
+        p.y + s * 0.85,
+    );
+    c.close_path();
+    pen.fill(colour);
+}
+
+fn draw_node(pen: &Pen, scene: &Scene, id: NodeId) {
+    let sim = scene.sim;
+    let t = scene.theme;
+    let node = &sim.nodes()[id as usize];
+    let alive = sim.is_alive(id);
+    let role = node.role();
+    let goose = alive && role == Role::Goose;
+    let p = scene.positions[id as usize];
+    let r0 = scene.ring.node_radius;
+    let r = if goose { r0 * 1.18 } else { r0 };
+    let now = sim.now();
+    let term = term_colour(node.term());
+
+    // Timers: the election timer draining (RaftScope's arc), or the goose's
+    // heartbeat rhythm with a pulse at each beat.
+    let ring_r = r * 1.2;
+    let ring_w = (r * 0.13).max(2.5);
+    if alive {
+        pen.circle(p, ring_r);
+        pen.stroke(t.track, ring_w);
+        if goose {
+            let (last, due) = node.heartbeat_times();
+            let span = due.saturating_sub(last).max(1) as f64;
+            let left = due.saturating_sub(now) as f64 / span;
+            pen.arc(
+                p,
+                ring_r,
+                -FRAC_PI_2,
+                -FRAC_PI_2 + TAU * left.clamp(0.0, 1.0),
+            );
+            pen.stroke(t.gold, ring_w);
+            let since = now.saturating_sub(last) as f64 / span;
+            if since < 0.6 {
+                pen.alpha(1.0 - since / 0.6);
+                pen.circle(p, ring_r + r * 1.1 * since / 0.6);
+                pen.stroke(t.gold, 2.0);
+                pen.alpha(1.0);
+            }
+        } else {
+            let start = node.timer_start();
+            let end = node.election_deadline();
+            let left = end.saturating_sub(now) as f64 / end.saturating_sub(start).max(1) as f64;
+            pen.arc(
+                p,
+                ring_r,
+                -FRAC_PI_2,
+                -FRAC_PI_2 + TAU * left.clamp(0.0, 1.0),
+            );
+            pen.stroke(term, ring_w);
+        }
+    }
+
+    // Candidates: a halo.
+    if alive && matches!(role, Role::Candidate | Role::PreCandidate) {
+        if role == Role::PreCandidate {
+            pen.dash(&[4.0, 4.0]);
+        }
+        pen.circle(p, r * 1.45);
+        pen.stroke(t.gold, (r * 0.08).max(2.0));
+        pen.dash(&[]);
+    }
+
+    // The plate, ringed in the term's colour.
+    pen.circle(p, r);
+    pen.fill(if alive { t.plate } else { t.plate_dead });
+    if !alive {
+        pen.dash(&[4.0, 3.0]);
+    }
+    pen.circle(p, r);
+    pen.stroke(if alive { term } else { t.dead }, (r * 0.1).max(2.0));
+    pen.dash(&[]);
+
+    let raised = alive && matches!(role, Role::Candidate | Role::PreCandidate);
+    if goose {
+        draw_goose(pen, t, p, r);
+    } else {
+        draw_duck(pen, t, p, r, alive, raised);
+    }
+
+    // Votes received, one mark per peer on the side facing that peer.
+    if raised {
+        for (peer, ballot) in node.ballots().iter().enumerate() {
+            if peer as NodeId == id {
+                continue;
+            }
+            let q = scene.positions[peer];
+            let angle = (q.y - p.y).atan2(q.x - p.x);
+            let m = Point::new(p.x + angle.cos() * r * 1.45, p.y + angle.sin() * r * 1.45);
+            let mr = (r * 0.17).clamp(3.0, 8.0);
+            pen.circle(m, mr);
+            match ballot {
+                Ballot::Granted => {
+                    pen.fill(t.granted);
+                    mark(pen, m, mr * 0.6, true, "#ffffff");
+                }
+                Ballot::Denied => {
+                    pen.fill(t.denied);
+                    mark(pen, m, mr * 0.6, false, "#ffffff");
+                }
+                Ballot::Pending => {
+                    pen.fill(t.plate);
+                    pen.circle(m, mr);
+                    pen.stroke(t.pending, 1.5);
+                }
+            }
+        }
+        if r >= 16.0 {
+            let text = if role == Role::Candidate {
+                "Vote for me!"
+            } else {
+                "May I run?"
+            };
+            // Towards the ring's centre, where there is always room.
+            let c = scene.ring.center;
+            let d = c.distance(p).max(1.0);
+            let reach = (r * 2.3).min(d * 0.8);
+            let at = Point::new(p.x + (c.x - p.x) / d * reach, p.y + (c.y - p.y) / d * reach);
+            bubble(
+                pen,
+                scene,
+                if d < r {
+                    Point::new(p.x, p.y - r * 2.0)
+                } else {
+                    at
+                },
+                text,
+            );
+        }
+    }
+
+    // Term badge and name.
+    let fs = (r * 0.42).clamp(10.0, 18.0) * scene.text_scale;
+    let badge = Point::new(p.x + r * 0.78, p.y - r * 0.78);
+    let br = fs * 0.72;
+    pen.circle(badge, br);
+    pen.fill(if alive { term } else { t.dead });
+    pen.text(&node.term().to_string(), badge, fs * 0.8, "bold", "#ffffff");
+    let label = if goose {
+        format!("{} · GOOSE", node_name(id))
+    } else if !alive {
+        format!("{} · dead", node_name(id))
+    } else {
+        node_name(id)
+    };
+    let below = Point::new(p.x, p.y + ring_r + fs * 0.9);
+    pen.text(
+        &label,
+        below,
+        fs,
+        if goose { "800" } else { "600" },
+        if alive { t.ink } else { t.ink_soft },
+    );
+
+    if scene.selected_node == Some(id) {
+        pen.circle(p, r * 1.62);
+        pen.stroke(t.select, 3.0);
+    }
+}
+
+fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
+    let fs = 12.0 * scene.text_scale;
+    pen.0.set_font(&format!(
+        "600 {fs:.1}px system-ui, -apple-system, 'Segoe UI', sans-serif"
+    ));
+    let width = pen
+        .0
+        .measure_text(text)
+        .map(|m| m.width())
+        .unwrap_or(fs * 6.0)
+        + fs;
+    let height = fs * 1.7;
+    pen.0.begin_path();
+    let _ = pen.0.round_rect_with_f64(
+        at.x - width / 2.0,
+        at.y - height / 2.0,
+        width,
+        height,
+        height / 2.0,
+    );
+    pen.fill(scene.theme.bubble);
+    pen.stroke(scene.theme.gold, 1.5);
+    pen.text(text, at, fs, "600", scene.theme.ink);
+}
+
+/// A duck in unit coordinates, facing left; `raised` lifts its head (a
+/// candidate calling for votes); a dead duck lies on its back.
+fn draw_duck(pen: &Pen, t: &Theme, p: Point, r: f64, alive: bool, raised: bool) {
+    let c = pen.0;
+    c.save();
+    let _ = c.translate(p.x, p.y);
+    let _ = c.scale(r, if alive { r } else { -r });
+    let body = if alive { t.duck } else { t.dead };
+    let wing = if alive { t.duck_wing } else { t.plate_dead };
+    let beak = if alive { t.beak } else { t.dead };
+    let head = if raised { (-0.34, -0.48) } else { (-0.3, -0.3) };
+    // Tail and body.
+    pen.polygon(&[(0.5, 0.05), (0.8, -0.16), (0.62, 0.3)]);
+    pen.fill(body);
+    c.begin_path();
+    pen.ellipse(0.05, 0.22, 0.62, 0.38, 0.0);
+    pen.fill(body);
+    c.begin_path();
+    pen.ellipse(0.14, 0.16, 0.33, 0.17, -0.25);
+    pen.fill(wing);
+    // Neck, head, beak.
+    c.begin_path();
+    pen.ellipse(-0.22, head.1 * 0.45 + 0.02, 0.17, 0.26, 0.3);
+    pen.fill(body);
+    pen.circle(Point::new(head.0, head.1), 0.27);
+    pen.fill(body);
+    pen.polygon(&[
+        (head.0 - 0.2, head.1 - 0.02),
+        (head.0 - 0.52, head.1 + 0.06),
+        (head.0 - 0.2, head.1 + 0.14),
+    ]);
+    pen.fill(beak);
+    // The eye: a dot, or a cross on a dead duck.
+    let eye = Point::new(head.0 - 0.04, head.1 - 0.06);
+    if alive {
+        pen.circle(eye, 0.055);
+        pen.fill(t.ink_if_plate());
+    } else {
+        mark_with(pen, eye, 0.09, false, t.ink_soft, 0.05);
+    }
+    c.restore();
+}
+
+/// The goose: a Canada goose, black neck and white cheek strap, wearing a
+/// crown. Bigger and shaped differently from every duck.
+fn draw_goose(pen: &Pen, t: &Theme, p: Point, r: f64) {
+    let c = pen.0;
+    c.save();
+    let _ = c.translate(p.x, p.y);
+    let _ = c.scale(r, r);
+    pen.polygon(&[(0.62, 0.18), (0.9, 0.02), (0.8, 0.4)]);
+    pen.fill(t.goose_neck);
+    c.begin_path();
+    pen.ellipse(0.16, 0.3, 0.6, 0.33, -0.05);
+    pen.fill(t.goose);
+    c.begin_path();
+    pen.ellipse(0.26, 0.24, 0.32, 0.15, -0.2);
+    pen.fill(t.goose_neck);
+    // Neck: a thick curve up to the head.
+    c.begin_path();
+    c.move_to(-0.18, 0.18);
+    c.quadratic_curve_to(-0.2, -0.25, -0.34, -0.5);
+    pen.stroke(t.goose_neck, 0.2);
+    c.begin_path();
+    pen.ellipse(-0.4, -0.55, 0.19, 0.14, -0.15);
+    pen.fill(t.goose_neck);
+    c.begin_path();
+    pen.ellipse(-0.34, -0.5, 0.08, 0.055, -0.15);
+    pen.fill(t.goose_cheek);
+    pen.polygon(&[(-0.56, -0.6), (-0.78, -0.54), (-0.56, -0.48)]);
+    pen.fill(t.goose_neck);
+    // The crown.
+    pen.polygon(&[
+        (-0.58, -0.72),
+        (-0.6, -0.98),
+        (-0.5, -0.84),
+        (-0.4, -1.02),
+        (-0.3, -0.84),
+        (-0.2, -0.98),
+        (-0.22, -0.72),
+    ]);
+    pen.fill(t.gold);
+    c.restore();
+}
+
+impl Theme {
+    /// The colour of an eye on the bird's body: dark in both themes.
+    fn ink_if_plate(&self) -> &'static str {
+        "#1f2328"
+    }
+}
+
+/// The size of a drawn message: half its width.
+fn message_size(ring: &Ring, text_scale: f64) -> f64 {
+    (ring.node_radius * 0.34).clamp(5.0, 13.0) * text_scale.sqrt()
+}
+
+/// The radius within which a click selects a message.
+pub fn message_hit_radius(ring: &Ring) -> f64 {
+    message_size(ring, 1.0) * 1.8
+}
+
+/// Where message `m` is drawn at `now`: interpolated between its endpoints
+/// by send and delivery time, and moved sideways into its lane.
+pub fn message_position(
+    positions: &[Point],
+    ring: &Ring,
+    m: &InFlight,
+    now: u64,
+    text_scale: f64,
+) -> Point {
+    let from = positions[m.from as usize];
+    let to = positions[m.to as usize];
+    let (ox, oy) = lane(
+        from,
+        to,
+        message_size(ring, text_scale) * 0.7,
+        m.from < m.to,
+    );
+    let p = from.lerp(to, progress(m, now));
+    Point::new(p.x + ox, p.y + oy)
+}

@@ -1,0 +1,58 @@
+// Shared helpers for the end-to-end tests and the page benchmark: start a
+// static server for the repository root and launch Debian's Chromium.
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import net from 'node:net';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/// Serves the repository root over HTTP (wasm will not load from file://),
+/// optionally under a sub-path, as any static host would.
+export async function serve() {
+  const port = await freePort();
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      await new Promise((resolve, reject) => {
+        const sock = net.connect(port, '127.0.0.1', resolve);
+        sock.on('error', reject);
+        sock.on('connect', () => sock.end());
+      });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { url: `http://127.0.0.1:${port}/`, stop: () => server.kill() };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}

@@ -1,0 +1,60 @@
+// The page's glue. It loads the wasm module, calls App.frame from
+// requestAnimationFrame, forwards clicks, changes, keys and pointer events to
+// Rust, and publishes window.ddg. Every decision is made in Rust (src/web/).
+import init, { App } from '../pkg/duckduckgoose.js';
+
+function fail(error) {
+  const panel = document.getElementById('panic');
+  panel.textContent = `DuckDuckGoose could not start: ${error}`;
+  panel.hidden = false;
+  console.error(error);
+}
+
+try {
+  await init();
+  const app = App.start(null);
+  const canvas = document.getElementById('canvas');
+
+  const frame = (t) => {
+    app.frame(t);
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  // Browsers stop animation frames in hidden tabs; Rust restarts its clock.
+  document.addEventListener('visibilitychange', () => app.visibility(document.hidden));
+
+  // Buttons carry a scenario line (data-line) or a page action (data-action).
+  document.addEventListener('click', (e) => {
+    const el = e.target.closest('[data-line], [data-action]');
+    if (!el || el.disabled) return;
+    e.preventDefault();
+    if (el.dataset.line) app.press(el.dataset.line);
+    else app.action(el.dataset.action);
+  });
+  document.addEventListener('change', (e) => {
+    const el = e.target.closest('[data-control]');
+    if (el) app.control(el.dataset.control, el.type === 'checkbox' ? String(el.checked) : el.value);
+  });
+  document.getElementById('in-speed').addEventListener('input', (e) => app.control('speed', e.target.value));
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest('input, textarea, select')) return;
+    if (e.target.closest('button') && (e.key === ' ' || e.key === 'Enter')) return;
+    if (app.key(e.key)) e.preventDefault();
+  });
+  for (const kind of ['down', 'move', 'up', 'leave']) {
+    canvas.addEventListener(`pointer${kind}`, (e) => {
+      const box = canvas.getBoundingClientRect();
+      app.pointer(kind, e.clientX - box.left, e.clientY - box.top);
+    });
+  }
+
+  // The JavaScript API, for lecture slides and automation (see README).
+  window.ddg = {
+    exec: (line) => app.exec(String(line)),
+    status: () => app.status(),
+    frameTimes: () => Array.from(app.frame_times()),
+  };
+} catch (error) {
+  fail(error);
+}
