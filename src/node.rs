@@ -36,8 +36,9 @@
 //! With `pre_vote`, a node whose timer fires first becomes a *precandidate*
 //! and asks "would you vote for me in term T+1?" without changing its term.
 //! A peer says yes only if T+1 is above its own term and it has not heard from
-//! a goose within `election.min`. Only with a majority of yeses does the node
-//! become a candidate. So a node that comes back from a partition, where its
+//! a goose within `election.min`. A yes carries T+1 and counts only in a round
+//! that proposes T+1. Only with a majority of yeses does the node become a
+//! candidate. So a node that comes back from a partition, where its
 //! timer fired again and again, has not inflated its term and cannot depose a
 //! healthy goose.
 //!
@@ -358,8 +359,7 @@ impl Node {
     /// Whether this node is bound by a promise at `now` and must not vote.
     fn in_lease(&self, now: Time, opts: &Options) -> bool {
         // A goose under CheckQuorum is the holder of its own lease.
-        (self.role == Role::Goose && opts.check_quorum)
-            || self.promised_until(now).is_some()
+        (self.role == Role::Goose && opts.check_quorum) || self.promised_until(now).is_some()
     }
 
     /// Whether this node heard from a live goose within `election.min`: the
@@ -427,7 +427,10 @@ impl Node {
     }
 
     fn granted(&self) -> u32 {
-        self.ballots.iter().filter(|&&b| b == Ballot::Granted).count() as u32
+        self.ballots
+            .iter()
+            .filter(|&&b| b == Ballot::Granted)
+            .count() as u32
     }
 
     /// The election timer fired: campaign, or pre-campaign (§5.2, §9.6).
@@ -435,7 +438,9 @@ impl Node {
         if let Some(until) = self.promised_until(now) {
             // A campaign is a vote for oneself, and a promise forbids it.
             self.reset_timer(now, ctx.opts, ctx.rng);
-            ctx.out.notes.push(Note::TimeoutInLease { lease_until: until });
+            ctx.out
+                .notes
+                .push(Note::TimeoutInLease { lease_until: until });
             return;
         }
         if ctx.opts.pre_vote {
@@ -575,7 +580,9 @@ impl Node {
     pub fn options_changed(&mut self, now: Time, old: &Options, ctx: &mut Ctx) {
         let opts = ctx.opts;
         if opts.election != old.election && self.role != Role::Goose {
-            let drawn = ctx.rng.range_inclusive(opts.election.min, opts.election.max);
+            let drawn = ctx
+                .rng
+                .range_inclusive(opts.election.min, opts.election.max);
             self.election_deadline = (self.timer_start + drawn).max(now);
         }
         if opts.heartbeat != old.heartbeat && self.role == Role::Goose {
@@ -589,8 +596,15 @@ impl Node {
         match msg.body {
             // A pre-vote changes nobody's term (§9.6).
             Body::PreVoteRequest => return self.answer_prevote(now, from, msg.term, ctx),
-            Body::PreVoteReply { granted: true } if msg.term == self.term + 1 => {
-                return self.count_prevote(now, from, true, ctx);
+            // A yes carries the term it was proposed for, not the voter's
+            // term: it counts only in a round that proposes that very term.
+            // A yes for an earlier round (term + 1 back then, at most our
+            // term now) is stale and says nothing about this one.
+            Body::PreVoteReply { granted: true } => {
+                if msg.term == self.term + 1 {
+                    self.count_prevote(now, from, true, ctx);
+                }
+                return;
             }
             _ => {}
         }
@@ -634,7 +648,10 @@ impl Node {
                 }
             }
             Body::PreVoteReply { granted } => {
-                if self.role == Role::PreCandidate {
+                // A yes carries the term it was given for; this round's yeses
+                // (for our term + 1) were counted above. A yes for our current
+                // term was given in an earlier round and must not count.
+                if self.role == Role::PreCandidate && !granted {
                     self.count_prevote(now, from, granted, ctx);
                 }
             }
@@ -758,8 +775,7 @@ impl Node {
         };
         // A precandidate may have granted a vote (and a lease) in its term
         // meanwhile; then it waits for its timer like any bound node.
-        if granted && self.granted() >= majority(self.size) && self.promised_until(now).is_none()
-        {
+        if granted && self.granted() >= majority(self.size) && self.promised_until(now).is_none() {
             self.campaign(now, true, ctx);
         }
     }
