@@ -19,14 +19,10 @@ cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 step "native tests"
 cargo test --release
 
-if [ -f tests/web.rs ]; then
-  step "wasm-bindgen tests in headless Chromium"
-  CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --release
-fi
+step "wasm-bindgen tests in headless Chromium (tests/web.rs)"
+CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --release -- --test web
 
-if [ -f tests/e2e/run.sh ]; then
-  step "end-to-end tests (Playwright + Chromium)"
-  tests/e2e/run.sh
-fi
+step "end-to-end tests of the page (playwright-core + Chromium, tests/e2e)"
+tests/e2e/run.sh
 
 step "all tests passed"

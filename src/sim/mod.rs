@@ -418,6 +418,14 @@ impl Simulation {
         }
         self.scheduled[i] = Time::MAX;
         self.with_node(id, |node, now, ctx| node.tick(now, ctx));
+        if self.scheduled[i] == self.now {
+            // A node that wants waking again at the instant it was just woken
+            // would spin the clock forever. That is a bug in the node; loudly
+            // in tests, and never a frozen page: the timer moves on by 1 µs.
+            debug_assert!(false, "n{} asked to be woken again at {}", id + 1, self.now);
+            self.scheduled[i] = self.now + 1;
+            self.push(self.now + 1, Due::Timer(id));
+        }
         true
     }
 

@@ -1,0 +1,219 @@
+// The page, end to end: it loads without console errors, elects a goose,
+// obeys the node list's buttons, refuses bad settings inline, answers
+// window.ddg, and works under a sub-path. Screenshots go to artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { serve, launch, root } from './browser.mjs';
+
+const artifacts = path.join(root, 'tests/e2e/artifacts');
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/// Opens the page and collects console errors and uncaught exceptions.
+async function open(url = server.url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  await page.goto(url);
+  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
+  return { page, errors };
+}
+
+const status = (page) => page.evaluate(() => window.ddg.status());
+const geese = (s) => s.nodes.filter((n) => n.role === 'goose').map((n) => n.id);
+
+/// Plays at real time (speed slider to the left end) so elections take
+/// a fraction of a second of wall time.
+async function realTime(page) {
+  await page.locator('#in-speed').fill('0');
+}
+
+async function waitForGoose(page, not = null) {
+  await page.waitForFunction(
+    (old) => {
+      const g = window.ddg.status().nodes.filter((n) => n.role === 'goose');
+      return g.length === 1 && g[0].id !== old;
+    },
+    not,
+    { timeout: 20000 },
+  );
+  return geese(await status(page))[0];
+}
+
+test('the page loads without console errors and a goose appears', async () => {
+  const { page, errors } = await open();
+  await realTime(page);
+  const goose = await waitForGoose(page);
+  assert.match(goose, /^n[1-5]$/);
+  await assert.doesNotReject(page.getByText(`goose: ${goose}`).waitFor());
+  await page.screenshot({ path: path.join(artifacts, 'first-goose.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('killing the goose from the node list elects a new goose; reviving brings it back as a duck', async () => {
+  const { page, errors } = await open();
+  await realTime(page);
+  const first = await waitForGoose(page);
+  await page.getByRole('button', { name: `Kill ${first}`, exact: true }).click();
+  const second = await waitForGoose(page, first);
+  assert.notEqual(second, first);
+  let s = await status(page);
+  assert.equal(s.nodes.find((n) => n.id === first).role, 'dead');
+  await page.screenshot({ path: path.join(artifacts, 'new-goose.png') });
+
+  await page.getByRole('button', { name: `Revive ${first}`, exact: true }).click();
+  await page.waitForFunction(
+    ([old, now]) => {
+      const n = window.ddg.status().nodes.find((x) => x.id === old);
+      return n.alive && n.role === 'duck' && n.leader === now;
+    },
+    [first, second],
+    { timeout: 20000 },
+  );
+  s = await status(page);
+  assert.deepEqual(geese(s), [second], 'the revived goose is a duck');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('impossible settings get an inline message and the run keeps its last good settings', async () => {
+  const { page, errors } = await open();
+  const min = page.getByLabel('Election timeout min');
+  for (const [text, why] of [
+    ['400', 'must not be above the maximum'],
+    ['abc', 'is not a number'],
+    ['', 'enter a number'],
+    ['-5', 'must not be negative'],
+  ]) {
+    await min.fill(text);
+    await min.press('Tab');
+    await assert.doesNotReject(page.locator('#msg-election-min', { hasText: why }).waitFor({ timeout: 5000 }));
+  }
+  await page.getByLabel('Message loss (%)').fill('150');
+  await page.getByLabel('Message loss (%)').press('Tab');
+  await page.locator('#msg-loss', { hasText: 'above 100%' }).waitFor();
+  // The run still uses the defaults and still runs.
+  const stats = await page.evaluate(() => window.ddg.exec('stats'));
+  const t0 = (await status(page)).t_us;
+  await page.waitForTimeout(400);
+  assert.ok((await status(page)).t_us > t0, 'the clock still moves');
+  await assert.doesNotReject(page.evaluate(() => window.ddg.exec('expect t > 0us')));
+  assert.equal(stats.violation_count, 0);
+  // A good value is taken and clears the message.
+  await min.fill('160');
+  await min.press('Tab');
+  await page.waitForFunction(() => document.getElementById('msg-election-min').textContent === '');
+  await page.screenshot({ path: path.join(artifacts, 'settings.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('window.ddg.exec runs scenario lines and throws the CLI message on a bad one', async () => {
+  const { page, errors } = await open();
+  await page.evaluate(() => window.ddg.exec('cluster nodes=3 seed=42'));
+  await page.evaluate(() => window.ddg.exec('run 2s'));
+  const s = await page.evaluate(() => window.ddg.exec('status'));
+  assert.equal(s.nodes.length, 3);
+  assert.ok(s.t_us >= 2000000);
+  assert.equal(geese(s).length, 1);
+  const goose = geese(s)[0];
+  await page.evaluate(() => window.ddg.exec('kill goose'));
+  const after = await page.evaluate(() => window.ddg.status());
+  assert.equal(after.nodes.find((n) => n.id === goose).role, 'dead');
+  const message = await page.evaluate(() => {
+    try {
+      window.ddg.exec('frobnicate now');
+      return 'no error';
+    } catch (e) {
+      return `${e instanceof Error}: ${e.message}`;
+    }
+  });
+  assert.match(message, /^true: error: line 1: unknown command `frobnicate`/);
+  const bad = await page.evaluate(() => {
+    try {
+      window.ddg.exec('kill n9');
+    } catch (e) {
+      return e.message;
+    }
+  });
+  assert.equal(bad, 'error: line 1: `n9` does not exist: the cluster has 3 nodes (n1 to n3)');
+  const stats = await page.evaluate(() => window.ddg.exec('stats'));
+  assert.equal(stats.seed, 42);
+  assert.ok(stats.elections_won >= 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the node count control starts a fresh run with the other settings kept', async () => {
+  const { page, errors } = await open();
+  await page.getByLabel('Election timeout max').fill('400');
+  await page.getByLabel('Election timeout max').press('Tab');
+  await page.getByLabel('Number of nodes').fill('9');
+  await page.getByLabel('Number of nodes').press('Tab');
+  await page.waitForFunction(() => window.ddg.status().nodes.length === 9);
+  await page.getByRole('button', { name: 'Kill n9', exact: true }).waitFor();
+  await assert.doesNotReject(page.evaluate(() => window.ddg.exec('expect t < 1s')));
+  await page.getByLabel('Number of nodes').fill('16');
+  await page.getByLabel('Number of nodes').press('Tab');
+  await page.locator('#msg-nodes', { hasText: 'from 1 to 15' }).waitFor();
+  assert.equal((await status(page)).nodes.length, 9);
+  const max = await page.getByLabel('Election timeout max').inputValue();
+  assert.equal(max, '400');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('keyboard: ? opens the help, space pauses, digits inspect a node', async () => {
+  const { page, errors } = await open();
+  await page.locator('body').press('?');
+  await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await page.keyboard.press(' ');
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+  const t0 = (await status(page)).t_us;
+  await page.waitForTimeout(300);
+  assert.equal((await status(page)).t_us, t0, 'paused');
+  await page.keyboard.press('3');
+  await page.locator('#inspector-body h3', { hasText: 'n3' }).waitFor();
+  await page.keyboard.press('.');
+  assert.ok((await status(page)).t_us > t0, 'step runs the next event');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the page works from a sub-path of any static host', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddg-host-'));
+  fs.mkdirSync(path.join(dir, 'courses'));
+  fs.symlinkSync(root, path.join(dir, 'courses', 'raft'));
+  const { spawn } = await import('node:child_process');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const host = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1'], { cwd: dir, stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 700));
+    const { page, errors } = await open(`http://127.0.0.1:${port}/courses/raft/`);
+    await realTime(page);
+    await waitForGoose(page);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    host.kill();
+  }
+});
