@@ -436,7 +436,9 @@ impl Node {
     /// The election timer fired: campaign, or pre-campaign (§5.2, §9.6).
     fn election_timeout(&mut self, now: Time, ctx: &mut Ctx) {
         if let Some(until) = self.promised_until(now) {
-            // A campaign is a vote for oneself, and a promise forbids it.
+            // A campaign is a vote for oneself, and a promise forbids it. A
+            // precandidate bound meanwhile gives up its round too.
+            self.role = Role::Duck;
             self.reset_timer(now, ctx.opts, ctx.rng);
             ctx.out
                 .notes
@@ -695,8 +697,11 @@ impl Node {
     fn answer_vote(&mut self, now: Time, from: NodeId, lease: Option<Lease>, ctx: &mut Ctx) {
         let refusal = match self.voted_for {
             Some(v) if v != from => Some(Refusal::AlreadyVoted(v)),
-            _ if self.in_lease(now, ctx.opts) => Some(Refusal::Lease),
-            _ => None,
+            // Asked again by the candidate it already voted for: the vote
+            // (and its promise) stand, so say yes again.
+            Some(_) => None,
+            None if self.in_lease(now, ctx.opts) => Some(Refusal::Lease),
+            None => None,
         };
         if let Some(why) = refusal {
             ctx.out.notes.push(Note::Refused {
@@ -722,7 +727,11 @@ impl Node {
         lease_floor: Option<Time>,
         ctx: &mut Ctx,
     ) {
-        self.ballots[from as usize] = if granted {
+        let ballot = &mut self.ballots[from as usize];
+        if *ballot == Ballot::Granted {
+            return; // A vote once granted in this term stays granted.
+        }
+        *ballot = if granted {
             Ballot::Granted
         } else {
             Ballot::Denied

@@ -1194,6 +1194,58 @@ fn precandidate_in_lease_does_not_campaign_on_a_majority_of_prevotes() {
     assert_eq!((n.role(), n.term()), (Role::PreCandidate, 1));
 }
 
+#[test]
+fn precandidate_whose_timer_fires_during_a_lease_becomes_a_duck() {
+    // Reference: dissertation §4.2.3, §9.6 (bound by a promise, it gives up its round)
+    let mut env = Env::new(Options {
+        pre_vote: true,
+        ..with_cq()
+    });
+    let mut n = env.node(0, 3);
+    env.receive(&mut n, 0, 2, heartbeat_reply(1, None));
+    env.force_timeout(&mut n, 10 * MS);
+    assert_eq!((n.role(), n.term()), (Role::PreCandidate, 1));
+    // It grants a vote in its own term, with a promise longer than its timer.
+    env.receive(&mut n, 20 * MS, 1, vote_request(1, lease(SECOND, 7)));
+    assert_eq!(
+        (n.role(), n.lease_until()),
+        (Role::PreCandidate, Some(20 * MS + SECOND))
+    );
+    let deadline = n.election_deadline();
+    env.tick(&mut n, deadline);
+    assert_eq!(n.role(), Role::Duck, "a bound precandidate is a duck again");
+    assert!(matches!(env.notes(), [Note::TimeoutInLease { .. }]));
+    assert!(env.sent().is_empty());
+}
+
+#[test]
+fn repeated_vote_request_from_the_candidate_voted_for_is_granted_again_in_a_lease() {
+    // Reference: Raft §5.2 (the vote already cast stands) and dissertation §4.2.3
+    let mut env = Env::new(with_cq());
+    let mut n = env.node(2, 3);
+    env.receive(&mut n, 10 * MS, 0, vote_request(1, lease(MIN, 7)));
+    assert_eq!(env.sent(), &[(0, vote_reply(1, true, Some(7)))]);
+    // The same request again, within the promise it made to node 0.
+    env.receive(&mut n, 20 * MS, 0, vote_request(1, lease(MIN, 8)));
+    assert_eq!(env.sent(), &[(0, vote_reply(1, true, Some(8)))]);
+    // Anybody else in the same term is still refused.
+    env.receive(&mut n, 30 * MS, 1, vote_request(1, lease(MIN, 9)));
+    assert_eq!(env.sent(), &[(1, vote_reply(1, false, None))]);
+}
+
+#[test]
+fn a_granted_vote_is_not_undone_by_a_later_denial_from_the_same_peer() {
+    // Reference: Raft §5.2 (a vote granted in a term cannot be taken back)
+    let mut env = Env::new(plain());
+    let mut n = env.node(0, 5);
+    env.force_timeout(&mut n, 0);
+    env.receive(&mut n, 10 * MS, 1, vote_reply(1, true, None));
+    env.receive(&mut n, 11 * MS, 1, vote_reply(1, false, None));
+    assert_eq!(n.ballots()[1], Ballot::Granted);
+    env.receive(&mut n, 12 * MS, 2, vote_reply(1, true, None));
+    assert_eq!(n.role(), Role::Goose, "self, n2 and n3 are three of five");
+}
+
 // ---------------------------------------------------------------------------
 // PreVote (dissertation §9.6)
 // ---------------------------------------------------------------------------
@@ -1665,12 +1717,15 @@ fn random_inputs_never_break_the_rules_of_one_node() {
             if n.term() == before.term() && before.voted_for().is_some() {
                 assert_eq!(n.voted_for(), before.voted_for(), "{at}: second vote");
             }
-            // A vote, for another or for oneself, is never cast in a lease.
+            // A vote, for another or for oneself, is never cast in a lease
+            // (repeating the vote already cast in this term is no new vote).
             let bound = before.lease_until().is_some_and(|u| now <= u);
-            let voted = env
-                .notes()
-                .iter()
-                .any(|note| matches!(note, Note::Voted { .. } | Note::Campaign { .. }));
+            let repeat = |c: NodeId| n.term() == before.term() && before.voted_for() == Some(c);
+            let voted = env.notes().iter().any(|note| match note {
+                Note::Voted { candidate } => !repeat(*candidate),
+                Note::Campaign { .. } => true,
+                _ => false,
+            });
             assert!(!(bound && voted), "{at}: voted during a promise");
             // Granted votes go to the node voted for, at most one per step.
             let grants: Vec<NodeId> = env

@@ -49,6 +49,11 @@ pub fn parse_duration(text: &str) -> Result<Micros, String> {
     let split = text
         .find(|c: char| c.is_ascii_alphabetic())
         .ok_or_else(|| format!("`{text}` has no unit: write it like 150ms, 1.5s or 300us"))?;
+    if split == 0 {
+        return Err(format!(
+            "`{text}` is not a duration: write it like 150ms, 1.5s or 300us"
+        ));
+    }
     let (number, unit) = text.split_at(split);
     let scale = match unit {
         "us" => 1,
@@ -121,7 +126,7 @@ mod tests {
             ("150m", "not a unit"),
             ("1.5us", "finer than a microsecond"),
             ("-5ms", "negative"),
-            ("ms", "not a number"),
+            ("ms", "not a duration"),
             ("1..2ms", "not a number"),
             ("1.ms", "not a number"),
             ("99999999999999999999s", "too large"),

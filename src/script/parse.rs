@@ -462,7 +462,7 @@ mod tests {
                 "minimum is above the maximum",
             ),
             ("cluster election=0ms", "at least 1ms"),
-            ("cluster heartbeat=fast", "no unit"),
+            ("cluster heartbeat=fast", "not a duration"),
             ("cluster seed=-1", "a seed is a whole number"),
             ("cluster nodes=3 nodes=4", "given twice"),
             ("kill n9", "does not exist: the cluster has 5 nodes"),
