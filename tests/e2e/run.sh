@@ -4,8 +4,8 @@
 # Screenshots land in tests/e2e/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-wasm-pack build --target web --release --no-typescript --no-pack >/dev/null 2>&1 \
-  || wasm-pack build --target web --release --no-typescript --no-pack
+wasm-pack build --target web --profile web --no-typescript --no-pack >/dev/null 2>&1 \
+  || wasm-pack build --target web --profile web --no-typescript --no-pack
 mkdir -p tests/e2e/artifacts
 cd tests/e2e
 [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent
