@@ -10,8 +10,9 @@ use crate::options::{Micros, PartsPerMillion, Span, MS, SECOND};
 /// The longest duration any setting or `run` accepts: one day.
 pub const MAX_DURATION: Micros = 24 * 3600 * SECOND;
 
-/// Parses a decimal number with at most `max_decimals` digits after the point
-/// into an integer scaled by `10^scale_digits`.
+/// Parses a decimal number into an integer count of `1/scale` units
+/// (`scale` a power of ten); digits beyond that precision must be zeros,
+/// and `what` says what the precision is when they are not.
 fn parse_decimal(text: &str, scale: u64, what: &str) -> Result<u64, String> {
     let (int, frac) = match text.split_once('.') {
         Some((i, f)) => (i, f),
@@ -23,9 +24,9 @@ fn parse_decimal(text: &str, scale: u64, what: &str) -> Result<u64, String> {
         || !digits_ok(frac)
         || (text.contains('.') && frac.is_empty())
     {
-        return Err(format!("`{text}` is not a number ({what})"));
+        return Err(format!("`{text}` is not a number"));
     }
-    let too_big = || format!("`{text}` is too large ({what})");
+    let too_big = || format!("`{text}` is too large");
     let int: u64 = int.parse().map_err(|_| too_big())?;
     let mut value = int.checked_mul(scale).ok_or_else(too_big)?;
     let mut unit = scale;

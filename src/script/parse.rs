@@ -124,7 +124,7 @@ pub fn parse_target(word: &str, size: u32) -> Result<Target, String> {
 pub fn parse_node(word: &str, size: u32) -> Result<NodeId, String> {
     let number = word
         .strip_prefix('n')
-        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|d| !d.is_empty() && !d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(|| format!("`{word}` is not a node: nodes are n1 to n{size}"))?;
     match number.parse::<u32>() {
         Ok(k) if (1..=size).contains(&k) => Ok(k - 1),
@@ -469,6 +469,8 @@ mod tests {
             ("kill", "needs a node"),
             ("kill n1 n2", "only `amnesia` may follow"),
             ("revive x", "not a node"),
+            ("revive n01", "not a node"),
+            ("revive n0", "not a node"),
             ("run", "needs a duration"),
             ("run 2", "no unit"),
             ("run 2s maybe", "`maybe` after the duration"),

@@ -146,14 +146,19 @@ fn step_down(why: StepDown, term: Term) -> String {
     }
 }
 
+/// A time to the microsecond, in milliseconds: `1203.456ms`.
+fn exact_ms(t: Time) -> String {
+    format!("{}.{:03}ms", t / 1000, t % 1000)
+}
+
 impl Record {
     /// One exact line for the trace: time, who, what.
     pub fn trace_line(&self) -> String {
-        let mut line = format!("{:>12.3}ms  ", self.t as f64 / 1000.0);
+        let mut line = format!("{:>14}  ", exact_ms(self.t));
         let _ = match &self.event {
             Event::Sent(m) => {
                 let fate = match m.lost {
-                    None => format!("arrives {}", human_duration(m.arrives)),
+                    None => format!("arrives {}", exact_ms(m.arrives)),
                     Some((at, cause)) => {
                         format!(
                             "will vanish at {}: {}",
