@@ -16,8 +16,9 @@ what=${1:-all}
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
+# No binaryen: Debian's wasm-opt breaks the module (see Cargo.toml), so the
+# build does without it.
 need_apt=()
-command -v wasm-opt >/dev/null || need_apt+=(binaryen)
 if [ "$what" = all ]; then
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)

@@ -10,7 +10,7 @@
 use duckduckgoose::options::{Options, MS};
 use duckduckgoose::sim::{Cluster, Simulation};
 use duckduckgoose::view::layout::{arrange, progress, Point, Ring};
-use duckduckgoose::web::draw::{draw, message_position, Scene};
+use duckduckgoose::web::draw::{draw, message_position, Scene, Sprites};
 use duckduckgoose::web::theme::{term_colour, LIGHT};
 use duckduckgoose::{run_script, Kind};
 use wasm_bindgen::JsCast;
@@ -83,6 +83,7 @@ fn paint(sim: &Simulation) -> Drawn {
             cut: None,
             size: (SIZE, SIZE),
         },
+        &mut Sprites::new(1.0),
     );
     Drawn {
         ctx,

@@ -54,6 +54,7 @@ try {
     exec: (line) => app.exec(String(line)),
     status: () => app.status(),
     frameTimes: () => Array.from(app.frame_times()),
+    frameParts: () => Array.from(app.frame_parts()),
   };
 } catch (error) {
   fail(error);

@@ -58,13 +58,13 @@ impl Ring {
         let node_radius = if nodes <= 1 {
             half * 0.22
         } else {
-            (half * 0.78 * (PI / n).sin() * 0.8).min(half * 0.16)
+            (half * 0.78 * (PI / n).sin() * 0.62).min(half * 0.14)
         }
-        .clamp(5.0, 56.0);
+        .clamp(5.0, 52.0);
         let radius = if nodes <= 1 {
             0.0
         } else {
-            (half - node_radius * 1.9).max(half * 0.4)
+            (half - node_radius * 2.3).max(half * 0.4)
         };
         Ring {
             center,

@@ -5,10 +5,13 @@
 //! simulation plus where everything stands — and keeps no state of its own,
 //! so a test can paint a known state and read the pixels back.
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::f64::consts::{FRAC_PI_2, TAU};
 
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
-use web_sys::CanvasRenderingContext2d as Ctx2d;
+use web_sys::{CanvasRenderingContext2d as Ctx2d, HtmlCanvasElement};
 
 use crate::message::{node_name, Kind, NodeId};
 use crate::node::{Ballot, Role};
@@ -43,69 +46,184 @@ pub struct Scene<'a> {
 }
 
 /// A thin pen over the 2D context: the calls the drawing uses, with the
-/// context's rare errors (only for invalid arguments) ignored.
-struct Pen<'a>(&'a Ctx2d);
+/// context's rare errors (only for invalid arguments) ignored. It remembers
+/// the font and whether a dash is set, because setting either costs the
+/// browser far more than the comparison.
+struct Pen<'a> {
+    ctx: &'a Ctx2d,
+    font: RefCell<String>,
+    dashed: Cell<bool>,
+}
+
+impl<'a> Pen<'a> {
+    fn new(ctx: &'a Ctx2d) -> Pen<'a> {
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+        Pen {
+            ctx,
+            font: RefCell::new(String::new()),
+            dashed: Cell::new(false),
+        }
+    }
+}
+
+impl std::ops::Deref for Pen<'_> {
+    type Target = Ctx2d;
+    fn deref(&self) -> &Ctx2d {
+        self.ctx
+    }
+}
 
 impl Pen<'_> {
     fn circle(&self, p: Point, r: f64) {
-        self.0.begin_path();
-        let _ = self.0.arc(p.x, p.y, r.max(0.0), 0.0, TAU);
+        self.begin_path();
+        let _ = self.ctx.arc(p.x, p.y, r.max(0.0), 0.0, TAU);
     }
     fn arc(&self, p: Point, r: f64, from: f64, to: f64) {
-        self.0.begin_path();
-        let _ = self.0.arc(p.x, p.y, r.max(0.0), from, to);
+        self.begin_path();
+        let _ = self.ctx.arc(p.x, p.y, r.max(0.0), from, to);
     }
     fn ellipse(&self, x: f64, y: f64, rx: f64, ry: f64, rotation: f64) {
         let _ = self
-            .0
+            .ctx
             .ellipse(x, y, rx.max(0.0), ry.max(0.0), rotation, 0.0, TAU);
     }
     fn fill(&self, colour: &str) {
-        self.0.set_fill_style_str(colour);
-        self.0.fill();
+        self.set_fill_style_str(colour);
+        self.ctx.fill();
     }
     fn stroke(&self, colour: &str, width: f64) {
-        self.0.set_stroke_style_str(colour);
-        self.0.set_line_width(width);
-        self.0.stroke();
+        self.set_stroke_style_str(colour);
+        self.set_line_width(width);
+        self.ctx.stroke();
     }
     fn dash(&self, pattern: &[f64]) {
+        if pattern.is_empty() && !self.dashed.get() {
+            return;
+        }
         let array = js_sys::Array::new();
         for d in pattern {
             array.push(&JsValue::from_f64(*d));
         }
-        let _ = self.0.set_line_dash(&array);
+        let _ = self.set_line_dash(&array);
+        self.dashed.set(!pattern.is_empty());
+    }
+    fn font(&self, px: f64, weight: &str) {
+        let font = format!("{weight} {px:.1}px system-ui, -apple-system, 'Segoe UI', sans-serif");
+        if *self.font.borrow() != font {
+            self.set_font(&font);
+            *self.font.borrow_mut() = font;
+        }
     }
     fn line(&self, a: Point, b: Point) {
-        self.0.begin_path();
-        self.0.move_to(a.x, a.y);
-        self.0.line_to(b.x, b.y);
+        self.ctx.begin_path();
+        self.ctx.move_to(a.x, a.y);
+        self.ctx.line_to(b.x, b.y);
     }
     fn polygon(&self, points: &[(f64, f64)]) {
-        self.0.begin_path();
+        self.ctx.begin_path();
         if let Some(&(x, y)) = points.first() {
-            self.0.move_to(x, y);
+            self.ctx.move_to(x, y);
         }
         for &(x, y) in &points[1..] {
-            self.0.line_to(x, y);
+            self.ctx.line_to(x, y);
         }
-        self.0.close_path();
+        self.ctx.close_path();
     }
     fn text(&self, s: &str, p: Point, px: f64, weight: &str, colour: &str) {
-        self.0.set_font(&format!(
-            "{weight} {px:.1}px system-ui, -apple-system, 'Segoe UI', sans-serif"
-        ));
-        self.0.set_fill_style_str(colour);
-        let _ = self.0.fill_text(s, p.x, p.y);
+        self.font(px, weight);
+        self.set_fill_style_str(colour);
+        let _ = self.fill_text(s, p.x, p.y);
     }
     fn alpha(&self, a: f64) {
-        self.0.set_global_alpha(a.clamp(0.0, 1.0));
+        self.ctx.set_global_alpha(a.clamp(0.0, 1.0));
+    }
+}
+
+/// The four birds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Bird {
+    Duck,
+    Calling,
+    Dead,
+    Goose,
+}
+
+/// Birds painted once per kind, size and theme into small offscreen
+/// canvases, then stamped: a bird is some forty path operations, a stamp one.
+pub struct Sprites {
+    dpr: f64,
+    cache: HashMap<(Bird, u32, &'static str), HtmlCanvasElement>,
+}
+
+impl Sprites {
+    /// An empty cache for a screen of this device pixel ratio.
+    pub fn new(dpr: f64) -> Sprites {
+        Sprites {
+            dpr,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Forgets every sprite if the device pixel ratio changed.
+    pub fn set_dpr(&mut self, dpr: f64) {
+        if dpr != self.dpr {
+            self.dpr = dpr;
+            self.cache.clear();
+        }
+    }
+
+    fn stamp(&mut self, pen: &Pen, bird: Bird, p: Point, r: f64, t: &Theme) {
+        let key = (bird, (r * 4.0).round() as u32, t.background);
+        if !self.cache.contains_key(&key) {
+            if self.cache.len() > 64 {
+                self.cache.clear();
+            }
+            match self.paint(bird, r, t) {
+                Some(canvas) => {
+                    self.cache.insert(key, canvas);
+                }
+                None => return paint_bird(pen, t, bird, p, r),
+            }
+        }
+        let half = r * HALF;
+        let _ = pen.draw_image_with_html_canvas_element_and_dw_and_dh(
+            &self.cache[&key],
+            p.x - half,
+            p.y - half,
+            2.0 * half,
+            2.0 * half,
+        );
+    }
+
+    fn paint(&self, bird: Bird, r: f64, t: &Theme) -> Option<HtmlCanvasElement> {
+        let doc = web_sys::window()?.document()?;
+        let canvas: HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
+        let side = (2.0 * r * HALF * self.dpr).ceil() as u32;
+        canvas.set_width(side);
+        canvas.set_height(side);
+        let ctx: Ctx2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        let _ = ctx.scale(self.dpr, self.dpr);
+        let pen = Pen::new(&ctx);
+        paint_bird(&pen, t, bird, Point::new(r * HALF, r * HALF), r);
+        Some(canvas)
+    }
+}
+
+/// How far a bird reaches from its centre, in radii.
+const HALF: f64 = 1.15;
+
+fn paint_bird(pen: &Pen, t: &Theme, bird: Bird, p: Point, r: f64) {
+    match bird {
+        Bird::Goose => draw_goose(pen, t, p, r),
+        Bird::Duck => draw_duck(pen, t, p, r, true, false),
+        Bird::Calling => draw_duck(pen, t, p, r, true, true),
+        Bird::Dead => draw_duck(pen, t, p, r, false, false),
     }
 }
 
 /// Paints one frame.
-pub fn draw(ctx: &Ctx2d, scene: &Scene) {
-    let pen = Pen(ctx);
+pub fn draw(ctx: &Ctx2d, scene: &Scene, sprites: &mut Sprites) {
+    let pen = Pen::new(ctx);
     let (w, h) = scene.size;
     ctx.set_fill_style_str(scene.theme.background);
     ctx.fill_rect(0.0, 0.0, w, h);
@@ -119,7 +237,7 @@ pub fn draw(ctx: &Ctx2d, scene: &Scene) {
     }
     let sim = scene.sim;
     for id in 0..sim.size() {
-        draw_node(&pen, scene, id);
+        draw_node(&pen, scene, sprites, id);
     }
     if let Some((a, b)) = scene.cut {
         pen.dash(&[8.0, 6.0]);
@@ -185,10 +303,8 @@ fn draw_message(pen: &Pen, scene: &Scene, m: &InFlight) {
             pen.fill(term);
         }
         Kind::VoteRequest | Kind::PrevoteRequest => {
-            pen.0.begin_path();
-            let _ = pen
-                .0
-                .round_rect_with_f64(p.x - s, p.y - s * 0.72, s * 2.0, s * 1.44, s * 0.25);
+            pen.begin_path();
+            let _ = pen.round_rect_with_f64(p.x - s, p.y - s * 0.72, s * 2.0, s * 1.44, s * 0.25);
             if m.msg.kind() == Kind::VoteRequest {
                 pen.fill(term);
                 pen.stroke(t.plate, 1.5);
@@ -240,22 +356,22 @@ fn mark(pen: &Pen, p: Point, r: f64, granted: bool, colour: &str) {
 
 /// [`mark`] with an explicit line width (for unit-scaled drawings).
 fn mark_with(pen: &Pen, p: Point, r: f64, granted: bool, colour: &str, width: f64) {
-    pen.0.begin_path();
+    pen.begin_path();
     if granted {
-        pen.0.move_to(p.x - r * 0.9, p.y);
-        pen.0.line_to(p.x - r * 0.2, p.y + r * 0.7);
-        pen.0.line_to(p.x + r, p.y - r * 0.7);
+        pen.move_to(p.x - r * 0.9, p.y);
+        pen.line_to(p.x - r * 0.2, p.y + r * 0.7);
+        pen.line_to(p.x + r, p.y - r * 0.7);
     } else {
-        pen.0.move_to(p.x - r * 0.7, p.y - r * 0.7);
-        pen.0.line_to(p.x + r * 0.7, p.y + r * 0.7);
-        pen.0.move_to(p.x + r * 0.7, p.y - r * 0.7);
-        pen.0.line_to(p.x - r * 0.7, p.y + r * 0.7);
+        pen.move_to(p.x - r * 0.7, p.y - r * 0.7);
+        pen.line_to(p.x + r * 0.7, p.y + r * 0.7);
+        pen.move_to(p.x + r * 0.7, p.y - r * 0.7);
+        pen.line_to(p.x - r * 0.7, p.y + r * 0.7);
     }
     pen.stroke(colour, width);
 }
 
 fn heart(pen: &Pen, p: Point, s: f64, colour: &str) {
-    let c = pen.0;
+    let c = pen;
     c.begin_path();
     c.move_to(p.x, p.y + s * 0.85);
     c.bezier_curve_to(
@@ -278,7 +394,7 @@ fn heart(pen: &Pen, p: Point, s: f64, colour: &str) {
     pen.fill(colour);
 }
 
-fn draw_node(pen: &Pen, scene: &Scene, id: NodeId) {
+fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     let sim = scene.sim;
     let t = scene.theme;
     let node = &sim.nodes()[id as usize];
@@ -351,11 +467,13 @@ fn draw_node(pen: &Pen, scene: &Scene, id: NodeId) {
     pen.dash(&[]);
 
     let raised = alive && matches!(role, Role::Candidate | Role::PreCandidate);
-    if goose {
-        draw_goose(pen, t, p, r);
-    } else {
-        draw_duck(pen, t, p, r, alive, raised);
-    }
+    let bird = match (goose, alive, raised) {
+        (true, _, _) => Bird::Goose,
+        (_, false, _) => Bird::Dead,
+        (_, _, true) => Bird::Calling,
+        _ => Bird::Duck,
+    };
+    sprites.stamp(pen, bird, p, r, t);
 
     // Votes received, one mark per peer on the side facing that peer.
     if raised {
@@ -422,14 +540,42 @@ fn draw_node(pen: &Pen, scene: &Scene, id: NodeId) {
     } else {
         node_name(id)
     };
-    let below = Point::new(p.x, p.y + ring_r + fs * 0.9);
+    // The name goes outside the ring, away from the centre, where no
+    // neighbour stands.
+    let c = scene.ring.center;
+    let d = c.distance(p);
+    let (ux, uy) = if d < 1.0 {
+        (0.0, 1.0)
+    } else {
+        ((p.x - c.x) / d, (p.y - c.y) / d)
+    };
+    pen.font(fs, if goose { "800" } else { "600" });
+    let width = pen.measure_text(&label).map_or(fs * 4.0, |m| m.width());
+    let room_right = scene.size.0 - (p.x + ring_r + fs * 0.4);
+    let room_left = p.x - ring_r - fs * 0.4;
+    let (align, at) = if ux > 0.5 && width < room_right {
+        (
+            "left",
+            Point::new(p.x + ring_r + fs * 0.4, p.y + uy * ring_r * 0.6),
+        )
+    } else if ux < -0.5 && width < room_left {
+        (
+            "right",
+            Point::new(p.x - ring_r - fs * 0.4, p.y + uy * ring_r * 0.6),
+        )
+    } else {
+        let side = if uy < 0.0 { -1.0 } else { 1.0 };
+        ("center", Point::new(p.x, p.y + side * (ring_r + fs * 0.85)))
+    };
+    pen.set_text_align(align);
     pen.text(
         &label,
-        below,
+        at,
         fs,
         if goose { "800" } else { "600" },
         if alive { t.ink } else { t.ink_soft },
     );
+    pen.set_text_align("center");
 
     if scene.selected_node == Some(id) {
         pen.circle(p, r * 1.62);
@@ -439,18 +585,15 @@ fn draw_node(pen: &Pen, scene: &Scene, id: NodeId) {
 
 fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
     let fs = 12.0 * scene.text_scale;
-    pen.0.set_font(&format!(
-        "600 {fs:.1}px system-ui, -apple-system, 'Segoe UI', sans-serif"
-    ));
+    pen.font(fs, "600");
     let width = pen
-        .0
         .measure_text(text)
         .map(|m| m.width())
         .unwrap_or(fs * 6.0)
         + fs;
     let height = fs * 1.7;
-    pen.0.begin_path();
-    let _ = pen.0.round_rect_with_f64(
+    pen.begin_path();
+    let _ = pen.round_rect_with_f64(
         at.x - width / 2.0,
         at.y - height / 2.0,
         width,
@@ -465,13 +608,26 @@ fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
 /// A duck in unit coordinates, facing left; `raised` lifts its head (a
 /// candidate calling for votes); a dead duck lies on its back.
 fn draw_duck(pen: &Pen, t: &Theme, p: Point, r: f64, alive: bool, raised: bool) {
-    let c = pen.0;
+    let c = pen;
     c.save();
     let _ = c.translate(p.x, p.y);
     let _ = c.scale(r, if alive { r } else { -r });
     let body = if alive { t.duck } else { t.dead };
-    let wing = if alive { t.duck_wing } else { t.plate_dead };
-    let beak = if alive { t.beak } else { t.dead };
+    let wing = if alive { t.duck_wing } else { t.dead_wing };
+    let beak = if alive { t.beak } else { t.dead_wing };
+    if !alive {
+        // Feet in the air.
+        c.begin_path();
+        c.move_to(-0.12, 0.5);
+        c.line_to(-0.18, 0.86);
+        c.move_to(0.22, 0.5);
+        c.line_to(0.28, 0.86);
+        pen.stroke(t.dead_wing, 0.07);
+        pen.polygon(&[(-0.32, 0.9), (-0.18, 0.84), (-0.06, 0.92)]);
+        pen.fill(t.dead_wing);
+        pen.polygon(&[(0.14, 0.9), (0.28, 0.84), (0.4, 0.92)]);
+        pen.fill(t.dead_wing);
+    }
     let head = if raised { (-0.34, -0.48) } else { (-0.3, -0.3) };
     // Tail and body.
     pen.polygon(&[(0.5, 0.05), (0.8, -0.16), (0.62, 0.3)]);
@@ -500,7 +656,7 @@ fn draw_duck(pen: &Pen, t: &Theme, p: Point, r: f64, alive: bool, raised: bool) 
         pen.circle(eye, 0.055);
         pen.fill(t.ink_if_plate());
     } else {
-        mark_with(pen, eye, 0.09, false, t.ink_soft, 0.05);
+        mark_with(pen, eye, 0.09, false, t.goose_neck, 0.05);
     }
     c.restore();
 }
@@ -508,7 +664,7 @@ fn draw_duck(pen: &Pen, t: &Theme, p: Point, r: f64, alive: bool, raised: bool) 
 /// The goose: a Canada goose, black neck and white cheek strap, wearing a
 /// crown. Bigger and shaped differently from every duck.
 fn draw_goose(pen: &Pen, t: &Theme, p: Point, r: f64) {
-    let c = pen.0;
+    let c = pen;
     c.save();
     let _ = c.translate(p.x, p.y);
     let _ = c.scale(r, r);

@@ -68,7 +68,9 @@ pub struct App {
     dark: bool,
     large: bool,
     reduced_motion: bool,
+    sprites: draw::Sprites,
     frame_ms: VecDeque<f64>,
+    parts_ms: [f64; 3],
     events_at: VecDeque<(f64, u64)>,
     perf_visible: bool,
 }
@@ -128,7 +130,9 @@ impl App {
             dark: media("(prefers-color-scheme: dark)"),
             large: false,
             reduced_motion: media("(prefers-reduced-motion: reduce)"),
+            sprites: draw::Sprites::new(1.0),
             frame_ms: VecDeque::new(),
+            parts_ms: [0.0; 3],
             events_at: VecDeque::new(),
             perf_visible: false,
         };
@@ -152,8 +156,17 @@ impl App {
             self.session.sim_mut().run_until(target);
         }
         self.absorb_records();
+        let simulated = now_ms();
         self.render();
-        let spent = now_ms() - started;
+        let drawn = now_ms();
+        self.update_panels();
+        let done = now_ms();
+        self.parts_ms = [
+            self.parts_ms[0] * 0.95 + (simulated - started) * 0.05,
+            self.parts_ms[1] * 0.95 + (drawn - simulated) * 0.05,
+            self.parts_ms[2] * 0.95 + (done - drawn) * 0.05,
+        ];
+        let spent = done - started;
         self.frame_ms.push_back(spent);
         if self.frame_ms.len() > 600 {
             self.frame_ms.pop_front();
@@ -366,6 +379,12 @@ impl App {
         self.frame_ms.iter().copied().collect()
     }
 
+    /// Smoothed milliseconds per frame spent simulating, drawing the canvas
+    /// and updating the panels (for the benchmark and the overlay).
+    pub fn frame_parts(&self) -> Vec<f64> {
+        self.parts_ms.to_vec()
+    }
+
     /// Whether the run is playing.
     pub fn playing(&self) -> bool {
         self.playing
@@ -532,6 +551,7 @@ impl App {
             self.canvas.set_height(ph);
         }
         let _ = self.ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+        self.sprites.set_dpr(dpr);
         self.css_size = (w, h);
     }
 
@@ -588,8 +608,7 @@ impl App {
             cut: self.drag,
             size: self.css_size,
         };
-        draw::draw(&self.ctx, &scene);
-        self.update_panels();
+        draw::draw(&self.ctx, &scene, &mut self.sprites);
     }
 
     fn update_panels(&mut self) {
@@ -679,8 +698,9 @@ impl App {
             (Some(a), Some(b)) if b.0 > a.0 => (b.1 - a.1) as f64 / ((b.0 - a.0) / 1000.0),
             _ => 0.0,
         };
+        let [sim, draw, panels] = self.parts_ms;
         let text = format!(
-            "frame {:.2} ms (median {:.2}, p99 {:.2}) · {:.0} events/s · {} in flight",
+            "frame {:.2} ms (median {:.2}, p99 {:.2}; sim {sim:.2}, canvas {draw:.2}, panels {panels:.2}) · {:.0} events/s · {} in flight",
             self.frame_ms.back().copied().unwrap_or(0.0),
             pick(0.5),
             pick(0.99),

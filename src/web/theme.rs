@@ -34,6 +34,8 @@ pub struct Theme {
     pub goose_cheek: &'static str,
     /// Dead birds.
     pub dead: &'static str,
+    /// A dead bird's wing, beak and feet.
+    pub dead_wing: &'static str,
     /// The goose's crown and heartbeat ring.
     pub gold: &'static str,
     /// Granted votes.
@@ -63,7 +65,8 @@ pub const LIGHT: Theme = Theme {
     goose: "#8f7f6c",
     goose_neck: "#1f1f1f",
     goose_cheek: "#ffffff",
-    dead: "#b3b3b3",
+    dead: "#a3a8ae",
+    dead_wing: "#7c8189",
     gold: "#d79b00",
     granted: "#009e73",
     denied: "#d55e00",
@@ -88,6 +91,7 @@ pub const DARK: Theme = Theme {
     goose_neck: "#0b0b0b",
     goose_cheek: "#f4f4f4",
     dead: "#6b7079",
+    dead_wing: "#4d525a",
     gold: "#f0b429",
     granted: "#2bc48f",
     denied: "#ff7a2f",

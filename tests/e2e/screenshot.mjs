@@ -19,7 +19,7 @@ try {
     else await page.evaluate((l) => window.ddg.exec(l), line);
   }
   await page.waitForTimeout(Number(wait));
-  await page.screenshot({ path: out, fullPage: true });
+  await page.screenshot({ path: out, fullPage: process.env.FULL !== '0' });
   console.log(`saved ${out}`);
 } finally {
   await browser.close();

@@ -1,0 +1,51 @@
+// The page benchmark (not a test): loads the page in headless Chromium and
+// reports the time per frame (simulation step + drawing + panel updates, as
+// measured inside App.frame) for 5, 25 and 101 nodes at default settings,
+// and the size of what a visitor downloads, raw and gzipped.
+//   node tests/e2e/bench.mjs [seconds per size]
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { serve, launch, root } from './browser.mjs';
+
+const seconds = Number(process.argv[2] || 6);
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.round((s.length - 1) * q))];
+};
+
+const server = await serve();
+const browser = await launch();
+try {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.ddg !== undefined);
+  console.log(`frame time, ${seconds}s per size, default settings (1/30x speed), 1440x1000 viewport`);
+  console.log('nodes  frames  median ms   p99 ms   max ms   (sim / canvas / panels, smoothed ms)');
+  for (const nodes of [5, 25, 101]) {
+    await page.evaluate((n) => window.ddg.exec(`cluster nodes=${n} seed=1`), nodes);
+    await page.waitForTimeout(seconds * 1000);
+    const times = await page.evaluate(() => window.ddg.frameTimes());
+    const parts = await page.evaluate(() => window.ddg.frameParts());
+    const recent = times.slice(-Math.min(times.length, seconds * 50));
+    console.log(
+      `${String(nodes).padStart(5)}  ${String(recent.length).padStart(6)}  ${quantile(recent, 0.5).toFixed(3).padStart(9)}  ${quantile(recent, 0.99).toFixed(3).padStart(7)}  ${Math.max(...recent).toFixed(3).padStart(7)}   (${parts.map((p) => p.toFixed(2)).join(' / ')})`,
+    );
+  }
+} finally {
+  await browser.close();
+  server.stop();
+}
+
+console.log('\nwhat a visitor downloads');
+const files = ['index.html', 'www/main.js', 'www/style.css', 'pkg/duckduckgoose.js', 'pkg/duckduckgoose_bg.wasm'];
+let raw = 0;
+let gz = 0;
+for (const f of files) {
+  const data = fs.readFileSync(path.join(root, f));
+  const z = zlib.gzipSync(data, { level: 9 }).length;
+  raw += data.length;
+  gz += z;
+  console.log(`${f.padEnd(28)} ${String(data.length).padStart(8)} B  ${String(z).padStart(7)} B gzip`);
+}
+console.log(`${'total'.padEnd(28)} ${String(raw).padStart(8)} B  ${String(gz).padStart(7)} B gzip`);
