@@ -23,6 +23,8 @@
 //! expect goose != n1          # assertions: see `expect`
 //! run 2s until geese = 1      # stop once it holds; fail if it never does
 //! run 2s always violations = 0
+//! # a caption for lessons: the rest of the line is its text, `#` included
+//! say The goose is dead.
 //! ```
 //!
 //! Every key of `cluster` is optional (defaults as shown; the seed is drawn at
@@ -322,6 +324,7 @@ impl Session {
                 self.act(Action::Set(options))
             }
             Command::Drop(id) => self.act(Action::Drop(*id)),
+            Command::Say(_) => Ok(Reply::Done),
             Command::Status => Ok(Reply::Status(self.sim.status())),
             Command::Stats => Ok(Reply::Stats(Box::new(StatsReport::of(&self.sim)))),
             Command::Expect(cond) => match cond.check(&self.sim) {
@@ -417,6 +420,10 @@ pub fn run_script(
         }
     };
     for (line, command) in &script.commands {
+        if let (true, Command::Say(text)) = (trace, command) {
+            let t = crate::sim::event::exact_ms(session.sim().now());
+            let _ = writeln!(out, "{t:>14}  say: {text}");
+        }
         let result = session.exec(command);
         flush_trace(&mut session, out);
         match result {

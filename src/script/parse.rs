@@ -43,6 +43,20 @@ pub struct Settings {
     pre_vote: Option<bool>,
 }
 
+impl From<&Options> for Settings {
+    /// Settings that set every option to its value in `options`.
+    fn from(options: &Options) -> Settings {
+        Settings {
+            election: Some(options.election),
+            heartbeat: Some(options.heartbeat),
+            latency: Some(options.latency),
+            loss: Some(options.loss),
+            check_quorum: Some(options.check_quorum),
+            pre_vote: Some(options.pre_vote),
+        }
+    }
+}
+
 impl Settings {
     /// `options` with these changes made.
     pub fn applied_to(&self, options: &Options) -> Options {
@@ -107,6 +121,8 @@ pub enum Command {
     Stats,
     /// `expect COND`
     Expect(Condition),
+    /// `say TEXT`: a caption for people (lessons); changes nothing.
+    Say(String),
 }
 
 /// The longest line accepted, in bytes.
@@ -323,6 +339,12 @@ fn parse_run(args: &[&str], rest: &str, size: u32) -> Result<Command, String> {
     Ok(Command::Run { duration, watch })
 }
 
+/// The text after the command word `name` on a raw line (comment included).
+fn raw_rest<'a>(line: &'a str, name: &str) -> &'a str {
+    let trimmed = line.trim_start();
+    trimmed[name.len().min(trimmed.len())..].trim()
+}
+
 /// Strips a trailing `# comment` and surrounding space.
 pub fn strip_comment(line: &str) -> &str {
     line.split('#').next().unwrap_or_default().trim()
@@ -334,6 +356,7 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
     if line.len() > MAX_LINE {
         return Err(format!("the line is longer than {MAX_LINE} characters"));
     }
+    let line_with_comment = line;
     let line = strip_comment(line);
     let words: Vec<&str> = line.split_whitespace().collect();
     let Some((&name, args)) = words.split_first() else {
@@ -383,10 +406,19 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
         "status" => no_args(Command::Status)?,
         "stats" => no_args(Command::Stats)?,
         "expect" => Command::Expect(parse_condition(rest, size)?),
+        "say" => {
+            // A caption is the rest of the line, verbatim: a `#` in it is
+            // text, not a comment.
+            let text = raw_rest(line_with_comment, name);
+            if text.is_empty() {
+                return Err("say needs some text, like `say The goose is dead.`".into());
+            }
+            Command::Say(text.to_string())
+        }
         _ => {
             return Err(format!(
                 "unknown command `{name}`: the commands are cluster, run, kill, revive, timeout, \
-                 isolate, reconnect, partition, heal, set, drop, status, stats, expect"
+                 isolate, reconnect, partition, heal, set, drop, status, stats, expect, say"
             ))
         }
     };
@@ -442,6 +474,7 @@ mod tests {
             "expect goose != n1",
             "run 2s until geese = 1",
             "run 1s always violations = 0",
+            "say The goose is dead. # Long live the goose!",
         ] {
             assert!(parse(line).is_ok(), "{line}: {:?}", parse(line));
         }
@@ -482,6 +515,7 @@ mod tests {
             ("heal now", "takes no arguments"),
             ("drop 12", "not a message"),
             ("set checkquorum=yes", "on or off"),
+            ("say", "needs some text"),
         ] {
             let err = parse(line).unwrap_err();
             assert!(err.contains(why), "{line}: {err}");

@@ -147,7 +147,7 @@ fn step_down(why: StepDown, term: Term) -> String {
 }
 
 /// A time to the microsecond, in milliseconds: `1203.456ms`.
-fn exact_ms(t: Time) -> String {
+pub fn exact_ms(t: Time) -> String {
     format!("{}.{:03}ms", t / 1000, t % 1000)
 }
 

@@ -138,6 +138,21 @@ impl Checker {
         }
     }
 
+    /// Roughly how many bytes the checker's memory holds.
+    pub fn footprint(&self) -> usize {
+        self.votes
+            .iter()
+            .map(|v| v.capacity() * 16 + 24)
+            .sum::<usize>()
+            + self.geese_by_term.capacity() * 24
+            + self
+                .violations
+                .iter()
+                .map(|v| 96 + v.detail.len())
+                .sum::<usize>()
+            + self.seen.len() * 32
+    }
+
     /// The violations so far (the first [`MAX_KEPT`]).
     pub fn violations(&self) -> &[Violation] {
         &self.violations

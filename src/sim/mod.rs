@@ -159,6 +159,7 @@ pub struct Simulation {
     outbox: Outbox,
     recording: bool,
     records: Vec<Record>,
+    last_event: Option<Time>,
 }
 
 impl Simulation {
@@ -191,6 +192,7 @@ impl Simulation {
             outbox: Outbox::default(),
             recording: false,
             records: Vec::new(),
+            last_event: None,
             opts_now: cluster.options.clone(),
             cluster,
         };
@@ -259,6 +261,23 @@ impl Simulation {
             _ => None,
         }
     }
+    /// The instant of the last event processed, if any.
+    pub fn last_event_time(&self) -> Option<Time> {
+        self.last_event
+    }
+
+    /// Roughly how many bytes this simulation holds (for the time-travel
+    /// memory budget).
+    pub fn footprint(&self) -> usize {
+        let n = self.nodes.len();
+        std::mem::size_of::<Simulation>()
+            + n * (std::mem::size_of::<Node>() + n * (1 + 8) + 64)
+            + self.net.footprint()
+            + self.queue.len() * std::mem::size_of::<Entry>()
+            + self.checker.footprint()
+            + self.stats.footprint()
+    }
+
     /// The instant of the next event, if any.
     pub fn next_event_time(&self) -> Option<Time> {
         self.queue.peek().map(|Reverse(e)| e.at)
@@ -404,6 +423,7 @@ impl Simulation {
             };
             if handled {
                 self.stats.events += 1;
+                self.last_event = Some(entry.at);
                 self.end_of_event();
                 return true;
             }

@@ -208,6 +208,13 @@ impl Network {
         self.slots.iter().flatten()
     }
 
+    /// Roughly how many bytes the network holds.
+    pub fn footprint(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Option<InFlight>>()
+            + self.free.capacity() * 4
+            + self.group.len() * 5
+    }
+
     /// How many messages are in flight.
     pub fn in_flight_count(&self) -> usize {
         self.slots.len() - self.free.len()

@@ -62,6 +62,11 @@ impl Stats {
         }
     }
 
+    /// Roughly how many bytes the statistics hold.
+    pub fn footprint(&self) -> usize {
+        self.time_to_elect.capacity() * 8 + self.terms.len() * 48
+    }
+
     /// Total time with no live goose up to `now`.
     pub fn downtime(&self, now: Time) -> Micros {
         self.downtime_closed + self.goose_lost_at.map_or(0, |t| now.saturating_sub(t))

@@ -1,0 +1,254 @@
+//! Time travel must be exact: a moment seen again is the same moment.
+
+use super::*;
+use crate::sim::Status;
+
+fn spec(line: &str) -> ClusterSpec {
+    match parse_command(line, 101) {
+        Ok(Some(Command::Cluster(spec))) => spec,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A run with faults at odd instants, advanced in uneven frames as the page
+/// does, with the status recorded at every frame.
+fn played() -> (Timeline, Vec<Status>) {
+    let mut tl = Timeline::new(&spec("cluster nodes=5 seed=9 loss=3%"), 0);
+    let mut seen = Vec::new();
+    let mut t = 0;
+    for frame in 0..400u64 {
+        t += 3_000 + (frame * 7_919) % 13_000;
+        tl.advance_to(t);
+        match frame {
+            60 => drop(tl.exec_line("kill goose").unwrap()),
+            130 => drop(tl.exec_line("partition n1,n2 | n3,n4,n5").unwrap()),
+            200 => drop(tl.exec_line("heal").unwrap()),
+            250 => drop(tl.exec_line("set election=100ms..200ms").unwrap()),
+            300 => drop(tl.exec_line("revive n1").unwrap()),
+            301 => drop(tl.exec_line("revive n2").unwrap()),
+            _ => {}
+        }
+        seen.push(tl.sim().status());
+    }
+    (tl, seen)
+}
+
+#[test]
+fn seeking_shows_exactly_the_moment_that_was_seen() {
+    let (mut tl, seen) = played();
+    let end = tl.end();
+    // Back and forth, in an order unlike the original.
+    for i in [
+        399usize, 3, 250, 131, 60, 61, 0, 398, 200, 201, 300, 302, 129, 130,
+    ] {
+        tl.seek(seen[i].t_us);
+        assert_eq!(
+            tl.sim().status(),
+            seen[i],
+            "frame {i} at {}us",
+            seen[i].t_us
+        );
+    }
+    assert_eq!(tl.end(), end, "seeking does not move the end");
+    tl.seek(end);
+    assert!(tl.is_live());
+}
+
+#[test]
+fn playing_forward_from_the_past_replays_the_tape() {
+    let (mut tl, seen) = played();
+    tl.seek(seen[50].t_us);
+    let change = tl.advance_to(seen[350].t_us);
+    assert!(
+        change.records.is_empty(),
+        "nothing new happened: it was all seen before"
+    );
+    assert_eq!(tl.sim().status(), seen[350]);
+}
+
+#[test]
+fn stepping_back_and_forward_one_event_returns_to_the_same_state() {
+    let (mut tl, seen) = played();
+    tl.seek(seen[140].t_us);
+    let here = tl.sim().status();
+    let events = tl.sim().stats().events;
+    tl.step_back();
+    assert_eq!(tl.sim().stats().events, events - 1, "one event back");
+    assert!(tl.sim().now() <= here.t_us);
+    tl.step();
+    assert_eq!(tl.sim().stats().events, events);
+    // Stepping forward again lands on the recorded future.
+    tl.step();
+    let t = tl.sim().now();
+    let after = tl.sim().status();
+    tl.seek(t);
+    assert_eq!(tl.sim().status(), after);
+}
+
+#[test]
+fn acting_in_the_past_forks_and_drops_the_old_future() {
+    let (mut tl, seen) = played();
+    let tape = tl.tape().len();
+    tl.seek(seen[100].t_us);
+    let (_, change) = tl.exec_line("isolate n4").unwrap();
+    assert!(change.forked);
+    assert_eq!(tl.end(), seen[100].t_us);
+    assert_eq!(
+        tl.tape().len(),
+        2,
+        "kill, then the new isolate; {tape} before"
+    );
+    assert_eq!(tl.tape()[1].line, "isolate n4");
+    assert!(tl.markers().iter().all(|m| m.t <= seen[100].t_us));
+    // The new future is recorded and can be seen again.
+    tl.advance_to(seen[100].t_us + 2 * SECOND);
+    let later = tl.sim().status();
+    tl.seek(seen[100].t_us + 500 * MS);
+    tl.seek(seen[100].t_us + 2 * SECOND);
+    assert_eq!(tl.sim().status(), later);
+    // Acting at the head does not fork.
+    let (_, change) = tl.exec_line("heal").unwrap();
+    assert!(!change.forked);
+}
+
+#[test]
+fn the_exported_script_replays_the_same_run_under_ddg_run() {
+    let (tl, seen) = played();
+    let script = tl.script() + "status\n";
+    assert!(
+        script.contains("kill n"),
+        "`kill goose` is recorded as the node: {script}"
+    );
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = crate::script::run_script(&script, 0, false, &mut out, &mut err);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let status = serde_json::to_string(&seen[399]).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap().trim(), status);
+}
+
+#[test]
+fn loading_a_script_gives_the_same_timeline() {
+    let (tl, seen) = played();
+    let (mut loaded, warnings) = Timeline::load(&tl.script(), 0, Budget::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(loaded.end(), tl.end());
+    assert_eq!(loaded.tape(), tl.tape());
+    loaded.seek(seen[222].t_us);
+    assert_eq!(loaded.sim().status(), seen[222]);
+}
+
+#[test]
+fn each_happening_is_reported_once_however_the_run_is_watched() {
+    let straight = {
+        let mut tl = Timeline::new(&spec("cluster nodes=5 seed=4"), 0);
+        let mut all = tl.advance_to(3 * SECOND).records;
+        all.extend(tl.exec_line("kill goose").unwrap().1.records);
+        all.extend(tl.advance_to(6 * SECOND).records);
+        all
+    };
+    let mut tl = Timeline::new(&spec("cluster nodes=5 seed=4"), 0);
+    let mut all = tl.advance_to(3 * SECOND).records;
+    all.extend(tl.exec_line("kill goose").unwrap().1.records);
+    all.extend(tl.advance_to(4 * SECOND).records);
+    tl.seek(SECOND);
+    all.extend(tl.advance_to(3_500 * MS).records);
+    tl.step_back();
+    all.extend(tl.step().records);
+    all.extend(tl.advance_to(6 * SECOND).records);
+    assert_eq!(all, straight);
+}
+
+#[test]
+fn markers_note_elections_kills_partitions_and_violations() {
+    let text = "cluster nodes=3 seed=2\nrun 1s\nkill goose\nrun 1s\nisolate n1\npartition n2 | n3\nrun 1s\n";
+    let (tl, _) = Timeline::load(text, 0, Budget::default()).unwrap();
+    let kinds: Vec<MarkerKind> = tl.markers().iter().map(|m| m.kind).collect();
+    assert!(kinds.contains(&MarkerKind::Elected));
+    assert!(kinds.contains(&MarkerKind::Killed));
+    assert!(kinds.contains(&MarkerKind::Partition));
+    // Lesson 7's run: a node that lost its disk votes twice in term 1.
+    let amnesia = "cluster nodes=3 seed=7 checkquorum=off\nkill n3\nrun 1s\nkill n1 amnesia\n\
+                   revive n1\nrevive n3\nisolate n2\ntimeout n3\nrun 100ms\n";
+    let (tl, _) = Timeline::load(amnesia, 0, Budget::default()).unwrap();
+    let violation = tl
+        .markers()
+        .iter()
+        .find(|m| m.kind == MarkerKind::Violation);
+    assert!(violation.is_some(), "{:?}", tl.markers());
+}
+
+#[test]
+fn an_hour_of_checkpoints_stays_within_its_bound() {
+    let mut tl = Timeline::new(&spec("cluster nodes=7 seed=1"), 0);
+    for minute in 1..=60u64 {
+        tl.advance_to(minute * 60 * SECOND);
+        if minute % 5 == 0 {
+            let _ = tl.exec_line("kill goose");
+        }
+        if minute % 5 == 1 {
+            for n in 1..=7 {
+                let _ = tl.exec_line(&format!("revive n{n}"));
+            }
+        }
+    }
+    assert!(tl.checkpoint_count() <= MAX_CHECKPOINTS);
+    assert!(
+        tl.checkpoint_count() > MAX_CHECKPOINTS / 4,
+        "{}",
+        tl.checkpoint_count()
+    );
+    assert!(
+        tl.checkpoint_interval() <= 64 * SECOND,
+        "{}",
+        tl.checkpoint_interval()
+    );
+    assert!(tl.footprint() < 32 << 20, "{} bytes", tl.footprint());
+}
+
+#[test]
+fn hostile_scripts_are_refused_with_a_reason() {
+    let budget = Budget::default();
+    let long = "cluster\n".to_string() + &"heal\n".repeat(200_000);
+    let huge_line = format!("cluster\nsay {}\n", "x".repeat(1 << 20));
+    for (text, line, why) in [
+        ("", 1, "empty"),
+        ("\u{0}\u{1}garbage", 1, "unknown command"),
+        ("cluster nodes=10000", 1, "1 to 101 nodes"),
+        ("cluster seed=99999999999999999999999", 1, "whole number"),
+        ("cluster\nrun 99999999999999999999s", 2, "too large"),
+        ("cluster\nfrobnicate", 2, "unknown command"),
+        (
+            "cluster\nrun 20000s\nrun 20000s",
+            3,
+            "longer than 360 minutes",
+        ),
+        ("cluster\nrun 2m until geese = 1", 2, "not a unit"),
+        ("cluster\nrun 90s until geese = 1", 2, "at most 60s"),
+        (long.as_str(), 100_001, "at most 100000 lines"),
+        (huge_line.as_str(), 2, "longer than 4096"),
+    ] {
+        check(text, budget, line, why);
+    }
+    let small = Budget {
+        time: budget.time,
+        events: 100_000,
+    };
+    check(
+        "cluster nodes=101\nrun 3600s",
+        small,
+        2,
+        "more than 100000 events",
+    );
+}
+
+fn check(text: &str, budget: Budget, line: usize, why: &str) {
+    {
+        match Timeline::load(text, 0, budget) {
+            Ok(_) => panic!("{:.60} loaded", text),
+            Err((n, e)) => {
+                assert!(e.contains(why), "{:.60}: {e}", text);
+                assert_eq!(n, line, "{:.60}: {e}", text);
+            }
+        }
+    }
+}
