@@ -21,6 +21,7 @@
 //! browser; it builds and tests natively.
 
 pub mod chaos;
+pub mod lessons;
 pub mod message;
 pub mod node;
 pub mod options;

@@ -12,7 +12,7 @@ function fail(error) {
 
 try {
   await init();
-  const app = App.start(null);
+  const app = App.start();
   const canvas = document.getElementById('canvas');
 
   const frame = (t) => {
@@ -49,10 +49,36 @@ try {
     });
   }
 
+  const strip = document.getElementById('timeline');
+  for (const kind of ['down', 'move', 'up', 'leave']) {
+    strip.addEventListener(`pointer${kind}`, (e) => {
+      if (kind === 'down') strip.setPointerCapture(e.pointerId);
+      app.timeline_pointer(kind, e.clientX - strip.getBoundingClientRect().left);
+    });
+  }
+
+  // Scenario files: picked, or dropped anywhere on the page.
+  const open = async (file) => app.import(await file.text(), file.name);
+  document.getElementById('import').addEventListener('change', (e) => {
+    if (e.target.files[0]) open(e.target.files[0]);
+    e.target.value = '';
+  });
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer.files[0]) open(e.dataTransfer.files[0]);
+  });
+  window.addEventListener('hashchange', () => app.open_fragment(location.hash));
+
   // The JavaScript API, for lecture slides and automation (see README).
   window.ddg = {
     exec: (line) => app.exec(String(line)),
     status: () => app.status(),
+    seek: (t_us) => app.seek(Number(t_us)),
+    end: () => app.end(),
+    script: () => app.script(),
+    link: () => app.link(),
+    memory: () => Array.from(app.memory()),
     frameTimes: () => Array.from(app.frame_times()),
     frameParts: () => Array.from(app.frame_parts()),
   };

@@ -4,4 +4,5 @@
 
 pub mod controls;
 pub mod layout;
+pub mod share;
 pub mod timeline;

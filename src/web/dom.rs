@@ -89,6 +89,43 @@ impl Dom {
         });
     }
 
+    /// Sets or removes a boolean attribute (`disabled`, `hidden`, …).
+    pub fn flag(&mut self, id: &str, name: &str, on: bool) {
+        let key = format!("flag:{name}");
+        let name = name.to_string();
+        self.set(id, &key, if on { "1" } else { "0" }, move |el, v| {
+            if v == "1" {
+                let _ = el.set_attribute(&name, "");
+            } else {
+                let _ = el.remove_attribute(&name);
+            }
+        });
+    }
+
+    /// A new element of this tag, not yet in the page.
+    pub fn create(&self, tag: &str) -> Option<Element> {
+        self.doc.create_element(tag).ok()
+    }
+
+    /// Lists the lessons in the lessons menu, one button each.
+    pub fn build_lessons(&mut self, lessons: &[crate::lessons::Lesson]) {
+        let html: String = lessons
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                format!(
+                    "<li><button data-action=\"lesson {}\">{}. {}</button></li>",
+                    escape(l.id),
+                    i + 1,
+                    escape(l.title)
+                )
+            })
+            .collect();
+        if let Some(list) = self.el("lessons-list") {
+            list.set_inner_html(&html);
+        }
+    }
+
     /// Adds or removes a class on an element.
     pub fn class(&mut self, id: &str, class: &str, on: bool) {
         let key = format!("class:{class}");

@@ -15,9 +15,11 @@ use web_sys::{CanvasRenderingContext2d as Ctx2d, HtmlCanvasElement};
 
 use crate::message::{node_name, Kind, NodeId};
 use crate::node::{Ballot, Role};
+use crate::options::Time;
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
 use crate::view::layout::{opacity, progress, Point, Ring};
+use crate::view::timeline::{MarkerKind, Timeline};
 
 use super::theme::{term_colour, Theme};
 
@@ -739,4 +741,101 @@ pub fn message_position(
     );
     let p = from.lerp(to, progress(m, now));
     Point::new(p.x + ox, p.y + oy)
+}
+
+/// Side margin of the timeline strip, in CSS pixels.
+const STRIP_PAD: f64 = 14.0;
+
+fn strip_x(width: f64, end: Time, t: Time) -> f64 {
+    let span = (width - 2.0 * STRIP_PAD).max(1.0);
+    STRIP_PAD + span * (t as f64 / end.max(1) as f64)
+}
+
+/// The instant under `x` on a timeline strip `width` pixels wide.
+pub fn timeline_time_at(width: f64, end: Time, x: f64) -> Time {
+    let span = (width - 2.0 * STRIP_PAD).max(1.0);
+    let f = ((x - STRIP_PAD) / span).clamp(0.0, 1.0);
+    (f * end as f64).round() as Time
+}
+
+/// The marker within a few pixels of `x`, if any: its instant.
+pub fn timeline_marker_near(width: f64, timeline: &Timeline, x: f64) -> Option<Time> {
+    let end = timeline.end();
+    timeline
+        .markers()
+        .iter()
+        .map(|m| (m.t, (strip_x(width, end, m.t) - x).abs()))
+        .filter(|&(_, d)| d <= 6.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(t, _)| t)
+}
+
+/// Paints the timeline strip: the run recorded so far, its markers
+/// (elections, kills, partitions, violations) and the moment on view.
+pub fn draw_timeline(ctx: &Ctx2d, size: (f64, f64), timeline: &Timeline, t: &Theme) {
+    let pen = Pen::new(ctx);
+    let (w, h) = size;
+    let end = timeline.end();
+    let now = timeline.sim().now();
+    pen.set_fill_style_str(t.background);
+    pen.fill_rect(0.0, 0.0, w, h);
+    let mid = h * 0.42;
+    // The recorded run.
+    pen.line(Point::new(STRIP_PAD, mid), Point::new(w - STRIP_PAD, mid));
+    pen.stroke(t.track, 8.0);
+    pen.line(
+        Point::new(STRIP_PAD, mid),
+        Point::new(strip_x(w, end, now), mid),
+    );
+    pen.stroke(t.select, 8.0);
+    // Markers, one tick each; colour and shape both tell the kind.
+    let mut last_x = f64::NEG_INFINITY;
+    for m in timeline.markers() {
+        let x = strip_x(w, end, m.t);
+        if (x - last_x).abs() < 1.5 && m.kind != MarkerKind::Violation {
+            continue; // A crowd of markers shows as one.
+        }
+        last_x = x;
+        match m.kind {
+            MarkerKind::Elected => {
+                pen.polygon(&[(x, mid - 9.0), (x + 4.0, mid - 4.0), (x - 4.0, mid - 4.0)]);
+                pen.fill(t.gold);
+            }
+            MarkerKind::Killed => {
+                mark(&pen, Point::new(x, mid + 10.0), 3.5, false, t.ink_soft);
+            }
+            MarkerKind::Partition => {
+                pen.line(Point::new(x, mid - 7.0), Point::new(x, mid + 7.0));
+                pen.stroke(t.wall, 3.0);
+            }
+            MarkerKind::Violation => {
+                pen.line(Point::new(x, 2.0), Point::new(x, h - 12.0));
+                pen.stroke(t.denied, 3.0);
+            }
+        }
+    }
+    // The moment on view.
+    let x = strip_x(w, end, now);
+    pen.circle(Point::new(x, mid), 7.0);
+    pen.fill(t.plate);
+    pen.circle(Point::new(x, mid), 7.0);
+    pen.stroke(t.select, 3.0);
+    pen.set_text_baseline("middle");
+    pen.set_text_align("left");
+    pen.text(
+        "0",
+        Point::new(STRIP_PAD - 4.0, h - 7.0),
+        10.0,
+        "500",
+        t.ink_soft,
+    );
+    pen.set_text_align("right");
+    pen.text(
+        &crate::options::human_duration(end),
+        Point::new(w - STRIP_PAD + 4.0, h - 7.0),
+        10.0,
+        "500",
+        t.ink_soft,
+    );
+    pen.set_text_align("center");
 }

@@ -1,14 +1,17 @@
-//! The page: a `#[wasm_bindgen]` facade over one [`Session`], the animation
-//! frame, and the page's controls. Compiled for wasm32 only.
+//! The page: a `#[wasm_bindgen]` facade over one [`Timeline`] (a run with its
+//! past), the animation frame, and the page's panels. Compiled for wasm32 only.
 //!
 //! The JavaScript in `www/main.js` does three things: it calls
 //! [`App::frame`] from `requestAnimationFrame`, forwards clicks, changes, key
-//! presses and pointer events here, and publishes `window.ddg`. Every decision
-//! is made in Rust. Every change to the run travels as a line of the scenario
-//! language through [`App::exec`], like everything else that acts on a run.
+//! presses, pointer events and dropped files here, and publishes
+//! `window.ddg`. Every decision is made in Rust. Every change to the run
+//! travels as a line of the scenario language through [`Timeline::exec`], so
+//! the run is always its cluster line, its seed and its timestamped lines:
+//! that is what makes time travel, links and exports exact.
 
 pub mod dom;
 pub mod draw;
+mod input;
 pub mod theme;
 
 use std::collections::VecDeque;
@@ -17,16 +20,29 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use crate::message::{node_name, NodeId};
+use crate::lessons::Lesson;
+use crate::message::node_name;
 use crate::options::{human_duration, Time};
-use crate::script::{parse_command, Command, Failure, Reply, Session};
-use crate::sim::event::{Event, Record};
+use crate::script::{parse_command, Command, Failure, Reply};
+use crate::sim::event::Event;
 use crate::sim::network::InFlight;
 use crate::view::controls;
 use crate::view::layout::{self, Arrangement, Point, Ring};
+use crate::view::share::{self, Shared};
+use crate::view::timeline::{Budget, Change, Timeline};
 
 use dom::{Dom, Inspected};
 use draw::Scene;
+
+/// What a page load may make the simulation do before it shows anything:
+/// about a second of work, so that no link or file freezes the tab.
+const PAGE_BUDGET: Budget = Budget {
+    time: 6 * 3600 * 1_000_000,
+    events: 5_000_000,
+};
+
+/// The most event-log lines the page remembers for replays.
+const LOG_MEMORY: usize = 5000;
 
 /// Reports a panic on the page and in the console, never silently.
 fn install_panic_hook() {
@@ -47,12 +63,45 @@ fn js_error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
+fn media(query: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media(query).ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// A lesson in progress: which caption is on screen.
+struct LessonState {
+    lesson: Lesson,
+    step: usize,
+}
+
+/// One line of the event log.
+#[derive(Clone)]
+struct LogLine {
+    t: Time,
+    text: String,
+    alarm: bool,
+}
+
 /// The page's run and everything that shows it.
 #[wasm_bindgen]
 pub struct App {
-    session: Session,
+    timeline: Timeline,
+    lesson: Option<LessonState>,
+    /// Where a lesson's "Next" stops playing.
+    play_until: Option<Time>,
+    log: Vec<LogLine>,
+    log_shown: usize,
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
+    strip: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
+    scrubbing: bool,
     dom: Dom,
     playing: bool,
     speed: f64,
@@ -73,44 +122,41 @@ pub struct App {
     parts_ms: [f64; 3],
     events_at: VecDeque<(f64, u64)>,
     perf_visible: bool,
+    link_dirty: bool,
+    notice_until: f64,
 }
 
-fn media(query: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.match_media(query).ok().flatten())
-        .is_some_and(|m| m.matches())
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+fn canvas_2d(
+    doc: &web_sys::Document,
+    id: &str,
+) -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
+    let canvas: HtmlCanvasElement = doc.get_element_by_id(id)?.dyn_into().ok()?;
+    let ctx = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    Some((canvas, ctx))
 }
 
 #[wasm_bindgen]
 impl App {
-    /// Starts the page: finds the canvas (`#canvas`) and the panels, and
-    /// begins a run with the default cluster and a random seed (or the run
-    /// given in `first_line`, a `cluster` line).
-    pub fn start(first_line: Option<String>) -> Result<App, JsValue> {
+    /// Starts the page: finds the canvas and the panels, and opens the run or
+    /// lesson in the URL fragment — or, without one (or with a broken one,
+    /// said so on the page), a default cluster with a random seed.
+    pub fn start() -> Result<App, JsValue> {
         install_panic_hook();
-        let doc = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or_else(|| js_error("no document"))?;
-        let canvas: HtmlCanvasElement = doc
-            .get_element_by_id("canvas")
-            .ok_or_else(|| js_error("the page has no #canvas"))?
-            .dyn_into()?;
-        let ctx: CanvasRenderingContext2d = canvas
-            .get_context("2d")?
-            .ok_or_else(|| js_error("no 2D canvas"))?
-            .dyn_into()?;
-        let line = first_line.unwrap_or_else(|| "cluster".into());
-        let session = new_session(&line).map_err(|e| js_error(&e))?;
+        let window = web_sys::window().ok_or_else(|| js_error("no window"))?;
+        let doc = window.document().ok_or_else(|| js_error("no document"))?;
+        let (canvas, ctx) =
+            canvas_2d(&doc, "canvas").ok_or_else(|| js_error("the page has no #canvas"))?;
+        let strip = canvas_2d(&doc, "timeline");
         let mut app = App {
-            session,
+            timeline: default_timeline(),
+            lesson: None,
+            play_until: None,
+            log: Vec::new(),
+            log_shown: 0,
             canvas,
             ctx,
+            strip,
+            scrubbing: false,
             dom: Dom::new(doc),
             playing: true,
             speed: controls::DEFAULT_SPEED,
@@ -135,8 +181,13 @@ impl App {
             parts_ms: [0.0; 3],
             events_at: VecDeque::new(),
             perf_visible: false,
+            link_dirty: false,
+            notice_until: 0.0,
         };
-        app.after_new_run();
+        app.dom.build_lessons(&crate::lessons::all());
+        app.after_new_run("A new run");
+        let hash = window.location().hash().unwrap_or_default();
+        app.open_fragment(&hash);
         Ok(app)
     }
 
@@ -148,36 +199,43 @@ impl App {
             .last_frame
             .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
         self.last_frame = Some(timestamp);
-        if self.playing {
+        if self.playing && !self.scrubbing {
             self.carry_us += dt * 1000.0 * self.speed;
             let whole = self.carry_us.floor();
             self.carry_us -= whole;
-            let target = self.session.sim().now() + whole as Time;
-            self.session.sim_mut().run_until(target);
+            let mut target = self.timeline.sim().now() + whole as Time;
+            if let Some(stop) = self.play_until {
+                if target >= stop {
+                    target = stop;
+                    self.play_until = None;
+                    self.playing = false;
+                    self.arrive_at_caption();
+                }
+            }
+            let change = self.timeline.advance_to(target);
+            self.absorb(change);
         }
-        self.absorb_records();
         let simulated = now_ms();
         self.render();
         let drawn = now_ms();
-        self.update_panels();
+        self.update_panels(timestamp);
         let done = now_ms();
         self.parts_ms = [
             self.parts_ms[0] * 0.95 + (simulated - started) * 0.05,
             self.parts_ms[1] * 0.95 + (drawn - simulated) * 0.05,
             self.parts_ms[2] * 0.95 + (done - drawn) * 0.05,
         ];
-        let spent = done - started;
-        self.frame_ms.push_back(spent);
+        self.frame_ms.push_back(done - started);
         if self.frame_ms.len() > 600 {
             self.frame_ms.pop_front();
         }
         self.events_at
-            .push_back((timestamp, self.session.sim().stats().events));
+            .push_back((timestamp, self.timeline.sim().stats().events));
         while self.events_at.len() > 2 && timestamp - self.events_at[0].0 > 1000.0 {
             self.events_at.pop_front();
         }
-        if self.perf_visible {
-            self.show_perf();
+        if self.link_dirty && !self.playing {
+            self.write_link();
         }
     }
 
@@ -189,7 +247,7 @@ impl App {
         }
     }
 
-    /// Runs one line of the scenario language against the live run, as
+    /// Runs one line of the scenario language against the run on view, as
     /// `window.ddg.exec` does: `status` and `stats` return their JSON object;
     /// a bad line throws an `Error` with the message `ddg run` would print.
     pub fn exec(&mut self, line: &str) -> Result<JsValue, JsValue> {
@@ -202,175 +260,90 @@ impl App {
 
     /// The status object, as `status` prints it.
     pub fn status(&self) -> JsValue {
-        self.to_js(&Reply::Status(self.session.sim().status()))
+        self.to_js(&Reply::Status(self.timeline.sim().status()))
     }
 
-    /// A button with `data-line` was pressed: run its line, and show any
-    /// problem in the event log rather than throwing.
-    pub fn press(&mut self, line: &str) {
-        if let Err(e) = self.run_line(line) {
-            self.dom.log(&[(self.session.sim().now(), e, true)]);
-        }
-    }
-
-    /// A button with `data-action` was pressed (`play`, `step`, `reset`,
-    /// `heal`, `help`, `theme`, `large`, `perf`, `select n3`, …).
-    pub fn action(&mut self, name: &str) {
-        match name {
-            "play" => self.playing = !self.playing,
-            "step" => self.step(),
-            "reset" => self.reset(),
-            "help" => self.toggle("help"),
-            "theme" => self.dark = !self.dark,
-            "large" => self.large = !self.large,
-            "perf" => self.perf_visible = !self.perf_visible,
-            "close" => {
-                self.dom.show("help", false);
-                self.inspected = Inspected::Nothing;
-            }
-            _ => {
-                if let Some(n) = name.strip_prefix("select ") {
-                    if let Ok(id) = crate::script::parse::parse_node(n, self.session.sim().size()) {
-                        self.inspected = Inspected::Node(id);
-                    }
-                }
-            }
-        }
-    }
-
-    /// A settings control changed: `field` is its `data-control` name and
-    /// `value` its text (`"true"`/`"false"` for checkboxes). Impossible values
-    /// get a message next to the control and change nothing.
-    pub fn control(&mut self, field: &str, value: &str) {
-        let sim = self.session.sim();
-        let result = match field {
-            "speed" => {
-                if let Ok(v) = value.parse::<f64>() {
-                    self.speed = controls::speed_at(v);
-                }
-                return;
-            }
-            "nodes" => controls::nodes_line(value, sim.seed(), sim.options()),
-            _ => controls::setting_line(field, value, sim.options()),
+    /// Shows instant `t_us` of the run (clamped to what has been simulated),
+    /// pausing it.
+    pub fn seek(&mut self, t_us: f64) {
+        let t = if t_us.is_finite() {
+            t_us.max(0.0) as Time
+        } else {
+            0
         };
-        let result = result.and_then(|line| self.run_line(&line).map(|_| ()));
-        let message = result.err().unwrap_or_default();
-        self.dom.text(&format!("msg-{field}"), &message);
-        if message.is_empty() {
-            self.dom.unsync_form();
-        }
+        self.playing = false;
+        self.play_until = None;
+        self.timeline.seek(t);
+        self.after_seek();
     }
 
-    /// A key was pressed outside a text field; returns whether it was a
-    /// shortcut (the page then stops its default action).
-    pub fn key(&mut self, key: &str) -> bool {
-        let selected = match self.inspected {
-            Inspected::Node(id) => Some(id),
-            _ => None,
-        };
-        let target = selected.map(node_name);
-        match key {
-            " " | "Spacebar" => self.playing = !self.playing,
-            "." | "n" => self.step(),
-            "+" | "=" => self.set_speed(self.speed * 2.0),
-            "-" | "_" => self.set_speed(self.speed / 2.0),
-            "?" => self.toggle("help"),
-            "Escape" => self.action("close"),
-            "h" => self.press("heal"),
-            "p" => self.perf_visible = !self.perf_visible,
-            "l" => self.large = !self.large,
-            "d" => self.dark = !self.dark,
-            "R" => self.reset(),
-            "k" => {
-                let line = match &target {
-                    Some(n) if self.session.sim().is_alive(selected.unwrap_or(0)) => {
-                        format!("kill {n}")
-                    }
-                    Some(n) => format!("revive {n}"),
-                    None => "kill goose".into(),
-                };
-                self.press(&line);
-            }
-            "r" => match target {
-                Some(n) => self.press(&format!("revive {n}")),
-                None => {
-                    for id in 0..self.session.sim().size() {
-                        if !self.session.sim().is_alive(id) {
-                            self.press(&format!("revive {}", node_name(id)));
-                        }
-                    }
-                }
+    /// The furthest instant simulated so far, in microseconds.
+    pub fn end(&self) -> f64 {
+        self.timeline.end() as f64
+    }
+
+    /// The run as a scenario file (what Export saves).
+    pub fn script(&self) -> String {
+        self.timeline.script()
+    }
+
+    /// A link to the run at the moment on view.
+    pub fn link(&self) -> String {
+        let location = web_sys::window().map(|w| w.location());
+        let base = location
+            .map(|l| {
+                let href = l.href().unwrap_or_default();
+                href.split('#').next().unwrap_or_default().to_string()
+            })
+            .unwrap_or_default();
+        format!(
+            "{base}#{}",
+            share::fragment(&self.timeline.script(), self.timeline.sim().now())
+        )
+    }
+
+    /// Opens what a URL fragment holds (a run or a lesson); a broken one is
+    /// said so on the page, and the current run stays.
+    pub fn open_fragment(&mut self, hash: &str) {
+        match share::parse_fragment(hash) {
+            Ok(None) => {}
+            Ok(Some(Shared::Lesson(id))) => match crate::lessons::find(&id) {
+                Some(lesson) => self.open_lesson(lesson),
+                None => self.notice(&format!(
+                    "There is no lesson called “{}”.",
+                    id.chars().take(60).collect::<String>()
+                )),
             },
-            "t" => {
-                if let Some(n) = target {
-                    self.press(&format!("timeout {n}"));
+            Ok(Some(Shared::Run { script, at })) => {
+                if self.load(&script, "link") {
+                    let t = at.unwrap_or(self.timeline.end());
+                    self.timeline.seek(t);
+                    self.playing = false;
+                    self.after_seek();
                 }
             }
-            "i" => {
-                if let (Some(n), Some(id)) = (target, selected) {
-                    let verb = if self.session.sim().network().is_isolated(id) {
-                        "reconnect"
-                    } else {
-                        "isolate"
-                    };
-                    self.press(&format!("{verb} {n}"));
-                }
-            }
-            "x" => {
-                if let Inspected::Message(id) = self.inspected {
-                    self.press(&format!("drop m{id}"));
-                }
-            }
-            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
-                let digit = u32::from(k.as_bytes()[0] - b'0');
-                let id = if digit == 0 { 9 } else { digit - 1 };
-                if id < self.session.sim().size() {
-                    self.inspected = Inspected::Node(id);
-                }
-            }
-            _ => return false,
+            Err(e) => self.notice(&format!(
+                "This link could not be opened: {e}. Here is a fresh run instead."
+            )),
         }
-        true
     }
 
-    /// A pointer event on the canvas: `kind` is `down`, `move`, `up` or
-    /// `leave`; `x`, `y` in CSS pixels from the canvas's top left. A press
-    /// on a bird or a message selects it; a drag across empty canvas cuts
-    /// the cluster in two along the line drawn.
-    pub fn pointer(&mut self, kind: &str, x: f64, y: f64) {
-        let p = Point::new(x, y);
-        match kind {
-            "down" => {
-                if let Some(id) = layout::node_at(&self.positions, self.ring.node_radius, p) {
-                    self.inspected = Inspected::Node(id);
-                } else if let Some(id) = self.message_at(p) {
-                    self.inspected = Inspected::Message(id);
-                    self.last_seen = self.session.sim().in_flight().find(|m| m.id == id).cloned();
-                } else {
-                    self.drag = Some((p, p));
-                }
-            }
-            "move" => {
-                if let Some((a, _)) = self.drag {
-                    self.drag = Some((a, p));
-                }
-            }
-            "up" => {
-                if let Some((a, b)) = self.drag.take() {
-                    if a.distance(b) < 12.0 {
-                        self.inspected = Inspected::Nothing;
-                    } else if let Some((left, right)) = layout::cut(&self.positions, a, b) {
-                        let names = |g: &[NodeId]| {
-                            g.iter()
-                                .map(|&n| node_name(n))
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        };
-                        self.press(&format!("partition {} | {}", names(&left), names(&right)));
-                    }
-                }
-            }
-            _ => self.drag = None,
+    /// Loads a scenario file chosen or dropped by a person; a bad one is said
+    /// so on the page and the current run stays.
+    pub fn import(&mut self, text: &str, name: &str) {
+        const MAX_FILE: usize = 1 << 20;
+        if text.len() > MAX_FILE {
+            self.notice(&format!(
+                "{name} is {} KB; a scenario file for this page is at most {} KB.",
+                text.len() / 1024,
+                MAX_FILE / 1024
+            ));
+            return;
+        }
+        if self.load(text, name) {
+            self.playing = false;
+            self.timeline.seek(self.timeline.end());
+            self.after_seek();
         }
     }
 
@@ -385,22 +358,28 @@ impl App {
         self.parts_ms.to_vec()
     }
 
+    /// Memory held for time travel (approximate bytes of checkpoints, tape
+    /// and markers) and the size of the wasm memory, in bytes.
+    pub fn memory(&self) -> Vec<f64> {
+        let wasm = js_sys::Reflect::get(&wasm_bindgen::memory(), &"buffer".into())
+            .ok()
+            .and_then(|b| js_sys::Reflect::get(&b, &"byteLength".into()).ok())
+            .and_then(|n| n.as_f64())
+            .unwrap_or(0.0);
+        vec![self.timeline.footprint() as f64, wasm]
+    }
+
     /// Whether the run is playing.
     pub fn playing(&self) -> bool {
         self.playing
     }
 }
 
-/// A fresh session from a `cluster` line (a random seed if it names none).
-fn new_session(line: &str) -> Result<Session, String> {
-    match parse_command(line, crate::sim::MAX_NODES) {
-        Ok(Some(Command::Cluster(spec))) => {
-            let mut session = Session::new(&spec, crate::random_seed());
-            session.sim_mut().set_recording(true);
-            Ok(session)
-        }
-        Ok(_) => Err("error: line 1: a run starts with a cluster line".into()),
-        Err(e) => Err(format!("error: line 1: {e}")),
+/// The run a page starts with: five nodes, the defaults, a random seed.
+fn default_timeline() -> Timeline {
+    match parse_command("cluster", crate::sim::MAX_NODES) {
+        Ok(Some(Command::Cluster(spec))) => Timeline::new(&spec, crate::random_seed()),
+        _ => unreachable!("`cluster` parses"),
     }
 }
 
@@ -417,48 +396,234 @@ impl App {
 
     /// Runs one line; `Ok(Some(reply))` for `status` and `stats`.
     fn run_line(&mut self, line: &str) -> Result<Option<Reply>, String> {
-        let size = self.session.sim().size();
+        let size = self.timeline.sim().size();
         let command = match parse_command(line, size) {
             Ok(Some(c)) => c,
             Ok(None) => return Ok(None),
             Err(e) => return Err(format!("error: line 1: {e}")),
         };
-        if let Command::Cluster(_) = command {
-            self.session = new_session(line)?;
-            self.after_new_run();
+        if let Command::Cluster(spec) = command {
+            self.timeline = Timeline::new(&spec, crate::random_seed());
+            self.lesson = None;
+            self.after_new_run("A new run");
             return Ok(None);
         }
-        // Finish the current instant first, so that the line applies after
-        // every event at this time, exactly as it does in `ddg run`.
-        let now = self.session.sim().now();
-        self.session.sim_mut().run_until(now);
-        let result = self.session.exec(&command);
-        self.absorb_records();
+        let acts = !matches!(
+            command,
+            Command::Status
+                | Command::Stats
+                | Command::Expect(_)
+                | Command::Say(_)
+                | Command::Run { .. }
+        );
+        let result = self.timeline.exec(&command, line);
         match result {
-            Ok(Reply::Status(s)) => Ok(Some(Reply::Status(s))),
-            Ok(Reply::Stats(s)) => Ok(Some(Reply::Stats(s))),
-            Ok(Reply::Nothing(why)) => {
-                self.dom.log(&[(self.session.sim().now(), why, false)]);
-                Ok(None)
+            Ok((reply, change)) => {
+                let forked = change.forked;
+                self.absorb(change);
+                if acts {
+                    self.link_dirty = true;
+                    if forked {
+                        self.notice("You acted in the past: the run's old future was dropped, and a new one starts here.");
+                    }
+                    if self.lesson.take().is_some() {
+                        self.play_until = None;
+                        self.notice(
+                            "You changed the lesson's run: you are playing freely from here.",
+                        );
+                    }
+                }
+                match reply {
+                    Reply::Status(_) | Reply::Stats(_) => Ok(Some(reply)),
+                    Reply::Nothing(why) => {
+                        self.push_log(self.timeline.sim().now(), why, false);
+                        Ok(None)
+                    }
+                    Reply::Done => Ok(None),
+                }
             }
-            Ok(Reply::Done) => Ok(None),
             Err(Failure::Error(e)) => Err(format!("error: line 1: {e}")),
             Err(Failure::Expectation(e)) => Err(format!("expect failed: line 1: {e}")),
         }
     }
 
-    fn after_new_run(&mut self) {
+    /// Replaces the run with a loaded scenario; `false` (and a notice) if it
+    /// cannot be loaded.
+    fn load(&mut self, text: &str, what: &str) -> bool {
+        match Timeline::load(text, crate::random_seed(), PAGE_BUDGET) {
+            Ok((timeline, warnings)) => {
+                self.timeline = timeline;
+                self.lesson = None;
+                self.after_new_run(&format!("Loaded from the {what}"));
+                for w in warnings {
+                    self.push_log(0, w, true);
+                }
+                self.rebuild_log();
+                true
+            }
+            Err((line, why)) => {
+                let what = what.chars().take(80).collect::<String>();
+                self.notice(&format!(
+                    "The {what} could not be loaded: line {line}: {why}. The page keeps its current run."
+                ));
+                false
+            }
+        }
+    }
+
+    fn open_lesson(&mut self, lesson: Lesson) {
+        if !self.load(lesson.text, &format!("lesson “{}”", lesson.title)) {
+            return;
+        }
+        self.lesson = Some(LessonState { lesson, step: 0 });
+        self.show_caption(0);
+    }
+
+    fn show_caption(&mut self, step: usize) {
+        let Some(t) = self.timeline.captions().get(step).map(|c| c.0) else {
+            return;
+        };
+        if let Some(state) = &mut self.lesson {
+            state.step = step;
+        }
+        self.playing = false;
+        self.play_until = None;
+        self.timeline.seek(t);
+        self.after_seek();
+    }
+
+    /// "Next" in a lesson: play to the next caption's moment.
+    fn lesson_next(&mut self) {
+        let Some(state) = &self.lesson else { return };
+        let next = state.step + 1;
+        let Some(&(t, _)) = self.timeline.captions().get(next) else {
+            return;
+        };
+        if self.play_until.is_some() {
+            // Already on the way: jump there.
+            return self.show_caption(next);
+        }
+        self.play_until = Some(t);
+        self.playing = true;
+    }
+
+    fn arrive_at_caption(&mut self) {
+        if let Some(state) = &mut self.lesson {
+            state.step = (state.step + 1).min(self.timeline.captions().len().saturating_sub(1));
+        }
+    }
+
+    fn lesson_back(&mut self) {
+        let Some(state) = &self.lesson else { return };
+        let step = state.step.saturating_sub(1);
+        self.show_caption(step);
+    }
+
+    fn after_new_run(&mut self, how: &str) {
+        self.log.clear();
         self.dom.clear_log();
+        self.log_shown = 0;
         self.inspected = Inspected::Nothing;
         self.positions.clear();
         self.dom.unsync_form();
-        let sim = self.session.sim();
+        self.play_until = None;
+        let sim = self.timeline.sim();
         let line = format!(
-            "A new run: {} nodes, seed {}. Every node starts as a duck in term 0.",
+            "{how}: {} nodes, seed {}. Every node starts as a duck in term 0.",
             sim.size(),
             sim.seed()
         );
-        self.dom.log(&[(0, line, false)]);
+        self.push_log(0, line, false);
+        self.link_dirty = true;
+    }
+
+    /// Takes in what a timeline operation brought: log lines for what
+    /// happened for the first time.
+    fn absorb(&mut self, change: Change) {
+        for r in &change.records {
+            if let Some(story) = r.story() {
+                self.push_log(r.t, story, matches!(r.event, Event::Violation(_)));
+            }
+        }
+    }
+
+    fn push_log(&mut self, t: Time, text: String, alarm: bool) {
+        // Keep the log in time order (a note about the instant on view may
+        // come from the past).
+        let at = self.log.partition_point(|l| l.t <= t);
+        self.log.insert(at, LogLine { t, text, alarm });
+        if at < self.log_shown {
+            self.log_shown = 0; // rebuilt below
+        }
+        if self.log.len() > LOG_MEMORY {
+            let drop = self.log.len() - LOG_MEMORY;
+            self.log.drain(..drop);
+            self.log_shown = self.log_shown.saturating_sub(drop);
+        }
+    }
+
+    /// Shows the log lines up to the instant on view, appending when time
+    /// moved forward and rebuilding when it went back.
+    fn sync_log(&mut self) {
+        let now = self.timeline.sim().now();
+        let upto = self.log.partition_point(|l| l.t <= now);
+        if upto < self.log_shown || self.log_shown == 0 {
+            self.rebuild_log();
+            return;
+        }
+        if upto > self.log_shown {
+            let lines: Vec<(Time, String, bool)> = self.log[self.log_shown..upto]
+                .iter()
+                .map(|l| (l.t, l.text.clone(), l.alarm))
+                .collect();
+            self.dom.log(&lines);
+            self.log_shown = upto;
+        }
+    }
+
+    fn rebuild_log(&mut self) {
+        let now = self.timeline.sim().now();
+        let upto = self.log.partition_point(|l| l.t <= now);
+        let from = upto.saturating_sub(dom::LOG_LINES);
+        self.dom.clear_log();
+        let lines: Vec<(Time, String, bool)> = self.log[from..upto]
+            .iter()
+            .map(|l| (l.t, l.text.clone(), l.alarm))
+            .collect();
+        self.dom.log(&lines);
+        self.log_shown = upto;
+    }
+
+    fn after_seek(&mut self) {
+        self.last_seen = None;
+        self.link_dirty = true;
+        self.rebuild_log();
+    }
+
+    fn notice(&mut self, text: &str) {
+        self.dom.text("notice-text", text);
+        self.dom.show("notice", true);
+        self.notice_until = now_ms() + 9000.0;
+        let now = self.timeline.sim().now();
+        self.push_log(now, text.to_string(), true);
+    }
+
+    fn write_link(&mut self) {
+        self.link_dirty = false;
+        let link = self.link();
+        if let Some(el) = self.dom.el("share-link") {
+            if let Ok(input) = el.dyn_into::<web_sys::HtmlInputElement>() {
+                input.set_value(&link);
+            }
+        }
+        if self.lesson.is_some() {
+            return; // A lesson's link is its id, set when it opened.
+        }
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let fragment = link.split_once('#').map_or("", |(_, f)| f);
+            let _ =
+                history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{fragment}")));
+        }
     }
 
     fn set_speed(&mut self, speed: f64) {
@@ -483,15 +648,37 @@ impl App {
 
     fn step(&mut self) {
         self.playing = false;
-        self.session.sim_mut().step();
-        self.absorb_records();
+        self.play_until = None;
+        let change = self.timeline.step();
+        self.absorb(change);
+        self.link_dirty = true;
+    }
+
+    fn step_back(&mut self) {
+        self.playing = false;
+        self.play_until = None;
+        self.timeline.step_back();
+        self.after_seek();
+    }
+
+    fn jump_marker(&mut self, forward: bool) {
+        let now = self.timeline.sim().now();
+        let markers = self.timeline.markers();
+        let target = if forward {
+            markers.iter().map(|m| m.t).find(|&t| t > now)
+        } else {
+            markers.iter().rev().map(|m| m.t).find(|&t| t < now)
+        };
+        if let Some(t) = target {
+            self.seek(t as f64);
+        }
     }
 
     fn reset(&mut self) {
         let seed_text = self.dom.input_value("in-seed").unwrap_or_default();
         match controls::seed_value(&seed_text) {
             Ok(seed) => {
-                let sim = self.session.sim();
+                let sim = self.timeline.sim();
                 let seed = seed.unwrap_or_else(crate::random_seed);
                 let line = format!("cluster nodes={} seed={seed} {}", sim.size(), sim.options());
                 self.dom.text("msg-seed", "");
@@ -502,16 +689,13 @@ impl App {
     }
 
     fn message_at(&self, p: Point) -> Option<u64> {
-        let sim = self.session.sim();
+        let sim = self.timeline.sim();
         let scale = self.text_scale();
         let reach = draw::message_hit_radius(&self.ring);
         sim.in_flight()
             .map(|m| {
-                (
-                    m.id,
-                    draw::message_position(&self.positions, &self.ring, m, sim.now(), scale)
-                        .distance(p),
-                )
+                let at = draw::message_position(&self.positions, &self.ring, m, sim.now(), scale);
+                (m.id, at.distance(p))
             })
             .filter(|&(_, d)| d <= reach)
             .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -524,19 +708,6 @@ impl App {
         } else {
             1.0
         }
-    }
-
-    /// Moves new records into the event log.
-    fn absorb_records(&mut self) {
-        let records: Vec<Record> = self.session.sim_mut().take_records();
-        let lines: Vec<(Time, String, bool)> = records
-            .iter()
-            .filter_map(|r| {
-                r.story()
-                    .map(|s| (r.t, s, matches!(r.event, Event::Violation(_))))
-            })
-            .collect();
-        self.dom.log(&lines);
     }
 
     fn resize(&mut self) {
@@ -553,11 +724,23 @@ impl App {
         let _ = self.ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
         self.sprites.set_dpr(dpr);
         self.css_size = (w, h);
+        if let Some((strip, ctx)) = &self.strip {
+            let (sw, sh) = (
+                f64::from(strip.client_width().max(1)),
+                f64::from(strip.client_height().max(1)),
+            );
+            let (pw, ph) = ((sw * dpr).round() as u32, (sh * dpr).round() as u32);
+            if strip.width() != pw || strip.height() != ph {
+                strip.set_width(pw);
+                strip.set_height(ph);
+            }
+            let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+        }
     }
 
     /// Eases every node towards its place on the ring (islands when split).
     fn place_nodes(&mut self) {
-        let sim = self.session.sim();
+        let sim = self.timeline.sim();
         self.arrangement = layout::arrange(sim.size(), sim.network());
         let (w, h) = self.css_size;
         self.ring = Ring::fit(w, h, self.arrangement.slots);
@@ -579,15 +762,19 @@ impl App {
         }
     }
 
-    fn render(&mut self) {
-        self.resize();
-        self.place_nodes();
-        let theme = if self.dark {
+    fn theme(&self) -> &'static theme::Theme {
+        if self.dark {
             &theme::DARK
         } else {
             &theme::LIGHT
-        };
-        let sim = self.session.sim();
+        }
+    }
+
+    fn render(&mut self) {
+        self.resize();
+        self.place_nodes();
+        let theme = self.theme();
+        let sim = self.timeline.sim();
         let selected_node = match self.inspected {
             Inspected::Node(id) => Some(id),
             _ => None,
@@ -609,10 +796,22 @@ impl App {
             size: self.css_size,
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
+        if let Some((strip, ctx)) = &self.strip {
+            let size = (
+                f64::from(strip.client_width()),
+                f64::from(strip.client_height()),
+            );
+            draw::draw_timeline(ctx, size, &self.timeline, theme);
+        }
     }
 
-    fn update_panels(&mut self) {
-        let sim = self.session.sim();
+    fn update_panels(&mut self, timestamp: f64) {
+        self.sync_log();
+        if self.notice_until > 0.0 && now_ms() > self.notice_until {
+            self.notice_until = 0.0;
+            self.dom.show("notice", false);
+        }
+        let sim = self.timeline.sim();
         let selected = match self.inspected {
             Inspected::Node(id) => Some(id),
             _ => None,
@@ -620,7 +819,18 @@ impl App {
         self.dom.update_rows(sim, selected);
         self.dom
             .update_inspector(sim, self.inspected, self.last_seen.as_ref());
-        self.dom.text("clock", &human_duration(sim.now()));
+        let now = sim.now();
+        let end = self.timeline.end();
+        let live = self.timeline.is_live();
+        self.dom.text("clock", &human_duration(now));
+        self.dom.text(
+            "replay",
+            &if live {
+                String::new()
+            } else {
+                format!("replaying · recorded to {}", human_duration(end))
+            },
+        );
         self.dom
             .text("speed-label", &controls::speed_label(self.speed));
         self.dom
@@ -639,21 +849,54 @@ impl App {
             many => format!("{} geese!", many.len()),
         };
         self.dom.text("goose-now", &goose);
-        // The invariant banner.
+        self.update_banner();
+        self.update_stats();
+        self.update_lesson_panel();
+        let sim = self.timeline.sim();
+        let options = sim.options().clone();
+        let (nodes, seed) = (sim.size(), sim.seed());
+        self.dom.sync_form(&options, nodes, seed);
+        self.dom.warnings(&controls::warnings(&options));
+        if self.perf_visible {
+            self.show_perf();
+        }
+        let _ = timestamp;
+    }
+
+    /// The invariant banner: green while all holds; red on a violation; and
+    /// an explanation when two geese live at once without breaking anything.
+    fn update_banner(&mut self) {
+        let sim = self.timeline.sim();
         let count = sim.violation_count();
+        let geese = sim.geese();
+        let explain = count == 0 && geese.len() > 1;
         self.dom.class("banner", "bad", count > 0);
-        let banner = match sim.violations().last() {
-            None => "All invariants hold: at most one goose per term, one vote per node per term, terms never go back, and with CheckQuorum never two geese at once.".to_string(),
-            Some(v) => format!(
+        self.dom.class("banner", "warn", explain);
+        let text = if let Some(v) = sim.violations().last() {
+            format!(
                 "Invariant violated ({count} so far). Latest, at {}: {} — {}. Seed {}.",
                 human_duration(v.t),
                 v.invariant.name().replace('_', " "),
                 v.detail,
                 v.seed
-            ),
+            )
+        } else if explain {
+            let who: Vec<String> = geese
+                .iter()
+                .map(|&g| format!("{} (term {})", node_name(g), sim.nodes()[g as usize].term()))
+                .collect();
+            format!(
+                "Two geese at once: {}. Not a violation: Election Safety (§5.2) allows one goose per term, and these are different terms. With CheckQuorum off, a goose cut off from the majority cannot tell it has been replaced.",
+                who.join(" and ")
+            )
+        } else {
+            "All invariants hold: at most one goose per term, one vote per node per term, terms never go back, and with CheckQuorum never two geese at once.".to_string()
         };
-        self.dom.text("banner-text", &banner);
-        // Statistics.
+        self.dom.text("banner-text", &text);
+    }
+
+    fn update_stats(&mut self) {
+        let sim = self.timeline.sim();
         let s = sim.stats();
         let stats = [
             ("stat-started", s.elections_started.to_string()),
@@ -679,10 +922,28 @@ impl App {
                 &s.sent_of(kind).to_string(),
             );
         }
-        let options = sim.options().clone();
-        let (nodes, seed) = (sim.size(), sim.seed());
-        self.dom.sync_form(&options, nodes, seed);
-        self.dom.warnings(&controls::warnings(&options));
+    }
+
+    fn update_lesson_panel(&mut self) {
+        let captions = self.timeline.captions();
+        match &self.lesson {
+            None => self.dom.show("lesson", false),
+            Some(state) => {
+                let total = captions.len();
+                let step = state.step.min(total.saturating_sub(1));
+                let text = captions.get(step).map_or("", |c| c.1.as_str()).to_string();
+                let title = format!("{} — step {} of {}", state.lesson.title, step + 1, total);
+                let on_the_way = self.play_until.is_some();
+                self.dom.show("lesson", true);
+                self.dom.text("lesson-title", &title);
+                self.dom.text("lesson-text", &text);
+                self.dom.flag("lesson-back", "disabled", step == 0);
+                self.dom
+                    .flag("lesson-next", "disabled", step + 1 >= total && !on_the_way);
+                self.dom
+                    .text("lesson-next", if on_the_way { "Skip ▸" } else { "Next ▸" });
+            }
+        }
     }
 
     fn show_perf(&mut self) {
@@ -700,12 +961,13 @@ impl App {
         };
         let [sim, draw, panels] = self.parts_ms;
         let text = format!(
-            "frame {:.2} ms (median {:.2}, p99 {:.2}; sim {sim:.2}, canvas {draw:.2}, panels {panels:.2}) · {:.0} events/s · {} in flight",
+            "frame {:.2} ms (median {:.2}, p99 {:.2}; sim {sim:.2}, canvas {draw:.2}, panels {panels:.2}) · {:.0} events/s · {} in flight · {} checkpoints",
             self.frame_ms.back().copied().unwrap_or(0.0),
             pick(0.5),
             pick(0.99),
             eps,
-            self.session.sim().in_flight().count()
+            self.timeline.sim().in_flight().count(),
+            self.timeline.checkpoint_count(),
         );
         self.dom.text("perf", &text);
     }

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 wasm-pack build --target web --profile web --no-typescript --no-pack >/dev/null 2>&1 \
   || wasm-pack build --target web --profile web --no-typescript --no-pack
+cargo build --release --quiet --bin ddg   # the time-travel tests replay exports with it
 mkdir -p tests/e2e/artifacts
 cd tests/e2e
 [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent

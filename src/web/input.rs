@@ -1,0 +1,294 @@
+//! What people do to the page: buttons, settings, keys, the pointer on the
+//! canvas and on the timeline. Each becomes a scenario line or a change of
+//! view; `www/main.js` only forwards the events.
+
+use wasm_bindgen::prelude::*;
+
+use super::dom::Inspected;
+use super::{draw, App};
+use crate::message::{node_name, NodeId};
+use crate::view::controls;
+use crate::view::layout::{self, Point};
+
+#[wasm_bindgen]
+impl App {
+    /// A button with `data-line` was pressed: run its line, and show any
+    /// problem in the event log rather than throwing.
+    pub fn press(&mut self, line: &str) {
+        if let Err(e) = self.run_line(line) {
+            let now = self.timeline.sim().now();
+            self.push_log(now, e, true);
+        }
+    }
+
+    /// A button with `data-action` was pressed: `play`, `step`, `back`,
+    /// `reset`, `help`, `theme`, `large`, `perf`, `close`, `copy-link`,
+    /// `export`, `start`, `end`, `prev-marker`, `next-marker`, `lesson-next`,
+    /// `lesson-back`, `lesson-leave`, `lesson ID`, `select n3`.
+    pub fn action(&mut self, name: &str) {
+        match name {
+            "play" => {
+                self.playing = !self.playing;
+                self.play_until = None;
+                self.link_dirty = true;
+            }
+            "step" => self.step(),
+            "back" => self.step_back(),
+            "start" => self.seek(0.0),
+            "end" => self.seek(self.timeline.end() as f64),
+            "prev-marker" => self.jump_marker(false),
+            "next-marker" => self.jump_marker(true),
+            "reset" => self.reset(),
+            "help" => self.toggle("help"),
+            "lessons" => self.toggle("lessons"),
+            "theme" => self.dark = !self.dark,
+            "large" => self.large = !self.large,
+            "perf" => self.perf_visible = !self.perf_visible,
+            "close" => {
+                self.dom.show("help", false);
+                self.dom.show("lessons", false);
+                self.inspected = Inspected::Nothing;
+            }
+            "copy-link" => self.copy_link(),
+            "export" => self.export(),
+            "lesson-next" => self.lesson_next(),
+            "lesson-back" => self.lesson_back(),
+            "lesson-leave" => {
+                self.lesson = None;
+                self.play_until = None;
+                self.link_dirty = true;
+                self.notice("You left the lesson: play freely from here.");
+            }
+            _ => {
+                if let Some(n) = name.strip_prefix("select ") {
+                    if let Ok(id) = crate::script::parse::parse_node(n, self.timeline.sim().size())
+                    {
+                        self.inspected = Inspected::Node(id);
+                    }
+                } else if let Some(id) = name.strip_prefix("lesson ") {
+                    self.dom.show("lessons", false);
+                    match crate::lessons::find(id) {
+                        Some(lesson) => self.open_lesson(lesson),
+                        None => self.notice(&format!("There is no lesson called “{id}”.")),
+                    }
+                }
+            }
+        }
+    }
+
+    /// A settings control changed: `field` is its `data-control` name and
+    /// `value` its text (`"true"`/`"false"` for checkboxes). Impossible values
+    /// get a message next to the control and change nothing.
+    pub fn control(&mut self, field: &str, value: &str) {
+        let sim = self.timeline.sim();
+        let result = match field {
+            "speed" => {
+                if let Ok(v) = value.parse::<f64>() {
+                    self.speed = controls::speed_at(v);
+                }
+                return;
+            }
+            "nodes" => controls::nodes_line(value, sim.seed(), sim.options()),
+            _ => controls::setting_line(field, value, sim.options()),
+        };
+        let result = result.and_then(|line| self.run_line(&line).map(|_| ()));
+        let message = result.err().unwrap_or_default();
+        self.dom.text(&format!("msg-{field}"), &message);
+        if message.is_empty() {
+            self.dom.unsync_form();
+        }
+    }
+
+    /// A key was pressed outside a text field; returns whether it was a
+    /// shortcut (the page then stops its default action).
+    pub fn key(&mut self, key: &str) -> bool {
+        let selected = match self.inspected {
+            Inspected::Node(id) => Some(id),
+            _ => None,
+        };
+        let target = selected.map(node_name);
+        match key {
+            " " | "Spacebar" => self.action("play"),
+            "." | "n" | "ArrowRight" => self.step(),
+            "," | "ArrowLeft" => self.step_back(),
+            "[" => self.jump_marker(false),
+            "]" => self.jump_marker(true),
+            "Home" => self.seek(0.0),
+            "End" => self.seek(self.timeline.end() as f64),
+            "+" | "=" => self.set_speed(self.speed * 2.0),
+            "-" | "_" => self.set_speed(self.speed / 2.0),
+            "?" => self.toggle("help"),
+            "Escape" => self.action("close"),
+            "h" => self.press("heal"),
+            "p" => self.perf_visible = !self.perf_visible,
+            "l" => self.large = !self.large,
+            "d" => self.dark = !self.dark,
+            "c" => self.copy_link(),
+            "R" => self.reset(),
+            "k" => {
+                let line = match (&target, selected) {
+                    (Some(n), Some(id)) if self.timeline.sim().is_alive(id) => format!("kill {n}"),
+                    (Some(n), _) => format!("revive {n}"),
+                    _ => "kill goose".into(),
+                };
+                self.press(&line);
+            }
+            "r" => match target {
+                Some(n) => self.press(&format!("revive {n}")),
+                None => {
+                    for id in 0..self.timeline.sim().size() {
+                        if !self.timeline.sim().is_alive(id) {
+                            self.press(&format!("revive {}", node_name(id)));
+                        }
+                    }
+                }
+            },
+            "t" => {
+                if let Some(n) = target {
+                    self.press(&format!("timeout {n}"));
+                }
+            }
+            "i" => {
+                if let (Some(n), Some(id)) = (target, selected) {
+                    let verb = if self.timeline.sim().network().is_isolated(id) {
+                        "reconnect"
+                    } else {
+                        "isolate"
+                    };
+                    self.press(&format!("{verb} {n}"));
+                }
+            }
+            "x" => {
+                if let Inspected::Message(id) = self.inspected {
+                    self.press(&format!("drop m{id}"));
+                }
+            }
+            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
+                let digit = u32::from(k.as_bytes()[0] - b'0');
+                let id = if digit == 0 { 9 } else { digit - 1 };
+                if id < self.timeline.sim().size() {
+                    self.inspected = Inspected::Node(id);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// A pointer event on the canvas: `kind` is `down`, `move`, `up` or
+    /// `leave`; `x`, `y` in CSS pixels from the canvas's top left. A press
+    /// on a bird or a message selects it; a drag across empty canvas cuts
+    /// the cluster in two along the line drawn.
+    pub fn pointer(&mut self, kind: &str, x: f64, y: f64) {
+        let p = Point::new(x, y);
+        match kind {
+            "down" => {
+                if let Some(id) = layout::node_at(&self.positions, self.ring.node_radius, p) {
+                    self.inspected = Inspected::Node(id);
+                } else if let Some(id) = self.message_at(p) {
+                    self.inspected = Inspected::Message(id);
+                    self.last_seen = self
+                        .timeline
+                        .sim()
+                        .in_flight()
+                        .find(|m| m.id == id)
+                        .cloned();
+                } else {
+                    self.drag = Some((p, p));
+                }
+            }
+            "move" => {
+                if let Some((a, _)) = self.drag {
+                    self.drag = Some((a, p));
+                }
+            }
+            "up" => {
+                if let Some((a, b)) = self.drag.take() {
+                    if a.distance(b) < 12.0 {
+                        self.inspected = Inspected::Nothing;
+                    } else if let Some((left, right)) = layout::cut(&self.positions, a, b) {
+                        let names = |g: &[NodeId]| {
+                            g.iter()
+                                .map(|&n| node_name(n))
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        };
+                        self.press(&format!("partition {} | {}", names(&left), names(&right)));
+                    }
+                }
+            }
+            _ => self.drag = None,
+        }
+    }
+
+    /// A pointer event on the timeline strip (`x` in CSS pixels from its
+    /// left edge): press and drag to scrub; a press near a marker jumps to
+    /// it exactly.
+    pub fn timeline_pointer(&mut self, kind: &str, x: f64) {
+        let Some((strip, _)) = &self.strip else {
+            return;
+        };
+        let width = f64::from(strip.client_width());
+        match kind {
+            "down" | "move" => {
+                if kind == "move" && !self.scrubbing {
+                    return;
+                }
+                self.scrubbing = true;
+                let t = draw::timeline_time_at(width, self.timeline.end(), x);
+                let snap = if kind == "down" {
+                    draw::timeline_marker_near(width, &self.timeline, x)
+                } else {
+                    None
+                };
+                self.seek(snap.unwrap_or(t) as f64);
+            }
+            _ => self.scrubbing = false,
+        }
+    }
+}
+
+impl App {
+    fn copy_link(&mut self) {
+        let link = self.link();
+        self.write_link();
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&link);
+        }
+        self.notice(
+            "A link to this run, at this moment, is on the clipboard (and in the Share box).",
+        );
+    }
+
+    /// Saves the run as a `.ddg` file.
+    fn export(&mut self) {
+        let text = self.timeline.script();
+        let parts = js_sys::Array::of1(&JsValue::from_str(&text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/plain");
+        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+            return;
+        };
+        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+            return;
+        };
+        if let Some(a) = self
+            .dom
+            .create("a")
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlAnchorElement>(e).ok())
+        {
+            a.set_href(&url);
+            a.set_download(&format!(
+                "duckduckgoose-seed{}.ddg",
+                self.timeline.sim().seed()
+            ));
+            a.click();
+        }
+        // Give the browser a moment to start the download before the
+        // object URL goes.
+        gloo_timers::callback::Timeout::new(2_000, move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        })
+        .forget();
+    }
+}
