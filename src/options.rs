@@ -85,15 +85,23 @@ pub fn format_duration(us: Micros) -> String {
     }
 }
 
-/// Writes a time for people: `1.234s`, `150ms`, `12.5ms`, `40us`.
+/// Writes a time for people: `1.234s`, `150ms`, `12.5ms`, `40us` (rounded to
+/// three decimals; integer arithmetic only, so the page carries no float
+/// formatting code).
 pub fn human_duration(us: Micros) -> String {
     if us >= SECOND {
-        trim_decimal(format!("{:.3}", us as f64 / SECOND as f64)) + "s"
+        thousandths(us, SECOND) + "s"
     } else if us >= MS {
-        trim_decimal(format!("{:.3}", us as f64 / MS as f64)) + "ms"
+        thousandths(us, MS) + "ms"
     } else {
         format!("{us}us")
     }
+}
+
+/// `value / unit` with at most three decimals, trailing zeros dropped.
+pub fn thousandths(value: u64, unit: u64) -> String {
+    let scaled = (u128::from(value) * 1000 + u128::from(unit) / 2) / u128::from(unit);
+    trim_decimal(format!("{}.{:03}", scaled / 1000, scaled % 1000))
 }
 
 fn trim_decimal(s: String) -> String {

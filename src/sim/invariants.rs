@@ -10,9 +10,11 @@
 //!   same instant (see [`crate::node`] for why CheckQuorum guarantees it).
 //!
 //! The checker keeps its own memory of what it saw — it never trusts a node's
-//! word — so a node that loses its disk and votes twice is caught.
+//! word — so a node that loses its disk and votes twice is caught. That memory
+//! is bounded (the last [`VOTES_REMEMBERED`] votes of each node), because every
+//! checkpoint of the page's time travel carries a copy of it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
 use serde::Serialize;
@@ -91,6 +93,11 @@ impl fmt::Display for Violation {
     }
 }
 
+/// How many of each node's latest votes the checker remembers. A second vote
+/// is caught if the first is among them: a node that lost its disk votes again
+/// in terms near the cluster's current one, well within this window.
+pub const VOTES_REMEMBERED: usize = 64;
+
 /// The most violations kept in full; later ones are only counted.
 pub const MAX_KEPT: usize = 1000;
 
@@ -106,8 +113,8 @@ struct Seen {
 pub struct Checker {
     seed: u64,
     seen: Vec<Seen>,
-    /// Each node's votes as (term, candidate), in the order they were cast.
-    votes: Vec<Vec<(Term, NodeId)>>,
+    /// Each node's latest votes as (term, candidate), in the order cast.
+    votes: Vec<VecDeque<(Term, NodeId)>>,
     /// The goose of every term that had one.
     geese_by_term: HashMap<Term, NodeId>,
     live_geese: Vec<NodeId>,
@@ -129,7 +136,7 @@ impl Checker {
                 };
                 size as usize
             ],
-            votes: vec![Vec::new(); size as usize],
+            votes: vec![VecDeque::new(); size as usize],
             geese_by_term: HashMap::new(),
             live_geese: Vec::new(),
             overlap_reported: false,
@@ -262,7 +269,7 @@ impl Checker {
 
     fn check_vote(&mut self, now: Time, id: NodeId, term: Term, candidate: NodeId) {
         let votes = &mut self.votes[id as usize];
-        let earlier = match votes.last() {
+        let earlier = match votes.back() {
             Some(&(t, _)) if t < term => None,
             // Only after a term went backwards: search the whole history.
             _ => votes.iter().rev().find(|&&(t, _)| t == term).copied(),
@@ -281,7 +288,12 @@ impl Checker {
                     node_name(candidate)
                 ),
             ),
-            None => votes.push((term, candidate)),
+            None => {
+                if votes.len() == VOTES_REMEMBERED {
+                    votes.pop_front();
+                }
+                votes.push_back((term, candidate));
+            }
         }
     }
 

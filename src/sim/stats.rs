@@ -9,7 +9,7 @@ use crate::message::{Kind, Term};
 use crate::options::{Micros, Time};
 
 /// How many recent terms the split-vote bookkeeping remembers.
-const TERMS_REMEMBERED: usize = 1024;
+const TERMS_REMEMBERED: usize = 64;
 
 #[derive(Clone, Copy, Debug, Default)]
 struct TermRecord {

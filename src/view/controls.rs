@@ -198,18 +198,21 @@ pub fn slider_at(speed: f64) -> f64 {
     (speed.clamp(SLOWEST, 1.0).ln() / SLOWEST.ln()).clamp(0.0, 1.0)
 }
 
-/// A speed for people: `1×`, `1/30×`, `1/1000×`.
+/// A speed for people: `1×`, `1/30×`, `1/2.5×`, `1/1000×`.
 pub fn speed_label(speed: f64) -> String {
     if speed >= 0.995 {
-        "1×".into()
-    } else {
-        let d = 1.0 / speed;
-        let rounded = if d < 10.0 {
-            (d * 10.0).round() / 10.0
+        return "1×".into();
+    }
+    let d = 1.0 / speed;
+    if d < 10.0 {
+        let tenths = (d * 10.0).round() as u64;
+        if tenths % 10 == 0 {
+            format!("1/{}×", tenths / 10)
         } else {
-            d.round()
-        };
-        format!("1/{rounded}×")
+            format!("1/{}.{}×", tenths / 10, tenths % 10)
+        }
+    } else {
+        format!("1/{}×", d.round() as u64)
     }
 }
 

@@ -389,7 +389,7 @@ impl Dom {
             return;
         }
         let focused = self.doc.active_element().map(|e| e.id());
-        let ms = |us: u64| trim(us as f64 / 1000.0);
+        let ms = |us: u64| crate::options::thousandths(us, 1000);
         let values = [
             ("nodes", nodes.to_string()),
             ("election-min", ms(o.election.min)),
@@ -397,7 +397,12 @@ impl Dom {
             ("heartbeat", ms(o.heartbeat)),
             ("latency-min", ms(o.latency.min)),
             ("latency-max", ms(o.latency.max)),
-            ("loss", trim(f64::from(o.loss) / 10_000.0)),
+            (
+                "loss",
+                crate::options::format_percent(o.loss)
+                    .trim_end_matches('%')
+                    .to_string(),
+            ),
         ];
         for (field, value) in values {
             let id = format!("in-{field}");
@@ -453,9 +458,4 @@ impl Dom {
         self.set("warnings", "html", &html, |el, v| el.set_inner_html(v));
         self.show("warnings", !warnings.is_empty());
     }
-}
-
-fn trim(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

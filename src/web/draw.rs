@@ -110,7 +110,12 @@ impl Pen<'_> {
         self.dashed.set(!pattern.is_empty());
     }
     fn font(&self, px: f64, weight: &str) {
-        let font = format!("{weight} {px:.1}px system-ui, -apple-system, 'Segoe UI', sans-serif");
+        let tenths = (px * 10.0).round() as i64;
+        let font = format!(
+            "{weight} {}.{}px system-ui, -apple-system, 'Segoe UI', sans-serif",
+            tenths / 10,
+            tenths % 10
+        );
         if *self.font.borrow() != font {
             self.set_font(&font);
             *self.font.borrow_mut() = font;

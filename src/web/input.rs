@@ -83,8 +83,9 @@ impl App {
         let sim = self.timeline.sim();
         let result = match field {
             "speed" => {
-                if let Ok(v) = value.parse::<f64>() {
-                    self.speed = controls::speed_at(v);
+                // The slider runs from 0 (real time) to 1000 (1/1000×).
+                if let Ok(v) = value.parse::<u32>() {
+                    self.speed = controls::speed_at(f64::from(v.min(1000)) / 1000.0);
                 }
                 return;
             }

@@ -97,7 +97,9 @@ pub struct App {
     /// Where a lesson's "Next" stops playing.
     play_until: Option<Time>,
     log: Vec<LogLine>,
-    log_shown: usize,
+    /// How many log lines the page shows, or `None` when the list must be
+    /// rebuilt (after a seek) at the next frame.
+    log_shown: Option<usize>,
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
     strip: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
@@ -152,7 +154,7 @@ impl App {
             lesson: None,
             play_until: None,
             log: Vec::new(),
-            log_shown: 0,
+            log_shown: None,
             canvas,
             ctx,
             strip,
@@ -375,6 +377,13 @@ impl App {
     }
 }
 
+/// `x` with two decimals, by integer arithmetic (the page carries no float
+/// formatting code).
+fn fixed2(x: f64) -> String {
+    let hundredths = (x * 100.0).round().max(0.0) as u64;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
 /// The run a page starts with: five nodes, the defaults, a random seed.
 fn default_timeline() -> Timeline {
     match parse_command("cluster", crate::sim::MAX_NODES) {
@@ -458,7 +467,6 @@ impl App {
                 for w in warnings {
                     self.push_log(0, w, true);
                 }
-                self.rebuild_log();
                 true
             }
             Err((line, why)) => {
@@ -521,8 +529,7 @@ impl App {
 
     fn after_new_run(&mut self, how: &str) {
         self.log.clear();
-        self.dom.clear_log();
-        self.log_shown = 0;
+        self.log_shown = None;
         self.inspected = Inspected::Nothing;
         self.positions.clear();
         self.dom.unsync_form();
@@ -552,52 +559,42 @@ impl App {
         // come from the past).
         let at = self.log.partition_point(|l| l.t <= t);
         self.log.insert(at, LogLine { t, text, alarm });
-        if at < self.log_shown {
-            self.log_shown = 0; // rebuilt below
+        if self.log_shown.is_some_and(|shown| at < shown) {
+            self.log_shown = None;
         }
         if self.log.len() > LOG_MEMORY {
             let drop = self.log.len() - LOG_MEMORY;
             self.log.drain(..drop);
-            self.log_shown = self.log_shown.saturating_sub(drop);
+            self.log_shown = self.log_shown.map(|shown| shown.saturating_sub(drop));
         }
     }
 
-    /// Shows the log lines up to the instant on view, appending when time
-    /// moved forward and rebuilding when it went back.
+    /// Shows the log lines up to the instant on view: appends when time moved
+    /// forward, rebuilds the list when it went back.
     fn sync_log(&mut self) {
         let now = self.timeline.sim().now();
         let upto = self.log.partition_point(|l| l.t <= now);
-        if upto < self.log_shown || self.log_shown == 0 {
-            self.rebuild_log();
-            return;
-        }
-        if upto > self.log_shown {
-            let lines: Vec<(Time, String, bool)> = self.log[self.log_shown..upto]
+        let from = match self.log_shown {
+            Some(shown) if shown <= upto => shown,
+            _ => {
+                self.dom.clear_log();
+                upto.saturating_sub(dom::LOG_LINES)
+            }
+        };
+        if upto > from {
+            let lines: Vec<(Time, String, bool)> = self.log[from..upto]
                 .iter()
                 .map(|l| (l.t, l.text.clone(), l.alarm))
                 .collect();
             self.dom.log(&lines);
-            self.log_shown = upto;
         }
-    }
-
-    fn rebuild_log(&mut self) {
-        let now = self.timeline.sim().now();
-        let upto = self.log.partition_point(|l| l.t <= now);
-        let from = upto.saturating_sub(dom::LOG_LINES);
-        self.dom.clear_log();
-        let lines: Vec<(Time, String, bool)> = self.log[from..upto]
-            .iter()
-            .map(|l| (l.t, l.text.clone(), l.alarm))
-            .collect();
-        self.dom.log(&lines);
-        self.log_shown = upto;
+        self.log_shown = Some(upto);
     }
 
     fn after_seek(&mut self) {
         self.last_seen = None;
         self.link_dirty = true;
-        self.rebuild_log();
+        self.log_shown = None;
     }
 
     fn notice(&mut self, text: &str) {
@@ -633,7 +630,8 @@ impl App {
             .el("in-speed")
             .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
         {
-            input.set_value(&format!("{:.4}", controls::slider_at(self.speed)));
+            let position = (controls::slider_at(self.speed) * 1000.0).round() as u32;
+            input.set_value(&position.to_string());
         }
     }
 
@@ -959,13 +957,13 @@ impl App {
             (Some(a), Some(b)) if b.0 > a.0 => (b.1 - a.1) as f64 / ((b.0 - a.0) / 1000.0),
             _ => 0.0,
         };
-        let [sim, draw, panels] = self.parts_ms;
+        let [sim, draw, panels] = self.parts_ms.map(fixed2);
         let text = format!(
-            "frame {:.2} ms (median {:.2}, p99 {:.2}; sim {sim:.2}, canvas {draw:.2}, panels {panels:.2}) · {:.0} events/s · {} in flight · {} checkpoints",
-            self.frame_ms.back().copied().unwrap_or(0.0),
-            pick(0.5),
-            pick(0.99),
-            eps,
+            "frame {} ms (median {}, p99 {}; sim {sim}, canvas {draw}, panels {panels}) · {} events/s · {} in flight · {} checkpoints",
+            fixed2(self.frame_ms.back().copied().unwrap_or(0.0)),
+            fixed2(pick(0.5)),
+            fixed2(pick(0.99)),
+            eps.round() as u64,
             self.timeline.sim().in_flight().count(),
             self.timeline.checkpoint_count(),
         );

@@ -32,6 +32,36 @@ try {
       `${String(nodes).padStart(5)}  ${String(recent.length).padStart(6)}  ${quantile(recent, 0.5).toFixed(3).padStart(9)}  ${quantile(recent, 0.99).toFixed(3).padStart(7)}  ${Math.max(...recent).toFixed(3).padStart(7)}   (${parts.map((p) => p.toFixed(2)).join(' / ')})`,
     );
   }
+  console.log('\ntime travel: seek latency over 60 random seeks, and memory, 7 nodes, a fault every 30s');
+  console.log('run length  build s  seek median ms  seek p95 ms  seek max ms  checkpoints MB  wasm memory MB');
+  for (const minutes of [10, 60]) {
+    const built = Date.now();
+    await page.evaluate((m) => {
+      window.ddg.exec('cluster nodes=7 seed=3');
+      for (let i = 0; i < m * 2; i++) {
+        window.ddg.exec('run 30s');
+        window.ddg.exec(i % 2 ? 'revive n1' : 'kill n1');
+        if (i % 3 === 0) window.ddg.exec(i % 2 ? 'heal' : 'partition n1,n2,n3 | n4,n5,n6,n7');
+      }
+    }, minutes);
+    const buildS = (Date.now() - built) / 1000;
+    const times = await page.evaluate(() => {
+      const end = window.ddg.end();
+      const out = [];
+      let x = 0.5;
+      for (let i = 0; i < 60; i++) {
+        x = (x * 9301 + 0.49297) % 1; // a fixed walk over the run
+        const t0 = performance.now();
+        window.ddg.seek(Math.floor(x * end));
+        out.push(performance.now() - t0);
+      }
+      return out;
+    });
+    const [footprint, wasm] = await page.evaluate(() => window.ddg.memory());
+    console.log(
+      `${String(minutes).padStart(6)} min  ${buildS.toFixed(1).padStart(7)}  ${quantile(times, 0.5).toFixed(2).padStart(14)}  ${quantile(times, 0.95).toFixed(2).padStart(11)}  ${Math.max(...times).toFixed(2).padStart(11)}  ${(footprint / 1048576).toFixed(2).padStart(14)}  ${(wasm / 1048576).toFixed(1).padStart(14)}`,
+    );
+  }
 } finally {
   await browser.close();
   server.stop();

@@ -202,7 +202,7 @@ fn an_hour_of_checkpoints_stays_within_its_bound() {
         "{}",
         tl.checkpoint_interval()
     );
-    assert!(tl.footprint() < 32 << 20, "{} bytes", tl.footprint());
+    assert!(tl.footprint() < 4 << 20, "{} bytes", tl.footprint());
 }
 
 #[test]
