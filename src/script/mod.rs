@@ -21,7 +21,7 @@
 //! kill n2 amnesia             # crash n2 and lose its disk (breaks Raft on purpose)
 //! stats                       # one JSON line: counters and violations
 //! expect goose != n1          # assertions: see `expect`
-//! run 2s until geese = 1      # stop once it holds; fail if it never does
+//! run 2s until geese = 1      # stop at the end of the instant it holds; fail if it never does
 //! run 2s always violations = 0
 //! # a caption for lessons: the rest of the line is its text, `#` included
 //! say The goose is dead.
@@ -247,9 +247,15 @@ impl Session {
         };
         match mode {
             Watch::Until => {
-                if cond.check(&self.sim).is_ok()
-                    || !self.sim.run_until_checking(end, |s| cond.check(s).is_err())
-                {
+                if cond.check(&self.sim).is_ok() {
+                    return Ok(Reply::Done);
+                }
+                if !self.sim.run_until_checking(end, |s| cond.check(s).is_err()) {
+                    // Stop at the end of the instant the condition came true,
+                    // so that the next line applies after every event of that
+                    // instant — the rule every replay (and the page) follows.
+                    let now = self.sim.now();
+                    self.sim.run_until(now);
                     return Ok(Reply::Done);
                 }
                 let found = cond.quantity.read(&self.sim);

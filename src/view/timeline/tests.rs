@@ -252,3 +252,24 @@ fn check(text: &str, budget: Budget, line: usize, why: &str) {
         }
     }
 }
+
+#[test]
+fn a_watched_run_ends_its_instant_so_the_cli_and_the_page_agree() {
+    // All five timers fire at the same instant; `until` comes true after the
+    // first of those events, and the next line must still apply after all.
+    let script = "cluster nodes=5 seed=3 election=150ms..150ms\n\
+                  run 200ms until n1.role = candidate\nkill n2\nrun 10ms\n";
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code =
+        crate::script::run_script(&format!("{script}status\n"), 0, false, &mut out, &mut err);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let (tl, warnings) = Timeline::load(script, 0, Budget::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let page = serde_json::to_string(&tl.sim().status()).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap().trim(), page);
+    assert_eq!(
+        tl.sim().status().nodes[1].term,
+        1,
+        "n2 campaigned before it died"
+    );
+}
