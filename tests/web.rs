@@ -82,6 +82,7 @@ fn paint(sim: &Simulation) -> Drawn {
             selected_message: None,
             cut: None,
             size: (SIZE, SIZE),
+            reduced_motion: false,
         },
         &mut Sprites::new(1.0),
     );

@@ -5,7 +5,7 @@
 //! The page's JavaScript passes the raw text of a control here and shows what
 //! comes back; it decides nothing itself.
 
-use crate::options::{format_duration, human_duration, Micros, Options};
+use crate::options::{format_duration, human_duration, Micros, Options, Span};
 use crate::script::duration::{parse_duration, parse_percent};
 use crate::script::validate_options;
 use crate::sim::MAX_NODES;
@@ -32,6 +32,32 @@ fn ms(us: Micros) -> String {
     human_duration(us)
 }
 
+/// `span` with its minimum (`min`) or maximum replaced by the control's
+/// value, which must stay on the right side of the other end.
+fn span_end(span: &Span, name: &str, text: &str, min: bool) -> Result<Span, String> {
+    let (end, other) = if min {
+        ("minimum", "maximum")
+    } else {
+        ("maximum", "minimum")
+    };
+    let label = format!("{name} {end}");
+    let value = millis(&label, text)?;
+    let (new, crossed) = if min {
+        (Span::new(value, span.max), value > span.max)
+    } else {
+        (Span::new(span.min, value), value < span.min)
+    };
+    if crossed {
+        let side = if min { "above" } else { "below" };
+        let bound = if min { span.max } else { span.min };
+        return Err(format!(
+            "{label}: must not be {side} the {other} ({})",
+            ms(bound)
+        ));
+    }
+    Ok(new)
+}
+
 /// The scenario line for a changed control, or the message to show next to
 /// it. `field` is the control's name: `election-min`, `election-max`,
 /// `heartbeat`, `latency-min`, `latency-max`, `loss`, `checkquorum`,
@@ -40,43 +66,11 @@ fn ms(us: Micros) -> String {
 pub fn setting_line(field: &str, text: &str, now: &Options) -> Result<String, String> {
     let mut next = now.clone();
     match field {
-        "election-min" => {
-            next.election.min = millis("Election timeout minimum", text)?;
-            if next.election.min > now.election.max {
-                return Err(format!(
-                    "Election timeout minimum: must not be above the maximum ({})",
-                    ms(now.election.max)
-                ));
-            }
-        }
-        "election-max" => {
-            next.election.max = millis("Election timeout maximum", text)?;
-            if next.election.max < now.election.min {
-                return Err(format!(
-                    "Election timeout maximum: must not be below the minimum ({})",
-                    ms(now.election.min)
-                ));
-            }
-        }
+        "election-min" => next.election = span_end(&now.election, "Election timeout", text, true)?,
+        "election-max" => next.election = span_end(&now.election, "Election timeout", text, false)?,
         "heartbeat" => next.heartbeat = millis("Heartbeat interval", text)?,
-        "latency-min" => {
-            next.latency.min = millis("Latency minimum", text)?;
-            if next.latency.min > now.latency.max {
-                return Err(format!(
-                    "Latency minimum: must not be above the maximum ({})",
-                    ms(now.latency.max)
-                ));
-            }
-        }
-        "latency-max" => {
-            next.latency.max = millis("Latency maximum", text)?;
-            if next.latency.max < now.latency.min {
-                return Err(format!(
-                    "Latency maximum: must not be below the minimum ({})",
-                    ms(now.latency.min)
-                ));
-            }
-        }
+        "latency-min" => next.latency = span_end(&now.latency, "Latency", text, true)?,
+        "latency-max" => next.latency = span_end(&now.latency, "Latency", text, false)?,
         "loss" => {
             let text = text.trim();
             if text.is_empty() {

@@ -45,6 +45,8 @@ pub struct Scene<'a> {
     pub cut: Option<(Point, Point)>,
     /// Canvas size in CSS pixels.
     pub size: (f64, f64),
+    /// The person asked for less motion: no decorative pulses.
+    pub reduced_motion: bool,
 }
 
 /// A thin pen over the 2D context: the calls the drawing uses, with the
@@ -433,7 +435,7 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
             );
             pen.stroke(t.gold, ring_w);
             let since = now.saturating_sub(last) as f64 / span;
-            if since < 0.6 {
+            if since < 0.6 && !scene.reduced_motion {
                 pen.alpha(1.0 - since / 0.6);
                 pen.circle(p, ring_r + r * 1.1 * since / 0.6);
                 pen.stroke(t.gold, 2.0);

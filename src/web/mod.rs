@@ -425,6 +425,13 @@ impl App {
                 | Command::Say(_)
                 | Command::Run { .. }
         );
+        if let Command::Run {
+            duration,
+            watch: None,
+        } = command
+        {
+            return Ok(self.run_within_budget(duration));
+        }
         let result = self.timeline.exec(&command, line);
         match result {
             Ok((reply, change)) => {
@@ -454,6 +461,28 @@ impl App {
             Err(Failure::Error(e)) => Err(format!("error: line 1: {e}")),
             Err(Failure::Expectation(e)) => Err(format!("expect failed: line 1: {e}")),
         }
+    }
+
+    /// `run` from a line: advances in slices and stops, with a notice, after
+    /// the page's event budget, so that `ddg.exec('run 24h')` on a large
+    /// cluster cannot freeze the tab.
+    fn run_within_budget(&mut self, duration: Time) -> Option<Reply> {
+        let start_events = self.timeline.sim().stats().events;
+        let target = self.timeline.sim().now().saturating_add(duration);
+        while self.timeline.sim().now() < target {
+            let slice = (self.timeline.sim().now() + 10_000_000).min(target);
+            let change = self.timeline.advance_to(slice);
+            self.absorb(change);
+            if self.timeline.sim().stats().events - start_events > PAGE_BUDGET.events {
+                let at = human_duration(self.timeline.sim().now());
+                self.notice(&format!(
+                    "The run stopped at {at}: one line runs at most {} events in the page (use ddg run for longer runs).",
+                    PAGE_BUDGET.events
+                ));
+                break;
+            }
+        }
+        None
     }
 
     /// Replaces the run with a loaded scenario; `false` (and a notice) if it
@@ -792,6 +821,7 @@ impl App {
             selected_message,
             cut: self.drag,
             size: self.css_size,
+            reduced_motion: self.reduced_motion,
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
         if let Some((strip, ctx)) = &self.strip {

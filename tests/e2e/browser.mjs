@@ -56,3 +56,18 @@ export async function launch() {
     ],
   });
 }
+
+/// Opens the page in a new tab and collects its console errors, uncaught
+/// exceptions and failed requests in `errors`; waits for `window.ddg`.
+export async function openPage(browser, url, options = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ...options });
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  await page.goto(url);
+  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
+  return { page, errors };
+}

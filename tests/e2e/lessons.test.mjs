@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { serve, launch, root } from './browser.mjs';
+import { serve, launch, root, openPage } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 let server;
@@ -20,17 +20,7 @@ after(async () => {
   server?.stop();
 });
 
-async function open(url = server.url) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
-  return { page, errors };
-}
+const open = (url = server.url) => openPage(browser, url);
 
 const stepOf = async (page) => {
   const title = await page.locator('#lesson-title').textContent();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { serve, launch, root } from './browser.mjs';
+import { serve, launch, root, openPage } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 let server;
@@ -21,19 +21,7 @@ after(async () => {
   server?.stop();
 });
 
-/// Opens the page and collects console errors and uncaught exceptions.
-async function open(url = server.url) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  await page.goto(url);
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
-  return { page, errors };
-}
+const open = (url = server.url) => openPage(browser, url);
 
 const status = (page) => page.evaluate(() => window.ddg.status());
 const geese = (s) => s.nodes.filter((n) => n.role === 'goose').map((n) => n.id);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, root } from './browser.mjs';
+import { serve, launch, root, openPage } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 const ddg = path.join(root, 'target/release/ddg');
@@ -24,17 +24,7 @@ after(async () => {
   server?.stop();
 });
 
-async function open(url = server.url) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const errors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
-  return { page, errors };
-}
+const open = (url = server.url) => openPage(browser, url, { acceptDownloads: true });
 
 const exec = (page, line) => page.evaluate((l) => window.ddg.exec(l), line);
 const status = (page) => page.evaluate(() => window.ddg.status());
@@ -180,8 +170,14 @@ test('hostile links and files give a clear message and a working page', async ()
     assert.deepEqual(errors, [], fragment.slice(0, 40));
     await page.close();
   }
-  // A 5 MB file and a file of nonsense.
+  // A 5 MB file and a file of nonsense; an enormous run through the API.
   const { page, errors } = await open();
+  const started = Date.now();
+  await exec(page, 'cluster nodes=101 seed=1');
+  await exec(page, 'run 86400s');
+  assert.ok(Date.now() - started < 15000, `run 86400s took ${Date.now() - started}ms`);
+  await page.locator('#notice', { hasText: 'at most 5000000 events' }).waitFor();
+  await exec(page, 'cluster');
   const big = path.join(os.tmpdir(), 'ddg-big.ddg');
   fs.writeFileSync(big, `cluster\n${'heal\n'.repeat(1024 * 1024)}`);
   await page.locator('#import').setInputFiles(big);
