@@ -205,3 +205,24 @@ test('the page works from a sub-path of any static host', async () => {
     host.kill();
   }
 });
+
+test('dragging across the canvas cuts the network in two', async () => {
+  const { page, errors } = await open();
+  await page.evaluate(() => window.ddg.exec('cluster nodes=6 seed=5'));
+  await page.keyboard.press(' ');
+  const canvas = page.locator('#canvas');
+  const box = await canvas.boundingBox();
+  // A vertical cut through the middle of the ring: three birds on each side.
+  await page.mouse.move(box.x + box.width / 2 + 3, box.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 3, box.y + box.height - 10, { steps: 10 });
+  await page.mouse.up();
+  const script = await page.evaluate(() => window.ddg.script());
+  const line = script.split('\n').find((l) => l.startsWith('partition'));
+  assert.ok(line, script);
+  const groups = line.slice('partition '.length).split(' | ').map((g) => g.split(',').length);
+  assert.deepEqual(groups.sort(), [3, 3], line);
+  await page.screenshot({ path: path.join(artifacts, 'partition.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
