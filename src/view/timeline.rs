@@ -260,7 +260,7 @@ impl Timeline {
 
     /// Runs one command at the instant on view. Actions are recorded on the
     /// tape; if the view is in the past, the run forks there first.
-    pub fn exec(&mut self, command: &Command, line: &str) -> Result<(Reply, Change), Failure> {
+    pub fn exec(&mut self, command: &Command) -> Result<(Reply, Change), Failure> {
         let mut change = Change::default();
         match command {
             Command::Run {
@@ -290,8 +290,8 @@ impl Timeline {
             Command::Cluster(_) => return self.session.exec(command).map(|r| (r, change)),
             _ => {}
         }
-        // Finish the current instant, as `ddg run` does before every line.
-        let _ = line;
+        // Finish the current instant: an action applies after every event at
+        // or before its time (see the module doc).
         let now = self.sim().now();
         self.replay_to(now);
         // `goose` names whoever is goose now: the tape records that node.
@@ -416,7 +416,6 @@ impl Timeline {
         budget: Budget,
     ) -> Result<(Timeline, Vec<String>), (usize, String)> {
         let script = crate::script::parse_script(text)?;
-        let lines: Vec<&str> = text.lines().collect();
         let mut timeline = Timeline::new(&script.cluster, seed);
         let mut warnings = Vec::new();
         for (number, command) in &script.commands {
@@ -438,8 +437,7 @@ impl Timeline {
                     ));
                 }
             }
-            let line = lines.get(number - 1).copied().unwrap_or_default();
-            match timeline.exec_within(command, line, budget) {
+            match timeline.exec_within(command, budget) {
                 Ok(Reply::Nothing(why)) => warnings.push(format!("line {number}: {why}")),
                 Ok(_) => {}
                 Err(Failure::Error(why)) => return Err((*number, why)),
@@ -460,30 +458,35 @@ impl Timeline {
         Ok((timeline, warnings))
     }
 
-    /// [`Timeline::exec`], but a plain `run` advances in slices so that the
-    /// event budget is checked as it goes.
-    fn exec_within(
-        &mut self,
-        command: &Command,
-        line: &str,
-        budget: Budget,
-    ) -> Result<Reply, Failure> {
+    /// [`Timeline::exec`], but a plain `run` stops after the budget's events.
+    fn exec_within(&mut self, command: &Command, budget: Budget) -> Result<Reply, Failure> {
         if let Command::Run {
             duration,
             watch: None,
         } = command
         {
-            let target = self.sim().now().saturating_add(*duration);
-            while self.sim().now() < target {
-                let slice = (self.sim().now() + 10 * SECOND).min(target);
-                self.advance_to(slice);
-                if self.sim().stats().events > budget.events {
-                    break;
-                }
-            }
+            let limit = budget.events.saturating_sub(self.sim().stats().events);
+            self.advance_by(*duration, limit);
             return Ok(Reply::Done);
         }
-        self.exec(command, line).map(|(reply, _)| reply)
+        self.exec(command).map(|(reply, _)| reply)
+    }
+
+    /// Runs the view forward by `duration`, ten simulated seconds at a time,
+    /// stopping early once more than `max_events` events have run. Returns
+    /// what happened and whether it stopped early.
+    pub fn advance_by(&mut self, duration: Micros, max_events: u64) -> (Change, bool) {
+        let start = self.sim().stats().events;
+        let target = self.sim().now().saturating_add(duration);
+        let mut change = Change::default();
+        while self.sim().now() < target {
+            let slice = (self.sim().now() + 10 * SECOND).min(target);
+            change.records.extend(self.advance_to(slice).records);
+            if self.sim().stats().events - start > max_events {
+                return (change, true);
+            }
+        }
+        (change, false)
     }
 
     /// Parses and runs one line at the instant on view (see
@@ -491,7 +494,7 @@ impl Timeline {
     pub fn exec_line(&mut self, line: &str) -> Result<(Option<Reply>, Change), Failure> {
         match parse_command(line, self.sim().size()) {
             Ok(None) => Ok((None, Change::default())),
-            Ok(Some(command)) => self.exec(&command, line).map(|(r, c)| (Some(r), c)),
+            Ok(Some(command)) => self.exec(&command).map(|(r, c)| (Some(r), c)),
             Err(e) => Err(Failure::Error(e)),
         }
     }

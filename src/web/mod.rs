@@ -220,7 +220,7 @@ impl App {
         let simulated = now_ms();
         self.render();
         let drawn = now_ms();
-        self.update_panels(timestamp);
+        self.update_panels();
         let done = now_ms();
         self.parts_ms = [
             self.parts_ms[0] * 0.95 + (simulated - started) * 0.05,
@@ -432,7 +432,7 @@ impl App {
         {
             return Ok(self.run_within_budget(duration));
         }
-        let result = self.timeline.exec(&command, line);
+        let result = self.timeline.exec(&command);
         match result {
             Ok((reply, change)) => {
                 let forked = change.forked;
@@ -467,20 +467,14 @@ impl App {
     /// the page's event budget, so that `ddg.exec('run 24h')` on a large
     /// cluster cannot freeze the tab.
     fn run_within_budget(&mut self, duration: Time) -> Option<Reply> {
-        let start_events = self.timeline.sim().stats().events;
-        let target = self.timeline.sim().now().saturating_add(duration);
-        while self.timeline.sim().now() < target {
-            let slice = (self.timeline.sim().now() + 10_000_000).min(target);
-            let change = self.timeline.advance_to(slice);
-            self.absorb(change);
-            if self.timeline.sim().stats().events - start_events > PAGE_BUDGET.events {
-                let at = human_duration(self.timeline.sim().now());
-                self.notice(&format!(
-                    "The run stopped at {at}: one line runs at most {} events in the page (use ddg run for longer runs).",
-                    PAGE_BUDGET.events
-                ));
-                break;
-            }
+        let (change, stopped) = self.timeline.advance_by(duration, PAGE_BUDGET.events);
+        self.absorb(change);
+        if stopped {
+            let at = human_duration(self.timeline.sim().now());
+            self.notice(&format!(
+                "The run stopped at {at}: one line runs at most {} events in the page (use ddg run for longer runs).",
+                PAGE_BUDGET.events
+            ));
         }
         None
     }
@@ -833,7 +827,7 @@ impl App {
         }
     }
 
-    fn update_panels(&mut self, timestamp: f64) {
+    fn update_panels(&mut self) {
         self.sync_log();
         if self.notice_until > 0.0 && now_ms() > self.notice_until {
             self.notice_until = 0.0;
@@ -888,7 +882,6 @@ impl App {
         if self.perf_visible {
             self.show_perf();
         }
-        let _ = timestamp;
     }
 
     /// The invariant banner: green while all holds; red on a violation; and
