@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end tests and the page benchmark: start a
 // static server for the repository root and launch Debian's Chromium.
 import { spawn } from 'node:child_process';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -70,4 +71,21 @@ export async function openPage(browser, url, options = {}) {
   await page.goto(url);
   await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
   return { page, errors };
+}
+
+/// For a test file: serves the page and launches Chromium before its tests,
+/// stops both after them. `open(url)` opens the page (the served root by
+/// default) as `openPage` does.
+export function usePage(options = {}) {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await serve();
+    ctx.browser = await launch();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    ctx.server?.stop();
+  });
+  ctx.open = (url) => openPage(ctx.browser, url ?? ctx.server.url, options);
+  return ctx;
 }

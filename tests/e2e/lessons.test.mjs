@@ -2,25 +2,15 @@
 // caption by caption from first to last (Next plays to the next caption's
 // moment), and back; a lesson opens from a link; leaving a lesson keeps the
 // run; no console errors anywhere.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { serve, launch, root, openPage } from './browser.mjs';
+import { root, usePage } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
-let server;
-let browser;
+const ctx = usePage();
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-const open = (url = server.url) => openPage(browser, url);
+const open = (url) => ctx.open(url);
 
 const stepOf = async (page) => {
   const title = await page.locator('#lesson-title').textContent();
@@ -73,7 +63,7 @@ test('every lesson can be walked from its first caption to its last, and back', 
 });
 
 test('a lesson opens from a link, and the amnesia lesson shows the violation', async () => {
-  const { page, errors } = await open(`${server.url}#lesson=07-amnesia`);
+  const { page, errors } = await open(`${ctx.server.url}#lesson=07-amnesia`);
   await page.locator('#lesson').waitFor();
   assert.match(await page.locator('#lesson-title').textContent(), /step 1 of \d+$/);
   await page.evaluate(() => window.ddg.seek(window.ddg.end()));

@@ -1,27 +1,17 @@
 // The page, end to end: it loads without console errors, elects a goose,
 // obeys the node list's buttons, refuses bad settings inline, answers
 // window.ddg, and works under a sub-path. Screenshots go to artifacts/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { serve, launch, root, openPage } from './browser.mjs';
+import { root, usePage } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
-let server;
-let browser;
+const ctx = usePage();
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-const open = (url = server.url) => openPage(browser, url);
+const open = (url) => ctx.open(url);
 
 const status = (page) => page.evaluate(() => window.ddg.status());
 const geese = (s) => s.nodes.filter((n) => n.role === 'goose').map((n) => n.id);

@@ -2,29 +2,19 @@
 // exactly the recorded moments, acting in the past forks, a link and an
 // exported file replay the same run (in the page and under `ddg run`), and
 // broken links or files leave a working page with a clear message.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, root, openPage } from './browser.mjs';
+import { root, usePage } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 const ddg = path.join(root, 'target/release/ddg');
-let server;
-let browser;
+const ctx = usePage({ acceptDownloads: true });
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-const open = (url = server.url) => openPage(browser, url, { acceptDownloads: true });
+const open = (url) => ctx.open(url);
 
 const exec = (page, line) => page.evaluate((l) => window.ddg.exec(l), line);
 const status = (page) => page.evaluate(() => window.ddg.status());
@@ -159,7 +149,7 @@ test('hostile links and files give a clear message and a working page', async ()
   ];
   for (const [fragment, why] of cases) {
     const started = Date.now();
-    const { page, errors } = await open(server.url + fragment);
+    const { page, errors } = await open(ctx.server.url + fragment);
     await page.locator('#notice', { hasText: why }).waitFor({ timeout: 10000 });
     assert.ok(Date.now() - started < 15000, `${fragment.slice(0, 40)} took ${Date.now() - started}ms`);
     // A working default page: a goose appears at real time.
