@@ -73,6 +73,32 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Checks the limits every set of options must respect, so that no run
+    /// can stall the clock or overflow it: timeouts and heartbeats of 1ms to
+    /// 60s, ranges with min <= max, loss of at most 100%.
+    pub fn validate(&self) -> Result<(), String> {
+        const MIN: Micros = MS;
+        const MAX: Micros = 60 * SECOND;
+        if self.election.min < MIN {
+            return Err("the election timeout must be at least 1ms".into());
+        }
+        if self.heartbeat < MIN {
+            return Err("the heartbeat interval must be at least 1ms".into());
+        }
+        if self.election.max > MAX || self.heartbeat > MAX || self.latency.max > MAX {
+            return Err("timings are limited to 60s".into());
+        }
+        if self.election.min > self.election.max || self.latency.min > self.latency.max {
+            return Err("a range's minimum is above its maximum".into());
+        }
+        if self.loss > CERTAIN {
+            return Err("loss is at most 100%".into());
+        }
+        Ok(())
+    }
+}
+
 /// Writes a duration the way the scenario language reads it back: the largest
 /// unit that represents it exactly (`1500ms`, `2s`, `12.5ms` becomes `12500us`).
 pub fn format_duration(us: Micros) -> String {

@@ -49,7 +49,7 @@ use crate::sim::invariants::Violation;
 use crate::sim::{Action, Cluster, Outcome, Simulation, Status};
 
 pub use expect::Condition;
-pub use parse::{parse_command, validate_options, ClusterSpec, Command, Target, Watch};
+pub use parse::{parse_command, ClusterSpec, Command, Target, Watch};
 
 /// Exit code of a run whose `expect` failed.
 pub const EXIT_FAILED: i32 = 1;
@@ -326,7 +326,6 @@ impl Session {
             Command::Heal => self.act(Action::Heal),
             Command::Set(settings) => {
                 let options = settings.applied_to(self.sim.options());
-                validate_options(&options).map_err(Failure::Error)?;
                 self.act(Action::Set(options))
             }
             Command::Drop(id) => self.act(Action::Drop(*id)),

@@ -196,29 +196,6 @@ fn setting(settings: &mut Settings, key: &str, value: &str) -> Result<bool, Stri
     Ok(true)
 }
 
-/// The limits every set of options must respect, so that no run can stall
-/// the clock or overflow it.
-pub fn validate_options(o: &Options) -> Result<(), String> {
-    const MIN: Micros = 1_000;
-    const MAX: Micros = 60_000_000;
-    if o.election.min < MIN {
-        return Err("the election timeout must be at least 1ms".into());
-    }
-    if o.heartbeat < MIN {
-        return Err("the heartbeat interval must be at least 1ms".into());
-    }
-    if o.election.max > MAX || o.heartbeat > MAX || o.latency.max > MAX {
-        return Err("timings are limited to 60s".into());
-    }
-    if o.election.min > o.election.max || o.latency.min > o.latency.max {
-        return Err("a range's minimum is above its maximum".into());
-    }
-    if o.loss > crate::options::CERTAIN {
-        return Err("loss is at most 100%".into());
-    }
-    Ok(())
-}
-
 fn parse_cluster(words: &[&str]) -> Result<ClusterSpec, String> {
     let mut nodes = 5;
     let mut seed = None;
@@ -251,7 +228,7 @@ fn parse_cluster(words: &[&str]) -> Result<ClusterSpec, String> {
         Ok(())
     })?;
     let options = settings.applied_to(&Options::default());
-    validate_options(&options)?;
+    options.validate()?;
     Ok(ClusterSpec {
         nodes,
         seed,

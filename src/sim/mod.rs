@@ -621,7 +621,7 @@ impl Simulation {
                 self.record(Event::Fault(Fault::Healed));
             }
             Action::Set(options) => {
-                crate::script::validate_options(options)?;
+                options.validate()?;
                 let old = std::mem::replace(&mut self.opts_now, options.clone());
                 self.record(Event::Fault(Fault::OptionsSet {
                     options: options.clone(),

@@ -7,7 +7,6 @@
 
 use crate::options::{format_duration, human_duration, Micros, Options, Span};
 use crate::script::duration::{parse_duration, parse_percent};
-use crate::script::validate_options;
 use crate::sim::MAX_NODES;
 
 /// The most nodes the page's node-count control offers.
@@ -93,7 +92,7 @@ pub fn setting_line(field: &str, text: &str, now: &Options) -> Result<String, St
         }
         _ => return Err(format!("unknown setting `{field}`")),
     }
-    validate_options(&next).map_err(|e| {
+    next.validate().map_err(|e| {
         let mut chars = e.chars();
         chars
             .next()

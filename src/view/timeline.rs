@@ -549,7 +549,7 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
         }
         Command::Set(settings) => {
             let options = settings.applied_to(session.sim().options());
-            crate::script::validate_options(&options).map_err(Failure::Error)?;
+            options.validate().map_err(Failure::Error)?;
             Command::Set(Settings::from(&options))
         }
         other => other.clone(),
