@@ -177,6 +177,26 @@ impl Dom {
         self.rows_for = size;
     }
 
+    /// Points a node's two toggling buttons at what they do now: `Kill nX`
+    /// or `Revive nX` (button `life`), `Isolate nX` or `Reconnect nX`
+    /// (button `cut`). The label is the line, capitalised, so that each
+    /// button's accessible name says exactly what it runs.
+    fn node_buttons(&mut self, sim: &Simulation, id: NodeId, life: &str, cut: &str) {
+        let n = node_name(id);
+        let life_verb = if sim.is_alive(id) { "kill" } else { "revive" };
+        let cut_verb = if sim.network().is_isolated(id) {
+            "reconnect"
+        } else {
+            "isolate"
+        };
+        for (button, verb) in [(life, life_verb), (cut, cut_verb)] {
+            let line = format!("{verb} {n}");
+            let label = verb[..1].to_uppercase() + &line[1..];
+            self.attr(button, "data-line", &line);
+            self.text(button, &label);
+        }
+    }
+
     /// Brings the node list up to date.
     pub fn update_rows(&mut self, sim: &Simulation, selected: Option<NodeId>) {
         if self.rows_for != sim.size() {
@@ -191,30 +211,9 @@ impl Dom {
             self.attr(&format!("row-{n}"), "data-role", role);
             self.text(&format!("term-{n}"), &node.term().to_string());
             self.class(&format!("row-{n}"), "selected", selected == Some(id));
-            let (life_line, life_label) = if alive {
-                (format!("kill {n}"), format!("Kill {n}"))
-            } else {
-                (format!("revive {n}"), format!("Revive {n}"))
-            };
-            self.attr(&format!("life-{n}"), "data-line", &life_line);
-            self.text(&format!("life-{n}"), &life_label);
+            self.node_buttons(sim, id, &format!("life-{n}"), &format!("cut-{n}"));
             let goose = alive && node.role() == Role::Goose;
-            let tick = format!("tick-{n}");
-            if !alive || goose {
-                self.attr(&tick, "disabled", "");
-            } else {
-                self.set(&tick, "disabled", "no", |el, _| {
-                    let _ = el.remove_attribute("disabled");
-                });
-            }
-            let isolated = sim.network().is_isolated(id);
-            let (cut_line, cut_label) = if isolated {
-                (format!("reconnect {n}"), format!("Reconnect {n}"))
-            } else {
-                (format!("isolate {n}"), format!("Isolate {n}"))
-            };
-            self.attr(&format!("cut-{n}"), "data-line", &cut_line);
-            self.text(&format!("cut-{n}"), &cut_label);
+            self.flag(&format!("tick-{n}"), "disabled", !alive || goose);
         }
     }
 
@@ -262,7 +261,6 @@ impl Dom {
             Inspected::Node(id) => {
                 let node = &sim.nodes()[id as usize];
                 let alive = sim.is_alive(id);
-                let n = node_name(id);
                 self.text("ins-role", if alive { node.role().name() } else { "dead" });
                 self.text("ins-term", &node.term().to_string());
                 self.text(
@@ -296,20 +294,7 @@ impl Dom {
                     _ => "no promise".into(),
                 };
                 self.text("ins-lease", &lease);
-                let (line, label) = if alive {
-                    (format!("kill {n}"), format!("Kill {n}"))
-                } else {
-                    (format!("revive {n}"), format!("Revive {n}"))
-                };
-                self.attr("ins-life", "data-line", &line);
-                self.text("ins-life", &label);
-                let (line, label) = if sim.network().is_isolated(id) {
-                    (format!("reconnect {n}"), format!("Reconnect {n}"))
-                } else {
-                    (format!("isolate {n}"), format!("Isolate {n}"))
-                };
-                self.attr("ins-cut", "data-line", &line);
-                self.text("ins-cut", &label);
+                self.node_buttons(sim, id, "ins-life", "ins-cut");
             }
             Inspected::Message(id) => {
                 let live = sim.in_flight().find(|m| m.id == id);

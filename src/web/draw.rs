@@ -663,7 +663,7 @@ fn draw_duck(pen: &Pen, t: &Theme, p: Point, r: f64, alive: bool, raised: bool) 
     let eye = Point::new(head.0 - 0.04, head.1 - 0.06);
     if alive {
         pen.circle(eye, 0.055);
-        pen.fill(t.ink_if_plate());
+        pen.fill(EYE);
     } else {
         mark_with(pen, eye, 0.09, false, t.goose_neck, 0.05);
     }
@@ -712,12 +712,8 @@ fn draw_goose(pen: &Pen, t: &Theme, p: Point, r: f64) {
     c.restore();
 }
 
-impl Theme {
-    /// The colour of an eye on the bird's body: dark in both themes.
-    fn ink_if_plate(&self) -> &'static str {
-        "#1f2328"
-    }
-}
+/// The colour of an eye on a bird's body: dark in both themes.
+const EYE: &str = "#1f2328";
 
 /// The size of a drawn message: half its width.
 fn message_size(ring: &Ring, text_scale: f64) -> f64 {
