@@ -41,6 +41,8 @@ pub struct Settings {
     loss: Option<crate::options::PartsPerMillion>,
     check_quorum: Option<bool>,
     pre_vote: Option<bool>,
+    disk: Option<crate::options::Span>,
+    jitter: Option<Micros>,
 }
 
 impl From<&Options> for Settings {
@@ -53,6 +55,8 @@ impl From<&Options> for Settings {
             loss: Some(options.loss),
             check_quorum: Some(options.check_quorum),
             pre_vote: Some(options.pre_vote),
+            disk: Some(options.disk),
+            jitter: Some(options.jitter),
         }
     }
 }
@@ -67,6 +71,8 @@ impl Settings {
             loss: self.loss.unwrap_or(options.loss),
             check_quorum: self.check_quorum.unwrap_or(options.check_quorum),
             pre_vote: self.pre_vote.unwrap_or(options.pre_vote),
+            disk: self.disk.unwrap_or(options.disk),
+            jitter: self.jitter.unwrap_or(options.jitter),
         }
     }
 }
@@ -181,7 +187,7 @@ fn key_values(
     Ok(())
 }
 
-const OPTION_KEYS: &str = "election, heartbeat, latency, loss, checkquorum, prevote";
+const OPTION_KEYS: &str = "election, heartbeat, latency, loss, checkquorum, prevote, disk, jitter";
 
 fn setting(settings: &mut Settings, key: &str, value: &str) -> Result<bool, String> {
     match key {
@@ -191,6 +197,8 @@ fn setting(settings: &mut Settings, key: &str, value: &str) -> Result<bool, Stri
         "loss" => settings.loss = Some(parse_percent(value)?),
         "checkquorum" => settings.check_quorum = Some(on_off(key, value)?),
         "prevote" => settings.pre_vote = Some(on_off(key, value)?),
+        "disk" => settings.disk = Some(parse_span(value)?),
+        "jitter" => settings.jitter = Some(parse_duration(value)?),
         _ => return Ok(false),
     }
     Ok(true)
@@ -408,6 +416,28 @@ mod tests {
 
     fn parse(line: &str) -> Result<Command, String> {
         parse_command(line, 5).map(|c| c.expect("not blank"))
+    }
+
+    #[test]
+    fn disk_and_jitter_parse_on_cluster_and_set_lines_and_print_back() {
+        let Ok(Command::Cluster(spec)) = parse("cluster disk=5ms..10ms jitter=1ms") else {
+            panic!("the cluster line should parse");
+        };
+        assert_eq!(spec.options.disk, crate::options::Span::new(5_000, 10_000));
+        assert_eq!(spec.options.jitter, 1_000);
+        assert!(spec
+            .options
+            .to_string()
+            .ends_with(" disk=5ms..10ms jitter=1ms"));
+        let Ok(Command::Set(settings)) = parse("set disk=2ms jitter=0ms") else {
+            panic!("the set line should parse");
+        };
+        let changed = settings.applied_to(&spec.options);
+        assert_eq!(changed.disk, crate::options::Span::new(2_000, 2_000));
+        assert_eq!(changed.jitter, 0);
+        assert_eq!(changed.election, spec.options.election);
+        assert!(parse("cluster disk=10ms..5ms").is_err());
+        assert!(parse("set jitter=fast").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::message::{Kind, Term};
+use crate::message::{Kind, NodeId, Term};
 use crate::options::{Micros, Time};
 
 /// How many recent terms the split-vote bookkeeping remembers.
@@ -41,7 +41,23 @@ pub struct Stats {
     /// For each goose elected, the time since the previous one was lost (or
     /// since the start, for the first).
     pub time_to_elect: Vec<Micros>,
+    /// For each goose elected while there was no goose, the time from the
+    /// loss of the previous one (or the start) until a majority of the
+    /// cluster, the new goose included, had received its heartbeat: the end
+    /// point of the Raft paper's Figure 16 ("until the other servers received
+    /// the new leader's first heartbeat", §9.3).
+    pub time_to_heartbeat: Vec<Micros>,
+    awaiting: Option<Awaiting>,
     terms: BTreeMap<Term, TermRecord>,
+}
+
+/// A new goose whose first heartbeats are on their way.
+#[derive(Clone, Copy, Debug)]
+struct Awaiting {
+    goose: NodeId,
+    term: Term,
+    since: Time,
+    missing: u32,
 }
 
 impl Stats {
@@ -58,13 +74,16 @@ impl Stats {
             downtime_closed: 0,
             goose_lost_at: Some(0),
             time_to_elect: Vec::new(),
+            time_to_heartbeat: Vec::new(),
+            awaiting: None,
             terms: BTreeMap::new(),
         }
     }
 
     /// Roughly how many bytes the statistics hold.
     pub fn footprint(&self) -> usize {
-        self.time_to_elect.capacity() * 8 + self.terms.len() * 48
+        (self.time_to_elect.capacity() + self.time_to_heartbeat.capacity()) * 8
+            + self.terms.len() * 48
     }
 
     /// Total time with no live goose up to `now`.
@@ -108,6 +127,42 @@ impl Stats {
             self.split_votes -= 1; // Contested, but not split after all.
         }
         record.won = true;
+    }
+
+    /// `goose` won `term` at `now`: once `peers` other nodes have received a
+    /// heartbeat of that term from it, [`Stats::time_to_heartbeat`] gains the
+    /// time since the previous goose was lost. Nothing is awaited if another
+    /// goose is still alive (there was no downtime to end).
+    pub fn await_heartbeats(&mut self, now: Time, goose: NodeId, term: Term, peers: u32) {
+        self.awaiting = None;
+        let Some(since) = self.goose_lost_at else {
+            return;
+        };
+        if peers == 0 {
+            self.time_to_heartbeat.push(now - since);
+        } else {
+            self.awaiting = Some(Awaiting {
+                goose,
+                term,
+                since,
+                missing: peers,
+            });
+        }
+    }
+
+    /// A heartbeat of `term` from `from` was delivered at `now`.
+    #[inline]
+    pub fn heartbeat_delivered(&mut self, now: Time, from: NodeId, term: Term) {
+        let Some(a) = self.awaiting.as_mut() else {
+            return;
+        };
+        if a.goose == from && a.term == term {
+            a.missing -= 1;
+            if a.missing == 0 {
+                self.time_to_heartbeat.push(now - a.since);
+                self.awaiting = None;
+            }
+        }
     }
 
     /// The number of live geese changed from `before` to `after` at `now`.
@@ -161,5 +216,24 @@ mod tests {
         assert_eq!(s.downtime(5000), 550);
         s.geese_changed(6000, 1, 0);
         assert_eq!(s.downtime(6100), 650);
+    }
+
+    #[test]
+    fn time_to_heartbeat_ends_when_a_majority_has_heard_the_new_goose() {
+        let mut s = Stats::new();
+        s.geese_changed(0, 0, 1);
+        s.geese_changed(1000, 1, 0);
+        s.won(3);
+        s.await_heartbeats(1200, 2, 3, 2);
+        s.geese_changed(1200, 0, 1);
+        s.heartbeat_delivered(1210, 1, 3); // Not the new goose.
+        s.heartbeat_delivered(1211, 2, 2); // An older term.
+        s.heartbeat_delivered(1212, 2, 3);
+        assert!(s.time_to_heartbeat.is_empty(), "one peer is not a majority");
+        s.heartbeat_delivered(1215, 2, 3);
+        assert_eq!(s.time_to_heartbeat, vec![215]);
+        s.heartbeat_delivered(1216, 2, 3);
+        assert_eq!(s.time_to_heartbeat, vec![215], "counted once");
+        assert_eq!(s.time_to_elect, vec![0, 200]);
     }
 }
