@@ -7,6 +7,9 @@
 //! - `ddg sweep [--seeds N] [--nodes N] [--first S]` runs the chaos seed
 //!   sweep and prints any seed that breaks an invariant or liveness, with its
 //!   replay script.
+//! - `ddg experiment fig16|splitvote|failover` repeats crash or split-vote
+//!   trials and prints their statistics beside the Raft paper's
+//!   (see [`duckduckgoose::experiment`]).
 //!
 //! Arguments are parsed by clap: every subcommand has `--help`, and an
 //! unknown flag or a malformed number is an error (exit code 2), never
@@ -41,6 +44,8 @@ enum Command {
     Bench(BenchArgs),
     /// Random faults on many seeds; report any that break an invariant or liveness.
     Sweep(SweepArgs),
+    /// Repeated trials beside the Raft paper: fig16, splitvote, failover.
+    Experiment(duckduckgoose::experiment::cli::ExperimentArgs),
 }
 
 /// `ddg run`.
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd_run(args),
         Command::Bench(args) => cmd_bench(args),
         Command::Sweep(args) => cmd_sweep(args),
+        Command::Experiment(args) => duckduckgoose::experiment::cli::run(args),
     };
     ExitCode::from(code as u8)
 }
