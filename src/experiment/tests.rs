@@ -100,3 +100,26 @@ fn simulated_split_votes_match_the_formula() {
         "simulated {rate} against {formula}"
     );
 }
+
+/// Where splits are rare, the no-split model is what the simulator does:
+/// their medians agree within 3% for 150-300 ms.
+#[test]
+fn the_no_split_estimate_agrees_with_the_simulator_on_a_wide_range() {
+    let s = setup((150, 300));
+    let sim: Vec<f64> = (0..300)
+        .filter_map(|i| crash_trial(&s, trial_seed(5, i)).heartbeat_ms())
+        .collect();
+    let four = Summary::of(&no_split_estimate(&s.options, 4, 20_000, 1)).unwrap();
+    let two = Summary::of(&no_split_estimate(&s.options, 2, 20_000, 1)).unwrap();
+    let ours = Summary::of(&sim).unwrap();
+    assert!(
+        (ours.p50 / four.p50 - 1.0).abs() < 0.03,
+        "{} vs {}",
+        ours.p50,
+        four.p50
+    );
+    assert!(
+        two.p50 > four.p50 * 1.05,
+        "fewer eligible servers wait longer"
+    );
+}

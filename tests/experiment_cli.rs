@@ -1,0 +1,121 @@
+//! `ddg experiment` as a user meets it: tables on standard output, files
+//! written, the same seed giving the same output, no progress bar when
+//! piped, and bad settings refused with exit code 2.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// What one run of `ddg` did: exit code, stdout, stderr.
+fn ddg(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ddg"))
+        .args(args)
+        .output()
+        .expect("ddg runs");
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    )
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ddg-experiment-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+#[test]
+fn fig16_prints_both_panels_beside_the_paper_and_writes_csv_and_svg() {
+    let (csv, svg) = (temp("fig16.csv"), temp("fig16.svg"));
+    let args = [
+        "experiment",
+        "fig16",
+        "--trials",
+        "20",
+        "--seed",
+        "4",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = ddg(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("Top panel") && stdout.contains("Bottom panel"));
+    for range in [
+        "150-150 ", "150-151 ", "150-155 ", "12-24 ", "25-50 ", "100-200 ",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(range)),
+            "no row for {range}:\n{stdout}"
+        );
+    }
+    // The paper's 150-155 median, read from the data file, is in the table.
+    assert!(stdout.contains("287.3"), "{stdout}");
+    assert!(
+        !stderr.contains('\r'),
+        "no progress bar when piped: {stderr:?}"
+    );
+    let csv_text = std::fs::read_to_string(&csv).expect("csv written");
+    // Ten distinct ranges: nine of 20 trials and 150-150 with a tenth.
+    assert_eq!(csv_text.lines().count(), 1 + 9 * 20 + 2);
+    assert!(csv_text.starts_with("range_ms,trial,seed,"));
+    let svg_text = std::fs::read_to_string(&svg).expect("svg written");
+    assert!(svg_text.starts_with("<svg") && svg_text.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        svg_text.matches("<path").count(),
+        2 * (6 + 5),
+        "ours and the paper's, per curve"
+    );
+    // The same seed gives the same table.
+    let (_, again, _) = ddg(&args);
+    assert_eq!(stdout, again);
+}
+
+#[test]
+fn splitvote_puts_formula_paper_and_simulation_side_by_side() {
+    let (code, stdout, stderr) = ddg(&["experiment", "splitvote", "--trials", "3000"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("fixed 10 ms"))
+        .unwrap_or_else(|| panic!("no 10 ms row:\n{stdout}"));
+    assert!(row.contains("5.230%") && row.contains("5.23%"), "{row}");
+    assert!(stdout.lines().any(|l| l.starts_with("10-20 ms")));
+}
+
+#[test]
+fn failover_takes_any_settings_and_refuses_bad_ones() {
+    let (code, stdout, stderr) = ddg(&[
+        "experiment",
+        "failover",
+        "--trials",
+        "30",
+        "--election",
+        "100ms..200ms",
+        "--heartbeat",
+        "40ms",
+        "--disk",
+        "2ms..4ms",
+        "--checkquorum",
+        "off",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("election=100ms..200ms heartbeat=40ms"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("disk=2ms..4ms"), "{stdout}");
+    assert!(stdout.contains("0 of 30 trials found no goose"), "{stdout}");
+    for bad in [
+        &["experiment", "failover", "--disk", "6ms..3ms"][..],
+        &["experiment", "failover", "--checkquorum", "maybe"][..],
+        &["experiment", "fig16", "--jitter", "fast"][..],
+        &["experiment", "nonsense"][..],
+    ] {
+        let (code, _, stderr) = ddg(bad);
+        assert_eq!(code, Some(2), "{bad:?}: {stderr}");
+        assert!(stderr.contains("error"), "{bad:?}: {stderr}");
+    }
+}
