@@ -197,7 +197,9 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
         return 2;
     };
     let mut failures = 0;
+    let bar = duckduckgoose::experiment::cli::progress(seeds, "sweep");
     for seed in first..=last {
+        bar.inc(1);
         for options in sweep_options() {
             let report = chaos::run(
                 seed,
@@ -209,15 +211,18 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
             );
             if !report.violations.is_empty() || report.liveness.is_err() {
                 failures += 1;
-                println!(
-                    "seed {seed} FAILED: {:?} {:?}",
-                    report.violations.first(),
-                    report.liveness
-                );
-                println!("{}", report.script);
+                bar.suspend(|| {
+                    println!(
+                        "seed {seed} FAILED: {:?} {:?}",
+                        report.violations.first(),
+                        report.liveness
+                    );
+                    println!("{}", report.script);
+                });
             }
         }
     }
+    bar.finish_and_clear();
     println!("{seeds} seeds, {failures} failures");
     i32::from(failures > 0)
 }

@@ -154,14 +154,15 @@ pub fn run(args: ExperimentArgs) -> i32 {
     }
 }
 
-/// A progress bar on standard error if it is a terminal; hidden otherwise.
-fn progress(total: u64, what: &str) -> ProgressBar {
+/// A progress bar on standard error if it is a terminal; hidden otherwise,
+/// so that piped output stays clean (`ddg experiment`, `ddg sweep`).
+pub fn progress(total: u64, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
     if let Ok(style) =
-        ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} trials, {eta} left")
+        ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}, {eta} left")
     {
         bar.set_style(style.progress_chars("=> "));
     }
