@@ -119,3 +119,38 @@ fn failover_takes_any_settings_and_refuses_bad_ones() {
         assert!(stderr.contains("error"), "{bad:?}: {stderr}");
     }
 }
+
+#[test]
+fn run_writes_one_csv_row_per_decided_election() {
+    let csv = temp("elections.csv");
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/scenarios/election_records.ddg"
+    );
+    let (code, _, stderr) = ddg(&["run", "--elections", csv.to_str().unwrap(), scenario]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // The live node's revival and the lenient watch each warn exactly once.
+    assert_eq!(stderr.matches("n1 is already alive").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("did not happen within 1s").count(),
+        1,
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&csv).expect("csv written");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("term,started_us,candidates,winner,votes,split,goose_lost,time_to_win_us,time_to_heartbeat_us")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.len() >= 2, "{text}");
+    assert!(rows.iter().all(|r| r.len() == 9), "{text}");
+    assert_eq!(rows[0][6], "start", "the first election follows the start");
+    let won: Vec<&Vec<&str>> = rows.iter().filter(|r| !r[3].is_empty()).collect();
+    assert_eq!(won.len(), 2, "two geese were elected: {text}");
+    assert_eq!(won[1][6], "killed", "{text}");
+    for r in &won {
+        let (win, heard): (u64, u64) = (r[7].parse().unwrap(), r[8].parse().unwrap());
+        assert!(heard > win, "a heartbeat arrives after the win: {text}");
+    }
+}

@@ -1,7 +1,7 @@
 //! `ddg`: the DuckDuckGoose command line.
 //!
-//! - `ddg run [--trace] FILE` runs a scenario (`-` reads standard input);
-//!   exit code 0, 1 for a failed `expect`, 2 for bad input.
+//! - `ddg run [--trace] [--elections CSV] FILE` runs a scenario (`-` reads
+//!   standard input); exit code 0, 1 for a failed `expect`, 2 for bad input.
 //! - `ddg bench [--quick]` prints simulated events per second for clusters
 //!   of 5, 25 and 101 nodes.
 //! - `ddg sweep [--seeds N] [--nodes N] [--first S]` runs the chaos seed
@@ -22,8 +22,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use duckduckgoose::chaos::{self, Chaos};
 use duckduckgoose::options::{Options, MS, SECOND};
+use duckduckgoose::random_seed;
+use duckduckgoose::script::run_script_keeping;
 use duckduckgoose::sim::{Action, Cluster, Simulation};
-use duckduckgoose::{random_seed, run_script};
 
 /// DuckDuckGoose: Raft leader election you can watch, break and replay.
 ///
@@ -54,6 +55,11 @@ struct RunArgs {
     /// Print every send, delivery, loss, timeout and role change.
     #[arg(long)]
     trace: bool,
+    /// Write one CSV row per decided election (term, candidates, votes,
+    /// split, how the previous goose was lost, time to win, time to the
+    /// first heartbeat) to this file when the run ends.
+    #[arg(long, value_name = "FILE")]
+    elections: Option<String>,
     /// The scenario file, or `-` for standard input.
     file: String,
 }
@@ -115,7 +121,7 @@ fn cmd_run(args: RunArgs) -> i32 {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = io::BufWriter::new(stdout.lock());
-    let code = run_script(
+    let (code, session) = run_script_keeping(
         &text,
         random_seed(),
         args.trace,
@@ -123,6 +129,13 @@ fn cmd_run(args: RunArgs) -> i32 {
         &mut stderr.lock(),
     );
     let _ = out.flush();
+    if let (Some(path), Some(session)) = (&args.elections, &session) {
+        let csv = duckduckgoose::script::elections_csv(session.sim());
+        if let Err(e) = std::fs::write(path, csv) {
+            eprintln!("error: cannot write {path}: {e}");
+            return 2;
+        }
+    }
     code
 }
 

@@ -161,8 +161,7 @@ pub fn progress(total: u64, what: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}, {eta} left")
+    if let Ok(style) = ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}, {eta} left")
     {
         bar.set_style(style.progress_chars("=> "));
     }

@@ -82,6 +82,9 @@ impl Settings {
 pub enum Watch {
     /// `run 2s until COND`: stop as soon as COND holds; fail if it never does.
     Until,
+    /// `run 2s until COND or timeout`: stop as soon as COND holds; if it
+    /// never does, run the whole duration, warn and go on.
+    UntilOrTimeout,
     /// `run 2s always COND`: COND must hold after every event.
     Always,
 }
@@ -107,6 +110,8 @@ pub enum Command {
     },
     /// `revive n1`
     Revive(Target),
+    /// `revive dead`: every dead node.
+    ReviveDead,
     /// `timeout n4`
     Timeout(Target),
     /// `isolate n3`
@@ -318,7 +323,14 @@ fn parse_run(args: &[&str], rest: &str, size: u32) -> Result<Command, String> {
                 }
             };
             let condition_text = rest.split_once(word).map(|(_, c)| c).unwrap_or_default();
-            Some((mode, parse_condition(condition_text, size)?))
+            let lenient = condition_text
+                .trim_end()
+                .strip_suffix("or timeout")
+                .filter(|c| mode == Watch::Until && c.ends_with(char::is_whitespace));
+            match lenient {
+                Some(c) => Some((Watch::UntilOrTimeout, parse_condition(c, size)?)),
+                None => Some((mode, parse_condition(condition_text, size)?)),
+            }
         }
     };
     Ok(Command::Run { duration, watch })
@@ -373,6 +385,7 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
                 amnesia: false,
             },
         },
+        "revive" if args == ["dead"] => Command::ReviveDead,
         "revive" => Command::Revive(one_target(name, args, size)?),
         "timeout" => Command::Timeout(one_target(name, args, size)?),
         "isolate" => Command::Isolate(one_target(name, args, size)?),
@@ -438,6 +451,29 @@ mod tests {
         assert_eq!(changed.election, spec.options.election);
         assert!(parse("cluster disk=10ms..5ms").is_err());
         assert!(parse("set jitter=fast").is_err());
+    }
+
+    #[test]
+    fn revive_dead_names_every_dead_node() {
+        assert_eq!(parse("revive dead"), Ok(Command::ReviveDead));
+        assert_eq!(parse("revive n2"), Ok(Command::Revive(Target::Node(1))));
+        assert!(parse("revive dead n2").is_err());
+    }
+
+    #[test]
+    fn run_until_or_timeout_parses_to_a_lenient_watch() {
+        let Ok(Command::Run { duration, watch }) = parse("run 10s until geese = 1 or timeout")
+        else {
+            panic!("should parse");
+        };
+        assert_eq!(duration, 10_000_000);
+        let (mode, cond) = watch.expect("a watch");
+        assert_eq!(mode, Watch::UntilOrTimeout);
+        assert_eq!(cond.to_string(), "geese = 1");
+        let Ok(Command::Run { watch, .. }) = parse("run 1s until geese = 1") else {
+            panic!("should parse");
+        };
+        assert_eq!(watch.map(|w| w.0), Some(Watch::Until));
     }
 
     #[test]
@@ -514,6 +550,7 @@ mod tests {
             ("run", "needs a duration"),
             ("run 2", "no unit"),
             ("run 2s maybe", "`maybe` after the duration"),
+            ("run 2s always geese = 1 or timeout", "timeout"),
             ("set nodes=3", "fixed for a run"),
             ("set", "at least one key=value"),
             ("set speed=2", "not a setting"),

@@ -24,7 +24,7 @@ use std::collections::BinaryHeap;
 use serde::Serialize;
 
 use crate::message::{node_name, NodeId};
-use crate::node::{Ctx, Node, Note, Outbox, Role};
+use crate::node::{Ctx, Node, Note, Outbox, Role, StepDown};
 use crate::options::{Micros, Options, Time};
 use crate::rng::SimRng;
 
@@ -359,7 +359,7 @@ impl Simulation {
     fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut Node, Time, &mut Ctx)) {
         self.outbox.clear();
         let node = &self.nodes[id as usize];
-        let before = (node.term(), node.voted_for());
+        let before = (node.term(), node.voted_for(), node.role());
         let mut ctx = Ctx {
             opts: &self.opts_now,
             rng: &mut self.rng,
@@ -369,14 +369,14 @@ impl Simulation {
         self.after_step(id, before);
     }
 
-    fn after_step(&mut self, id: NodeId, before: (u64, Option<NodeId>)) {
+    fn after_step(&mut self, id: NodeId, before: (u64, Option<NodeId>, Role)) {
         let term = self.nodes[id as usize].term();
         for i in 0..self.outbox.notes.len() {
             let note = self.outbox.notes[i];
             match note {
-                Note::Campaign { term, .. } => self.stats.campaign(term),
-                Note::Won { .. } => {
-                    self.stats.won(term);
+                Note::Campaign { term, .. } => self.stats.campaign(self.now, id, term),
+                Note::Won { votes } => {
+                    self.stats.won(term, id, votes);
                     let peers = crate::node::majority(self.size()) - 1;
                     self.stats.await_heartbeats(self.now, id, term, peers);
                 }
@@ -389,7 +389,10 @@ impl Simulation {
                 note,
             });
         }
-        let depart = self.departure(id, before);
+        if before.2 == Role::Candidate && self.nodes[id as usize].role() != Role::Candidate {
+            self.stats.end_candidacy(id);
+        }
+        let depart = self.departure(id, (before.0, before.1));
         for i in 0..self.outbox.messages.len() {
             let (to, msg) = self.outbox.messages[i];
             self.stats.count_sent(msg.kind());
@@ -416,7 +419,25 @@ impl Simulation {
             .observe(self.now, id, role, node.term(), node.voted_for());
         let after = self.checker.live_geese().len();
         if before != after {
-            self.stats.geese_changed(self.now, before, after);
+            let how = if after > 0 {
+                stats::GooseLoss::NotLost
+            } else if !self.alive[id as usize] {
+                stats::GooseLoss::Killed
+            } else {
+                self.outbox
+                    .notes
+                    .iter()
+                    .find_map(|n| match n {
+                        Note::SteppedDown {
+                            why: StepDown::LostQuorum,
+                            ..
+                        } => Some(stats::GooseLoss::LostQuorum),
+                        Note::SteppedDown { .. } => Some(stats::GooseLoss::Deposed),
+                        _ => None,
+                    })
+                    .unwrap_or(stats::GooseLoss::Deposed)
+            };
+            self.stats.geese_changed(self.now, before, after, how);
         }
         if self.checker.total() != violations {
             self.record_new_violations(violations);
@@ -590,6 +611,7 @@ impl Simulation {
                 self.alive[node as usize] = false;
                 self.scheduled[node as usize] = Time::MAX;
                 self.jittered_for[node as usize] = Time::MAX;
+                self.stats.end_candidacy(node);
                 if amnesia {
                     // The disk is gone: the node comes back knowing nothing.
                     let fresh =

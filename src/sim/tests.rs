@@ -653,7 +653,8 @@ fn stats_are_consistent_with_the_trace() {
                 .count() as u64;
             assert_eq!(st.lost, lost, "{what}");
 
-            // Split votes: terms with two candidates or more and no winner.
+            // Split votes: terms with two candidates or more and no winner,
+            // once decided: no live node is still a candidate of the term.
             let mut terms: BTreeMap<Term, (u32, bool)> = BTreeMap::new();
             for &(_, _, term, note) in &notes {
                 match note {
@@ -662,8 +663,18 @@ fn stats_are_consistent_with_the_trace() {
                     _ => {}
                 }
             }
-            let split = terms.values().filter(|&&(c, won)| c >= 2 && !won).count() as u64;
+            let open = |term: Term| {
+                s.nodes()
+                    .iter()
+                    .any(|n| s.is_alive(n.id()) && n.role() == Role::Candidate && n.term() == term)
+            };
+            let split = terms
+                .iter()
+                .filter(|&(&t, &(c, won))| c >= 2 && !won && !open(t))
+                .count() as u64;
             assert_eq!(st.split_votes, split, "{what}");
+            let split_records = st.elections.iter().filter(|r| r.split).count() as u64;
+            assert_eq!(split_records, split, "{what}: one record per split vote");
 
             // Downtime and time to elect, rebuilt from who was goose when.
             let mut geese: BTreeSet<NodeId> = BTreeSet::new();
