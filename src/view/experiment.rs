@@ -309,7 +309,7 @@ mod tests {
         assert!(ExperimentRun::new(5, &o, MAX_TRIALS + 1, 1).is_err());
         assert!(ExperimentRun::new(1, &o, 10, 1).is_err());
         let bad = Options {
-            disk: Span::new(5 * MS, 1 * MS),
+            disk: Span::new(5 * MS, MS),
             ..o
         };
         assert!(ExperimentRun::new(5, &bad, 10, 1).is_err());
