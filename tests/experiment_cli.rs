@@ -113,6 +113,7 @@ fn failover_takes_any_settings_and_refuses_bad_ones() {
         &["experiment", "failover", "--checkquorum", "maybe"][..],
         &["experiment", "fig16", "--jitter", "fast"][..],
         &["experiment", "nonsense"][..],
+        &["experiment", "splitvote", "--trials", "0"][..],
     ] {
         let (code, _, stderr) = ddg(bad);
         assert_eq!(code, Some(2), "{bad:?}: {stderr}");
@@ -153,4 +154,28 @@ fn run_writes_one_csv_row_per_decided_election() {
         let (win, heard): (u64, u64) = (r[7].parse().unwrap(), r[8].parse().unwrap());
         assert!(heard > win, "a heartbeat arrives after the win: {text}");
     }
+}
+
+/// `stats` prints summaries, not every time so far: over a long run its line
+/// stays the same size, so a script with a `stats` per round prints a
+/// linear, not quadratic, amount.
+#[test]
+fn stats_lines_do_not_grow_with_the_run() {
+    let mut script = String::from("cluster nodes=5 seed=3\n");
+    for _ in 0..150 {
+        script += "run 1s\nkill goose\nrun 1s\nrevive dead\nstats\n";
+    }
+    let path = temp("long.ddg");
+    std::fs::write(&path, script).unwrap();
+    let (code, stdout, stderr) = ddg(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 150);
+    assert!(lines[149].contains("\"count\":"), "{}", lines[149]);
+    assert!(
+        lines[149].len() < lines[0].len() + 100,
+        "the 150th stats line ({} bytes) grew from the first ({} bytes)",
+        lines[149].len(),
+        lines[0].len()
+    );
 }

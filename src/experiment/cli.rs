@@ -51,7 +51,7 @@ pub enum Which {
 #[derive(Args, Debug, Clone)]
 pub struct Common {
     /// Trials per row (for fig16: per range; 150-150 ms gets a tenth, as in the paper).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub trials: Option<u64>,
     /// The experiment's seed; every trial's seed derives from it.
     #[arg(long, default_value_t = 1)]
@@ -284,7 +284,7 @@ fn comparison_table(out: &mut dyn Write, rows: &[Row], curves: &[Curve]) {
 }
 
 fn fig16(a: &Fig16Args) -> Result<(), String> {
-    let trials = a.common.trials.unwrap_or(1000).max(1);
+    let trials = a.common.trials.unwrap_or(1000);
     let curves = paper::figure16();
     let mut ranges: Vec<Span> = Vec::new();
     for (lo, hi) in paper::TOP_PANEL.iter().chain(paper::BOTTOM_PANEL.iter()) {
@@ -509,7 +509,7 @@ fn split_rows() -> Vec<(String, u32, u32, Span, Option<f64>)> {
 }
 
 fn splitvote(a: &SplitArgs) -> Result<(), String> {
-    let trials = a.common.trials.unwrap_or(100_000).max(1);
+    let trials = a.common.trials.unwrap_or(100_000);
     let rows = split_rows();
     let bar = progress(trials * rows.len() as u64, "splitvote");
     let mut results = Vec::new();
@@ -579,7 +579,7 @@ fn splitvote(a: &SplitArgs) -> Result<(), String> {
 }
 
 fn failover(a: &FailoverArgs) -> Result<(), String> {
-    let trials = a.common.trials.unwrap_or(1000).max(1);
+    let trials = a.common.trials.unwrap_or(1000);
     let base = Options::default();
     let options = Options {
         election: a.election.unwrap_or(base.election),
