@@ -294,15 +294,20 @@ fn parse_in_flight(text: &str, size: u32) -> Option<Result<Quantity, String>> {
         None => return None,
     };
     let (mut from, mut to) = (None, None);
-    loop {
-        let Some(word) = words.next() else { break };
+    while let Some(word) = words.next() {
         let slot = match word {
             "to" => &mut to,
             "from" => &mut from,
-            _ => return Some(Err(format!("`{word}` in `{text}`: write `to nK` or `from nK`"))),
+            _ => {
+                return Some(Err(format!(
+                    "`{word}` in `{text}`: write `to nK` or `from nK`"
+                )))
+            }
         };
         let Some(node) = words.next() else {
-            return Some(Err(format!("`{text}`: `{word}` needs a node, like `{word} n2`")));
+            return Some(Err(format!(
+                "`{text}`: `{word}` needs a node, like `{word} n2`"
+            )));
         };
         match parse_node(node, size) {
             Ok(id) if slot.is_none() => *slot = Some(id),
@@ -508,7 +513,11 @@ mod tests {
         assert_eq!(holds(&sim, "inflight = 0"), Ok(()));
         // The first candidate sends a request to each of the other four.
         let candidate = loop {
-            if let Some(n) = sim.nodes().iter().position(|n| n.role().name() == "candidate") {
+            if let Some(n) = sim
+                .nodes()
+                .iter()
+                .position(|n| n.role().name() == "candidate")
+            {
                 break node_name(n as NodeId);
             }
             assert!(sim.step(), "nobody campaigned");
@@ -552,7 +561,10 @@ mod tests {
             ("geese = 1 2", "not a condition"),
             ("inflight.love_letter >= 1", "not a message kind"),
             ("inflight.vote_granted to >= 1", "needs a node"),
-            ("inflight.vote_granted via n2 >= 1", "write `to nK` or `from nK`"),
+            (
+                "inflight.vote_granted via n2 >= 1",
+                "write `to nK` or `from nK`",
+            ),
             ("inflight to n1 to n2 = 0", "given twice"),
             ("inflight to n9 = 0", "does not exist"),
             ("inflight = none", "not a whole number"),

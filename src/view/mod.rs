@@ -1,8 +1,10 @@
 //! What the page shows and how its controls read, computed without a
-//! browser: geometry ([`layout`]) and the settings form ([`controls`]).
+//! browser: geometry ([`layout`]), the settings form ([`controls`]) and the lesson
+//! player ([`lesson`]).
 //! Native tests cover all of it; `web/` only paints and wires.
 
 pub mod controls;
 pub mod layout;
+pub mod lesson;
 pub mod share;
 pub mod timeline;

@@ -126,6 +126,26 @@ impl Dom {
         }
     }
 
+    /// Lists a lesson's steps in the step picker, one option each.
+    pub fn build_steps(&mut self, steps: &[String]) {
+        let html: String = steps
+            .iter()
+            .enumerate()
+            .map(|(k, s)| format!("<option value=\"{k}\">{}</option>", escape(s)))
+            .collect();
+        if let Some(list) = self.el("lesson-steps") {
+            list.set_inner_html(&html);
+        }
+        self.forget("lesson-steps");
+    }
+
+    /// Sets a `<select>`'s chosen value, if it changed.
+    pub fn select(&mut self, id: &str, value: &str) {
+        self.set(id, "value", value, |el, v| {
+            let _ = js_sys::Reflect::set(el, &"value".into(), &v.into());
+        });
+    }
+
     /// Adds or removes a class on an element.
     pub fn class(&mut self, id: &str, class: &str, on: bool) {
         let key = format!("class:{class}");

@@ -24,12 +24,20 @@ impl App {
     /// A button with `data-action` was pressed: `play`, `step`, `back`,
     /// `reset`, `help`, `theme`, `large`, `perf`, `close`, `copy-link`,
     /// `export`, `start`, `end`, `prev-marker`, `next-marker`, `lesson-next`,
-    /// `lesson-back`, `lesson-leave`, `lesson ID`, `select n3`.
+    /// `lesson-back`, `lesson-leave`, `lesson-return`, `lesson-forget`,
+    /// `lesson ID`, `select n3`.
     pub fn action(&mut self, name: &str) {
         match name {
             "play" => {
                 self.playing = !self.playing;
-                self.play_until = None;
+                // In a lesson, Play runs to the next step's moment and stops.
+                self.play_until = match &self.lesson {
+                    Some(_) if self.playing => {
+                        let now = self.timeline.sim().now();
+                        crate::view::lesson::next(&self.moments(), now).map(|(_, t)| t)
+                    }
+                    _ => None,
+                };
                 self.link_dirty = true;
             }
             "step" => self.step(),
@@ -54,11 +62,12 @@ impl App {
             "lesson-next" => self.lesson_next(),
             "lesson-back" => self.lesson_back(),
             "lesson-leave" => {
-                self.lesson = None;
-                self.play_until = None;
+                self.leave_lesson();
                 self.link_dirty = true;
                 self.notice("You left the lesson: play freely from here.");
             }
+            "lesson-return" => self.lesson_return(),
+            "lesson-forget" => self.bookmark = None,
             _ => {
                 if let Some(n) = name.strip_prefix("select ") {
                     if let Ok(id) = crate::script::parse::parse_node(n, self.timeline.sim().size())
@@ -89,6 +98,12 @@ impl App {
                 }
                 return;
             }
+            "lesson-step" => {
+                if let (Some(_), Ok(k)) = (&self.lesson, value.parse::<usize>()) {
+                    self.show_caption(k);
+                }
+                return;
+            }
             "nodes" => controls::nodes_line(value, sim.seed(), sim.options()),
             _ => controls::setting_line(field, value, sim.options()),
         };
@@ -107,73 +122,17 @@ impl App {
             Inspected::Node(id) => Some(id),
             _ => None,
         };
-        let target = selected.map(node_name);
-        match key {
-            " " | "Spacebar" => self.action("play"),
-            "." | "n" | "ArrowRight" => self.step(),
-            "," | "ArrowLeft" => self.step_back(),
-            "[" => self.jump_marker(false),
-            "]" => self.jump_marker(true),
-            "Home" => self.seek(0.0),
-            "End" => self.seek(self.timeline.end() as f64),
-            "+" | "=" => self.set_speed(self.speed * 2.0),
-            "-" | "_" => self.set_speed(self.speed / 2.0),
-            "?" => self.toggle("help"),
-            "Escape" => self.action("close"),
-            "h" => self.press("heal"),
-            "p" => self.perf_visible = !self.perf_visible,
-            "l" => self.large = !self.large,
-            "d" => self.dark = !self.dark,
-            "c" => self.copy_link(),
-            "R" => self.reset(),
-            "k" => {
-                let line = match (&target, selected) {
-                    (Some(n), Some(id)) if self.timeline.sim().is_alive(id) => format!("kill {n}"),
-                    (Some(n), _) => format!("revive {n}"),
-                    _ => "kill goose".into(),
-                };
-                self.press(&line);
+        if self.lesson.is_some() {
+            use crate::view::lesson::{self, Key};
+            match lesson::key(key) {
+                Some(Key::Next) => self.lesson_next(),
+                Some(Key::Back) => self.lesson_back(),
+                Some(Key::Ignore) => {}
+                None => return self.free_key(key, selected),
             }
-            "r" => match target {
-                Some(n) => self.press(&format!("revive {n}")),
-                None => {
-                    for id in 0..self.timeline.sim().size() {
-                        if !self.timeline.sim().is_alive(id) {
-                            self.press(&format!("revive {}", node_name(id)));
-                        }
-                    }
-                }
-            },
-            "t" => {
-                if let Some(n) = target {
-                    self.press(&format!("timeout {n}"));
-                }
-            }
-            "i" => {
-                if let (Some(n), Some(id)) = (target, selected) {
-                    let verb = if self.timeline.sim().network().is_isolated(id) {
-                        "reconnect"
-                    } else {
-                        "isolate"
-                    };
-                    self.press(&format!("{verb} {n}"));
-                }
-            }
-            "x" => {
-                if let Inspected::Message(id) = self.inspected {
-                    self.press(&format!("drop m{id}"));
-                }
-            }
-            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
-                let digit = u32::from(k.as_bytes()[0] - b'0');
-                let id = if digit == 0 { 9 } else { digit - 1 };
-                if id < self.timeline.sim().size() {
-                    self.inspected = Inspected::Node(id);
-                }
-            }
-            _ => return false,
+            return true;
         }
-        true
+        self.free_key(key, selected)
     }
 
     /// A pointer event on the canvas: `kind` is `down`, `move`, `up` or
@@ -250,6 +209,77 @@ impl App {
 }
 
 impl App {
+    /// A key with its meaning outside a lesson's Next/Back.
+    fn free_key(&mut self, key: &str, selected: Option<NodeId>) -> bool {
+        let target = selected.map(node_name);
+        match key {
+            " " | "Spacebar" => self.action("play"),
+            "." | "n" | "ArrowRight" => self.step(),
+            "," | "ArrowLeft" => self.step_back(),
+            "[" => self.jump_marker(false),
+            "]" => self.jump_marker(true),
+            "Home" => self.seek(0.0),
+            "End" => self.seek(self.timeline.end() as f64),
+            "+" | "=" => self.set_speed(self.speed * 2.0),
+            "-" | "_" => self.set_speed(self.speed / 2.0),
+            "?" => self.toggle("help"),
+            "Escape" => self.action("close"),
+            "h" => self.press("heal"),
+            "p" => self.perf_visible = !self.perf_visible,
+            "l" => self.large = !self.large,
+            "d" => self.dark = !self.dark,
+            "c" => self.copy_link(),
+            "R" => self.reset(),
+            "k" => {
+                let line = match (&target, selected) {
+                    (Some(n), Some(id)) if self.timeline.sim().is_alive(id) => format!("kill {n}"),
+                    (Some(n), _) => format!("revive {n}"),
+                    _ => "kill goose".into(),
+                };
+                self.press(&line);
+            }
+            "r" => match target {
+                Some(n) => self.press(&format!("revive {n}")),
+                None => {
+                    for id in 0..self.timeline.sim().size() {
+                        if !self.timeline.sim().is_alive(id) {
+                            self.press(&format!("revive {}", node_name(id)));
+                        }
+                    }
+                }
+            },
+            "t" => {
+                if let Some(n) = target {
+                    self.press(&format!("timeout {n}"));
+                }
+            }
+            "i" => {
+                if let (Some(n), Some(id)) = (target, selected) {
+                    let verb = if self.timeline.sim().network().is_isolated(id) {
+                        "reconnect"
+                    } else {
+                        "isolate"
+                    };
+                    self.press(&format!("{verb} {n}"));
+                }
+            }
+            "x" => {
+                if let Inspected::Message(id) = self.inspected {
+                    self.press(&format!("drop m{id}"));
+                }
+            }
+            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
+                let digit = u32::from(k.as_bytes()[0] - b'0');
+                let id = if digit == 0 { 9 } else { digit - 1 };
+                if id < self.timeline.sim().size() {
+                    self.inspected = Inspected::Node(id);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
     fn copy_link(&mut self) {
         let link = self.link();
         self.write_link();

@@ -28,6 +28,7 @@ use crate::sim::event::Event;
 use crate::sim::network::InFlight;
 use crate::view::controls;
 use crate::view::layout::{self, Arrangement, Point, Ring};
+use crate::view::lesson::{self, Bookmark};
 use crate::view::share::{self, Shared};
 use crate::view::timeline::{Budget, Change, Timeline};
 
@@ -75,10 +76,10 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// A lesson in progress: which caption is on screen.
+/// A lesson in progress. Which caption is on screen is not kept: it follows
+/// from the moment on view ([`lesson::place`]).
 struct LessonState {
     lesson: Lesson,
-    step: usize,
 }
 
 /// One line of the event log.
@@ -94,6 +95,8 @@ struct LogLine {
 pub struct App {
     timeline: Timeline,
     lesson: Option<LessonState>,
+    /// Where a lesson was left by acting in it, for "Back to the lesson".
+    bookmark: Option<Bookmark>,
     /// Where a lesson's "Next" stops playing.
     play_until: Option<Time>,
     log: Vec<LogLine>,
@@ -152,6 +155,7 @@ impl App {
         let mut app = App {
             timeline: default_timeline(),
             lesson: None,
+            bookmark: None,
             play_until: None,
             log: Vec::new(),
             log_shown: None,
@@ -211,7 +215,6 @@ impl App {
                     target = stop;
                     self.play_until = None;
                     self.playing = false;
-                    self.arrive_at_caption();
                 }
             }
             let change = self.timeline.advance_to(target);
@@ -412,8 +415,8 @@ impl App {
             Err(e) => return Err(format!("error: line 1: {e}")),
         };
         if let Command::Cluster(spec) = command {
+            self.leave_lesson();
             self.timeline = Timeline::new(&spec, crate::random_seed());
-            self.lesson = None;
             self.after_new_run("A new run");
             return Ok(None);
         }
@@ -442,10 +445,9 @@ impl App {
                     if forked {
                         self.notice("You acted in the past: the run's old future was dropped, and a new one starts here.");
                     }
-                    if self.lesson.take().is_some() {
-                        self.play_until = None;
+                    if self.leave_lesson() {
                         self.notice(
-                            "You changed the lesson's run: you are playing freely from here.",
+                            "You changed the lesson's run: you are playing freely from here. “Back to the lesson” returns to where you were.",
                         );
                     }
                 }
@@ -486,6 +488,7 @@ impl App {
             Ok((timeline, warnings)) => {
                 self.timeline = timeline;
                 self.lesson = None;
+                self.bookmark = None;
                 self.after_new_run(&format!("Loaded from the {what}"));
                 for w in warnings {
                     self.push_log(0, w, true);
@@ -506,48 +509,95 @@ impl App {
         if !self.load(lesson.text, &format!("lesson “{}”", lesson.title)) {
             return;
         }
-        self.lesson = Some(LessonState { lesson, step: 0 });
+        self.lesson = Some(LessonState { lesson });
+        let steps: Vec<String> = self
+            .timeline
+            .captions()
+            .iter()
+            .enumerate()
+            .map(|(k, (_, text))| format!("{}. {}", k + 1, lesson::summary(text, 60)))
+            .collect();
+        self.dom.build_steps(&steps);
         self.show_caption(0);
     }
 
+    /// The moments of the lesson's steps.
+    fn moments(&self) -> Vec<Time> {
+        self.timeline.captions().iter().map(|c| c.0).collect()
+    }
+
+    /// Shows step `step`'s moment (a jump, paused).
     fn show_caption(&mut self, step: usize) {
         let Some(t) = self.timeline.captions().get(step).map(|c| c.0) else {
             return;
         };
-        if let Some(state) = &mut self.lesson {
-            state.step = step;
-        }
         self.playing = false;
         self.play_until = None;
         self.timeline.seek(t);
         self.after_seek();
     }
 
-    /// "Next" in a lesson: play to the next caption's moment.
+    /// "Next" in a lesson: play to the next step's moment and stop there; if
+    /// already on the way, jump there.
     fn lesson_next(&mut self) {
-        let Some(state) = &self.lesson else { return };
-        let next = state.step + 1;
-        let Some(&(t, _)) = self.timeline.captions().get(next) else {
+        if self.lesson.is_none() {
+            return;
+        }
+        let Some((k, t)) = lesson::next(&self.moments(), self.timeline.sim().now()) else {
             return;
         };
-        if self.play_until.is_some() {
-            // Already on the way: jump there.
-            return self.show_caption(next);
+        if self.playing && self.play_until == Some(t) {
+            return self.show_caption(k);
         }
         self.play_until = Some(t);
         self.playing = true;
     }
 
-    fn arrive_at_caption(&mut self) {
-        if let Some(state) = &mut self.lesson {
-            state.step = (state.step + 1).min(self.timeline.captions().len().saturating_sub(1));
+    fn lesson_back(&mut self) {
+        if self.lesson.is_none() {
+            return;
+        }
+        if let Some(k) = lesson::back(&self.moments(), self.timeline.sim().now()) {
+            self.show_caption(k);
         }
     }
 
-    fn lesson_back(&mut self) {
-        let Some(state) = &self.lesson else { return };
-        let step = state.step.saturating_sub(1);
-        self.show_caption(step);
+    /// Leaves the lesson on view, if any, keeping a bookmark to come back;
+    /// `true` if there was one.
+    fn leave_lesson(&mut self) -> bool {
+        let Some(state) = self.lesson.take() else {
+            return false;
+        };
+        let t = self.timeline.sim().now();
+        self.bookmark = Some(Bookmark {
+            id: state.lesson.id,
+            t,
+            step: lesson::place(&self.moments(), t).step(),
+        });
+        self.play_until = None;
+        true
+    }
+
+    /// "Back to the lesson": reopens it exactly where it was left.
+    fn lesson_return(&mut self) {
+        let Some(mark) = self.bookmark.take() else {
+            return;
+        };
+        let Some(found) = crate::lessons::find(mark.id) else {
+            return;
+        };
+        self.open_lesson(found);
+        if self.lesson.is_some() {
+            self.timeline.seek(mark.t);
+            self.after_seek();
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let _ = history.replace_state_with_url(
+                    &JsValue::NULL,
+                    "",
+                    Some(&format!("#lesson={}", mark.id)),
+                );
+            }
+        }
     }
 
     fn after_new_run(&mut self, how: &str) {
@@ -946,23 +996,46 @@ impl App {
     }
 
     fn update_lesson_panel(&mut self) {
-        let captions = self.timeline.captions();
-        match &self.lesson {
-            None => self.dom.show("lesson", false),
-            Some(state) => {
-                let total = captions.len();
-                let step = state.step.min(total.saturating_sub(1));
-                let text = captions.get(step).map_or("", |c| c.1.as_str()).to_string();
-                let title = format!("{} — step {} of {}", state.lesson.title, step + 1, total);
-                let on_the_way = self.play_until.is_some();
+        let now = self.timeline.sim().now();
+        match (&self.lesson, &self.bookmark) {
+            (None, None) => self.dom.show("lesson", false),
+            (None, Some(mark)) => {
+                let title = crate::lessons::find(mark.id).map_or(mark.id, |l| l.title);
+                let (title, label) = (format!("{title} — playing freely"), mark.label());
                 self.dom.show("lesson", true);
+                self.dom.class("lesson", "away", true);
                 self.dom.text("lesson-title", &title);
+                self.dom.text(
+                    "lesson-text",
+                    "You acted during the lesson, so the run is yours now. The lesson is kept exactly where you left it.",
+                );
+                self.dom.text("lesson-return", &label);
+                self.dom.show("lesson-here", false);
+                self.dom.show("lesson-away", true);
+            }
+            (Some(state), _) => {
+                let title = state.lesson.title;
+                let captions = self.timeline.captions();
+                let total = captions.len();
+                let moments = self.moments();
+                let place = lesson::place(&moments, now);
+                let step = place.step();
+                let text = captions.get(step).map_or("", |c| c.1.as_str()).to_string();
+                let heading = format!("{title} — {}", place.label(total));
+                let on_the_way = self.playing && self.play_until.is_some();
+                let ahead = lesson::next(&moments, now).is_some();
+                self.dom.show("lesson", true);
+                self.dom.class("lesson", "away", false);
+                self.dom.show("lesson-here", true);
+                self.dom.show("lesson-away", false);
+                self.dom.text("lesson-title", &heading);
                 self.dom.text("lesson-text", &text);
-                self.dom.flag("lesson-back", "disabled", step == 0);
                 self.dom
-                    .flag("lesson-next", "disabled", step + 1 >= total && !on_the_way);
+                    .flag("lesson-back", "disabled", place == lesson::Place::At(0));
+                self.dom.flag("lesson-next", "disabled", !ahead);
                 self.dom
                     .text("lesson-next", if on_the_way { "Skip ▸" } else { "Next ▸" });
+                self.dom.select("lesson-steps", &step.to_string());
             }
         }
     }
