@@ -1,8 +1,11 @@
 //! What the page shows and how its controls read, computed without a
-//! browser: geometry ([`layout`]) and the settings form ([`controls`]).
+//! browser: geometry ([`layout`]), the settings form ([`controls`]), colours
+//! and their contrast ([`colour`]) and the two vocabularies ([`words`]).
 //! Native tests cover all of it; `web/` only paints and wires.
 
+pub mod colour;
 pub mod controls;
 pub mod layout;
 pub mod share;
 pub mod timeline;
+pub mod words;
