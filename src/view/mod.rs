@@ -1,10 +1,13 @@
 //! What the page shows and how its controls read, computed without a
-//! browser: geometry ([`layout`]), the settings form ([`controls`]) and the lesson
-//! player ([`lesson`]).
+//! browser: geometry ([`layout`]), the settings form ([`controls`]), colours
+//! and their contrast ([`colour`]), the two vocabularies ([`words`]) and the
+//! lesson player ([`lesson`]).
 //! Native tests cover all of it; `web/` only paints and wires.
 
+pub mod colour;
 pub mod controls;
 pub mod layout;
 pub mod lesson;
 pub mod share;
 pub mod timeline;
+pub mod words;

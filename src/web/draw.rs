@@ -21,6 +21,9 @@ use crate::sim::Simulation;
 use crate::view::layout::{opacity, progress, Point, Ring};
 use crate::view::timeline::{MarkerKind, Timeline};
 
+use crate::view::colour::term_badge;
+use crate::view::words::Vocabulary;
+
 use super::theme::{term_colour, Theme};
 
 /// What a frame shows.
@@ -47,6 +50,8 @@ pub struct Scene<'a> {
     pub size: (f64, f64),
     /// The person asked for less motion: no decorative pulses.
     pub reduced_motion: bool,
+    /// Bird words or the paper's words on the labels.
+    pub words: Vocabulary,
 }
 
 /// A thin pen over the 2D context: the calls the drawing uses, with the
@@ -540,10 +545,19 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     let badge = Point::new(p.x + r * 0.78, p.y - r * 0.78);
     let br = fs * 0.72;
     pen.circle(badge, br);
-    pen.fill(if alive { term } else { t.dead });
-    pen.text(&node.term().to_string(), badge, fs * 0.8, "bold", "#ffffff");
+    let (fill, number) = if alive {
+        let b = term_badge(node.term());
+        (b.fill, b.text)
+    } else {
+        (t.dead, t.dead_text)
+    };
+    pen.fill(fill);
+    pen.text(&node.term().to_string(), badge, fs * 0.8, "bold", number);
     let label = if goose {
-        format!("{} · GOOSE", node_name(id))
+        match scene.words {
+            Vocabulary::Birds => format!("{} · GOOSE", node_name(id)),
+            Vocabulary::Paper => format!("{} · LEADER", node_name(id)),
+        }
     } else if !alive {
         format!("{} · dead", node_name(id))
     } else {
