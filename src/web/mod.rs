@@ -812,7 +812,7 @@ impl App {
     /// Eases every node towards its place on the ring (islands when split).
     fn place_nodes(&mut self) {
         let sim = self.timeline.sim();
-        self.arrangement = layout::arrange(sim.size(), sim.network());
+        self.arrangement = layout::arrange(sim.size(), sim.network(), &[]);
         let (w, h) = self.css_size;
         self.ring = Ring::fit(w, h, self.arrangement.slots);
         let targets: Vec<Point> = self
@@ -866,6 +866,7 @@ impl App {
             cut: self.drag,
             size: self.css_size,
             reduced_motion: self.reduced_motion,
+            words: Default::default(),
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
         if let Some((strip, ctx)) = &self.strip {
