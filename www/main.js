@@ -50,6 +50,14 @@ try {
   }
 
   const strip = document.getElementById('timeline');
+  // The timeline is an ARIA slider: its keys are its own while it has focus.
+  strip.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (app.timeline_key(e.key)) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  });
   for (const kind of ['down', 'move', 'up', 'leave']) {
     strip.addEventListener(`pointer${kind}`, (e) => {
       if (kind === 'down') strip.setPointerCapture(e.pointerId);
@@ -80,6 +88,9 @@ try {
     link: () => app.link(),
     memory: () => Array.from(app.memory()),
     frameTimes: () => Array.from(app.frame_times()),
+    positions: () => Array.from(app.positions()),
+    birdRadius: () => app.bird_sizes()[0],
+    labelPx: () => app.bird_sizes()[1],
     frameParts: () => Array.from(app.frame_parts()),
   };
 } catch (error) {

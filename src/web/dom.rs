@@ -16,6 +16,7 @@ use crate::node::Role;
 use crate::options::{human_duration, Options, Time};
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
+use crate::view::words::Vocabulary;
 
 /// The most lines the event log keeps on the page.
 pub const LOG_LINES: usize = 300;
@@ -47,6 +48,8 @@ pub struct Dom {
     inspector_for: Option<Inspected>,
     log_len: usize,
     form_synced: Option<Options>,
+    /// The words for the roles in the node list, the inspector and the log.
+    pub words: Vocabulary,
 }
 
 impl Dom {
@@ -59,6 +62,7 @@ impl Dom {
             inspector_for: None,
             log_len: 0,
             form_synced: None,
+            words: Vocabulary::Birds,
         }
     }
 
@@ -227,7 +231,8 @@ impl Dom {
             let node = &sim.nodes()[id as usize];
             let alive = sim.is_alive(id);
             let role = if alive { node.role().name() } else { "dead" };
-            self.text(&format!("role-{n}"), role);
+            let said = self.words.say(role);
+            self.text(&format!("role-{n}"), &said);
             self.attr(&format!("row-{n}"), "data-role", role);
             self.text(&format!("term-{n}"), &node.term().to_string());
             self.class(&format!("row-{n}"), "selected", selected == Some(id));
@@ -281,7 +286,10 @@ impl Dom {
             Inspected::Node(id) => {
                 let node = &sim.nodes()[id as usize];
                 let alive = sim.is_alive(id);
-                self.text("ins-role", if alive { node.role().name() } else { "dead" });
+                let role = self
+                    .words
+                    .say(if alive { node.role().name() } else { "dead" });
+                self.text("ins-role", &role);
                 self.text("ins-term", &node.term().to_string());
                 self.text(
                     "ins-vote",
@@ -358,7 +366,7 @@ impl Dom {
             li.set_inner_html(&format!(
                 "<time>{}</time> {}",
                 escape(&human_duration(*t)),
-                escape(text)
+                escape(&self.words.say(text))
             ));
             let _ = list.append_child(&li);
             self.log_len += 1;
