@@ -40,7 +40,7 @@ try {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.target.closest('input, textarea, select')) return;
     if (e.target.closest('button') && (e.key === ' ' || e.key === 'Enter')) return;
-    if (app.key(e.key)) e.preventDefault();
+    if (app.key(e.shiftKey && e.key === 'Tab' ? 'Shift+Tab' : e.key)) e.preventDefault();
   });
   for (const kind of ['down', 'move', 'up', 'leave']) {
     canvas.addEventListener(`pointer${kind}`, (e) => {

@@ -65,7 +65,8 @@ impl Ring {
         let node_radius = if nodes <= 1 {
             half * 0.22
         } else {
-            (half * 0.78 * (PI / n).sin() * 0.62 * bird_scale).min(half * 0.14 * bird_scale)
+            // Larger birds only where neighbours leave room for them.
+            (half * 0.78 * (PI / n).sin() * 0.62).min(half * 0.14 * bird_scale)
         }
         .clamp(5.0, 52.0 * bird_scale);
         let radius = if nodes <= 1 {
@@ -367,8 +368,14 @@ mod tests {
         for (w, h) in [(1280.0, 500.0), (1000.0, 420.0), (1900.0, 800.0)] {
             for n in [3, 5, 9, 15] {
                 let plain = Ring::fit(w, h, n);
-                let big = Ring::fit_scaled(w, h, n, 1.3);
-                assert!(big.node_radius > plain.node_radius * 1.2, "{w}x{h} n={n}");
+                let big = Ring::fit_scaled(w, h, n, 1.6);
+                if n <= 5 {
+                    assert!(big.node_radius > plain.node_radius * 1.2, "{w}x{h} n={n}");
+                }
+                assert!(big.node_radius >= plain.node_radius, "{w}x{h} n={n}");
+                // Neighbours' timer rings never overlap.
+                let spacing = 2.0 * big.radius * (PI / f64::from(n)).sin();
+                assert!(spacing >= 2.0 * 1.2 * big.node_radius, "{w}x{h} n={n}");
                 // Birds, their timer rings and labels stay on the canvas.
                 let reach = big.radius + big.node_radius * 2.3;
                 assert!(reach <= h / 2.0 + 1e-9, "{w}x{h} n={n}: {reach}");

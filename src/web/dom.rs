@@ -106,6 +106,11 @@ impl Dom {
         });
     }
 
+    /// The element that has focus, if any.
+    pub fn active(&self) -> Option<Element> {
+        self.doc.active_element()
+    }
+
     /// A new element of this tag, not yet in the page.
     pub fn create(&self, tag: &str) -> Option<Element> {
         self.doc.create_element(tag).ok()

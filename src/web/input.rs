@@ -135,8 +135,9 @@ impl App {
         }
     }
 
-    /// A key was pressed outside a text field; returns whether it was a
-    /// shortcut (the page then stops its default action).
+    /// A key was pressed outside a text field (`key` is the DOM's key name,
+    /// or `Shift+Tab`); returns whether it was a shortcut (the page then
+    /// stops its default action).
     pub fn key(&mut self, key: &str) -> bool {
         let selected = match self.inspected {
             Inspected::Node(id) => Some(id),
@@ -144,11 +145,15 @@ impl App {
         };
         // A dialog is modal: only Esc (which closes it) reaches the page.
         if self.dialog_open() {
-            if key == "Escape" {
-                self.close_dialogs();
-                return true;
-            }
-            return false;
+            return match key {
+                "Escape" => {
+                    self.close_dialogs();
+                    true
+                }
+                "Tab" => self.wrap_focus(false),
+                "Shift+Tab" => self.wrap_focus(true),
+                _ => false,
+            };
         }
         if self.lesson.is_some() {
             use crate::view::lesson::{self, Key};

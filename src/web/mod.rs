@@ -779,6 +779,43 @@ impl App {
             .any(|id| self.dialog(id).is_some_and(|d| d.open()))
     }
 
+    /// Tab (or Shift+Tab) in an open dialog: from its last (first) control,
+    /// focus wraps to its first (last), so that it never leaves the dialog
+    /// for the browser's own controls. Returns whether it wrapped.
+    fn wrap_focus(&self, backwards: bool) -> bool {
+        let Some(dialog) = DIALOGS
+            .iter()
+            .filter_map(|id| self.dialog(id))
+            .find(|d| d.open())
+        else {
+            return false;
+        };
+        let Ok(list) =
+            dialog.query_selector_all("button:not([disabled]), input, select, [tabindex]")
+        else {
+            return false;
+        };
+        let controls: Vec<web_sys::HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into().ok())
+            .collect();
+        let (Some(first), Some(last)) = (controls.first(), controls.last()) else {
+            return false;
+        };
+        let active = self.dom.active();
+        let (from, to) = if backwards {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        let leaving = active.as_ref().is_none_or(|a| {
+            a == from.unchecked_ref::<web_sys::Element>() || !dialog.contains(Some(a))
+        });
+        if leaving {
+            let _ = to.focus();
+        }
+        leaving
+    }
+
     fn close_dialogs(&mut self) {
         for id in DIALOGS {
             if let Some(d) = self.dialog(id).filter(|d| d.open()) {

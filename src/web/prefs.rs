@@ -104,7 +104,7 @@ impl App {
     /// The factor by which the birds grow (projector mode).
     pub(super) fn bird_scale(&self) -> f64 {
         if self.large {
-            1.3
+            1.6
         } else {
             1.0
         }
