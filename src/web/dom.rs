@@ -47,6 +47,9 @@ pub struct Dom {
     inspector_for: Option<Inspected>,
     log_len: usize,
     form_synced: Option<Options>,
+    /// The timing fields hold text a person typed that is not applied yet
+    /// (the form is not consistent): the form must not overwrite it.
+    form_held: bool,
 }
 
 impl Dom {
@@ -59,6 +62,7 @@ impl Dom {
             inspector_for: None,
             log_len: 0,
             form_synced: None,
+            form_held: false,
         }
     }
 
@@ -411,7 +415,7 @@ impl Dom {
         ];
         for (field, value) in values {
             let id = format!("in-{field}");
-            if focused.as_deref() == Some(id.as_str()) {
+            if focused.as_deref() == Some(id.as_str()) || (self.form_held && field != "nodes") {
                 continue;
             }
             if let Some(input) = self
@@ -440,6 +444,12 @@ impl Dom {
         }
         self.cache.insert("form-nodes".into(), nodes.to_string());
         self.form_synced = Some(o.clone());
+    }
+
+    /// Keeps (or stops keeping) the typed text of the timing fields when the
+    /// form is synchronised with the run.
+    pub fn hold_form(&mut self, held: bool) {
+        self.form_held = held;
     }
 
     /// Forces the next [`Dom::sync_form`] to write every control.

@@ -605,6 +605,7 @@ impl App {
         self.log_shown = None;
         self.inspected = Inspected::Nothing;
         self.positions.clear();
+        self.dom.hold_form(false);
         self.dom.unsync_form();
         self.play_until = None;
         let sim = self.timeline.sim();
