@@ -1,7 +1,8 @@
 //! What the page shows and how its controls read, computed without a
 //! browser: geometry ([`layout`]), the settings form ([`controls`]), colours
 //! and their contrast ([`colour`]), the two vocabularies ([`words`]) and the
-//! lesson player ([`lesson`]).
+//! lesson player ([`lesson`]), and the reasons shown where a control cannot
+//! act or a vote was refused ([`why`]).
 //! Native tests cover all of it; `web/` only paints and wires.
 
 pub mod colour;
@@ -10,4 +11,5 @@ pub mod layout;
 pub mod lesson;
 pub mod share;
 pub mod timeline;
+pub mod why;
 pub mod words;
