@@ -84,6 +84,19 @@ impl Dom {
         });
     }
 
+    /// Sets an element's attribute, or removes it for `None`, if it changed.
+    pub fn attr_or_remove(&mut self, id: &str, name: &str, value: Option<&str>) {
+        let name_owned = name.to_string();
+        let key = format!("opt:{name}");
+        self.set(id, &key, value.unwrap_or("\u{0}"), move |el, v| {
+            let _ = if v == "\u{0}" {
+                el.remove_attribute(&name_owned)
+            } else {
+                el.set_attribute(&name_owned, v)
+            };
+        });
+    }
+
     /// Shows or hides an element.
     pub fn show(&mut self, id: &str, visible: bool) {
         self.set(id, "hidden", if visible { "0" } else { "1" }, |el, v| {
@@ -236,8 +249,7 @@ impl Dom {
             self.text(&format!("term-{n}"), &node.term().to_string());
             self.class(&format!("row-{n}"), "selected", selected == Some(id));
             self.node_buttons(sim, id, &format!("life-{n}"), &format!("cut-{n}"));
-            let goose = alive && node.role() == Role::Goose;
-            self.flag(&format!("tick-{n}"), "disabled", !alive || goose);
+            // The Timeout button's state and reason: see `web::reasons`.
         }
     }
 
@@ -253,12 +265,15 @@ impl Dom {
                          <dt>Role</dt><dd id=\"ins-role\"></dd>\
                          <dt>Term</dt><dd id=\"ins-term\"></dd>\
                          <dt>Voted for</dt><dd id=\"ins-vote\"></dd>\
+                         <dt>Why that vote</dt><dd id=\"ins-lastvote\"></dd>\
                          <dt>Knows goose</dt><dd id=\"ins-leader\"></dd>\
                          <dt>Election timer</dt><dd id=\"ins-timer\"></dd>\
                          <dt>Lease promised until</dt><dd id=\"ins-lease\"></dd></dl>\
                          <p class=\"acts\"><button id=\"ins-life\" data-line=\"kill {n}\">Kill {n}</button> \
-                         <button data-line=\"timeout {n}\">Timeout {n}</button> \
-                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>"
+                         <button id=\"ins-tick\" data-line=\"timeout {n}\">Timeout {n}</button> \
+                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>\
+                         <p id=\"ins-why\" class=\"why\"></p>\
+                         <p id=\"ins-demo\" class=\"acts\" hidden><button data-line=\"set checkquorum=off\">Turn CheckQuorum off (the classic demo)</button></p>"
                     )
                 }
                 Inspected::Message(id) => format!(
@@ -269,7 +284,8 @@ impl Dom {
                      <dt>Term</dt><dd id=\"ins-mterm\"></dd>\
                      <dt>Sent</dt><dd id=\"ins-sent\"></dd>\
                      <dt>Arrives</dt><dd id=\"ins-arrives\"></dd>\
-                     <dt>Fate</dt><dd id=\"ins-fate\"></dd></dl>\
+                     <dt>Fate</dt><dd id=\"ins-fate\"></dd>\
+                     <dt id=\"ins-reason-term\" hidden>Why ✖</dt><dd id=\"ins-reason\" hidden></dd></dl>\
                      <p class=\"acts\"><button id=\"ins-drop\" data-line=\"drop m{id}\">Drop m{id}</button></p>"
                 ),
             };

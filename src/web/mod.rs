@@ -12,6 +12,7 @@
 pub mod dom;
 pub mod draw;
 mod input;
+mod reasons;
 pub mod theme;
 
 use std::collections::VecDeque;
@@ -97,6 +98,8 @@ pub struct App {
     lesson: Option<LessonState>,
     /// Where a lesson was left by acting in it, for "Back to the lesson".
     bookmark: Option<Bookmark>,
+    /// The reasons shown for the selection (see [`reasons`]).
+    reasons: reasons::Reasons,
     /// Where a lesson's "Next" stops playing.
     play_until: Option<Time>,
     log: Vec<LogLine>,
@@ -156,6 +159,7 @@ impl App {
             timeline: default_timeline(),
             lesson: None,
             bookmark: None,
+            reasons: reasons::Reasons::default(),
             play_until: None,
             log: Vec::new(),
             log_shown: None,
@@ -893,6 +897,8 @@ impl App {
         self.dom.update_rows(sim, selected);
         self.dom
             .update_inspector(sim, self.inspected, self.last_seen.as_ref());
+        self.update_reasons();
+        let sim = self.timeline.sim();
         let now = sim.now();
         let end = self.timeline.end();
         let live = self.timeline.is_live();
