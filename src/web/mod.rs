@@ -691,6 +691,10 @@ impl App {
                 input.set_value(&link);
             }
         }
+        // The seed, visible on the page, links to this very run (rehearsal).
+        let seed = format!("Seed {} · link to this run", self.timeline.sim().seed());
+        self.dom.text("seed-link", &seed);
+        self.dom.attr("seed-link", "href", &link);
         if self.lesson.is_some() {
             return; // A lesson's link is its id, set when it opened.
         }
