@@ -18,6 +18,7 @@ use crate::node::{Ballot, Role};
 use crate::options::Time;
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
+use crate::view::labels::{place_bubble, Obstacle};
 use crate::view::layout::{opacity, progress, Point, Ring};
 use crate::view::timeline::{MarkerKind, Timeline};
 
@@ -253,6 +254,7 @@ pub fn draw(ctx: &Ctx2d, scene: &Scene, sprites: &mut Sprites) {
     for id in 0..sim.size() {
         draw_node(&pen, scene, sprites, id);
     }
+    draw_bubbles(&pen, scene);
     if let Some((a, b)) = scene.cut {
         pen.dash(&[8.0, 6.0]);
         pen.line(a, b);
@@ -495,10 +497,7 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
             if peer as NodeId == id {
                 continue;
             }
-            let q = scene.positions[peer];
-            let angle = (q.y - p.y).atan2(q.x - p.x);
-            let m = Point::new(p.x + angle.cos() * r * 1.45, p.y + angle.sin() * r * 1.45);
-            let mr = (r * 0.17).clamp(3.0, 8.0);
+            let (m, mr) = ballot_spot(scene, id, peer, r);
             pen.circle(m, mr);
             match ballot {
                 Ballot::Granted => {
@@ -515,28 +514,6 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
                     pen.stroke(t.pending, 1.5);
                 }
             }
-        }
-        if r >= 16.0 {
-            let text = if role == Role::Candidate {
-                "Vote for me!"
-            } else {
-                "May I run?"
-            };
-            // Towards the ring's centre, where there is always room.
-            let c = scene.ring.center;
-            let d = c.distance(p).max(1.0);
-            let reach = (r * 2.3).min(d * 0.8);
-            let at = Point::new(p.x + (c.x - p.x) / d * reach, p.y + (c.y - p.y) / d * reach);
-            bubble(
-                pen,
-                scene,
-                if d < r {
-                    Point::new(p.x, p.y - r * 2.0)
-                } else {
-                    at
-                },
-                text,
-            );
         }
     }
 
@@ -606,7 +583,81 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     }
 }
 
-fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
+/// Where a raised bird's ballot mark for `peer` goes, and its radius.
+fn ballot_spot(scene: &Scene, id: NodeId, peer: usize, r: f64) -> (Point, f64) {
+    let p = scene.positions[id as usize];
+    let q = scene.positions[peer];
+    let angle = (q.y - p.y).atan2(q.x - p.x);
+    let m = Point::new(p.x + angle.cos() * r * 1.45, p.y + angle.sin() * r * 1.45);
+    (m, (r * 0.17).clamp(3.0, 8.0))
+}
+
+/// The candidates' speech bubbles, drawn last and placed where they cover no
+/// bird, ballot mark or message (see [`crate::view::labels`]).
+fn draw_bubbles(pen: &Pen, scene: &Scene) {
+    let sim = scene.sim;
+    let r = scene.ring.node_radius;
+    if r < 16.0 {
+        return;
+    }
+    let raised: Vec<NodeId> = (0..sim.size())
+        .filter(|&id| {
+            sim.is_alive(id)
+                && matches!(
+                    sim.nodes()[id as usize].role(),
+                    Role::Candidate | Role::PreCandidate
+                )
+        })
+        .collect();
+    if raised.is_empty() {
+        return;
+    }
+    let mut obstacles: Vec<Obstacle> = scene
+        .positions
+        .iter()
+        .map(|&at| Obstacle { at, r: r * 1.5 })
+        .collect();
+    for &id in &raised {
+        for peer in 0..sim.size() as usize {
+            if peer != id as usize {
+                let (at, mr) = ballot_spot(scene, id, peer, r);
+                obstacles.push(Obstacle { at, r: mr + 1.0 });
+            }
+        }
+    }
+    let size = message_size(&scene.ring, scene.text_scale);
+    for m in sim.in_flight() {
+        let at = message_position(scene.positions, &scene.ring, m, sim.now(), scene.text_scale);
+        obstacles.push(Obstacle { at, r: size });
+    }
+    for id in raised {
+        let text = if sim.nodes()[id as usize].role() == Role::Candidate {
+            "Vote for me!"
+        } else {
+            "May I run?"
+        };
+        let p = scene.positions[id as usize];
+        let (width, height) = bubble_size(pen, scene, text);
+        let at = place_bubble(
+            p,
+            r * 1.25,
+            (width, height),
+            scene.ring.center,
+            &obstacles,
+            scene.size,
+        );
+        // Later bubbles keep clear of this one too.
+        for dx in [-0.5, 0.0, 0.5] {
+            obstacles.push(Obstacle {
+                at: Point::new(at.x + dx * (width - height), at.y),
+                r: height / 2.0,
+            });
+        }
+        bubble(pen, scene, at, text);
+    }
+}
+
+fn bubble_size(pen: &Pen, scene: &Scene, text: &str) -> (f64, f64) {
     let fs = 12.0 * scene.text_scale;
     pen.font(fs, "600");
     let width = pen
@@ -614,7 +665,12 @@ fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
         .map(|m| m.width())
         .unwrap_or(fs * 6.0)
         + fs;
-    let height = fs * 1.7;
+    (width, fs * 1.7)
+}
+
+fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
+    let fs = 12.0 * scene.text_scale;
+    let (width, height) = bubble_size(pen, scene, text);
     pen.begin_path();
     let _ = pen.round_rect_with_f64(
         at.x - width / 2.0,
