@@ -253,6 +253,7 @@ pub fn draw(ctx: &Ctx2d, scene: &Scene, sprites: &mut Sprites) {
     let sim = scene.sim;
     for id in 0..sim.size() {
         draw_node(&pen, scene, sprites, id);
+        draw_lease(&pen, scene, id);
     }
     draw_bubbles(&pen, scene);
     if let Some((a, b)) = scene.cut {
@@ -580,6 +581,38 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     if scene.selected_node == Some(id) {
         pen.circle(p, r * 1.62);
         pen.stroke(t.select, 3.0);
+    }
+}
+
+/// A duck's lease (CheckQuorum): while it has promised its goose not to
+/// vote for anybody else, a dashed green arc outside its timer shows what
+/// is left of the promise (a full circle is one minimum election timeout),
+/// and a dot on it points at the node it is bound to.
+fn draw_lease(pen: &Pen, scene: &Scene, id: NodeId) {
+    let sim = scene.sim;
+    let node = &sim.nodes()[id as usize];
+    let now = sim.now();
+    let Some(until) = node.lease_until().filter(|&u| u >= now) else {
+        return;
+    };
+    if !sim.is_alive(id) || node.role() == Role::Goose {
+        return;
+    }
+    let p = scene.positions[id as usize];
+    let r = scene.ring.node_radius;
+    let lr = r * 1.2 + (r * 0.13).max(2.5) + 3.0;
+    let full = sim.options().election.min.max(1) as f64;
+    let left = ((until - now) as f64 / full).clamp(0.0, 1.0);
+    let t = scene.theme;
+    pen.dash(&[3.0, 3.0]);
+    pen.arc(p, lr, -FRAC_PI_2, -FRAC_PI_2 + TAU * left);
+    pen.stroke(t.granted, 2.0);
+    pen.dash(&[]);
+    if let Some(holder) = node.leader().or(node.voted_for()).filter(|&h| h != id) {
+        let q = scene.positions[holder as usize];
+        let a = (q.y - p.y).atan2(q.x - p.x);
+        pen.circle(Point::new(p.x + a.cos() * lr, p.y + a.sin() * lr), 3.0);
+        pen.fill(t.granted);
     }
 }
 
