@@ -174,6 +174,30 @@ mod tests {
         assert!(timeout_refused(&sim, duck).unwrap().contains("dead"));
     }
 
+    /// The classic demo the inspector offers: CheckQuorum off, and once the
+    /// lease ends a forced timeout makes a candidate that takes over.
+    #[test]
+    fn turning_check_quorum_off_lets_the_classic_demo_run() {
+        let mut sim = run(1, Options::default());
+        sim.run_until(400_000);
+        let goose = sim.goose().unwrap();
+        let duck = (goose + 1) % 5;
+        assert!(timeout_refused(&sim, duck).is_some());
+        sim.apply(&crate::sim::Action::Set(Options {
+            check_quorum: false,
+            ..Options::default()
+        }))
+        .unwrap();
+        // Heartbeats already in flight still carry a lease request: their
+        // promises end within two minimum timeouts.
+        sim.run_until(400_000 + 2 * Options::default().election.min);
+        assert_eq!(timeout_refused(&sim, duck), None, "the lease has ended");
+        sim.apply(&crate::sim::Action::Timeout(duck)).unwrap();
+        assert_eq!(sim.nodes()[duck as usize].role(), Role::Candidate);
+        sim.run_until(sim.now() + 100_000);
+        assert_eq!(sim.goose(), Some(duck), "the forced duck is the new goose");
+    }
+
     #[test]
     fn without_check_quorum_a_follower_can_be_timed_out() {
         let mut sim = run(
