@@ -272,7 +272,13 @@ impl App {
                 let line = match (&target, selected) {
                     (Some(n), Some(id)) if self.timeline.sim().is_alive(id) => format!("kill {n}"),
                     (Some(n), _) => format!("revive {n}"),
-                    _ => "kill goose".into(),
+                    _ => match crate::view::why::no_goose_to_kill(self.timeline.sim()) {
+                        Some(why) => {
+                            self.notice(&why);
+                            return true;
+                        }
+                        None => "kill goose".into(),
+                    },
                 };
                 self.press(&line);
             }
