@@ -3,6 +3,7 @@
 //! view; `www/main.js` only forwards the events.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::dom::Inspected;
 use super::{draw, App};
@@ -101,6 +102,15 @@ impl App {
             "lesson-step" => {
                 if let (Some(_), Ok(k)) = (&self.lesson, value.parse::<usize>()) {
                     self.show_caption(k);
+                }
+                // Give the keys back to the page: a presenter's clicker sends
+                // PageDown next, which a focused list would swallow.
+                if let Some(list) = self
+                    .dom
+                    .el("lesson-steps")
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = list.blur();
                 }
                 return;
             }

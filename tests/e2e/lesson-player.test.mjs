@@ -29,29 +29,22 @@ function expected(moments, t) {
   return moments[k] === t ? `— step ${k + 1} of ${n}` : `— after step ${k + 1} of ${n}`;
 }
 
-/// Waits until the run is paused and the caption agrees with the moment on
-/// screen; fails with both if they never agree.
+/// Waits until the run is paused (its clock stands still) and the caption
+/// agrees with the moment on screen; fails with both if they never agree.
 async function agrees(page, moments, what) {
-  try {
-    await page.waitForFunction(
-      (ms) => {
-        const t = window.ddg.status().t_us;
-        let k = 0;
-        while (k + 1 < ms.length && ms[k + 1] <= t) k++;
-        const label = ms[k] === t ? `— step ${k + 1} of ${ms.length}` : `— after step ${k + 1} of ${ms.length}`;
-        const playing = document.getElementById('play').textContent === 'Pause';
-        return !playing && document.getElementById('lesson-title').textContent.endsWith(label);
-      },
-      moments,
-      { timeout: 15000 },
-    );
-  } catch {
+  const deadline = Date.now() + 15000;
+  for (;;) {
     const t = await now(page);
-    assert.fail(`${what}: at t=${t}us the caption says "${await title(page)}", wanted "${expected(moments, t)}"`);
+    await page.waitForTimeout(120); // real-time speed: a playing clock moves
+    const still = (await now(page)) === t;
+    // The title is written at the next animation frame.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const shown = await title(page);
+    if (still && (await now(page)) === t && shown.endsWith(expected(moments, t))) return t;
+    if (Date.now() > deadline) {
+      assert.fail(`${what}: at t=${t}us the caption says "${shown}", wanted "${expected(moments, t)}"`);
+    }
   }
-  const t = await now(page);
-  assert.ok((await title(page)).endsWith(expected(moments, t)), what);
-  return t;
 }
 
 /// Opens the lesson and learns its step moments through the step list.
@@ -60,6 +53,7 @@ async function openLesson(viewport) {
   await page.setViewportSize(viewport);
   await page.locator('#lesson-title', { hasText: 'step 1 of' }).waitFor();
   await page.locator('#in-speed').fill('0'); // real time: Play reaches a step quickly
+  await page.locator('#lesson-text').click(); // keys to the page, not the slider
   const count = await page.locator('#lesson-steps option').count();
   assert.ok(count >= 6, `${count} steps in the list`);
   const moments = [];
@@ -69,6 +63,11 @@ async function openLesson(viewport) {
     moments.push(await now(page));
   }
   assert.ok(moments.every((t, i) => i === 0 || t > moments[i - 1]), `moments ${moments}`);
+  assert.notEqual(
+    await page.evaluate(() => document.activeElement?.id),
+    'lesson-steps',
+    'the step list gives the keys back to the page',
+  );
   await page.keyboard.press('Home');
   await agrees(page, moments, 'Home');
   return { page, errors, moments };
