@@ -50,6 +50,9 @@ pub struct Dom {
     form_synced: Option<Options>,
     /// The words for the roles in the node list, the inspector and the log.
     pub words: Vocabulary,
+    /// The timing fields hold text a person typed that is not applied yet
+    /// (the form is not consistent): the form must not overwrite it.
+    form_held: bool,
 }
 
 impl Dom {
@@ -63,6 +66,7 @@ impl Dom {
             log_len: 0,
             form_synced: None,
             words: Vocabulary::Birds,
+            form_held: false,
         }
     }
 
@@ -81,6 +85,19 @@ impl Dom {
         let name_owned = name.to_string();
         self.set(id, name, value, move |el, v| {
             let _ = el.set_attribute(&name_owned, v);
+        });
+    }
+
+    /// Sets an element's attribute, or removes it for `None`, if it changed.
+    pub fn attr_or_remove(&mut self, id: &str, name: &str, value: Option<&str>) {
+        let name_owned = name.to_string();
+        let key = format!("opt:{name}");
+        self.set(id, &key, value.unwrap_or("\u{0}"), move |el, v| {
+            let _ = if v == "\u{0}" {
+                el.remove_attribute(&name_owned)
+            } else {
+                el.set_attribute(&name_owned, v)
+            };
         });
     }
 
@@ -242,8 +259,7 @@ impl Dom {
             self.text(&format!("term-{n}"), &node.term().to_string());
             self.class(&format!("row-{n}"), "selected", selected == Some(id));
             self.node_buttons(sim, id, &format!("life-{n}"), &format!("cut-{n}"));
-            let goose = alive && node.role() == Role::Goose;
-            self.flag(&format!("tick-{n}"), "disabled", !alive || goose);
+            // The Timeout button's state and reason: see `web::reasons`.
         }
     }
 
@@ -259,12 +275,15 @@ impl Dom {
                          <dt>Role</dt><dd id=\"ins-role\"></dd>\
                          <dt>Term</dt><dd id=\"ins-term\"></dd>\
                          <dt>Voted for</dt><dd id=\"ins-vote\"></dd>\
+                         <dt>Why that vote</dt><dd id=\"ins-lastvote\"></dd>\
                          <dt>Knows goose</dt><dd id=\"ins-leader\"></dd>\
                          <dt>Election timer</dt><dd id=\"ins-timer\"></dd>\
                          <dt>Lease promised until</dt><dd id=\"ins-lease\"></dd></dl>\
                          <p class=\"acts\"><button id=\"ins-life\" data-line=\"kill {n}\">Kill {n}</button> \
-                         <button data-line=\"timeout {n}\">Timeout {n}</button> \
-                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>"
+                         <button id=\"ins-tick\" data-line=\"timeout {n}\">Timeout {n}</button> \
+                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>\
+                         <p id=\"ins-why\" class=\"why\"></p>\
+                         <p id=\"ins-demo\" class=\"acts\" hidden><button data-line=\"set checkquorum=off\">Turn CheckQuorum off (the classic demo)</button></p>"
                     )
                 }
                 Inspected::Message(id) => format!(
@@ -275,7 +294,8 @@ impl Dom {
                      <dt>Term</dt><dd id=\"ins-mterm\"></dd>\
                      <dt>Sent</dt><dd id=\"ins-sent\"></dd>\
                      <dt>Arrives</dt><dd id=\"ins-arrives\"></dd>\
-                     <dt>Fate</dt><dd id=\"ins-fate\"></dd></dl>\
+                     <dt>Fate</dt><dd id=\"ins-fate\"></dd>\
+                     <dt id=\"ins-reason-term\" hidden>Why ✖</dt><dd id=\"ins-reason\" hidden></dd></dl>\
                      <p class=\"acts\"><button id=\"ins-drop\" data-line=\"drop m{id}\">Drop m{id}</button></p>"
                 ),
             };
@@ -424,7 +444,7 @@ impl Dom {
         ];
         for (field, value) in values {
             let id = format!("in-{field}");
-            if focused.as_deref() == Some(id.as_str()) {
+            if focused.as_deref() == Some(id.as_str()) || (self.form_held && field != "nodes") {
                 continue;
             }
             if let Some(input) = self
@@ -453,6 +473,12 @@ impl Dom {
         }
         self.cache.insert("form-nodes".into(), nodes.to_string());
         self.form_synced = Some(o.clone());
+    }
+
+    /// Keeps (or stops keeping) the typed text of the timing fields when the
+    /// form is synchronised with the run.
+    pub fn hold_form(&mut self, held: bool) {
+        self.form_held = held;
     }
 
     /// Forces the next [`Dom::sync_form`] to write every control.

@@ -3,6 +3,7 @@
 //! view; `www/main.js` only forwards the events.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::dom::Inspected;
 use super::{draw, App};
@@ -122,9 +123,19 @@ impl App {
                 if let (Some(_), Ok(k)) = (&self.lesson, value.parse::<usize>()) {
                     self.show_caption(k);
                 }
+                // Give the keys back to the page: a presenter's clicker sends
+                // PageDown next, which a focused list would swallow.
+                if let Some(list) = self
+                    .dom
+                    .el("lesson-steps")
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = list.blur();
+                }
                 return;
             }
             "nodes" => controls::nodes_line(value, sim.seed(), sim.options()),
+            f if controls::TIMING_FIELDS.contains(&f) => return self.timing_form(f),
             _ => controls::setting_line(field, value, sim.options()),
         };
         let result = result.and_then(|line| self.run_line(&line).map(|_| ()));
@@ -260,6 +271,43 @@ impl App {
 }
 
 impl App {
+    /// The timing form changed (field `changed`): read it whole, give each
+    /// field its message, and apply it once it is consistent. Until then the
+    /// fields keep what was typed.
+    fn timing_form(&mut self, changed: &str) {
+        let texts: Vec<(&str, String)> = controls::TIMING_FIELDS
+            .iter()
+            .map(|&f| {
+                (
+                    f,
+                    self.dom.input_value(&format!("in-{f}")).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let typed: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        let mut messages: Vec<(&str, String)> = Vec::new();
+        match controls::form_line(&typed, changed, self.timeline.sim().options()) {
+            Ok(line) => {
+                if let Some(Err(e)) = line.map(|l| self.run_line(&l)) {
+                    messages.push((changed, e));
+                }
+            }
+            Err(errors) => messages = errors,
+        }
+        for f in controls::TIMING_FIELDS {
+            let message = messages
+                .iter()
+                .find(|m| m.0 == f)
+                .map_or("", |m| m.1.as_str());
+            self.dom.text(&format!("msg-{f}"), message);
+        }
+        let held = !messages.is_empty();
+        self.dom.hold_form(held);
+        if !held {
+            self.dom.unsync_form();
+        }
+    }
+
     /// A key with its meaning outside a lesson's Next/Back.
     fn free_key(&mut self, key: &str, selected: Option<NodeId>) -> bool {
         let target = selected.map(node_name);
@@ -295,7 +343,13 @@ impl App {
                 let line = match (&target, selected) {
                     (Some(n), Some(id)) if self.timeline.sim().is_alive(id) => format!("kill {n}"),
                     (Some(n), _) => format!("revive {n}"),
-                    _ => "kill goose".into(),
+                    _ => match crate::view::why::no_goose_to_kill(self.timeline.sim()) {
+                        Some(why) => {
+                            self.notice(&why);
+                            return true;
+                        }
+                        None => "kill goose".into(),
+                    },
                 };
                 self.press(&line);
             }

@@ -13,6 +13,7 @@ pub mod dom;
 pub mod draw;
 mod input;
 mod prefs;
+mod reasons;
 pub mod theme;
 
 use std::collections::VecDeque;
@@ -102,6 +103,8 @@ pub struct App {
     lesson: Option<LessonState>,
     /// Where a lesson was left by acting in it, for "Back to the lesson".
     bookmark: Option<Bookmark>,
+    /// The reasons shown for the selection (see [`reasons`]).
+    reasons: reasons::Reasons,
     /// Where a lesson's "Next" stops playing.
     play_until: Option<Time>,
     log: Vec<LogLine>,
@@ -175,6 +178,7 @@ impl App {
             timeline: default_timeline(),
             lesson: None,
             bookmark: None,
+            reasons: reasons::Reasons::default(),
             play_until: None,
             log: Vec::new(),
             log_shown: None,
@@ -646,6 +650,7 @@ impl App {
         self.log_shown = None;
         self.inspected = Inspected::Nothing;
         self.positions.clear();
+        self.dom.hold_form(false);
         self.dom.unsync_form();
         self.play_until = None;
         let sim = self.timeline.sim();
@@ -727,6 +732,10 @@ impl App {
                 input.set_value(&link);
             }
         }
+        // The seed, visible on the page, links to this very run (rehearsal).
+        let seed = format!("Seed {} · link to this run", self.timeline.sim().seed());
+        self.dom.text("seed-link", &seed);
+        self.dom.attr("seed-link", "href", &link);
         if self.lesson.is_some() {
             return; // A lesson's link is its id, set when it opened.
         }
@@ -1011,6 +1020,8 @@ impl App {
         self.dom.update_rows(sim, selected);
         self.dom
             .update_inspector(sim, self.inspected, self.last_seen.as_ref());
+        self.update_reasons();
+        let sim = self.timeline.sim();
         let now = sim.now();
         let end = self.timeline.end();
         let live = self.timeline.is_live();
