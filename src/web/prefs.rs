@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Storage;
 
 use super::App;
+use crate::view::controls;
 use crate::view::words::Vocabulary;
 
 const PROJECTOR: &str = "ddg.projector";
@@ -55,10 +56,10 @@ impl App {
         if let Some(v) = get(DARK) {
             self.dark = v == "1";
         }
-        if let Some(speed) = get(SPEED).and_then(|v| v.parse::<f64>().ok()) {
-            if speed.is_finite() && speed > 0.0 {
-                self.set_speed(speed);
-            }
+        // The speed is stored as the slider's position, 0..=1000: an integer,
+        // so that the page carries no float formatting or parsing code.
+        if let Some(position) = get(SPEED).and_then(|v| v.parse::<u32>().ok()) {
+            self.set_speed(controls::speed_at(f64::from(position.min(1000)) / 1000.0));
         }
         if let Some(v) = get(WORDS) {
             self.set_words(Vocabulary::from_name(&v));
@@ -69,7 +70,8 @@ impl App {
     pub(super) fn save_prefs(&self) {
         put(PROJECTOR, if self.large { "1" } else { "0" });
         put(DARK, if self.dark { "1" } else { "0" });
-        put(SPEED, &self.speed.to_string());
+        let position = (controls::slider_at(self.speed) * 1000.0).round() as u32;
+        put(SPEED, &position.to_string());
         put(WORDS, self.words.name());
         put(VISITED, "1");
     }
@@ -101,12 +103,13 @@ impl App {
         }
     }
 
-    /// The factor by which the birds grow (projector mode).
+    /// The factor by which the birds grow (projector mode most, presenter
+    /// and embed modes some), where neighbours leave room.
     pub(super) fn bird_scale(&self) -> f64 {
-        if self.large {
-            1.6
-        } else {
-            1.0
+        match (self.large, self.presenter || self.embed) {
+            (true, _) => 1.6,
+            (false, true) => 1.3,
+            (false, false) => 1.0,
         }
     }
 }

@@ -22,6 +22,7 @@ try {
     if (line.startsWith('key:')) await page.keyboard.press(line.slice(4));
     else if (line.startsWith('shot:')) await page.locator('#canvas').screenshot({ path: line.slice(5) });
     else if (line.startsWith('wait:')) await page.waitForTimeout(Number(line.slice(5)));
+    else if (line.startsWith('js:')) await page.evaluate(line.slice(3));
     else if (line.startsWith('click:')) await page.getByRole('button', { name: line.slice(6), exact: true }).click();
     else await page.evaluate((l) => window.ddg.exec(l), line);
   }
