@@ -47,10 +47,17 @@ pub struct Ring {
 }
 
 impl Ring {
-    /// The ring for `slots` places (nodes, plus walls when split) on a
-    /// `width` × `height` canvas.
+    /// The ring for `slots` places (one per node) on a `width` × `height`
+    /// canvas.
     pub fn fit(width: f64, height: f64, slots: u32) -> Ring {
+        Ring::fit_scaled(width, height, slots, 1.0)
+    }
+
+    /// [`Ring::fit`] with birds `bird_scale` times their usual size (larger
+    /// for a projector), the ring shrinking so that they still fit.
+    pub fn fit_scaled(width: f64, height: f64, slots: u32, bird_scale: f64) -> Ring {
         let nodes = slots;
+        let bird_scale = bird_scale.clamp(0.5, 2.0);
         let center = Point::new(width / 2.0, height / 2.0);
         let half = (width.min(height) / 2.0).max(1.0);
         let n = f64::from(nodes.max(1));
@@ -58,9 +65,10 @@ impl Ring {
         let node_radius = if nodes <= 1 {
             half * 0.22
         } else {
-            (half * 0.78 * (PI / n).sin() * 0.62).min(half * 0.14)
+            // Larger birds only where neighbours leave room for them.
+            (half * 0.78 * (PI / n).sin() * 0.62).min(half * 0.14 * bird_scale)
         }
-        .clamp(5.0, 52.0);
+        .clamp(5.0, 52.0 * bird_scale);
         let radius = if nodes <= 1 {
             0.0
         } else {
@@ -353,6 +361,26 @@ mod tests {
         let mut seats: Vec<i64> = a.angles.iter().map(|x| (x / step).round() as i64).collect();
         seats.sort_unstable();
         assert_eq!(seats, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn projector_birds_are_larger_and_still_fit_the_canvas() {
+        for (w, h) in [(1280.0, 500.0), (1000.0, 420.0), (1900.0, 800.0)] {
+            for n in [3, 5, 9, 15] {
+                let plain = Ring::fit(w, h, n);
+                let big = Ring::fit_scaled(w, h, n, 1.6);
+                if n <= 5 {
+                    assert!(big.node_radius > plain.node_radius * 1.2, "{w}x{h} n={n}");
+                }
+                assert!(big.node_radius >= plain.node_radius, "{w}x{h} n={n}");
+                // Neighbours' timer rings never overlap.
+                let spacing = 2.0 * big.radius * (PI / f64::from(n)).sin();
+                assert!(spacing >= 2.0 * 1.2 * big.node_radius, "{w}x{h} n={n}");
+                // Birds, their timer rings and labels stay on the canvas.
+                let reach = big.radius + big.node_radius * 2.3;
+                assert!(reach <= h / 2.0 + 1e-9, "{w}x{h} n={n}: {reach}");
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! already says both ("the goose (the leader)") reads "the leader (the
 //! leader)" in paper words, which is still true.
 
+use std::borrow::Cow;
+
 /// Which words the page uses for the roles.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Vocabulary {
@@ -28,10 +30,10 @@ const WORDS: [(&str, &str); 4] = [
 
 impl Vocabulary {
     /// `text` in this vocabulary (it is written in bird words).
-    pub fn say(self, text: &str) -> String {
+    pub fn say(self, text: &str) -> Cow<'_, str> {
         match self {
-            Vocabulary::Birds => text.to_string(),
-            Vocabulary::Paper => paper(text),
+            Vocabulary::Birds => Cow::Borrowed(text),
+            Vocabulary::Paper => Cow::Owned(paper(text)),
         }
     }
 
@@ -56,12 +58,13 @@ impl Vocabulary {
 /// Rewrites the bird words in `text` as the paper's: goose → leader, geese →
 /// leaders, duck → follower, ducks → followers, matching whole words only
 /// and keeping a leading capital or an all-capitals word ("GOOSE" →
-/// "LEADER"). Other words ("DuckDuckGoose", "goosebumps") stay.
+/// "LEADER"). Other words ("DuckDuckGoose", "goosebumps") stay. Words are
+/// runs of ASCII letters and digits.
 pub fn paper(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut word = String::new();
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() {
             word.push(c);
         } else {
             out.push_str(&swap(&word));
@@ -74,20 +77,20 @@ pub fn paper(text: &str) -> String {
 }
 
 fn swap(word: &str) -> String {
-    let lower = word.to_lowercase();
-    let Some(&(_, paper)) = WORDS.iter().find(|(bird, _)| *bird == lower) else {
+    // ASCII only: the bird words are ASCII, and Unicode case tables would
+    // cost the page kilobytes.
+    let Some(&(_, paper)) = WORDS
+        .iter()
+        .find(|(bird, _)| bird.eq_ignore_ascii_case(word))
+    else {
         return word.to_string();
     };
-    let mut chars = word.chars();
-    let first_upper = chars.next().is_some_and(char::is_uppercase);
-    let all_upper = word.len() > 1 && word.chars().all(char::is_uppercase);
+    let first_upper = word.bytes().next().is_some_and(|b| b.is_ascii_uppercase());
+    let all_upper = word.len() > 1 && word.bytes().all(|b| b.is_ascii_uppercase());
     if all_upper {
-        paper.to_uppercase()
+        paper.to_ascii_uppercase()
     } else if first_upper {
-        let mut p = paper.chars();
-        p.next()
-            .map(|f| f.to_uppercase().chain(p).collect())
-            .unwrap_or_default()
+        paper[..1].to_ascii_uppercase() + &paper[1..]
     } else {
         paper.to_string()
     }

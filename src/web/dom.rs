@@ -16,6 +16,7 @@ use crate::node::Role;
 use crate::options::{human_duration, Options, Time};
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
+use crate::view::words::Vocabulary;
 
 /// The most lines the event log keeps on the page.
 pub const LOG_LINES: usize = 300;
@@ -50,6 +51,8 @@ pub struct Dom {
     /// The timing fields hold text a person typed that is not applied yet
     /// (the form is not consistent): the form must not overwrite it.
     form_held: bool,
+    /// The words for the roles in the node list, the inspector and the log.
+    pub words: Vocabulary,
 }
 
 impl Dom {
@@ -63,6 +66,7 @@ impl Dom {
             log_len: 0,
             form_synced: None,
             form_held: false,
+            words: Vocabulary::Birds,
         }
     }
 
@@ -117,6 +121,11 @@ impl Dom {
                 let _ = el.remove_attribute(&name);
             }
         });
+    }
+
+    /// The element that has focus, if any.
+    pub fn active(&self) -> Option<Element> {
+        self.doc.active_element()
     }
 
     /// A new element of this tag, not yet in the page.
@@ -244,7 +253,8 @@ impl Dom {
             let node = &sim.nodes()[id as usize];
             let alive = sim.is_alive(id);
             let role = if alive { node.role().name() } else { "dead" };
-            self.text(&format!("role-{n}"), role);
+            let said = self.words.say(role);
+            self.text(&format!("role-{n}"), &said);
             self.attr(&format!("row-{n}"), "data-role", role);
             self.text(&format!("term-{n}"), &node.term().to_string());
             self.class(&format!("row-{n}"), "selected", selected == Some(id));
@@ -301,7 +311,10 @@ impl Dom {
             Inspected::Node(id) => {
                 let node = &sim.nodes()[id as usize];
                 let alive = sim.is_alive(id);
-                self.text("ins-role", if alive { node.role().name() } else { "dead" });
+                let role = self
+                    .words
+                    .say(if alive { node.role().name() } else { "dead" });
+                self.text("ins-role", &role);
                 self.text("ins-term", &node.term().to_string());
                 self.text(
                     "ins-vote",
@@ -378,7 +391,7 @@ impl Dom {
             li.set_inner_html(&format!(
                 "<time>{}</time> {}",
                 escape(&human_duration(*t)),
-                escape(text)
+                escape(&self.words.say(text))
             ));
             let _ = list.append_child(&li);
             self.log_len += 1;

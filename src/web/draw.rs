@@ -519,7 +519,7 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     }
 
     // Term badge and name.
-    let fs = (r * 0.42).clamp(10.0, 18.0) * scene.text_scale;
+    let fs = label_px(r, scene.text_scale);
     let badge = Point::new(p.x + r * 0.78, p.y - r * 0.78);
     let br = fs * 0.72;
     pen.circle(badge, br);
@@ -582,6 +582,11 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
         pen.circle(p, r * 1.62);
         pen.stroke(t.select, 3.0);
     }
+}
+
+/// The font size of a bird's name and term badge, for a bird of radius `r`.
+pub fn label_px(r: f64, text_scale: f64) -> f64 {
+    (r * 0.42).clamp(10.0, 18.0) * text_scale
 }
 
 /// A duck's lease (CheckQuorum): while it has promised its goose not to

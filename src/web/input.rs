@@ -10,6 +10,7 @@ use super::{draw, App};
 use crate::message::{node_name, NodeId};
 use crate::view::controls;
 use crate::view::layout::{self, Point};
+use crate::view::words::Vocabulary;
 
 #[wasm_bindgen]
 impl App {
@@ -26,7 +27,8 @@ impl App {
     /// `reset`, `help`, `theme`, `large`, `perf`, `close`, `copy-link`,
     /// `export`, `start`, `end`, `prev-marker`, `next-marker`, `lesson-next`,
     /// `lesson-back`, `lesson-leave`, `lesson-return`, `lesson-forget`,
-    /// `lesson ID`, `select n3`.
+    /// `lesson ID`, `select n3`, `words`, `presenter`, `welcome-dismiss`,
+    /// `partition`, `next-message`.
     pub fn action(&mut self, name: &str) {
         match name {
             "play" => {
@@ -50,12 +52,28 @@ impl App {
             "reset" => self.reset(),
             "help" => self.toggle("help"),
             "lessons" => self.toggle("lessons"),
-            "theme" => self.dark = !self.dark,
-            "large" => self.large = !self.large,
+            "theme" => {
+                self.dark = !self.dark;
+                self.save_prefs();
+            }
+            "large" => {
+                self.large = !self.large;
+                self.save_prefs();
+            }
+            "words" => {
+                self.set_words(match self.words {
+                    Vocabulary::Birds => Vocabulary::Paper,
+                    Vocabulary::Paper => Vocabulary::Birds,
+                });
+                self.save_prefs();
+            }
+            "presenter" => self.presenter = !self.presenter,
+            "welcome-dismiss" => self.welcomed(),
+            "partition" => self.partition_from_field(),
+            "next-message" => self.select_next_message(),
             "perf" => self.perf_visible = !self.perf_visible,
             "close" => {
-                self.dom.show("help", false);
-                self.dom.show("lessons", false);
+                self.close_dialogs();
                 self.inspected = Inspected::Nothing;
             }
             "copy-link" => self.copy_link(),
@@ -76,7 +94,8 @@ impl App {
                         self.inspected = Inspected::Node(id);
                     }
                 } else if let Some(id) = name.strip_prefix("lesson ") {
-                    self.dom.show("lessons", false);
+                    self.close_dialogs();
+                    self.welcomed();
                     match crate::lessons::find(id) {
                         Some(lesson) => self.open_lesson(lesson),
                         None => self.notice(&format!("There is no lesson called “{id}”.")),
@@ -96,6 +115,7 @@ impl App {
                 // The slider runs from 0 (real time) to 1000 (1/1000×).
                 if let Ok(v) = value.parse::<u32>() {
                     self.speed = controls::speed_at(f64::from(v.min(1000)) / 1000.0);
+                    self.save_prefs();
                 }
                 return;
             }
@@ -126,13 +146,26 @@ impl App {
         }
     }
 
-    /// A key was pressed outside a text field; returns whether it was a
-    /// shortcut (the page then stops its default action).
+    /// A key was pressed outside a text field (`key` is the DOM's key name,
+    /// or `Shift+Tab`); returns whether it was a shortcut (the page then
+    /// stops its default action).
     pub fn key(&mut self, key: &str) -> bool {
         let selected = match self.inspected {
             Inspected::Node(id) => Some(id),
             _ => None,
         };
+        // A dialog is modal: only Esc (which closes it) reaches the page.
+        if self.dialog_open() {
+            return match key {
+                "Escape" => {
+                    self.close_dialogs();
+                    true
+                }
+                "Tab" => self.wrap_focus(false),
+                "Shift+Tab" => self.wrap_focus(true),
+                _ => false,
+            };
+        }
         if self.lesson.is_some() {
             use crate::view::lesson::{self, Key};
             match lesson::key(key) {
@@ -178,6 +211,8 @@ impl App {
                     if a.distance(b) < 12.0 {
                         self.inspected = Inspected::Nothing;
                     } else if let Some((left, right)) = layout::cut(&self.positions, a, b) {
+                        // The walls stand where the cut crossed the ring.
+                        self.wall_hints = layout::crossings(&self.ring, a, b);
                         let names = |g: &[NodeId]| {
                             g.iter()
                                 .map(|&n| node_name(n))
@@ -190,6 +225,22 @@ impl App {
             }
             _ => self.drag = None,
         }
+    }
+
+    /// A key pressed on the timeline, an ARIA slider: arrows step one event,
+    /// PageUp/PageDown jump to the previous/next marker, Home/End go to the
+    /// start/end. Returns whether the key was the slider's.
+    pub fn timeline_key(&mut self, key: &str) -> bool {
+        match key {
+            "ArrowRight" | "ArrowUp" => self.step(),
+            "ArrowLeft" | "ArrowDown" => self.step_back(),
+            "PageDown" => self.jump_marker(true),
+            "PageUp" => self.jump_marker(false),
+            "Home" => self.seek(0.0),
+            "End" => self.seek(self.timeline.end() as f64),
+            _ => return false,
+        }
+        true
     }
 
     /// A pointer event on the timeline strip (`x` in CSS pixels from its
@@ -268,14 +319,24 @@ impl App {
             "]" => self.jump_marker(true),
             "Home" => self.seek(0.0),
             "End" => self.seek(self.timeline.end() as f64),
-            "+" | "=" => self.set_speed(self.speed * 2.0),
-            "-" | "_" => self.set_speed(self.speed / 2.0),
+            "+" | "=" => {
+                self.set_speed(self.speed * 2.0);
+                self.save_prefs();
+            }
+            "-" | "_" => {
+                self.set_speed(self.speed / 2.0);
+                self.save_prefs();
+            }
             "?" => self.toggle("help"),
+            "Escape" if self.presenter => self.presenter = false,
             "Escape" => self.action("close"),
             "h" => self.press("heal"),
             "p" => self.perf_visible = !self.perf_visible,
-            "l" => self.large = !self.large,
-            "d" => self.dark = !self.dark,
+            "l" => self.action("large"),
+            "d" => self.action("theme"),
+            "w" => self.action("words"),
+            "f" => self.action("presenter"),
+            "m" => self.select_next_message(),
             "c" => self.copy_link(),
             "R" => self.reset(),
             "k" => {
@@ -332,6 +393,42 @@ impl App {
             _ => return false,
         }
         true
+    }
+
+    /// Partitions the network into the groups typed in the Nodes panel
+    /// (`n1,n2 | n3,n4,n5`): the keyboard's way to cut the network.
+    fn partition_from_field(&mut self) {
+        let groups = self.dom.input_value("in-partition").unwrap_or_default();
+        let message = match self.run_line(&format!("partition {}", groups.trim())) {
+            Ok(_) => String::new(),
+            Err(e) => e.replace("error: line 1: ", ""),
+        };
+        self.dom.text("msg-partition", &message);
+    }
+
+    /// Inspects the next message in flight (after the one inspected, by id,
+    /// wrapping): the keyboard's way to pick a message to drop.
+    fn select_next_message(&mut self) {
+        let after = match self.inspected {
+            Inspected::Message(id) => id,
+            _ => 0,
+        };
+        let sim = self.timeline.sim();
+        let mut ids: Vec<u64> = sim
+            .in_flight()
+            .filter(|m| crate::view::layout::opacity(m, sim.now()) > 0.0)
+            .map(|m| m.id)
+            .collect();
+        ids.sort_unstable();
+        let pick = ids
+            .iter()
+            .copied()
+            .find(|&id| id > after)
+            .or(ids.first().copied());
+        if let Some(id) = pick {
+            self.inspected = Inspected::Message(id);
+            self.last_seen = sim.in_flight().find(|m| m.id == id).cloned();
+        }
     }
 
     fn copy_link(&mut self) {

@@ -12,6 +12,7 @@
 pub mod dom;
 pub mod draw;
 mod input;
+mod prefs;
 mod reasons;
 pub mod theme;
 
@@ -32,6 +33,7 @@ use crate::view::layout::{self, Arrangement, Point, Ring};
 use crate::view::lesson::{self, Bookmark};
 use crate::view::share::{self, Shared};
 use crate::view::timeline::{Budget, Change, Timeline};
+use crate::view::words::Vocabulary;
 
 use dom::{Dom, Inspected};
 use draw::Scene;
@@ -42,6 +44,9 @@ const PAGE_BUDGET: Budget = Budget {
     time: 6 * 3600 * 1_000_000,
     events: 5_000_000,
 };
+
+/// The page's dialogs, by id.
+const DIALOGS: [&str; 2] = ["help", "lessons"];
 
 /// The most event-log lines the page remembers for replays.
 const LOG_MEMORY: usize = 5000;
@@ -132,6 +137,20 @@ pub struct App {
     perf_visible: bool,
     link_dirty: bool,
     notice_until: f64,
+    /// Bird words or the paper's (leader, follower).
+    words: Vocabulary,
+    /// Presenter mode: the canvas fills the window, the caption docked on it.
+    presenter: bool,
+    /// Embed mode (`?embed`): canvas, caption and a few controls fill an
+    /// iframe.
+    embed: bool,
+    /// Nothing stored from an earlier visit: show the way to the lessons.
+    first_visit: bool,
+    /// Where the last cut drawn with the pointer crossed the ring: the walls
+    /// stand there.
+    wall_hints: Vec<f64>,
+    /// The header's height last written to the page's `--bar-h`.
+    bar_h: i32,
 }
 
 fn canvas_2d(
@@ -193,10 +212,19 @@ impl App {
             perf_visible: false,
             link_dirty: false,
             notice_until: 0.0,
+            words: Vocabulary::Birds,
+            presenter: false,
+            embed: false,
+            first_visit: false,
+            wall_hints: Vec::new(),
+            bar_h: -1,
         };
+        let search = window.location().search().unwrap_or_default();
+        let hash = window.location().hash().unwrap_or_default();
+        app.embed = share::wants_embed(&search, &hash);
+        app.load_prefs();
         app.dom.build_lessons(&crate::lessons::all());
         app.after_new_run("A new run");
-        let hash = window.location().hash().unwrap_or_default();
         app.open_fragment(&hash);
         Ok(app)
     }
@@ -359,6 +387,19 @@ impl App {
     /// Frame times of the last frames, in milliseconds (for the benchmark).
     pub fn frame_times(&self) -> Vec<f64> {
         self.frame_ms.iter().copied().collect()
+    }
+
+    /// Where each bird is drawn, by node id: x, y pairs in CSS pixels from
+    /// the canvas's top left (for the layout's end-to-end tests).
+    pub fn positions(&self) -> Vec<f64> {
+        self.positions.iter().flat_map(|p| [p.x, p.y]).collect()
+    }
+
+    /// A duck's radius and the font size of its name, in CSS pixels (for the
+    /// projector mode's end-to-end tests).
+    pub fn bird_sizes(&self) -> Vec<f64> {
+        let r = self.ring.node_radius;
+        vec![r, draw::label_px(r, self.text_scale())]
     }
 
     /// Smoothed milliseconds per frame spent simulating, drawing the canvas
@@ -700,6 +741,11 @@ impl App {
         }
         if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
             let fragment = link.split_once('#').map_or("", |(_, f)| f);
+            let fragment = if self.embed {
+                format!("{fragment}&embed")
+            } else {
+                fragment.to_string()
+            };
             let _ =
                 history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{fragment}")));
         }
@@ -717,13 +763,74 @@ impl App {
         }
     }
 
+    /// Opens or closes a dialog (`help`, `lessons`). An open dialog is
+    /// modal: the browser keeps focus inside it, and gives focus back to
+    /// where it was when it closes.
     fn toggle(&mut self, id: &str) {
-        let hidden = self
-            .dom
-            .el(id)
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            .is_some_and(|e| e.hidden());
-        self.dom.show(id, hidden);
+        let Some(dialog) = self.dialog(id) else {
+            return;
+        };
+        if dialog.open() {
+            dialog.close();
+        } else {
+            self.close_dialogs();
+            let _ = dialog.show_modal();
+        }
+    }
+
+    fn dialog(&self, id: &str) -> Option<web_sys::HtmlDialogElement> {
+        self.dom.el(id)?.dyn_into().ok()
+    }
+
+    fn dialog_open(&self) -> bool {
+        DIALOGS
+            .iter()
+            .any(|id| self.dialog(id).is_some_and(|d| d.open()))
+    }
+
+    /// Tab (or Shift+Tab) in an open dialog: from its last (first) control,
+    /// focus wraps to its first (last), so that it never leaves the dialog
+    /// for the browser's own controls. Returns whether it wrapped.
+    fn wrap_focus(&self, backwards: bool) -> bool {
+        let Some(dialog) = DIALOGS
+            .iter()
+            .filter_map(|id| self.dialog(id))
+            .find(|d| d.open())
+        else {
+            return false;
+        };
+        let Ok(list) =
+            dialog.query_selector_all("button:not([disabled]), input, select, [tabindex]")
+        else {
+            return false;
+        };
+        let controls: Vec<web_sys::HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into().ok())
+            .collect();
+        let (Some(first), Some(last)) = (controls.first(), controls.last()) else {
+            return false;
+        };
+        let active = self.dom.active();
+        let (from, to) = if backwards {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        let leaving = active.as_ref().is_none_or(|a| {
+            a == from.unchecked_ref::<web_sys::Element>() || !dialog.contains(Some(a))
+        });
+        if leaving {
+            let _ = to.focus();
+        }
+        leaving
+    }
+
+    fn close_dialogs(&mut self) {
+        for id in DIALOGS {
+            if let Some(d) = self.dialog(id).filter(|d| d.open()) {
+                d.close();
+            }
+        }
     }
 
     fn step(&mut self) {
@@ -782,15 +889,24 @@ impl App {
             .map(|(id, _)| id)
     }
 
-    fn text_scale(&self) -> f64 {
-        if self.large {
-            1.45
-        } else {
-            1.0
-        }
-    }
-
     fn resize(&mut self) {
+        // The first screen (caption, canvas, timeline) is the window less
+        // the header, whose height depends on the width and the text size.
+        let bar_h = self
+            .dom
+            .el("bar")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            .map_or(0, |e| e.offset_height());
+        if bar_h != self.bar_h {
+            self.bar_h = bar_h;
+            if let Some(root) = self
+                .dom
+                .el("page")
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = root.style().set_property("--bar-h", &format!("{bar_h}px"));
+            }
+        }
         let w = f64::from(self.canvas.client_width().max(1));
         let h = f64::from(self.canvas.client_height().max(1));
         let dpr = web_sys::window()
@@ -821,9 +937,12 @@ impl App {
     /// Eases every node towards its place on the ring (islands when split).
     fn place_nodes(&mut self) {
         let sim = self.timeline.sim();
-        self.arrangement = layout::arrange(sim.size(), sim.network(), &[]);
+        if !sim.network().is_split() {
+            self.wall_hints.clear();
+        }
+        self.arrangement = layout::arrange(sim.size(), sim.network(), &self.wall_hints);
         let (w, h) = self.css_size;
-        self.ring = Ring::fit(w, h, self.arrangement.slots);
+        self.ring = Ring::fit_scaled(w, h, self.arrangement.slots, self.bird_scale());
         let targets: Vec<Point> = self
             .arrangement
             .angles
@@ -875,7 +994,7 @@ impl App {
             cut: self.drag,
             size: self.css_size,
             reduced_motion: self.reduced_motion,
-            words: Default::default(),
+            words: self.words,
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
         if let Some((strip, ctx)) = &self.strip {
@@ -917,22 +1036,43 @@ impl App {
         );
         self.dom
             .text("speed-label", &controls::speed_label(self.speed));
-        self.dom
-            .text("play", if self.playing { "Pause" } else { "Play" });
-        self.dom.attr(
-            "play",
-            "aria-pressed",
-            if self.playing { "false" } else { "true" },
-        );
+        // The Play button's label says what it does; it has no pressed state.
+        let play = if self.playing { "Pause" } else { "Play" };
+        self.dom.text("play", play);
+        self.dom.text("play-mini", play);
         self.dom.class("page", "dark", self.dark);
         self.dom.class("page", "large", self.large);
+        self.dom.class("page", "presenter", self.presenter);
+        self.dom.class("page", "embed", self.embed);
+        self.dom.class("page", "in-lesson", self.lesson.is_some());
+        self.dom
+            .show("welcome", self.first_visit && self.lesson.is_none());
+        self.dom.attr(
+            "words",
+            "aria-pressed",
+            if self.words == Vocabulary::Paper {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        // The timeline is a slider: its value is the moment on view.
+        self.dom
+            .attr("timeline", "aria-valuemax", &(end / 1000).to_string());
+        self.dom
+            .attr("timeline", "aria-valuenow", &(now / 1000).to_string());
+        self.dom.attr(
+            "timeline",
+            "aria-valuetext",
+            &format!("{} of {}", human_duration(now), human_duration(end)),
+        );
         self.dom.show("perf", self.perf_visible);
         let goose = match sim.geese() {
             [] => "no goose".to_string(),
             [g] => format!("goose: {}", node_name(*g)),
             many => format!("{} geese!", many.len()),
         };
-        self.dom.text("goose-now", &goose);
+        self.dom.text("goose-now", &self.words.say(&goose));
         self.update_banner();
         self.update_stats();
         self.update_lesson_panel();
@@ -975,7 +1115,7 @@ impl App {
         } else {
             "All invariants hold: at most one goose per term, one vote per node per term, terms never go back, and with CheckQuorum never two geese at once.".to_string()
         };
-        self.dom.text("banner-text", &text);
+        self.dom.text("banner-text", &self.words.say(&text));
     }
 
     fn update_stats(&mut self) {
@@ -1041,7 +1181,7 @@ impl App {
                 self.dom.show("lesson-here", true);
                 self.dom.show("lesson-away", false);
                 self.dom.text("lesson-title", &heading);
-                self.dom.text("lesson-text", &text);
+                self.dom.text("lesson-text", &self.words.say(&text));
                 self.dom
                     .flag("lesson-back", "disabled", place == lesson::Place::At(0));
                 self.dom.flag("lesson-next", "disabled", !ahead);
