@@ -48,11 +48,11 @@ pub struct Dom {
     inspector_for: Option<Inspected>,
     log_len: usize,
     form_synced: Option<Options>,
-    /// The words for the roles in the node list, the inspector and the log.
-    pub words: Vocabulary,
     /// The timing fields hold text a person typed that is not applied yet
     /// (the form is not consistent): the form must not overwrite it.
     form_held: bool,
+    /// The words for the roles in the node list, the inspector and the log.
+    pub words: Vocabulary,
 }
 
 impl Dom {
@@ -65,8 +65,8 @@ impl Dom {
             inspector_for: None,
             log_len: 0,
             form_synced: None,
-            words: Vocabulary::Birds,
             form_held: false,
+            words: Vocabulary::Birds,
         }
     }
 

@@ -655,6 +655,20 @@ fn draw_bubbles(pen: &Pen, scene: &Scene) {
         .iter()
         .map(|&at| Obstacle { at, r: r * 1.5 })
         .collect();
+    // The names, outside the ring, away from its centre (roughly where
+    // `draw_node` writes them).
+    let c = scene.ring.center;
+    let fs = (r * 0.42).clamp(10.0, 18.0) * scene.text_scale;
+    for &p in scene.positions {
+        let d = c.distance(p).max(1.0);
+        let (ux, uy) = ((p.x - c.x) / d, (p.y - c.y) / d);
+        for reach in [r * 1.2 + fs, r * 1.2 + fs * 2.5] {
+            obstacles.push(Obstacle {
+                at: Point::new(p.x + ux * reach, p.y + uy * reach),
+                r: fs,
+            });
+        }
+    }
     for &id in &raised {
         for peer in 0..sim.size() as usize {
             if peer != id as usize {
