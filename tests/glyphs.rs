@@ -21,7 +21,14 @@ const DRAWN_EVERYWHERE: &str = "§°µ·×ïüéπ–—‘’“”…←→⇤
 
 fn page_files(root: &Path) -> Vec<std::path::PathBuf> {
     let mut files = vec![root.join("index.html")];
-    for dir in ["www", "www/lessons", "src/web", "src/view", "src/sim", "src/script"] {
+    for dir in [
+        "www",
+        "www/lessons",
+        "src/web",
+        "src/view",
+        "src/sim",
+        "src/script",
+    ] {
         for entry in fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.is_file() {
