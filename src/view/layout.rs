@@ -68,7 +68,10 @@ impl Ring {
             // Larger birds only where neighbours leave room for them.
             (half * 0.78 * (PI / n).sin() * 0.62).min(half * 0.14 * bird_scale)
         }
-        .clamp(5.0, 52.0 * bird_scale);
+        // max/min, not clamp: clamp's check of its bounds would bring float
+        // formatting (kilobytes) into the page.
+        .max(5.0)
+        .min(52.0 * bird_scale);
         let radius = if nodes <= 1 {
             0.0
         } else {

@@ -538,6 +538,7 @@ impl App {
                 for w in warnings {
                     self.push_log(0, w, true);
                 }
+                self.log_loaded_run();
                 true
             }
             Err((line, why)) => {
@@ -546,6 +547,23 @@ impl App {
                     "The {what} could not be loaded: line {line}: {why}. The page keeps its current run."
                 ));
                 false
+            }
+        }
+    }
+
+    /// Fills the event log with what a loaded run did (a lesson, a link, a
+    /// file), so that the log, and a printed handout, tell its story too. A
+    /// replay costs as much as the load did, so only runs of modest size
+    /// get one; longer ones log from here on.
+    fn log_loaded_run(&mut self) {
+        const MOST_EVENTS: u64 = 200_000;
+        if self.timeline.sim().stats().events > MOST_EVENTS {
+            return;
+        }
+        let (records, _) = self.timeline.replay_records(0, self.timeline.end());
+        for r in &records {
+            if let Some(story) = r.story() {
+                self.push_log(r.t, story, matches!(r.event, Event::Violation(_)));
             }
         }
     }

@@ -172,6 +172,35 @@ test('embed mode: a 1000×600 iframe shows the whole canvas, the caption and a f
   await page.close();
 });
 
+test('print: a handout with the canvas undistorted, the caption and the event log', async () => {
+  const { page, errors } = await openAt({ width: 1280, height: 720 }, '#lesson=01-first-election');
+  await page.locator('#lesson-text').waitFor();
+  await page.evaluate(() => {
+    const s = document.querySelector('#lesson-steps');
+    s.value = '3';
+    s.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForTimeout(300);
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width: 700, height: 1000 });
+  const shape = await page.evaluate(() => {
+    const el = document.querySelector('#canvas');
+    const r = el.getBoundingClientRect();
+    return { box: r.width / r.height, bitmap: el.width / el.height };
+  });
+  assert.ok(Math.abs(shape.box - shape.bitmap) / shape.bitmap < 0.02, `not stretched: ${JSON.stringify(shape)}`);
+  assert.ok(await page.locator('#lesson-text').isVisible());
+  assert.equal(await page.locator('#lesson-next').isVisible(), false, 'no buttons on paper');
+  assert.equal(await page.locator('.side').isVisible(), false);
+  assert.equal(await page.locator('#timeline').isVisible(), false);
+  assert.ok(await page.locator('#log').isVisible());
+  const lines = await page.locator('#log li').allTextContents();
+  assert.ok(lines.some((l) => /won with 3 votes/.test(l)), lines.join('\n'));
+  await page.screenshot({ path: path.join(artifacts, 'print.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('birds keep their seats when a node is isolated or the network is cut across the canvas', async () => {
   const { page, errors } = await openAt({ width: 1280, height: 720 });
   await page.evaluate(() => window.ddg.exec('cluster nodes=5 seed=7'));
