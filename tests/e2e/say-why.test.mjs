@@ -91,3 +91,26 @@ test('the seed is visible on the default page and links to this very run', async
   await again.close();
   await page.close();
 });
+
+test('every ✖ in the message inspector says why, with the rule\'s section', async () => {
+  const { page, errors } = await ctx.open(`${ctx.server.url}#lesson=03-split-vote`);
+  await page.locator('#lesson-title', { hasText: 'step 1 of' }).waitFor();
+  // Step 3: n3 and n4 have voted, and four ✖ are in the air.
+  await page.locator('#lesson-steps').selectOption('2');
+  await page.locator('#lesson-title', { hasText: '— step 3 of' }).waitFor();
+  let denials = 0;
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press('m');
+    await page.locator('#ins-kind').waitFor();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    if ((await page.locator('#ins-kind').textContent()) !== 'vote denied') continue;
+    denials++;
+    const from = await page.locator('#ins-from').textContent();
+    const why = page.locator('#ins-reason');
+    await why.filter({ hasText: '§5.2' }).waitFor();
+    assert.match(await why.textContent(), new RegExp(`^${from} already voted for n\\d in term 1`));
+  }
+  assert.equal(denials, 4, 'the four ✖ in flight');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
