@@ -82,8 +82,11 @@ impl Reply {
     /// The one-line JSON of `status` and `stats`, if this is one of them.
     pub fn json(&self) -> Option<String> {
         match self {
-            Reply::Status(s) => serde_json::to_string(s).ok(),
-            Reply::Stats(s) => serde_json::to_string(s).ok(),
+            // Plain structs of strings and numbers: serializing cannot fail.
+            Reply::Status(s) => {
+                Some(serde_json::to_string(s).expect("a status serializes to JSON"))
+            }
+            Reply::Stats(s) => Some(serde_json::to_string(s).expect("stats serialize to JSON")),
             _ => None,
         }
     }
@@ -360,6 +363,9 @@ pub const MAX_LINES: usize = 100_000;
 pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
     let mut cluster: Option<ClusterSpec> = None;
     let mut commands = Vec::new();
+    // A byte-order mark is how some editors start a UTF-8 file; it is no
+    // part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (i, line) in text.lines().enumerate() {
         let number = i + 1;
         if number > MAX_LINES {
@@ -395,7 +401,9 @@ pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
 
 /// Runs a scenario as `ddg run` does: JSON lines and (with `trace`) trace
 /// lines to `out`, errors and warnings to `err`. Returns the exit code: 0, or
-/// [`EXIT_FAILED`] for a failed expectation, or [`EXIT_ERROR`] for bad input.
+/// [`EXIT_FAILED`] for a failed expectation, or [`EXIT_ERROR`] for bad input
+/// or for output that could not be written (a full disk, a closed pipe): a
+/// run whose results were lost must not look like a success.
 /// `default_seed` is used, and reported, when the cluster line has no seed.
 pub fn run_script(
     text: &str,
@@ -404,55 +412,79 @@ pub fn run_script(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    match run_script_writing(text, default_seed, trace, out, err) {
+        Ok(code) => code,
+        Err(e) => {
+            // Standard error may be what failed; there is nowhere else to say.
+            let _ = writeln!(err, "error: cannot write the output: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run_script_writing(
+    text: &str,
+    default_seed: u64,
+    trace: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<i32> {
     let script = match parse_script(text) {
         Ok(s) => s,
         Err((line, why)) => {
-            let _ = writeln!(err, "error: line {line}: {why}");
-            return EXIT_ERROR;
+            writeln!(err, "error: line {line}: {why}")?;
+            return Ok(EXIT_ERROR);
         }
     };
     if script.cluster.seed.is_none() {
-        let _ = writeln!(
+        writeln!(
             err,
             "seed: {default_seed} (drawn at random; add seed={default_seed} to the cluster line to replay this run)"
-        );
+        )?;
     }
     let mut session = Session::new(&script.cluster, default_seed);
     session.sim_mut().set_recording(trace);
-    let flush_trace = |session: &mut Session, out: &mut dyn Write| {
-        for record in session.sim_mut().take_records() {
-            let _ = writeln!(out, "{}", record.trace_line());
-        }
-    };
+    for warning in session.sim().options().warnings() {
+        writeln!(err, "warning: {warning}")?;
+    }
     for (line, command) in &script.commands {
         if let (true, Command::Say(text)) = (trace, command) {
             let t = crate::sim::event::exact_ms(session.sim().now());
-            let _ = writeln!(out, "{t:>14}  say: {text}");
+            writeln!(out, "{t:>14}  say: {text}")?;
         }
+        let before = session.sim().options().clone();
         let result = session.exec(command);
-        flush_trace(&mut session, out);
+        for record in session.sim_mut().take_records() {
+            writeln!(out, "{}", record.trace_line())?;
+        }
+        if *session.sim().options() != before {
+            for warning in session.sim().options().warnings() {
+                writeln!(err, "warning: line {line}: {warning}")?;
+            }
+        }
         match result {
             Ok(Reply::Nothing(why)) => {
-                let _ = writeln!(err, "warning: line {line}: {why}");
+                writeln!(err, "warning: line {line}: {why}")?;
             }
             Ok(reply) => {
                 if let Some(json) = reply.json() {
-                    let _ = writeln!(out, "{json}");
+                    writeln!(out, "{json}")?;
                 }
             }
             Err(Failure::Error(why)) => {
-                let _ = writeln!(err, "error: line {line}: {why}");
-                return EXIT_ERROR;
+                writeln!(err, "error: line {line}: {why}")?;
+                return Ok(EXIT_ERROR);
             }
             Err(Failure::Expectation(why)) => {
-                let _ = writeln!(
+                writeln!(
                     err,
                     "expect failed: line {line}: {why} (seed {})",
                     session.sim().seed()
-                );
-                return EXIT_FAILED;
+                )?;
+                return Ok(EXIT_FAILED);
             }
         }
     }
-    0
+    out.flush()?;
+    Ok(0)
 }

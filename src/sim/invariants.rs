@@ -122,6 +122,9 @@ pub struct Checker {
     overlap_reported: bool,
     violations: Vec<Violation>,
     total: u64,
+    /// How many violations of each invariant, in [`Invariant::ALL`] order,
+    /// kept or not.
+    totals: [u64; 4],
 }
 
 impl Checker {
@@ -143,6 +146,7 @@ impl Checker {
             overlap_reported: false,
             violations: Vec::new(),
             total: 0,
+            totals: [0; 4],
         }
     }
 
@@ -171,6 +175,15 @@ impl Checker {
         self.total
     }
 
+    /// How many violations of `invariant` happened in all, kept or not.
+    pub fn total_of(&self, invariant: Invariant) -> u64 {
+        let i = Invariant::ALL
+            .iter()
+            .position(|&k| k == invariant)
+            .expect("every invariant is in ALL");
+        self.totals[i]
+    }
+
     /// The live geese now.
     pub fn live_geese(&self) -> &[NodeId] {
         &self.live_geese
@@ -185,6 +198,11 @@ impl Checker {
         detail: String,
     ) {
         self.total += 1;
+        let i = Invariant::ALL
+            .iter()
+            .position(|&k| k == invariant)
+            .expect("every invariant is in ALL");
+        self.totals[i] += 1;
         if self.violations.len() < MAX_KEPT {
             self.violations.push(Violation {
                 t,
