@@ -728,3 +728,26 @@ fn sweep_counts_runs_and_seeds_separately() {
         Some("2 seeds x 3 option sets = 6 runs: 0 runs failed, on 0 seeds")
     );
 }
+
+#[test]
+fn a_run_line_past_its_event_budget_stops_with_a_clear_error_after_streaming_its_trace() {
+    let o = ddg(
+        &["run", "--trace", "--max-events", "1000", "-"],
+        "cluster nodes=5 seed=1\nrun 86400s\nstatus\n",
+    );
+    assert_eq!(o.code, Some(2), "{o:?}");
+    assert!(
+        o.stderr.contains("error: line 2: this run line stopped at")
+            && o.stderr
+                .contains("more than the limit of 1000 (raise it with --max-events)"),
+        "{}",
+        o.stderr
+    );
+    // The trace up to the stop was written as the run went.
+    assert!(
+        o.stdout.lines().count() > 1000,
+        "{} lines",
+        o.stdout.lines().count()
+    );
+    assert!(!o.stdout.contains("\"nodes\""), "no status after the error");
+}

@@ -19,8 +19,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use duckduckgoose::chaos::{self, Chaos};
 use duckduckgoose::options::{Options, MS, SECOND};
+use duckduckgoose::random_seed;
+use duckduckgoose::script::{run_script_limited, MAX_RUN_EVENTS};
 use duckduckgoose::sim::{Action, Cluster, Simulation};
-use duckduckgoose::{random_seed, run_script};
 
 /// DuckDuckGoose: Raft leader election you can watch, break and replay.
 ///
@@ -54,6 +55,10 @@ struct RunArgs {
     /// The largest input accepted, in bytes (the page's limit is 1 MiB).
     #[arg(long, default_value_t = 1 << 20, value_parser = at_least_one)]
     max_input_bytes: u64,
+    /// The most events one `run` line may process before it stops with an
+    /// error (about ten seconds of work by default).
+    #[arg(long, default_value_t = MAX_RUN_EVENTS, value_parser = at_least_one)]
+    max_events: u64,
 }
 
 /// `ddg bench`.
@@ -125,10 +130,11 @@ fn cmd_run(args: RunArgs) -> i32 {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = io::BufWriter::new(stdout.lock());
-    let code = run_script(
+    let code = run_script_limited(
         &text,
         random_seed(),
         args.trace,
+        args.max_events,
         &mut out,
         &mut stderr.lock(),
     );

@@ -44,7 +44,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::message::{node_name, NodeId};
-use crate::options::Micros;
+use crate::options::{Micros, SECOND};
 use crate::sim::invariants::Violation;
 use crate::sim::{Action, Cluster, Outcome, Simulation, Status};
 
@@ -243,49 +243,88 @@ impl Session {
         duration: Micros,
         watch: &Option<(Watch, Condition)>,
     ) -> Result<Reply, Failure> {
+        self.run_paced(duration, watch, duration.max(1), &mut |_| Ok(()))
+    }
+
+    /// Runs a `run` line in slices of `slice` simulated time, calling
+    /// `between` after each one: `ddg run` streams the trace from there and
+    /// stops a line that exceeds its event budget (`between` returns the
+    /// reason, which becomes a [`Failure::Error`]). Slicing changes nothing
+    /// in the run: the same events happen at the same instants.
+    pub fn run_paced(
+        &mut self,
+        duration: Micros,
+        watch: &Option<(Watch, Condition)>,
+        slice: Micros,
+        between: &mut dyn FnMut(&mut Simulation) -> Result<(), String>,
+    ) -> Result<Reply, Failure> {
         let end = self.sim.now().saturating_add(duration);
-        let Some((mode, cond)) = watch else {
-            self.sim.run_until(end);
-            return Ok(Reply::Done);
-        };
-        match mode {
-            Watch::Until => {
-                if cond.check(&self.sim).is_ok() {
-                    return Ok(Reply::Done);
+        let slice = slice.max(1);
+        let human = crate::options::human_duration;
+        if let Some((mode, cond)) = watch {
+            let already = cond.check(&self.sim);
+            match (mode, already) {
+                (Watch::Until, Ok(())) => return Ok(Reply::Done),
+                (Watch::Always, Err(found)) => {
+                    return Err(Failure::Expectation(format!(
+                        "`{cond}` stopped holding at {} (it is {found})",
+                        human(self.sim.now())
+                    )))
                 }
-                if !self.sim.run_until_checking(end, |s| cond.check(s).is_err()) {
-                    // Stop at the end of the instant the condition came true,
-                    // so that the next line applies after every event of that
-                    // instant — the rule every replay (and the page) follows.
-                    let now = self.sim.now();
-                    self.sim.run_until(now);
-                    return Ok(Reply::Done);
-                }
-                let found = cond.quantity.read(&self.sim);
-                Err(Failure::Expectation(format!(
-                    "`{cond}` did not happen within {} (it is {found})",
-                    crate::options::human_duration(duration)
-                )))
+                _ => {}
             }
-            Watch::Always => {
-                let mut broken = cond.check(&self.sim).err();
-                if broken.is_none() {
-                    self.sim.run_until_checking(end, |s| match cond.check(s) {
+        }
+        loop {
+            let stop = self.sim.now().saturating_add(slice).min(end);
+            match watch {
+                None => self.sim.run_until(stop),
+                Some((Watch::Until, cond)) => {
+                    if !self
+                        .sim
+                        .run_until_checking(stop, |s| cond.check(s).is_err())
+                    {
+                        // Stop at the end of the instant the condition came
+                        // true, so that the next line applies after every
+                        // event of that instant — the rule every replay (and
+                        // the page) follows.
+                        let now = self.sim.now();
+                        self.sim.run_until(now);
+                        between(&mut self.sim).map_err(Failure::Error)?;
+                        return Ok(Reply::Done);
+                    }
+                }
+                Some((Watch::Always, cond)) => {
+                    let mut broken = None;
+                    self.sim.run_until_checking(stop, |s| match cond.check(s) {
                         Ok(()) => true,
                         Err(found) => {
                             broken = Some(found);
                             false
                         }
                     });
-                }
-                match broken {
-                    None => Ok(Reply::Done),
-                    Some(found) => Err(Failure::Expectation(format!(
-                        "`{cond}` stopped holding at {} (it is {found})",
-                        crate::options::human_duration(self.sim.now())
-                    ))),
+                    if let Some(found) = broken {
+                        between(&mut self.sim).map_err(Failure::Error)?;
+                        return Err(Failure::Expectation(format!(
+                            "`{cond}` stopped holding at {} (it is {found})",
+                            human(self.sim.now())
+                        )));
+                    }
                 }
             }
+            between(&mut self.sim).map_err(Failure::Error)?;
+            if stop >= end {
+                break;
+            }
+        }
+        match watch {
+            Some((Watch::Until, cond)) => {
+                let found = cond.quantity.read(&self.sim);
+                Err(Failure::Expectation(format!(
+                    "`{cond}` did not happen within {} (it is {found})",
+                    human(duration)
+                )))
+            }
+            _ => Ok(Reply::Done),
         }
     }
 
@@ -412,7 +451,26 @@ pub fn run_script(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    match run_script_writing(text, default_seed, trace, out, err) {
+    run_script_limited(text, default_seed, trace, MAX_RUN_EVENTS, out, err)
+}
+
+/// The most events one `run` line may process in `ddg run` unless
+/// `--max-events` says otherwise: about ten seconds of work.
+pub const MAX_RUN_EVENTS: u64 = 100_000_000;
+
+/// [`run_script`] with a budget: a `run` line that processes more than
+/// `max_events` events stops with an error ([`EXIT_ERROR`]) that says so.
+/// The trace is written as the run goes, a simulated second at a time, so
+/// memory stays bounded however long the line.
+pub fn run_script_limited(
+    text: &str,
+    default_seed: u64,
+    trace: bool,
+    max_events: u64,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    match run_script_writing(text, default_seed, trace, max_events, out, err) {
         Ok(code) => code,
         Err(e) => {
             // Standard error may be what failed; there is nowhere else to say.
@@ -426,6 +484,7 @@ fn run_script_writing(
     text: &str,
     default_seed: u64,
     trace: bool,
+    max_events: u64,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<i32> {
@@ -453,7 +512,34 @@ fn run_script_writing(
             writeln!(out, "{t:>14}  say: {text}")?;
         }
         let before = session.sim().options().clone();
-        let result = session.exec(command);
+        let result = match command {
+            Command::Run { duration, watch } => {
+                let start = session.sim().stats().events;
+                let mut failed_write = None;
+                let mut between = |sim: &mut Simulation| {
+                    for record in sim.take_records() {
+                        if let Err(e) = writeln!(out, "{}", record.trace_line()) {
+                            failed_write = Some(e);
+                            return Err("the output could not be written".to_string());
+                        }
+                    }
+                    let events = sim.stats().events - start;
+                    if events > max_events {
+                        return Err(format!(
+                            "this run line stopped at {} after {events} events, more than the limit of {max_events} (raise it with --max-events)",
+                            crate::options::human_duration(sim.now())
+                        ));
+                    }
+                    Ok(())
+                };
+                let result = session.run_paced(*duration, watch, SECOND, &mut between);
+                if let Some(e) = failed_write {
+                    return Err(e);
+                }
+                result
+            }
+            _ => session.exec(command),
+        };
         for record in session.sim_mut().take_records() {
             writeln!(out, "{}", record.trace_line())?;
         }
