@@ -21,6 +21,7 @@
 //! browser; it builds and tests natively.
 
 pub mod chaos;
+pub mod experiment;
 pub mod lessons;
 pub mod message;
 pub mod node;

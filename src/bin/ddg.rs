@@ -1,16 +1,24 @@
 //! `ddg`: the DuckDuckGoose command line.
 //!
-//! - `ddg run [--trace] FILE` runs a scenario (`-` reads standard input);
-//!   exit code 0, 1 for a failed `expect`, 2 for bad input.
+//! - `ddg run [--trace] [--elections CSV] FILE` runs a scenario (`-` reads
+//!   standard input); exit code 0, 1 for a failed `expect`, 2 for bad input.
 //! - `ddg bench [--quick]` prints simulated events per second for clusters
 //!   of 5, 25 and 101 nodes.
 //! - `ddg sweep [--seeds N] [--nodes N] [--first S]` runs the chaos seed
 //!   sweep and prints any seed that breaks an invariant or liveness, with its
 //!   replay script.
+//! - `ddg experiment fig16|splitvote|failover` repeats crash or split-vote
+//!   trials and prints their statistics beside the Raft paper's
+//!   (see [`duckduckgoose::experiment`]).
 //!
 //! Arguments are parsed by clap: every subcommand has `--help`, and an
 //! unknown flag or a malformed number is an error (exit code 2), never
 //! silently ignored.
+
+// Native only: `wasm-pack test` builds every binary for wasm32 too, and clap
+// never reaches wasm32; there this binary is an empty crate.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
@@ -44,6 +52,8 @@ enum Command {
     Bench(BenchArgs),
     /// Random faults on many seeds; report any that break an invariant or liveness.
     Sweep(SweepArgs),
+    /// Repeated trials beside the Raft paper: fig16, splitvote, failover.
+    Experiment(duckduckgoose::experiment::cli::ExperimentArgs),
 }
 
 /// `ddg run`.
@@ -52,6 +62,11 @@ struct RunArgs {
     /// Print every send, delivery, loss, timeout and role change.
     #[arg(long)]
     trace: bool,
+    /// Write one CSV row per decided election (term, candidates, votes,
+    /// split, how the previous goose was lost, time to win, time to the
+    /// first heartbeat) to this file when the run ends.
+    #[arg(long, value_name = "FILE")]
+    elections: Option<String>,
     /// The scenario file, or `-` for standard input.
     file: String,
     /// The largest input accepted, in bytes (the page's limit is 1 MiB).
@@ -105,6 +120,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd_run(args),
         Command::Bench(args) => cmd_bench(args),
         Command::Sweep(args) => cmd_sweep(args),
+        Command::Experiment(args) => duckduckgoose::experiment::cli::run(args),
     };
     ExitCode::from(code as u8)
 }
@@ -137,7 +153,7 @@ fn cmd_run(args: RunArgs) -> i32 {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = io::BufWriter::new(stdout.lock());
-    let code = run_script_limited(
+    let (code, session) = run_script_limited(
         &text,
         random_seed(),
         args.trace,
@@ -151,6 +167,13 @@ fn cmd_run(args: RunArgs) -> i32 {
             eprintln!("error: cannot write the output: {e}");
         }
         return 2;
+    }
+    if let (Some(path), Some(session)) = (&args.elections, &session) {
+        let csv = duckduckgoose::script::elections_csv(session.sim());
+        if let Err(e) = std::fs::write(path, csv) {
+            eprintln!("error: cannot write {path}: {e}");
+            return 2;
+        }
     }
     code
 }

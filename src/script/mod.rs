@@ -14,7 +14,8 @@
 //! partition n1,n2 | n3,n4,n5  # unnamed nodes form one more group
 //! heal                        # remove every partition and isolation
 //! isolate n3                  # cut every link of n3 (`reconnect n3` undoes it)
-//! revive n1
+//! revive n1                   # a live node: a warning, nothing else
+//! revive dead                 # every dead node
 //! timeout n4                  # make n4's election timer fire now
 //! set election=12ms..24ms loss=5%
 //! drop m12                    # drop message 12 in flight
@@ -22,6 +23,7 @@
 //! stats                       # one JSON line: counters and violations
 //! expect goose != n1          # assertions: see `expect`
 //! run 2s until geese = 1      # stop at the end of the instant it holds; fail if it never does
+//! run 2s until geese = 1 or timeout  # the same, but if it never does: warn and go on
 //! run 2s always violations = 0
 //! # a caption for lessons: the rest of the line is its text, `#` included
 //! say The goose is dead.
@@ -46,6 +48,7 @@ use serde::Serialize;
 use crate::message::{node_name, NodeId};
 use crate::options::{Micros, SECOND};
 use crate::sim::invariants::Violation;
+use crate::sim::stats::ElectionRecord;
 use crate::sim::{Action, Cluster, Outcome, Simulation, Status};
 
 pub use expect::Condition;
@@ -113,6 +116,34 @@ pub struct MessageCounts {
     pub heartbeat_reply: u64,
 }
 
+/// A summary of durations in µs: how many, the last, the mean and the
+/// longest (`null` when there are none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Durations {
+    /// How many.
+    pub count: usize,
+    /// The most recent.
+    pub last: Option<u64>,
+    /// The mean, rounded down.
+    pub mean: Option<u64>,
+    /// The longest.
+    pub max: Option<u64>,
+}
+
+impl Durations {
+    /// The summary of `values`.
+    pub fn of(values: &[u64]) -> Durations {
+        let count = values.len();
+        let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        Durations {
+            count,
+            last: values.last().copied(),
+            mean: (count > 0).then(|| (sum / count as u128) as u64),
+            max: values.iter().copied().max(),
+        }
+    }
+}
+
 /// What `stats` prints: the counters of [`crate::sim::stats::Stats`] and the
 /// violations so far.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -137,8 +168,15 @@ pub struct StatsReport {
     pub events: u64,
     /// Total time with no live goose.
     pub downtime_us: u64,
-    /// For each goose, the time since the previous goose was lost.
-    pub time_to_elect_us: Vec<u64>,
+    /// The time from the loss of a goose (or the start) to the next goose's
+    /// win: how many, the last, the mean and the longest. A summary, so that
+    /// `stats` stays one short line however long the run.
+    pub time_to_elect_us: Durations,
+    /// The same until a majority had heard the new goose's heartbeat (the
+    /// Raft paper's Figure 16 end point).
+    pub time_to_heartbeat_us: Durations,
+    /// The last decided election (`ddg run --elections FILE` writes them all).
+    pub last_election: Option<ElectionRecord>,
     /// How many invariant violations in all.
     pub violation_count: u64,
     /// The violations (the first thousand).
@@ -171,7 +209,9 @@ impl StatsReport {
             messages_lost: s.lost,
             events: s.events,
             downtime_us: s.downtime(sim.now()),
-            time_to_elect_us: s.time_to_elect.clone(),
+            time_to_elect_us: Durations::of(&s.time_to_elect),
+            time_to_heartbeat_us: Durations::of(&s.time_to_heartbeat),
+            last_election: s.elections.back().copied(),
             violation_count: sim.violation_count(),
             violations: sim.violations().to_vec(),
         }
@@ -264,7 +304,7 @@ impl Session {
         if let Some((mode, cond)) = watch {
             let already = cond.check(&self.sim);
             match (mode, already) {
-                (Watch::Until, Ok(())) => return Ok(Reply::Done),
+                (Watch::Until | Watch::UntilOrTimeout, Ok(())) => return Ok(Reply::Done),
                 (Watch::Always, Err(found)) => {
                     return Err(Failure::Expectation(format!(
                         "`{cond}` stopped holding at {} (it is {found})",
@@ -278,7 +318,7 @@ impl Session {
             let stop = self.sim.now().saturating_add(slice).min(end);
             match watch {
                 None => self.sim.run_until(stop),
-                Some((Watch::Until, cond)) => {
+                Some((Watch::Until | Watch::UntilOrTimeout, cond)) => {
                     if !self
                         .sim
                         .run_until_checking(stop, |s| cond.check(s).is_err())
@@ -317,12 +357,17 @@ impl Session {
             }
         }
         match watch {
-            Some((Watch::Until, cond)) => {
+            Some((mode @ (Watch::Until | Watch::UntilOrTimeout), cond)) => {
                 let found = cond.quantity.read(&self.sim);
-                Err(Failure::Expectation(format!(
+                let why = format!(
                     "`{cond}` did not happen within {} (it is {found})",
                     human(duration)
-                )))
+                );
+                if *mode == Watch::UntilOrTimeout {
+                    Ok(Reply::Nothing(why))
+                } else {
+                    Err(Failure::Expectation(why))
+                }
             }
             _ => Ok(Reply::Done),
         }
@@ -345,6 +390,18 @@ impl Session {
             Command::Revive(t) => {
                 let node = self.resolve(*t)?;
                 self.act(Action::Revive(node))
+            }
+            Command::ReviveDead => {
+                let dead: Vec<NodeId> = (0..self.sim.size())
+                    .filter(|&n| !self.sim.is_alive(n))
+                    .collect();
+                if dead.is_empty() {
+                    return Ok(Reply::Nothing("nobody is dead".into()));
+                }
+                for node in dead {
+                    self.act(Action::Revive(node))?;
+                }
+                Ok(Reply::Done)
             }
             Command::Timeout(t) => {
                 let node = self.resolve(*t)?;
@@ -451,6 +508,20 @@ pub fn run_script(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    run_script_keeping(text, default_seed, trace, out, err).0
+}
+
+/// Like [`run_script`], and also hands back the run as it ended (`None` if
+/// the scenario did not parse or the output could not be written), for what
+/// the caller wants to read from it: `ddg run --elections` writes its
+/// election records.
+pub fn run_script_keeping(
+    text: &str,
+    default_seed: u64,
+    trace: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> (i32, Option<Session>) {
     run_script_limited(text, default_seed, trace, MAX_RUN_EVENTS, out, err)
 }
 
@@ -469,13 +540,13 @@ pub fn run_script_limited(
     max_events: u64,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> i32 {
+) -> (i32, Option<Session>) {
     match run_script_writing(text, default_seed, trace, max_events, out, err) {
-        Ok(code) => code,
+        Ok(ended) => ended,
         Err(e) => {
             // Standard error may be what failed; there is nowhere else to say.
             let _ = writeln!(err, "error: cannot write the output: {e}");
-            EXIT_ERROR
+            (EXIT_ERROR, None)
         }
     }
 }
@@ -487,12 +558,12 @@ fn run_script_writing(
     max_events: u64,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> std::io::Result<i32> {
+) -> std::io::Result<(i32, Option<Session>)> {
     let script = match parse_script(text) {
         Ok(s) => s,
         Err((line, why)) => {
             writeln!(err, "error: line {line}: {why}")?;
-            return Ok(EXIT_ERROR);
+            return Ok((EXIT_ERROR, None));
         }
     };
     if script.cluster.seed.is_none() {
@@ -559,7 +630,7 @@ fn run_script_writing(
             }
             Err(Failure::Error(why)) => {
                 writeln!(err, "error: line {line}: {why}")?;
-                return Ok(EXIT_ERROR);
+                return Ok((EXIT_ERROR, Some(session)));
             }
             Err(Failure::Expectation(why)) => {
                 writeln!(
@@ -567,10 +638,21 @@ fn run_script_writing(
                     "expect failed: line {line}: {why} (seed {})",
                     session.sim().seed()
                 )?;
-                return Ok(EXIT_FAILED);
+                return Ok((EXIT_FAILED, Some(session)));
             }
         }
     }
     out.flush()?;
-    Ok(0)
+    Ok((0, Some(session)))
+}
+
+/// Every election record of a run as CSV, with a header line.
+pub fn elections_csv(sim: &Simulation) -> String {
+    let mut csv = String::from(ElectionRecord::CSV_HEADER);
+    csv.push('\n');
+    for record in &sim.stats().elections {
+        csv += &record.csv_row();
+        csv.push('\n');
+    }
+    csv
 }
