@@ -28,7 +28,7 @@ use crate::sim::invariants::Invariant;
 use crate::sim::Simulation;
 
 use super::duration::parse_duration;
-use super::parse::parse_node;
+use super::names::parse_node;
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -39,6 +39,7 @@
 
 pub mod duration;
 pub mod expect;
+mod names;
 pub mod parse;
 
 use std::io::Write;
