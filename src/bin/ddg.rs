@@ -22,13 +22,15 @@
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use duckduckgoose::chaos::{self, Chaos};
 use duckduckgoose::options::{Options, MS, SECOND};
 use duckduckgoose::random_seed;
-use duckduckgoose::script::run_script_keeping;
+use duckduckgoose::script::{run_script_limited, MAX_RUN_EVENTS};
 use duckduckgoose::sim::{Action, Cluster, Simulation};
 
 /// DuckDuckGoose: Raft leader election you can watch, break and replay.
@@ -67,6 +69,13 @@ struct RunArgs {
     elections: Option<String>,
     /// The scenario file, or `-` for standard input.
     file: String,
+    /// The largest input accepted, in bytes (the page's limit is 1 MiB).
+    #[arg(long, default_value_t = 1 << 20, value_parser = at_least_one)]
+    max_input_bytes: u64,
+    /// The most events one `run` line may process before it stops with an
+    /// error (about ten seconds of work by default).
+    #[arg(long, default_value_t = MAX_RUN_EVENTS, value_parser = at_least_one)]
+    max_events: u64,
 }
 
 /// `ddg bench`.
@@ -80,15 +89,20 @@ struct BenchArgs {
 /// `ddg sweep`.
 #[derive(clap::Args)]
 struct SweepArgs {
-    /// How many seeds to run (each with three option sets).
-    #[arg(long, default_value_t = 1000, value_parser = at_least_one)]
-    seeds: u64,
+    /// How many seeds to run (each with three option sets): 1000 by
+    /// default; with `--minutes`, the most to run (no limit by default).
+    #[arg(long, value_parser = at_least_one)]
+    seeds: Option<u64>,
     /// Cluster size, 1 to 101.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=101))]
     nodes: u32,
     /// The first seed.
     #[arg(long, default_value_t = 1)]
     first: u64,
+    /// Run seeds until this many minutes of wall-clock time have passed
+    /// (on every core), up to `--seeds` (which then defaults to no limit).
+    #[arg(long, value_parser = at_least_one)]
+    minutes: Option<u64>,
 }
 
 /// A count that must be at least 1: a sweep of no seeds would pass vacuously.
@@ -113,27 +127,47 @@ fn main() -> ExitCode {
 
 fn cmd_run(args: RunArgs) -> i32 {
     let file = args.file;
-    let mut text = String::new();
+    let cap = args.max_input_bytes;
+    // Read at most one byte past the cap, so that `/dev/zero` or a huge file
+    // is refused without being loaded.
+    let mut bytes = Vec::new();
     let read = if file == "-" {
-        io::stdin().read_to_string(&mut text).map(|_| ())
+        io::stdin().lock().take(cap + 1).read_to_end(&mut bytes)
     } else {
-        std::fs::read_to_string(&file).map(|t| text = t)
+        std::fs::File::open(&file).and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
     };
     if let Err(e) = read {
         eprintln!("error: cannot read {file}: {e}");
         return 2;
     }
+    if bytes.len() as u64 > cap {
+        eprintln!(
+            "error: {file} is larger than {cap} bytes; pass --max-input-bytes to raise the limit"
+        );
+        return 2;
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        eprintln!("error: {file} is not UTF-8 text");
+        return 2;
+    };
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = io::BufWriter::new(stdout.lock());
-    let (code, session) = run_script_keeping(
+    let (code, session) = run_script_limited(
         &text,
         random_seed(),
         args.trace,
+        args.max_events,
         &mut out,
         &mut stderr.lock(),
     );
-    let _ = out.flush();
+    if let Err(e) = out.flush() {
+        // run_script has already said so if its own final flush failed.
+        if code != 2 {
+            eprintln!("error: cannot write the output: {e}");
+        }
+        return 2;
+    }
     if let (Some(path), Some(session)) = (&args.elections, &session) {
         let csv = duckduckgoose::script::elections_csv(session.sim());
         if let Err(e) = std::fs::write(path, csv) {
@@ -173,8 +207,8 @@ fn cmd_bench(args: BenchArgs) -> i32 {
     println!("ddg bench: default settings, the goose killed every 1.5s of simulated time");
     println!("(one core; compare rows of the same run: this machine is noisy)");
     println!(
-        "{:>6} {:>12} {:>12} {:>14} {:>14} {:>8}",
-        "nodes", "sim time", "events", "events/s", "elections/s", "wall s"
+        "{:>6} {:>12} {:>12} {:>14} {:>10} {:>8}",
+        "nodes", "sim time", "events", "events/s", "elections", "wall s"
     );
     for nodes in [5u32, 25, 101] {
         let mut sim = Simulation::new(Cluster {
@@ -185,12 +219,12 @@ fn cmd_bench(args: BenchArgs) -> i32 {
         let wall = churn(&mut sim, budget);
         let s = sim.stats();
         println!(
-            "{:>6} {:>11}s {:>12} {:>14.0} {:>14.0} {:>8.2}",
+            "{:>6} {:>11}s {:>12} {:>14.0} {:>10} {:>8.2}",
             nodes,
             sim.now() / SECOND,
             s.events,
             s.events as f64 / wall,
-            s.elections_won as f64 / wall,
+            s.elections_won,
             wall
         );
         if sim.violation_count() > 0 {
@@ -209,40 +243,82 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
         seeds,
         nodes,
         first,
+        minutes,
     } = args;
+    let seeds = match (seeds, minutes) {
+        (Some(n), _) => n,
+        // A time budget and no count: every seed from `first` on.
+        (None, Some(_)) => u64::MAX - first + 1,
+        (None, None) => 1000,
+    };
     let Some(last) = first.checked_add(seeds - 1) else {
         eprintln!("error: --first {first} with --seeds {seeds} runs past the largest seed");
         return 2;
     };
-    let mut failures = 0;
-    let bar = duckduckgoose::experiment::cli::progress(seeds, "sweep");
-    for seed in first..=last {
-        bar.inc(1);
-        for options in sweep_options() {
-            let report = chaos::run(
-                seed,
-                &Chaos {
-                    nodes,
-                    options,
-                    faults: 20 * SECOND,
-                },
-            );
-            if !report.violations.is_empty() || report.liveness.is_err() {
-                failures += 1;
-                bar.suspend(|| {
-                    println!(
-                        "seed {seed} FAILED: {:?} {:?}",
-                        report.violations.first(),
-                        report.liveness
+    let deadline = minutes.map(|m| Instant::now() + std::time::Duration::from_secs(m * 60));
+    let sets = sweep_options();
+    let next = AtomicU64::new(first);
+    let done = AtomicU64::new(0);
+    let failed_runs = AtomicU64::new(0);
+    let failed_seeds = AtomicU64::new(0);
+    let out = Mutex::new(io::stdout());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return;
+                }
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed > last || seed < first {
+                    return;
+                }
+                let mut seed_failed = false;
+                for options in sets.clone() {
+                    let report = chaos::run(
+                        seed,
+                        &Chaos {
+                            nodes,
+                            options,
+                            faults: 20 * SECOND,
+                        },
                     );
-                    println!("{}", report.script);
-                });
-            }
+                    if !report.violations.is_empty() || report.liveness.is_err() {
+                        failed_runs.fetch_add(1, Ordering::Relaxed);
+                        seed_failed = true;
+                        let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+                        let _ = writeln!(
+                            out,
+                            "seed {seed} FAILED: {:?} {:?}\n{}",
+                            report.violations.first(),
+                            report.liveness,
+                            report.script
+                        );
+                    }
+                }
+                failed_seeds.fetch_add(u64::from(seed_failed), Ordering::Relaxed);
+                done.fetch_add(1, Ordering::Relaxed);
+            });
         }
+    });
+    let (done, runs_failed, seeds_failed) = (
+        done.into_inner(),
+        failed_runs.into_inner(),
+        failed_seeds.into_inner(),
+    );
+    let line = format!(
+        "{done} seeds x {} option sets = {} runs: {runs_failed} runs failed, on {seeds_failed} seeds ({:.1} s on {workers} threads)",
+        sets.len(),
+        u128::from(done) * sets.len() as u128,
+        start.elapsed().as_secs_f64()
+    );
+    let mut out = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        eprintln!("error: cannot write the output: {e}");
+        return 2;
     }
-    bar.finish_and_clear();
-    println!("{seeds} seeds, {failures} failures");
-    i32::from(failures > 0)
+    i32::from(runs_failed > 0)
 }
 
 fn sweep_options() -> [Options; 3] {

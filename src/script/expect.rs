@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `goose` | the single live goose, or `none` when there are 0 or several |
 //! | `geese` | how many live geese |
-//! | `nK.role` | `duck`, `precandidate`, `candidate`, `goose` or `dead` |
+//! | `nK.role` | `duck`, `precandidate`, `candidate`, `goose`, `uncrowned` or `dead` |
 //! | `nK.term` | its term |
 //! | `nK.voted_for`, `nK.leader` | a node or `none` |
 //! | `nK.alive` | `true` or `false` |
@@ -35,7 +35,7 @@ use crate::sim::invariants::Invariant;
 use crate::sim::Simulation;
 
 use super::duration::parse_duration;
-use super::parse::parse_node;
+use super::names::parse_node;
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,12 +216,9 @@ impl Quantity {
                 }
             }
             Quantity::Violations(None) => Value::Number(sim.violation_count()),
-            Quantity::Violations(Some(kind)) => Value::Number(
-                sim.violations()
-                    .iter()
-                    .filter(|v| v.invariant == kind)
-                    .count() as u64,
-            ),
+            // Counted over every violation, not just the ones kept in full,
+            // so that the parts add up to `violations`.
+            Quantity::Violations(Some(kind)) => Value::Number(sim.violation_count_of(kind)),
             Quantity::Stat(stat) => Value::Number(match stat {
                 Stat::ElectionsStarted => stats.elections_started,
                 Stat::ElectionsWon => stats.elections_won,
@@ -389,11 +386,11 @@ fn parse_value(text: &str, kind: Type, size: u32) -> Result<Value, String> {
         Type::NodeOrNone if text == "none" => Ok(Value::Node(None)),
         Type::NodeOrNone => parse_node(text, size).map(|n| Value::Node(Some(n))),
         Type::Role => match text {
-            "duck" | "precandidate" | "candidate" | "goose" | "dead" => {
+            "duck" | "precandidate" | "candidate" | "goose" | "uncrowned" | "dead" => {
                 Ok(Value::Role(text.into()))
             }
             _ => Err(format!(
-                "`{text}` is not a role: use duck, precandidate, candidate, goose or dead"
+                "`{text}` is not a role: use duck, precandidate, candidate, goose, uncrowned or dead"
             )),
         },
         Type::Bool => match text {

@@ -2,12 +2,13 @@
 //! what must never happen. A violation is a record (time, seed, nodes, which
 //! invariant), never a panic; tests fail on it and the page shows it.
 //!
-//! - **Election Safety** (Raft §5.2, Figure 3): at most one goose per term,
-//!   over the whole run.
+//! - **Election Safety** (Raft §5.2, Figure 3): at most one leader per term,
+//!   over the whole run (a leader without its crown counts).
 //! - **One vote per term** (§5.2): a node never votes for two nodes in a term.
 //! - **Terms never decrease** (§5.1): a node's current term only moves forward.
-//! - **One goose at a time**, with CheckQuorum on: never two live geese at the
-//!   same instant (see [`crate::node`] for why CheckQuorum guarantees it).
+//! - **One goose at a time**, with CheckQuorum on: never two live geese (crowned
+//!   leaders, the nodes that claim to be goose) at the same instant (see
+//!   [`crate::node`] for why CheckQuorum guarantees it).
 //!
 //! The checker keeps its own memory of what it saw — it never trusts a node's
 //! word — so a node that loses its disk and votes twice is caught. That memory
@@ -121,6 +122,9 @@ pub struct Checker {
     overlap_reported: bool,
     violations: Vec<Violation>,
     total: u64,
+    /// How many violations of each invariant, in [`Invariant::ALL`] order,
+    /// kept or not.
+    totals: [u64; 4],
 }
 
 impl Checker {
@@ -142,6 +146,7 @@ impl Checker {
             overlap_reported: false,
             violations: Vec::new(),
             total: 0,
+            totals: [0; 4],
         }
     }
 
@@ -170,6 +175,15 @@ impl Checker {
         self.total
     }
 
+    /// How many violations of `invariant` happened in all, kept or not.
+    pub fn total_of(&self, invariant: Invariant) -> u64 {
+        let i = Invariant::ALL
+            .iter()
+            .position(|&k| k == invariant)
+            .expect("every invariant is in ALL");
+        self.totals[i]
+    }
+
     /// The live geese now.
     pub fn live_geese(&self) -> &[NodeId] {
         &self.live_geese
@@ -184,6 +198,11 @@ impl Checker {
         detail: String,
     ) {
         self.total += 1;
+        let i = Invariant::ALL
+            .iter()
+            .position(|&k| k == invariant)
+            .expect("every invariant is in ALL");
+        self.totals[i] += 1;
         if self.violations.len() < MAX_KEPT {
             self.violations.push(Violation {
                 t,
@@ -220,6 +239,11 @@ impl Checker {
             term,
             voted_for,
         };
+        // Election Safety is about leaders, crowned or not; "one goose at a
+        // time" is about the crowned ones, the nodes that claim to be goose.
+        let was_leader = before.role.is_some_and(Role::is_leader);
+        let is_leader = role.is_some_and(Role::is_leader);
+        let new_leader = is_leader && (!was_leader || before.term != term);
         let was_goose = before.role == Some(Role::Goose);
         let is_goose = role == Some(Role::Goose);
         let new_goose = is_goose && (!was_goose || before.term != term);
@@ -247,6 +271,8 @@ impl Checker {
         }
         if new_goose {
             self.live_geese.push(id);
+        }
+        if new_leader {
             match self.geese_by_term.get(&term) {
                 Some(&other) if other != id => self.report(
                     now,

@@ -121,7 +121,8 @@ pub struct NodeStatus {
     pub id: String,
     /// Whether it is running.
     pub alive: bool,
-    /// `duck`, `candidate`, `precandidate`, `goose`, or `dead`.
+    /// `duck`, `candidate`, `precandidate`, `goose`, `uncrowned` (a leader
+    /// without its CheckQuorum lease), or `dead`.
     pub role: &'static str,
     /// Its current term.
     pub term: u64,
@@ -255,6 +256,10 @@ impl Simulation {
     /// How many violations in all (only the first thousand are kept).
     pub fn violation_count(&self) -> u64 {
         self.checker.total()
+    }
+    /// How many violations of one invariant in all, kept or not.
+    pub fn violation_count_of(&self, invariant: invariants::Invariant) -> u64 {
+        self.checker.total_of(invariant)
     }
     /// The live geese now.
     pub fn geese(&self) -> &[NodeId] {
@@ -431,7 +436,8 @@ impl Simulation {
                         Note::SteppedDown {
                             why: StepDown::LostQuorum,
                             ..
-                        } => Some(stats::GooseLoss::LostQuorum),
+                        }
+                        | Note::LostCrown => Some(stats::GooseLoss::LostQuorum),
                         Note::SteppedDown { .. } => Some(stats::GooseLoss::Deposed),
                         _ => None,
                     })
@@ -637,9 +643,9 @@ impl Simulation {
                 if !self.alive[node as usize] {
                     return nothing(format!("{} is dead", node_name(node)));
                 }
-                if self.nodes[node as usize].role() == Role::Goose {
+                if self.nodes[node as usize].role().is_leader() {
                     return nothing(format!(
-                        "{} is the goose and has no election timer",
+                        "{} is the leader and has no election timer",
                         node_name(node)
                     ));
                 }

@@ -39,6 +39,11 @@ pub fn timeout_refused(sim: &Simulation, id: NodeId) -> Option<String> {
             "{n} is the goose: a goose has no election timer (Raft §5.2)."
         ));
     }
+    if node.role().is_leader() {
+        return Some(format!(
+            "{n} leads its term without its crown: a leader has no election timer (Raft §5.2); it steps down only after an election timeout with no word from a majority (dissertation §6.2)."
+        ));
+    }
     let now = sim.now();
     let until = node.lease_until().filter(|&t| t >= now)?;
     let to = node
@@ -196,6 +201,24 @@ mod tests {
         assert_eq!(sim.nodes()[duck as usize].role(), Role::Candidate);
         sim.run_until(sim.now() + 100_000);
         assert_eq!(sim.goose(), Some(duck), "the forced duck is the new goose");
+    }
+
+    /// A leader that lost its crown (CheckQuorum turned on, no promise held
+    /// yet) still has no election timer: its Timeout stays refused.
+    #[test]
+    fn an_uncrowned_leader_cannot_be_timed_out() {
+        let off = Options {
+            check_quorum: false,
+            ..Options::default()
+        };
+        let mut sim = run(1, off);
+        sim.run_until(400_000);
+        let leader = sim.goose().expect("a goose by 400ms");
+        sim.apply(&crate::sim::Action::Set(Options::default()))
+            .unwrap();
+        assert_eq!(sim.nodes()[leader as usize].role(), Role::Uncrowned);
+        let why = timeout_refused(&sim, leader).expect("a leader has no timer");
+        assert!(why.contains("without its crown"), "{why}");
     }
 
     #[test]
