@@ -585,22 +585,58 @@ stats
 
 #[test]
 fn usage_errors_exit_2() {
+    // clap's wording: the error names the bad argument, then the usage line.
     for (args, why) in [
-        (&[][..], "no command given"),
-        (&["fly"][..], "unknown command `fly`"),
-        (&["run"][..], "ddg run needs a scenario file"),
+        (&[][..], "Usage: ddg"),
+        (&["fly"][..], "unrecognized subcommand 'fly'"),
+        (
+            &["run"][..],
+            "the following required arguments were not provided",
+        ),
         (
             &["run", "--fast", "x.ddg"][..],
-            "unexpected argument `--fast`",
+            "unexpected argument '--fast'",
         ),
+        (
+            &["sweep", "--sedes", "2"][..],
+            "unexpected argument '--sedes'",
+        ),
+        (
+            &["sweep", "--seeds", "0"][..],
+            "invalid value '0' for '--seeds",
+        ),
+        (
+            &["sweep", "--seeds", "two"][..],
+            "invalid value 'two' for '--seeds",
+        ),
+        (
+            &["sweep", "--nodes", "102"][..],
+            "invalid value '102' for '--nodes",
+        ),
+        (&["bench", "--slow"][..], "unexpected argument '--slow'"),
     ] {
         let out = ddg(args, "");
         assert_eq!(out.code, Some(2), "{args:?}: {out:#?}");
+        assert!(out.stderr.contains(why), "{args:?}: {out:#?}");
         assert!(
-            out.stderr.starts_with(&format!("error: {why}")),
+            out.stderr.contains("Usage:") || out.stderr.contains("try '--help'"),
             "{args:?}: {out:#?}"
         );
-        assert!(out.stderr.contains("usage:"), "{args:?}: {out:#?}");
+    }
+    // Seeds past u64::MAX are refused, not wrapped into an empty run.
+    let wrap = ddg(
+        &["sweep", "--first", "18446744073709551615", "--seeds", "2"],
+        "",
+    );
+    assert_eq!(wrap.code, Some(2), "{wrap:#?}");
+    assert!(wrap.stderr.contains("past the largest seed"), "{wrap:#?}");
+    for sub in ["run", "bench", "sweep"] {
+        let help = ddg(&[sub, "--help"], "");
+        assert_eq!(help.code, Some(0), "{sub} --help: {help:#?}");
+        assert!(
+            help.stdout.contains("Usage: ddg"),
+            "{sub} --help: {help:#?}"
+        );
     }
     let missing = ddg(&["run", "/nonexistent/scenario.ddg"], "");
     assert_eq!(missing.code, Some(2), "{missing:#?}");

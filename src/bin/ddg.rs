@@ -2,64 +2,100 @@
 //!
 //! - `ddg run [--trace] FILE` runs a scenario (`-` reads standard input);
 //!   exit code 0, 1 for a failed `expect`, 2 for bad input.
-//! - `ddg bench [--quick]` prints simulated events per second and elections
-//!   per second for clusters of 5, 25 and 101 nodes.
-//! - `ddg sweep [--seeds N] [--nodes N]` runs the chaos seed sweep and prints
-//!   any seed that breaks an invariant or liveness, with its replay script.
+//! - `ddg bench [--quick]` prints simulated events per second for clusters
+//!   of 5, 25 and 101 nodes.
+//! - `ddg sweep [--seeds N] [--nodes N] [--first S]` runs the chaos seed
+//!   sweep and prints any seed that breaks an invariant or liveness, with its
+//!   replay script.
+//!
+//! Arguments are parsed by clap: every subcommand has `--help`, and an
+//! unknown flag or a malformed number is an error (exit code 2), never
+//! silently ignored.
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::{Parser, Subcommand};
 use duckduckgoose::chaos::{self, Chaos};
 use duckduckgoose::options::{Options, MS, SECOND};
 use duckduckgoose::sim::{Action, Cluster, Simulation};
 use duckduckgoose::{random_seed, run_script};
 
-const USAGE: &str = "\
-usage:
-  ddg run [--trace] FILE    run a scenario file (- for standard input)
-  ddg bench [--quick]       simulated events and elections per second
-  ddg sweep [--seeds N] [--nodes N] [--first S]
-                            random faults on N seeds; report any that break an invariant
-  ddg help                  this text
+/// DuckDuckGoose: Raft leader election you can watch, break and replay.
+///
+/// Exit codes: 0 ok, 1 an `expect` (or a sweep seed) failed, 2 bad input.
+#[derive(Parser)]
+#[command(name = "ddg", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-exit codes: 0 ok, 1 an expect failed, 2 bad input";
+/// The subcommands.
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario file (`-` for standard input).
+    Run(RunArgs),
+    /// Print simulated events per second for 5, 25 and 101 nodes.
+    Bench(BenchArgs),
+    /// Random faults on many seeds; report any that break an invariant or liveness.
+    Sweep(SweepArgs),
+}
+
+/// `ddg run`.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Print every send, delivery, loss, timeout and role change.
+    #[arg(long)]
+    trace: bool,
+    /// The scenario file, or `-` for standard input.
+    file: String,
+}
+
+/// `ddg bench`.
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// A short run (0.3 s per row instead of 3 s).
+    #[arg(long)]
+    quick: bool,
+}
+
+/// `ddg sweep`.
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// How many seeds to run (each with three option sets).
+    #[arg(long, default_value_t = 1000, value_parser = at_least_one)]
+    seeds: u64,
+    /// Cluster size, 1 to 101.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=101))]
+    nodes: u32,
+    /// The first seed.
+    #[arg(long, default_value_t = 1)]
+    first: u64,
+}
+
+/// A count that must be at least 1: a sweep of no seeds would pass vacuously.
+fn at_least_one(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("not a whole number".into()),
+    }
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("run") => cmd_run(&args[1..]),
-        Some("bench") => cmd_bench(&args[1..]),
-        Some("sweep") => cmd_sweep(&args[1..]),
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            0
-        }
-        Some(other) => usage_error(&format!("unknown command `{other}`")),
-        None => usage_error("no command given"),
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => cmd_run(args),
+        Command::Bench(args) => cmd_bench(args),
+        Command::Sweep(args) => cmd_sweep(args),
     };
     ExitCode::from(code as u8)
 }
 
-fn usage_error(why: &str) -> i32 {
-    eprintln!("error: {why}\n{USAGE}");
-    2
-}
-
-fn cmd_run(args: &[String]) -> i32 {
-    let mut trace = false;
-    let mut file = None;
-    for arg in args {
-        match arg.as_str() {
-            "--trace" => trace = true,
-            f if file.is_none() && (f == "-" || !f.starts_with('-')) => file = Some(f.to_string()),
-            other => return usage_error(&format!("unexpected argument `{other}`")),
-        }
-    }
-    let Some(file) = file else {
-        return usage_error("ddg run needs a scenario file, or - for standard input");
-    };
+fn cmd_run(args: RunArgs) -> i32 {
+    let file = args.file;
     let mut text = String::new();
     let read = if file == "-" {
         io::stdin().read_to_string(&mut text).map(|_| ())
@@ -73,20 +109,15 @@ fn cmd_run(args: &[String]) -> i32 {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = io::BufWriter::new(stdout.lock());
-    let code = run_script(&text, random_seed(), trace, &mut out, &mut stderr.lock());
+    let code = run_script(
+        &text,
+        random_seed(),
+        args.trace,
+        &mut out,
+        &mut stderr.lock(),
+    );
     let _ = out.flush();
     code
-}
-
-fn flag_value(args: &[String], name: &str) -> Result<Option<u64>, String> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(None),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .map(Some)
-            .ok_or_else(|| format!("{name} needs a whole number")),
-    }
 }
 
 /// Runs `sim` for at least `budget` seconds of wall-clock time, killing the
@@ -113,12 +144,8 @@ fn churn(sim: &mut Simulation, budget: f64) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-fn cmd_bench(args: &[String]) -> i32 {
-    let quick = args.iter().any(|a| a == "--quick");
-    if let Some(bad) = args.iter().find(|a| *a != "--quick") {
-        return usage_error(&format!("unexpected argument `{bad}`"));
-    }
-    let budget = if quick { 0.3 } else { 3.0 };
+fn cmd_bench(args: BenchArgs) -> i32 {
+    let budget = if args.quick { 0.3 } else { 3.0 };
     println!("ddg bench: default settings, the goose killed every 1.5s of simulated time");
     println!("(one core; compare rows of the same run: this machine is noisy)");
     println!(
@@ -153,28 +180,23 @@ fn cmd_bench(args: &[String]) -> i32 {
     0
 }
 
-fn cmd_sweep(args: &[String]) -> i32 {
-    let parsed = (|| -> Result<(u64, u64, u64), String> {
-        Ok((
-            flag_value(args, "--seeds")?.unwrap_or(1000),
-            flag_value(args, "--nodes")?.unwrap_or(5),
-            flag_value(args, "--first")?.unwrap_or(1),
-        ))
-    })();
-    let (seeds, nodes, first) = match parsed {
-        Ok(v) => v,
-        Err(e) => return usage_error(&e),
+fn cmd_sweep(args: SweepArgs) -> i32 {
+    let SweepArgs {
+        seeds,
+        nodes,
+        first,
+    } = args;
+    let Some(last) = first.checked_add(seeds - 1) else {
+        eprintln!("error: --first {first} with --seeds {seeds} runs past the largest seed");
+        return 2;
     };
-    if !(1..=101).contains(&nodes) {
-        return usage_error("--nodes is 1 to 101");
-    }
     let mut failures = 0;
-    for seed in first..first + seeds {
+    for seed in first..=last {
         for options in sweep_options() {
             let report = chaos::run(
                 seed,
                 &Chaos {
-                    nodes: nodes as u32,
+                    nodes,
                     options,
                     faults: 20 * SECOND,
                 },
