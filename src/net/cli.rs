@@ -59,6 +59,10 @@ pub struct NodeArgs {
     /// Append every event, stamped with the host's monotonic clock, to FILE.
     #[arg(long)]
     pub event_log: Option<PathBuf>,
+    /// No election timer fires before this long after boot (messages are
+    /// handled as usual).
+    #[arg(long, default_value = "0ms")]
+    pub boot_grace: String,
     /// Seed of the election timeouts (default: drawn at random).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -137,6 +141,8 @@ impl NodeArgs {
             data_dir: Some(self.data_dir.clone()),
             event_log: self.event_log.clone(),
             seed: self.seed.unwrap_or_else(crate::random_seed),
+            boot_grace: parse_duration(&self.boot_grace)
+                .map_err(|e| format!("--boot-grace: {e}"))?,
         };
         Ok((cfg, self.http))
     }

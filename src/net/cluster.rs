@@ -285,10 +285,16 @@ impl LocalCluster {
                 let log = self.layout.dir.join(format!("{}.log", node_name(i)));
                 let tail = fs::read_to_string(&log).unwrap_or_default();
                 let last = tail.lines().last().unwrap_or("").to_string();
-                return Err(format!("{} exited ({status}) at start: {last}", node_name(i)));
+                return Err(format!(
+                    "{} exited ({status}) at start: {last}",
+                    node_name(i)
+                ));
             }
             if began.elapsed() > Duration::from_secs(10) {
-                return Err(format!("{} did not answer /health within 10s", node_name(i)));
+                return Err(format!(
+                    "{} did not answer /health within 10s",
+                    node_name(i)
+                ));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -340,7 +346,9 @@ impl LocalCluster {
     }
 
     fn signal(&mut self, i: NodeId, sig: libc::c_int) -> Result<(), String> {
-        let pid = self.pid(i).ok_or_else(|| format!("{} is dead", node_name(i)))?;
+        let pid = self
+            .pid(i)
+            .ok_or_else(|| format!("{} is dead", node_name(i)))?;
         // SAFETY: kill(2) on a child we started and have not reaped.
         if unsafe { libc::kill(pid as libc::pid_t, sig) } != 0 {
             return Err(format!("cannot signal {}", node_name(i)));
@@ -469,7 +477,12 @@ impl LocalCluster {
                         if !up {
                             return Seen::Dead;
                         }
-                        match client::request(layout.http(i), "GET", "/status", Duration::from_millis(300)) {
+                        match client::request(
+                            layout.http(i),
+                            "GET",
+                            "/status",
+                            Duration::from_millis(300),
+                        ) {
                             Ok(r) if r.code == 200 => serde_json::from_str(&r.body)
                                 .map(Seen::Up)
                                 .unwrap_or(Seen::Unreachable),
@@ -567,8 +580,12 @@ impl RealWorld {
             Target::Node(n) => Ok(n),
             Target::Goose => match geese(&self.cluster.observe())[..] {
                 [g] => Ok(g),
-                [] => Err(Failure::Error("`goose` names nobody: there is no goose now".into())),
-                _ => Err(Failure::Error("`goose` is ambiguous: several nodes say goose".into())),
+                [] => Err(Failure::Error(
+                    "`goose` names nobody: there is no goose now".into(),
+                )),
+                _ => Err(Failure::Error(
+                    "`goose` is ambiguous: several nodes say goose".into(),
+                )),
             },
         }
     }
@@ -611,27 +628,32 @@ impl RealWorld {
             },
             Quantity::Geese => Value::Number(geese(&seen).len() as u64),
             Quantity::Time => Value::Number(self.now()),
-            Quantity::MaxTerm => Value::Number(seen.iter().filter_map(Seen::term).max().unwrap_or(0)),
+            Quantity::MaxTerm => {
+                Value::Number(seen.iter().filter_map(Seen::term).max().unwrap_or(0))
+            }
             Quantity::Node(i, field) => {
                 let s = &seen[i as usize];
                 match field {
                     Field::Role => Value::Role(s.role().to_string()),
                     Field::Term => match s.term() {
                         Some(t) => Value::Number(t),
-                        None => return Err(Failure::Expectation(format!("{} did not answer", node_name(i)))),
+                        None => {
+                            return Err(Failure::Expectation(format!(
+                                "{} did not answer",
+                                node_name(i)
+                            )))
+                        }
                     },
                     Field::VotedFor => Value::Node(s.node_field("voted_for", size)),
                     Field::Leader => Value::Node(s.node_field("leader", size)),
                     Field::Alive => Value::Bool(!matches!(s, Seen::Dead)),
                 }
             }
-            Quantity::Violations(_) | Quantity::Stat(_) => {
-                return Err(Failure::Error(
-                    "violations and stats are the simulator's: a real cluster has no global observer \
+            Quantity::Violations(_) | Quantity::Stat(_) => return Err(Failure::Error(
+                "violations and stats are the simulator's: a real cluster has no global observer \
                      (the fault test's checker reads the event logs instead)"
-                        .into(),
-                ))
-            }
+                    .into(),
+            )),
         })
     }
 
@@ -732,7 +754,13 @@ impl RealWorld {
 /// Runs a scenario against a fresh real cluster in `dir` (the `ddg` binary
 /// is `exe`). Same output and exit codes as `ddg run`: status lines to
 /// `out`, errors to `err`; 0, [`EXIT_FAILED`] or [`EXIT_ERROR`].
-pub fn run_scenario(exe: &Path, text: &str, dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub fn run_scenario(
+    exe: &Path,
+    text: &str,
+    dir: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let script = match parse_script(text) {
         Ok(s) => s,
         Err((line, why)) => {
@@ -756,6 +784,11 @@ pub fn run_scenario(exe: &Path, text: &str, dir: &Path, out: &mut dyn Write, err
         }
     };
     layout.node_flags = Layout::flags_for(opts);
+    // Nobody campaigns in the first second, so that a scenario's opening
+    // `timeout n1` is not raced by whichever node booted first.
+    layout
+        .node_flags
+        .extend(["--boot-grace".to_string(), "1s".to_string()]);
     let cluster = match LocalCluster::start(exe, layout) {
         Ok(c) => c,
         Err(why) => {
@@ -782,7 +815,11 @@ pub fn run_scenario(exe: &Path, text: &str, dir: &Path, out: &mut dyn Write, err
                 return EXIT_ERROR;
             }
             Err(Failure::Expectation(why)) => {
-                let _ = writeln!(err, "expect failed: line {line}: {why} (logs in {})", dir.display());
+                let _ = writeln!(
+                    err,
+                    "expect failed: line {line}: {why} (logs in {})",
+                    dir.display()
+                );
                 return EXIT_FAILED;
             }
         }
@@ -937,7 +974,9 @@ pub fn run(args: ClusterArgs) -> ExitCode {
             http_base,
             event_logs,
             timing,
-        } => up(&exe, nodes, &dir, port, peer_base, http_base, event_logs, &timing),
+        } => up(
+            &exe, nodes, &dir, port, peer_base, http_base, event_logs, &timing,
+        ),
         ClusterCommand::Run { file, dir } => {
             let text = match fs::read_to_string(&file) {
                 Ok(t) => t,
@@ -949,27 +988,65 @@ pub fn run(args: ClusterArgs) -> ExitCode {
             let dir = dir.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("ddg-cluster-run-{}", std::process::id()))
             });
-            let code = run_scenario(&exe, &text, &dir, &mut std::io::stdout(), &mut std::io::stderr());
+            let code = run_scenario(
+                &exe,
+                &text,
+                &dir,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            );
             ExitCode::from(code as u8)
         }
         ClusterCommand::Status(c) => call(c.control, "/cluster/status", false),
-        ClusterCommand::Kill(n) => call(n.control.control, &format!("/cluster/kill?node={}", n.node), true),
-        ClusterCommand::Revive(n) => call(n.control.control, &format!("/cluster/revive?node={}", n.node), true),
-        ClusterCommand::Pause(n) => call(n.control.control, &format!("/cluster/pause?node={}", n.node), true),
-        ClusterCommand::Resume(n) => call(n.control.control, &format!("/cluster/resume?node={}", n.node), true),
-        ClusterCommand::Timeout(n) => call(n.control.control, &format!("/cluster/timeout?node={}", n.node), true),
-        ClusterCommand::Isolate(n) => call(n.control.control, &format!("/cluster/isolate?node={}", n.node), true),
-        ClusterCommand::Reconnect(n) => {
-            call(n.control.control, &format!("/cluster/reconnect?node={}", n.node), true)
-        }
+        ClusterCommand::Kill(n) => call(
+            n.control.control,
+            &format!("/cluster/kill?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Revive(n) => call(
+            n.control.control,
+            &format!("/cluster/revive?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Pause(n) => call(
+            n.control.control,
+            &format!("/cluster/pause?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Resume(n) => call(
+            n.control.control,
+            &format!("/cluster/resume?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Timeout(n) => call(
+            n.control.control,
+            &format!("/cluster/timeout?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Isolate(n) => call(
+            n.control.control,
+            &format!("/cluster/isolate?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Reconnect(n) => call(
+            n.control.control,
+            &format!("/cluster/reconnect?node={}", n.node),
+            true,
+        ),
         ClusterCommand::Partition { groups, control } => {
             let groups = groups.replace(' ', "").replace('|', "%7C");
-            call(control.control, &format!("/cluster/partition?groups={groups}"), true)
+            call(
+                control.control,
+                &format!("/cluster/partition?groups={groups}"),
+                true,
+            )
         }
         ClusterCommand::Heal(c) => call(c.control, "/cluster/heal", true),
-        ClusterCommand::Loss { percent, control } => {
-            call(control.control, &format!("/cluster/loss?percent={percent}"), true)
-        }
+        ClusterCommand::Loss { percent, control } => call(
+            control.control,
+            &format!("/cluster/loss?percent={percent}"),
+            true,
+        ),
     }
 }
 
@@ -1000,7 +1077,10 @@ fn up(
         "--prevote".into(),
         timing.prevote.clone(),
     ];
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -1083,7 +1163,10 @@ fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Js
     let params = super::http::query_params(query)?;
     let size = c.size();
     let node = || -> Result<NodeId, String> {
-        parse_node(params.get("node").ok_or("this control needs ?node=nK")?, size)
+        parse_node(
+            params.get("node").ok_or("this control needs ?node=nK")?,
+            size,
+        )
     };
     match what {
         "status" => {
@@ -1153,12 +1236,18 @@ async fn serve_controls(
             .map(|tx| tx.send(Request { what, query, reply }).is_ok())
             .unwrap_or(false);
         if !sent {
-            return super::http::error(StatusCode::SERVICE_UNAVAILABLE, "the cluster is stopping".into());
+            return super::http::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the cluster is stopping".into(),
+            );
         }
         match answer.await {
             Ok(Ok(j)) => axum::Json(j).into_response(),
             Ok(Err(why)) => super::http::error(StatusCode::BAD_REQUEST, why),
-            Err(_) => super::http::error(StatusCode::SERVICE_UNAVAILABLE, "the cluster is stopping".into()),
+            Err(_) => super::http::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the cluster is stopping".into(),
+            ),
         }
     }
 
@@ -1181,7 +1270,10 @@ async fn serve_controls(
         .route("/cluster/heal", post(control!("heal")))
         .route("/cluster/loss", post(control!("loss")))
         .fallback(|| async {
-            super::http::error(StatusCode::NOT_FOUND, "no such control: see /cluster/status".into())
+            super::http::error(
+                StatusCode::NOT_FOUND,
+                "no such control: see /cluster/status".into(),
+            )
         })
         .with_state(Arc::clone(&shared));
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

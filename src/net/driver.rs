@@ -57,6 +57,11 @@ pub struct Config {
     pub event_log: Option<PathBuf>,
     /// Seeds the election timeouts.
     pub seed: u64,
+    /// No election timer fires before this long after boot (etcd's
+    /// `initial-election-tick-advance=false` idea): a cluster booting on a
+    /// loaded machine, or a scenario's first `timeout n1`, is not raced by a
+    /// node that came up first. Messages are handled as usual meanwhile.
+    pub boot_grace: Micros,
 }
 
 /// The in-process fault layer: links cut, loss and delay, applied to every
@@ -397,7 +402,10 @@ impl Driver {
     pub async fn run(mut self) -> String {
         let mut buf = [0u8; wire::MAX_DATAGRAM + 1];
         loop {
-            let deadline = self.node.deadline(&self.cfg.opts);
+            let mut deadline = self.node.deadline(&self.cfg.opts);
+            if self.node.role() != Role::Goose {
+                deadline = deadline.max(self.cfg.boot_grace);
+            }
             let at = self.handle.start + Duration::from_micros(deadline);
             tokio::select! {
                 _ = tokio::time::sleep_until(at.into()) => {

@@ -446,13 +446,8 @@ async fn heal(State(h): State<Handle>) -> Response {
     set_faults(&h, |f| f.blocked.clear()).await
 }
 
-fn number(params: &HashMap<String, String>, key: &str, example: &str) -> Result<f64, Response> {
-    let bad = || {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!("this route needs ?{key}=NUMBER, like ?{key}={example}"),
-        )
-    };
+fn number(params: &HashMap<String, String>, key: &str, example: &str) -> Result<f64, String> {
+    let bad = || format!("this route needs ?{key}=NUMBER, like ?{key}={example}");
     let v: f64 = params
         .get(key)
         .ok_or_else(bad)?
@@ -479,7 +474,7 @@ async fn loss(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
                 "loss is at most 100 percent".into(),
             )
         }
-        Err(r) => return r,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
     let ppm = ((pct / 100.0) * CERTAIN as f64).round() as u32;
     set_faults(&h, |f| f.loss_ppm = ppm).await
@@ -499,7 +494,7 @@ async fn delay(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
                 format!("delay is at most {}", human_duration(60 * SECOND)),
             )
         }
-        Err(r) => return r,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
     let us = (ms * 1000.0).round() as u64;
     set_faults(&h, |f| f.delay_us = us).await

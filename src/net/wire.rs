@@ -259,7 +259,7 @@ mod tests {
     }
 
     const ENV: Envelope = Envelope {
-        cluster: 0xdd60_05e,
+        cluster: 0x0dd6_005e,
         from: 2,
         to: 4,
     };
