@@ -34,6 +34,10 @@ use crate::sim::{NodeStatus, Status};
 
 use super::client;
 
+/// How long a control waits for a node's answer (a loaded machine can be
+/// slow; a paused node never answers and is not asked).
+const CONTROL_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How to lay out a local cluster.
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -363,11 +367,11 @@ impl LocalCluster {
         Ok(())
     }
 
-    /// SIGCONT.
+    /// SIGCONT, then the fault settings it missed while frozen.
     pub fn resume(&mut self, i: NodeId) -> Result<(), String> {
         self.signal(i, libc::SIGCONT)?;
         self.paused[i as usize] = false;
-        Ok(())
+        self.push_faults(i)
     }
 
     /// Whether node `i` is paused.
@@ -377,7 +381,7 @@ impl LocalCluster {
 
     /// Fires node `i`'s election timer.
     pub fn timeout(&mut self, i: NodeId) -> Result<(), String> {
-        let r = client::post(self.layout.http(i), "/timeout")?;
+        let r = client::request(self.layout.http(i), "POST", "/timeout", CONTROL_TIMEOUT)?;
         match r.code {
             200 => Ok(()),
             _ => Err(api_error(&r)),
@@ -396,7 +400,7 @@ impl LocalCluster {
             format!("/fault/partition?peers={}", blocked.join(","))
         };
         for path in [path, format!("/fault/loss?percent={}", self.loss_percent)] {
-            let r = client::post(addr, &path)?;
+            let r = client::request(addr, "POST", &path, CONTROL_TIMEOUT)?;
             if r.code != 200 {
                 return Err(api_error(&r));
             }

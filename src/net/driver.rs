@@ -275,7 +275,7 @@ pub struct Driver {
     log: Option<std::io::BufWriter<std::fs::File>>,
     last_role: Role,
     last_leader: Option<NodeId>,
-    last_goose_log: Time,
+    logged_until: Option<Time>,
     lease_asked: Micros,
 }
 
@@ -375,7 +375,7 @@ impl Driver {
             log,
             last_role: Role::Duck,
             last_leader: None,
-            last_goose_log: 0,
+            logged_until: None,
             lease_asked: 0,
             cfg,
         };
@@ -660,6 +660,7 @@ impl Driver {
     fn publish(&mut self, now: Time) {
         let role = self.node.role();
         let leader = self.node.leader();
+        let goose_until = self.goose_until();
         if role != self.last_role || leader != self.last_leader {
             if leader != self.last_leader && leader.is_some() {
                 self.handle.metrics.leader_changes.fetch_add(1, Relaxed);
@@ -667,14 +668,11 @@ impl Driver {
             self.last_role = role;
             self.last_leader = leader;
             self.event(now, "state", None);
-            self.last_goose_log = now;
-        } else if role == Role::Goose
-            && self.log.is_some()
-            && now >= self.last_goose_log + self.cfg.opts.heartbeat
-        {
-            // The goose's lease end, about once a heartbeat, so that the
-            // checker knows how long a goose that then froze could claim.
-            self.last_goose_log = now;
+            self.logged_until = goose_until;
+        } else if self.log.is_some() && goose_until.is_some() && goose_until != self.logged_until {
+            // Every move of a goose's lease end, so that the checker knows
+            // how long a goose that then froze or died could have claimed.
+            self.logged_until = goose_until;
             self.event(now, "lease", None);
         }
         let snapshot = Snapshot {
@@ -683,7 +681,7 @@ impl Driver {
             voted_for: self.node.voted_for(),
             leader,
             lease_until: self.node.lease_until(),
-            goose_until: self.goose_until(),
+            goose_until,
             check_quorum: self.cfg.opts.check_quorum,
             faults: self.faults.clone(),
             peer_addrs: self.peer_addrs.clone(),
