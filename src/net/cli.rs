@@ -14,8 +14,8 @@ use super::driver::Config;
 /// `ddg node`: run one node of a real cluster.
 #[derive(clap::Args, Debug, Clone)]
 pub struct NodeArgs {
-    /// This node's name, `n1`…`nN`, or `auto` to take it from the host name's
-    /// trailing number (`ddg-0` is n1, as a Kubernetes StatefulSet names pods).
+    /// This node's name, `n1`…`nN`, or a Kubernetes StatefulSet pod name
+    /// whose trailing ordinal counts from 0 (`ddg-0` is n1).
     #[arg(long)]
     pub id: String,
     /// Every node's peer (UDP) address in order, this node's included:
@@ -76,22 +76,21 @@ fn on_off(flag: &str, v: &str) -> Result<bool, String> {
     }
 }
 
-/// The node id from `--id`: `nK`, or `auto` from the host name.
+/// The node id from `--id`: `nK`, or a StatefulSet pod name `NAME-K`
+/// (ordinal K from 0, so `ddg-0` is n1).
 fn node_id(text: &str, size: u32) -> Result<NodeId, String> {
-    if text != "auto" {
-        return parse_node(text, size);
+    if let Ok(id) = parse_node(text, size) {
+        return Ok(id);
     }
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map_err(|e| format!("--id auto: cannot read the host name: {e}"))?;
-    let host = host.trim();
-    let ordinal: u32 = host
-        .rsplit('-')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| format!("--id auto: host name `{host}` does not end in -NUMBER"))?;
+    let ordinal: u32 = text
+        .rsplit_once('-')
+        .and_then(|(_, n)| n.parse().ok())
+        .ok_or_else(|| {
+            format!("--id {text}: use n1…n{size}, or a pod name ending in -ORDINAL like ddg-0")
+        })?;
     if ordinal >= size {
         return Err(format!(
-            "--id auto: host `{host}` is ordinal {ordinal}, but there are only {size} peers"
+            "--id {text}: ordinal {ordinal}, but --peers lists only {size} nodes"
         ));
     }
     Ok(ordinal)

@@ -32,9 +32,11 @@ use tokio::net::TcpListener;
 
 use driver::{Command, Config, Driver};
 
-/// Resolves `host:port` (a name is looked up by DNS).
+/// Resolves `host:port` (a name is looked up by DNS), preferring IPv4 like
+/// the default bind address (`localhost` may list `::1` first).
 pub async fn resolve(addr: &str) -> Option<SocketAddr> {
-    tokio::net::lookup_host(addr).await.ok()?.next()
+    let all: Vec<SocketAddr> = tokio::net::lookup_host(addr).await.ok()?.collect();
+    all.iter().find(|a| a.is_ipv4()).or(all.first()).copied()
 }
 
 /// Runs one node until SIGINT or SIGTERM: its driver, its HTTP server on
