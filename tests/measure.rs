@@ -39,7 +39,7 @@ fn followed_goose(seen: &[Seen]) -> Option<u32> {
         .iter()
         .filter(|s| matches!(s, Seen::Up(j) if j["leader"] == name.as_str()))
         .count();
-    (followers as u32 >= seen.len() as u32 / 2 + 1).then_some(g)
+    (followers as u32 >= duckduckgoose::node::majority(seen.len() as u32)).then_some(g)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
