@@ -485,7 +485,7 @@ impl LocalCluster {
                             layout.http(i),
                             "GET",
                             "/status",
-                            Duration::from_millis(300),
+                            Duration::from_secs(1),
                         ) {
                             Ok(r) if r.code == 200 => serde_json::from_str(&r.body)
                                 .map(Seen::Up)
