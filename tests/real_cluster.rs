@@ -239,12 +239,20 @@ fn the_seeds_timing_works_too() {
     // The seed waited 350 ms of silence plus a random 150–300 ms before
     // campaigning, with heartbeats every 50 ms: an election timeout of
     // 500–650 ms in this project's terms.
-    let mut c = start("seed-timing", 5, &["--election", "500ms..650ms", "--heartbeat", "50ms"]);
+    let mut c = start(
+        "seed-timing",
+        5,
+        &["--election", "500ms..650ms", "--heartbeat", "50ms"],
+    );
     let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
     c.kill(g).unwrap();
     let began = Instant::now();
     let new = wait_for_one_goose(&mut c, Duration::from_secs(5));
     assert_ne!(new, g);
     // Not before the promises (500 ms + 50 ms margin) could lapse.
-    assert!(began.elapsed() >= Duration::from_millis(400), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        began.elapsed()
+    );
 }
