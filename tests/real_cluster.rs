@@ -14,6 +14,14 @@ use duckduckgoose::net::cluster::{geese, Layout, LocalCluster, Seen};
 
 const DDG: &str = env!("CARGO_BIN_EXE_ddg");
 
+/// One real cluster at a time: a 2-core machine running five clusters at
+/// once would test the scheduler, not the nodes.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ddg-real-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -71,18 +79,21 @@ fn on_real_cluster(name: &str) {
 
 #[test]
 fn goose_crash_reelection_in_both_worlds() {
+    let _one = one_at_a_time();
     in_simulator("goose_crash_reelection");
     on_real_cluster("goose_crash_reelection");
 }
 
 #[test]
 fn revived_goose_rejoins_as_duck_in_both_worlds() {
+    let _one = one_at_a_time();
     in_simulator("revived_goose_rejoins_as_duck");
     on_real_cluster("revived_goose_rejoins_as_duck");
 }
 
 #[test]
 fn minority_partition_in_both_worlds() {
+    let _one = one_at_a_time();
     in_simulator("minority_partition");
     on_real_cluster("minority_partition");
 }
@@ -111,6 +122,7 @@ fn status(c: &LocalCluster, i: u32) -> serde_json::Value {
 
 #[test]
 fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
+    let _one = one_at_a_time();
     let mut c = start("persist", 3, &[]);
     let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
     let before = status(&c, g);
@@ -153,6 +165,7 @@ fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
 
 #[test]
 fn a_paused_goose_never_answers_goose_after_its_lease() {
+    let _one = one_at_a_time();
     let mut c = start("pause", 3, &[]);
     let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
     c.pause(g).unwrap();
@@ -180,6 +193,7 @@ fn a_paused_goose_never_answers_goose_after_its_lease() {
 
 #[test]
 fn bad_requests_get_json_errors_and_bad_datagrams_are_counted() {
+    let _one = one_at_a_time();
     let mut c = start("bad", 3, &[]);
     let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
     let addr = c.layout().http(0);
@@ -236,6 +250,7 @@ fn bad_requests_get_json_errors_and_bad_datagrams_are_counted() {
 
 #[test]
 fn the_seeds_timing_works_too() {
+    let _one = one_at_a_time();
     // The seed waited 350 ms of silence plus a random 150–300 ms before
     // campaigning, with heartbeats every 50 ms: an election timeout of
     // 500–650 ms in this project's terms.

@@ -63,6 +63,10 @@ pub struct NodeArgs {
     /// handled as usual).
     #[arg(long, default_value = "0ms")]
     pub boot_grace: String,
+    /// Hold every election timer until `POST /release` (needs --faults; for
+    /// scenario runners that start all nodes, then release them together).
+    #[arg(long, requires = "faults")]
+    pub hold: bool,
     /// Seed of the election timeouts (default: drawn at random).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -142,6 +146,7 @@ impl NodeArgs {
             seed: self.seed.unwrap_or_else(crate::random_seed),
             boot_grace: parse_duration(&self.boot_grace)
                 .map_err(|e| format!("--boot-grace: {e}"))?,
+            hold: self.hold,
         };
         Ok((cfg, self.http))
     }

@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 
 use crate::message::{node_name, NodeId};
-use crate::options::{format_duration, format_percent, human_duration, Micros, Options, Time};
+use crate::options::{
+    format_duration, format_percent, human_duration, Micros, Options, Time, SECOND,
+};
 use crate::script::expect::{Field, Quantity, Value};
 use crate::script::parse::{parse_node, Command, Target, Watch};
 use crate::script::{parse_script, Condition, Failure, EXIT_ERROR, EXIT_FAILED};
@@ -377,6 +379,18 @@ impl LocalCluster {
     /// Whether node `i` is paused.
     pub fn is_paused(&self, i: NodeId) -> bool {
         self.paused[i as usize]
+    }
+
+    /// Lets every `--hold` node's timers run, none firing within `grace`.
+    pub fn release(&mut self, grace: Micros) -> Result<(), String> {
+        for i in 0..self.size() {
+            let path = format!("/release?ms={}", grace / 1000);
+            let r = client::request(self.layout.http(i), "POST", &path, CONTROL_TIMEOUT)?;
+            if r.code != 200 {
+                return Err(api_error(&r));
+            }
+        }
+        Ok(())
     }
 
     /// Fires node `i`'s election timer.
@@ -779,11 +793,10 @@ pub fn run_scenario(
         }
     };
     layout.node_flags = Layout::flags_for(opts);
-    // Nobody campaigns in the first second, so that a scenario's opening
-    // `timeout n1` is not raced by whichever node booted first.
-    layout
-        .node_flags
-        .extend(["--boot-grace".to_string(), "1s".to_string()]);
+    // Every node is held until all are up, then released together with a
+    // second of grace: a scenario's opening `timeout n1` is not raced by
+    // whichever node booted first, however loaded the machine.
+    layout.node_flags.push("--hold".to_string());
     let cluster = match LocalCluster::start(exe, layout) {
         Ok(c) => c,
         Err(why) => {
@@ -791,6 +804,11 @@ pub fn run_scenario(
             return EXIT_ERROR;
         }
     };
+    let mut cluster = cluster;
+    if let Err(why) = cluster.release(SECOND) {
+        let _ = writeln!(err, "error: {why}");
+        return EXIT_ERROR;
+    }
     let mut world = RealWorld::new(cluster);
     if opts.loss > 0 {
         let pct = opts.loss as f64 / 10_000.0;

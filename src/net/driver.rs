@@ -62,6 +62,10 @@ pub struct Config {
     /// loaded machine, or a scenario's first `timeout n1`, is not raced by a
     /// node that came up first. Messages are handled as usual meanwhile.
     pub boot_grace: Micros,
+    /// Hold every election timer until a [`Command::Release`] (a scenario
+    /// runner starts all nodes, then releases them together, so that its
+    /// first line is not raced by whichever node booted first).
+    pub hold: bool,
 }
 
 /// The in-process fault layer: links cut, loss and delay, applied to every
@@ -85,6 +89,9 @@ pub enum Command {
     SetFaults(Faults, oneshot::Sender<()>),
     /// A peer's address was (re)resolved.
     PeerAddress(NodeId, SocketAddr),
+    /// Let election timers fire again, but not before `grace` from now (see
+    /// [`Config::hold`]).
+    Release(Micros, oneshot::Sender<()>),
 }
 
 /// The node as the HTTP handlers see it.
@@ -277,6 +284,7 @@ pub struct Driver {
     last_leader: Option<NodeId>,
     logged_until: Option<Time>,
     lease_asked: Micros,
+    quiet_until: Time,
 }
 
 impl Driver {
@@ -385,6 +393,7 @@ impl Driver {
             last_leader: None,
             logged_until: None,
             lease_asked: 0,
+            quiet_until: if cfg.hold { Time::MAX } else { cfg.boot_grace },
             cfg,
         };
         driver.event(now, "boot", None);
@@ -412,8 +421,10 @@ impl Driver {
         loop {
             let mut deadline = self.node.deadline(&self.cfg.opts);
             if self.node.role() != Role::Goose {
-                deadline = deadline.max(self.cfg.boot_grace);
+                deadline = deadline.max(self.quiet_until);
             }
+            // Never further than an hour ahead (a held node, a lone goose).
+            let deadline = deadline.min(self.now() + 3_600_000_000);
             let at = self.handle.start + Duration::from_micros(deadline);
             tokio::select! {
                 _ = tokio::time::sleep_until(at.into()) => {
@@ -492,6 +503,10 @@ impl Driver {
                     .map(|p| faults.blocked.contains(&node_name(p)))
                     .collect();
                 self.faults = faults;
+                let _ = reply.send(());
+            }
+            Command::Release(grace, reply) => {
+                self.quiet_until = self.now() + grace;
                 let _ = reply.send(());
             }
             Command::PeerAddress(id, addr) => {

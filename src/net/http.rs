@@ -11,6 +11,7 @@
 //! | `GET /events` | Server-Sent Events: state changes and notes; `?messages=1` adds every send and receive |
 //! | `POST /timeout` | force the election timer |
 //! | `GET /fault`, `POST /fault/{partition,isolate,heal,loss,delay}` | the fault layer, only with `--faults` |
+//! | `POST /release?ms=N` | with `--faults`: let a `--hold` node's timers run, none firing before N ms |
 //!
 //! Every bad request gets a 4xx with `{"error": "…"}`.
 
@@ -56,7 +57,8 @@ pub fn router(handle: Handle, faults: bool) -> Router {
             .route("/fault/isolate", post(isolate))
             .route("/fault/heal", post(heal))
             .route("/fault/loss", post(loss))
-            .route("/fault/delay", post(delay));
+            .route("/fault/delay", post(delay))
+            .route("/release", post(release));
     }
     r.fallback(move || not_found(faults))
         .method_not_allowed_fallback(|| async {
@@ -498,4 +500,32 @@ async fn delay(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
     };
     let us = (ms * 1000.0).round() as u64;
     set_faults(&h, |f| f.delay_us = us).await
+}
+
+/// `POST /release?ms=1000`: a node started with `--hold` lets its election
+/// timers run again, none firing within that many milliseconds.
+async fn release(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
+    let params = match query_params(q) {
+        Ok(p) => p,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let ms = match number(&params, "ms", "1000") {
+        Ok(v) if v <= 60_000.0 => v,
+        Ok(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the grace is at most 60000 ms".into(),
+            )
+        }
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let (tx, rx) = oneshot::channel();
+    let grace = (ms * 1000.0).round() as u64;
+    if h.commands.send(Command::Release(grace, tx)).await.is_err() || rx.await.is_err() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        );
+    }
+    Json(json!({ "ok": true })).into_response()
 }
