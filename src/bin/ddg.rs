@@ -1,7 +1,7 @@
 //! `ddg`: the DuckDuckGoose command line.
 //!
-//! - `ddg run [--trace] FILE` runs a scenario (`-` reads standard input);
-//!   exit code 0, 1 for a failed `expect`, 2 for bad input.
+//! - `ddg run [--trace] [--elections CSV] FILE` runs a scenario (`-` reads
+//!   standard input); exit code 0, 1 for a failed `expect`, 2 for bad input.
 //! - `ddg bench [--quick]` prints simulated events per second for clusters
 //!   of 5, 25 and 101 nodes.
 //! - `ddg sweep [--seeds N] [--nodes N] [--first S]` runs the chaos seed
@@ -10,10 +10,18 @@
 //! - `ddg node --id n1 --peers A,B,C --data-dir D` runs one real node;
 //!   `ddg cluster up|run|kill|…` runs and acts on a cluster of them
 //!   (see [`duckduckgoose::net`]).
+//! - `ddg experiment fig16|splitvote|failover` repeats crash or split-vote
+//!   trials and prints their statistics beside the Raft paper's
+//!   (see [`duckduckgoose::experiment`]).
 //!
 //! Arguments are parsed by clap: every subcommand has `--help`, and an
 //! unknown flag or a malformed number is an error (exit code 2), never
 //! silently ignored.
+
+// Native only: `wasm-pack test` builds every binary for wasm32 too, and clap
+// never reaches wasm32; there this binary is an empty crate.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
@@ -22,8 +30,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use duckduckgoose::chaos::{self, Chaos};
 use duckduckgoose::options::{Options, MS, SECOND};
+use duckduckgoose::random_seed;
+use duckduckgoose::script::run_script_keeping;
 use duckduckgoose::sim::{Action, Cluster, Simulation};
-use duckduckgoose::{random_seed, run_script};
 
 /// DuckDuckGoose: Raft leader election you can watch, break and replay.
 ///
@@ -49,6 +58,8 @@ enum Command {
     /// Run a cluster of real nodes on this machine, act on it, or run a
     /// scenario against it.
     Cluster(duckduckgoose::net::cluster::ClusterArgs),
+    /// Repeated trials beside the Raft paper: fig16, splitvote, failover.
+    Experiment(duckduckgoose::experiment::cli::ExperimentArgs),
 }
 
 /// `ddg run`.
@@ -57,6 +68,11 @@ struct RunArgs {
     /// Print every send, delivery, loss, timeout and role change.
     #[arg(long)]
     trace: bool,
+    /// Write one CSV row per decided election (term, candidates, votes,
+    /// split, how the previous goose was lost, time to win, time to the
+    /// first heartbeat) to this file when the run ends.
+    #[arg(long, value_name = "FILE")]
+    elections: Option<String>,
     /// The scenario file, or `-` for standard input.
     file: String,
 }
@@ -100,6 +116,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd_sweep(args),
         Command::Node(args) => return duckduckgoose::net::cli::run(&args),
         Command::Cluster(args) => return duckduckgoose::net::cluster::run(args),
+        Command::Experiment(args) => duckduckgoose::experiment::cli::run(args),
     };
     ExitCode::from(code as u8)
 }
@@ -119,7 +136,7 @@ fn cmd_run(args: RunArgs) -> i32 {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = io::BufWriter::new(stdout.lock());
-    let code = run_script(
+    let (code, session) = run_script_keeping(
         &text,
         random_seed(),
         args.trace,
@@ -127,6 +144,13 @@ fn cmd_run(args: RunArgs) -> i32 {
         &mut stderr.lock(),
     );
     let _ = out.flush();
+    if let (Some(path), Some(session)) = (&args.elections, &session) {
+        let csv = duckduckgoose::script::elections_csv(session.sim());
+        if let Err(e) = std::fs::write(path, csv) {
+            eprintln!("error: cannot write {path}: {e}");
+            return 2;
+        }
+    }
     code
 }
 
@@ -201,7 +225,9 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
         return 2;
     };
     let mut failures = 0;
+    let bar = duckduckgoose::experiment::cli::progress(seeds, "sweep");
     for seed in first..=last {
+        bar.inc(1);
         for options in sweep_options() {
             let report = chaos::run(
                 seed,
@@ -213,15 +239,18 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
             );
             if !report.violations.is_empty() || report.liveness.is_err() {
                 failures += 1;
-                println!(
-                    "seed {seed} FAILED: {:?} {:?}",
-                    report.violations.first(),
-                    report.liveness
-                );
-                println!("{}", report.script);
+                bar.suspend(|| {
+                    println!(
+                        "seed {seed} FAILED: {:?} {:?}",
+                        report.violations.first(),
+                        report.liveness
+                    );
+                    println!("{}", report.script);
+                });
             }
         }
     }
+    bar.finish_and_clear();
     println!("{seeds} seeds, {failures} failures");
     i32::from(failures > 0)
 }

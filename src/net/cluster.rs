@@ -678,11 +678,14 @@ impl RealWorld {
                 std::thread::sleep(end.saturating_duration_since(Instant::now()));
                 Ok(())
             }
-            Some((Watch::Until, cond)) => loop {
+            Some((mode @ (Watch::Until | Watch::UntilOrTimeout), cond)) => loop {
                 let found = match self.check(cond)? {
                     Ok(()) => return Ok(()),
                     Err(v) => v,
                 };
+                if Instant::now() >= end && *mode == Watch::UntilOrTimeout {
+                    return Ok(());
+                }
                 if Instant::now() >= end {
                     return Err(Failure::Expectation(format!(
                         "`{cond}` did not happen within {} (it is {found})",
@@ -723,6 +726,14 @@ impl RealWorld {
             Command::Revive(t) => {
                 let n = self.resolve(*t)?;
                 self.cluster.revive(n).map_err(e).map(|()| None)
+            }
+            Command::ReviveDead => {
+                for n in 0..self.cluster.size() {
+                    if !self.cluster.is_running(n) {
+                        self.cluster.revive(n).map_err(e)?;
+                    }
+                }
+                Ok(None)
             }
             Command::Timeout(t) => {
                 let n = self.resolve(*t)?;

@@ -23,6 +23,7 @@ fn plain() -> Options {
         loss: 0,
         check_quorum: false,
         pre_vote: false,
+        ..Options::default()
     }
 }
 

@@ -14,7 +14,8 @@
 //! partition n1,n2 | n3,n4,n5  # unnamed nodes form one more group
 //! heal                        # remove every partition and isolation
 //! isolate n3                  # cut every link of n3 (`reconnect n3` undoes it)
-//! revive n1
+//! revive n1                   # a live node: a warning, nothing else
+//! revive dead                 # every dead node
 //! timeout n4                  # make n4's election timer fire now
 //! set election=12ms..24ms loss=5%
 //! drop m12                    # drop message 12 in flight
@@ -22,6 +23,7 @@
 //! stats                       # one JSON line: counters and violations
 //! expect goose != n1          # assertions: see `expect`
 //! run 2s until geese = 1      # stop at the end of the instant it holds; fail if it never does
+//! run 2s until geese = 1 or timeout  # the same, but if it never does: warn and go on
 //! run 2s always violations = 0
 //! # a caption for lessons: the rest of the line is its text, `#` included
 //! say The goose is dead.
@@ -46,6 +48,7 @@ use serde::Serialize;
 use crate::message::{node_name, NodeId};
 use crate::options::Micros;
 use crate::sim::invariants::Violation;
+use crate::sim::stats::ElectionRecord;
 use crate::sim::{Action, Cluster, Outcome, Simulation, Status};
 
 pub use expect::Condition;
@@ -110,6 +113,34 @@ pub struct MessageCounts {
     pub heartbeat_reply: u64,
 }
 
+/// A summary of durations in µs: how many, the last, the mean and the
+/// longest (`null` when there are none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Durations {
+    /// How many.
+    pub count: usize,
+    /// The most recent.
+    pub last: Option<u64>,
+    /// The mean, rounded down.
+    pub mean: Option<u64>,
+    /// The longest.
+    pub max: Option<u64>,
+}
+
+impl Durations {
+    /// The summary of `values`.
+    pub fn of(values: &[u64]) -> Durations {
+        let count = values.len();
+        let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        Durations {
+            count,
+            last: values.last().copied(),
+            mean: (count > 0).then(|| (sum / count as u128) as u64),
+            max: values.iter().copied().max(),
+        }
+    }
+}
+
 /// What `stats` prints: the counters of [`crate::sim::stats::Stats`] and the
 /// violations so far.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -134,8 +165,15 @@ pub struct StatsReport {
     pub events: u64,
     /// Total time with no live goose.
     pub downtime_us: u64,
-    /// For each goose, the time since the previous goose was lost.
-    pub time_to_elect_us: Vec<u64>,
+    /// The time from the loss of a goose (or the start) to the next goose's
+    /// win: how many, the last, the mean and the longest. A summary, so that
+    /// `stats` stays one short line however long the run.
+    pub time_to_elect_us: Durations,
+    /// The same until a majority had heard the new goose's heartbeat (the
+    /// Raft paper's Figure 16 end point).
+    pub time_to_heartbeat_us: Durations,
+    /// The last decided election (`ddg run --elections FILE` writes them all).
+    pub last_election: Option<ElectionRecord>,
     /// How many invariant violations in all.
     pub violation_count: u64,
     /// The violations (the first thousand).
@@ -168,7 +206,9 @@ impl StatsReport {
             messages_lost: s.lost,
             events: s.events,
             downtime_us: s.downtime(sim.now()),
-            time_to_elect_us: s.time_to_elect.clone(),
+            time_to_elect_us: Durations::of(&s.time_to_elect),
+            time_to_heartbeat_us: Durations::of(&s.time_to_heartbeat),
+            last_election: s.elections.back().copied(),
             violation_count: sim.violation_count(),
             violations: sim.violations().to_vec(),
         }
@@ -246,7 +286,7 @@ impl Session {
             return Ok(Reply::Done);
         };
         match mode {
-            Watch::Until => {
+            Watch::Until | Watch::UntilOrTimeout => {
                 if cond.check(&self.sim).is_ok() {
                     return Ok(Reply::Done);
                 }
@@ -259,10 +299,15 @@ impl Session {
                     return Ok(Reply::Done);
                 }
                 let found = cond.quantity.read(&self.sim);
-                Err(Failure::Expectation(format!(
+                let why = format!(
                     "`{cond}` did not happen within {} (it is {found})",
                     crate::options::human_duration(duration)
-                )))
+                );
+                if *mode == Watch::UntilOrTimeout {
+                    Ok(Reply::Nothing(why))
+                } else {
+                    Err(Failure::Expectation(why))
+                }
             }
             Watch::Always => {
                 let mut broken = cond.check(&self.sim).err();
@@ -303,6 +348,18 @@ impl Session {
             Command::Revive(t) => {
                 let node = self.resolve(*t)?;
                 self.act(Action::Revive(node))
+            }
+            Command::ReviveDead => {
+                let dead: Vec<NodeId> = (0..self.sim.size())
+                    .filter(|&n| !self.sim.is_alive(n))
+                    .collect();
+                if dead.is_empty() {
+                    return Ok(Reply::Nothing("nobody is dead".into()));
+                }
+                for node in dead {
+                    self.act(Action::Revive(node))?;
+                }
+                Ok(Reply::Done)
             }
             Command::Timeout(t) => {
                 let node = self.resolve(*t)?;
@@ -404,11 +461,24 @@ pub fn run_script(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    run_script_keeping(text, default_seed, trace, out, err).0
+}
+
+/// Like [`run_script`], and also hands back the run as it ended (`None` if
+/// the scenario did not parse), for what the caller wants to read from it:
+/// `ddg run --elections` writes its election records.
+pub fn run_script_keeping(
+    text: &str,
+    default_seed: u64,
+    trace: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> (i32, Option<Session>) {
     let script = match parse_script(text) {
         Ok(s) => s,
         Err((line, why)) => {
             let _ = writeln!(err, "error: line {line}: {why}");
-            return EXIT_ERROR;
+            return (EXIT_ERROR, None);
         }
     };
     if script.cluster.seed.is_none() {
@@ -442,7 +512,7 @@ pub fn run_script(
             }
             Err(Failure::Error(why)) => {
                 let _ = writeln!(err, "error: line {line}: {why}");
-                return EXIT_ERROR;
+                return (EXIT_ERROR, Some(session));
             }
             Err(Failure::Expectation(why)) => {
                 let _ = writeln!(
@@ -450,9 +520,20 @@ pub fn run_script(
                     "expect failed: line {line}: {why} (seed {})",
                     session.sim().seed()
                 );
-                return EXIT_FAILED;
+                return (EXIT_FAILED, Some(session));
             }
         }
     }
-    0
+    (0, Some(session))
+}
+
+/// Every election record of a run as CSV, with a header line.
+pub fn elections_csv(sim: &Simulation) -> String {
+    let mut csv = String::from(ElectionRecord::CSV_HEADER);
+    csv.push('\n');
+    for record in &sim.stats().elections {
+        csv += &record.csv_row();
+        csv.push('\n');
+    }
+    csv
 }

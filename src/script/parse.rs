@@ -41,6 +41,8 @@ pub struct Settings {
     loss: Option<crate::options::PartsPerMillion>,
     check_quorum: Option<bool>,
     pre_vote: Option<bool>,
+    disk: Option<crate::options::Span>,
+    jitter: Option<Micros>,
 }
 
 impl From<&Options> for Settings {
@@ -53,6 +55,8 @@ impl From<&Options> for Settings {
             loss: Some(options.loss),
             check_quorum: Some(options.check_quorum),
             pre_vote: Some(options.pre_vote),
+            disk: Some(options.disk),
+            jitter: Some(options.jitter),
         }
     }
 }
@@ -67,6 +71,8 @@ impl Settings {
             loss: self.loss.unwrap_or(options.loss),
             check_quorum: self.check_quorum.unwrap_or(options.check_quorum),
             pre_vote: self.pre_vote.unwrap_or(options.pre_vote),
+            disk: self.disk.unwrap_or(options.disk),
+            jitter: self.jitter.unwrap_or(options.jitter),
         }
     }
 }
@@ -76,6 +82,9 @@ impl Settings {
 pub enum Watch {
     /// `run 2s until COND`: stop as soon as COND holds; fail if it never does.
     Until,
+    /// `run 2s until COND or timeout`: stop as soon as COND holds; if it
+    /// never does, run the whole duration, warn and go on.
+    UntilOrTimeout,
     /// `run 2s always COND`: COND must hold after every event.
     Always,
 }
@@ -101,6 +110,8 @@ pub enum Command {
     },
     /// `revive n1`
     Revive(Target),
+    /// `revive dead`: every dead node.
+    ReviveDead,
     /// `timeout n4`
     Timeout(Target),
     /// `isolate n3`
@@ -181,7 +192,7 @@ fn key_values(
     Ok(())
 }
 
-const OPTION_KEYS: &str = "election, heartbeat, latency, loss, checkquorum, prevote";
+const OPTION_KEYS: &str = "election, heartbeat, latency, loss, checkquorum, prevote, disk, jitter";
 
 fn setting(settings: &mut Settings, key: &str, value: &str) -> Result<bool, String> {
     match key {
@@ -191,6 +202,8 @@ fn setting(settings: &mut Settings, key: &str, value: &str) -> Result<bool, Stri
         "loss" => settings.loss = Some(parse_percent(value)?),
         "checkquorum" => settings.check_quorum = Some(on_off(key, value)?),
         "prevote" => settings.pre_vote = Some(on_off(key, value)?),
+        "disk" => settings.disk = Some(parse_span(value)?),
+        "jitter" => settings.jitter = Some(parse_duration(value)?),
         _ => return Ok(false),
     }
     Ok(true)
@@ -310,7 +323,14 @@ fn parse_run(args: &[&str], rest: &str, size: u32) -> Result<Command, String> {
                 }
             };
             let condition_text = rest.split_once(word).map(|(_, c)| c).unwrap_or_default();
-            Some((mode, parse_condition(condition_text, size)?))
+            let lenient = condition_text
+                .trim_end()
+                .strip_suffix("or timeout")
+                .filter(|c| mode == Watch::Until && c.ends_with(char::is_whitespace));
+            match lenient {
+                Some(c) => Some((Watch::UntilOrTimeout, parse_condition(c, size)?)),
+                None => Some((mode, parse_condition(condition_text, size)?)),
+            }
         }
     };
     Ok(Command::Run { duration, watch })
@@ -365,6 +385,7 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
                 amnesia: false,
             },
         },
+        "revive" if args == ["dead"] => Command::ReviveDead,
         "revive" => Command::Revive(one_target(name, args, size)?),
         "timeout" => Command::Timeout(one_target(name, args, size)?),
         "isolate" => Command::Isolate(one_target(name, args, size)?),
@@ -408,6 +429,51 @@ mod tests {
 
     fn parse(line: &str) -> Result<Command, String> {
         parse_command(line, 5).map(|c| c.expect("not blank"))
+    }
+
+    #[test]
+    fn disk_and_jitter_parse_on_cluster_and_set_lines_and_print_back() {
+        let Ok(Command::Cluster(spec)) = parse("cluster disk=5ms..10ms jitter=1ms") else {
+            panic!("the cluster line should parse");
+        };
+        assert_eq!(spec.options.disk, crate::options::Span::new(5_000, 10_000));
+        assert_eq!(spec.options.jitter, 1_000);
+        assert!(spec
+            .options
+            .to_string()
+            .ends_with(" disk=5ms..10ms jitter=1ms"));
+        let Ok(Command::Set(settings)) = parse("set disk=2ms jitter=0ms") else {
+            panic!("the set line should parse");
+        };
+        let changed = settings.applied_to(&spec.options);
+        assert_eq!(changed.disk, crate::options::Span::new(2_000, 2_000));
+        assert_eq!(changed.jitter, 0);
+        assert_eq!(changed.election, spec.options.election);
+        assert!(parse("cluster disk=10ms..5ms").is_err());
+        assert!(parse("set jitter=fast").is_err());
+    }
+
+    #[test]
+    fn revive_dead_names_every_dead_node() {
+        assert_eq!(parse("revive dead"), Ok(Command::ReviveDead));
+        assert_eq!(parse("revive n2"), Ok(Command::Revive(Target::Node(1))));
+        assert!(parse("revive dead n2").is_err());
+    }
+
+    #[test]
+    fn run_until_or_timeout_parses_to_a_lenient_watch() {
+        let Ok(Command::Run { duration, watch }) = parse("run 10s until geese = 1 or timeout")
+        else {
+            panic!("should parse");
+        };
+        assert_eq!(duration, 10_000_000);
+        let (mode, cond) = watch.expect("a watch");
+        assert_eq!(mode, Watch::UntilOrTimeout);
+        assert_eq!(cond.to_string(), "geese = 1");
+        let Ok(Command::Run { watch, .. }) = parse("run 1s until geese = 1") else {
+            panic!("should parse");
+        };
+        assert_eq!(watch.map(|w| w.0), Some(Watch::Until));
     }
 
     #[test]
@@ -484,6 +550,7 @@ mod tests {
             ("run", "needs a duration"),
             ("run 2", "no unit"),
             ("run 2s maybe", "`maybe` after the duration"),
+            ("run 2s always geese = 1 or timeout", "timeout"),
             ("set nodes=3", "fixed for a run"),
             ("set", "at least one key=value"),
             ("set speed=2", "not a setting"),

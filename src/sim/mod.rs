@@ -24,7 +24,7 @@ use std::collections::BinaryHeap;
 use serde::Serialize;
 
 use crate::message::{node_name, NodeId};
-use crate::node::{Ctx, Node, Note, Outbox, Role};
+use crate::node::{Ctx, Node, Note, Outbox, Role, StepDown};
 use crate::options::{Micros, Options, Time};
 use crate::rng::SimRng;
 
@@ -154,6 +154,10 @@ pub struct Simulation {
     seq: u64,
     /// The instant of each node's one valid timer entry in the queue.
     scheduled: Vec<Time>,
+    /// With timer jitter: the node deadline each valid entry was drawn for.
+    jittered_for: Vec<Time>,
+    /// With a disk: when each node's last write of term and vote completes.
+    disk_free: Vec<Time>,
     checker: Checker,
     stats: Stats,
     outbox: Outbox,
@@ -187,6 +191,8 @@ impl Simulation {
             queue: BinaryHeap::new(),
             seq: 0,
             scheduled: vec![Time::MAX; size as usize],
+            jittered_for: vec![Time::MAX; size as usize],
+            disk_free: vec![0; size as usize],
             checker: Checker::new(size, cluster.seed),
             stats: Stats::new(),
             outbox: Outbox::default(),
@@ -312,33 +318,68 @@ impl Simulation {
         if !self.alive[i] {
             return;
         }
-        let at = self.nodes[i].deadline(&self.opts_now).max(self.now);
-        if at != self.scheduled[i] {
+        let deadline = self.nodes[i].deadline(&self.opts_now).max(self.now);
+        let jitter = self.opts_now.jitter;
+        if jitter == 0 {
+            if deadline != self.scheduled[i] {
+                self.scheduled[i] = deadline;
+                self.jittered_for[i] = Time::MAX;
+                self.push(deadline, Due::Timer(id));
+            }
+        } else if deadline != self.jittered_for[i] {
+            // The timer fires late by a fresh draw, once per deadline: a node
+            // that keeps the same deadline keeps the same firing instant.
+            self.jittered_for[i] = deadline;
+            let at = deadline + self.rng.range_inclusive(0, jitter);
             self.scheduled[i] = at;
             self.push(at, Due::Timer(id));
         }
+    }
+
+    /// The instant the messages of `id`'s step just taken may leave. If the
+    /// step changed the node's term or vote, they must be on disk first (Raft
+    /// Figure 2): one write, after any write still in progress. Messages
+    /// queue behind a write in progress, as on a node with one disk.
+    fn departure(&mut self, id: NodeId, before: (u64, Option<NodeId>)) -> Time {
+        let disk = self.opts_now.disk;
+        if disk.max == 0 {
+            return self.now;
+        }
+        let i = id as usize;
+        let node = &self.nodes[i];
+        if (node.term(), node.voted_for()) != before {
+            let write = self.rng.range_inclusive(disk.min, disk.max);
+            self.disk_free[i] = self.disk_free[i].max(self.now) + write;
+        }
+        self.disk_free[i].max(self.now)
     }
 
     /// Runs one node step with the run's options, generator and outbox, then
     /// sends what it sent, books what it did and checks it.
     fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut Node, Time, &mut Ctx)) {
         self.outbox.clear();
+        let node = &self.nodes[id as usize];
+        let before = (node.term(), node.voted_for(), node.role());
         let mut ctx = Ctx {
             opts: &self.opts_now,
             rng: &mut self.rng,
             out: &mut self.outbox,
         };
         f(&mut self.nodes[id as usize], self.now, &mut ctx);
-        self.after_step(id);
+        self.after_step(id, before);
     }
 
-    fn after_step(&mut self, id: NodeId) {
+    fn after_step(&mut self, id: NodeId, before: (u64, Option<NodeId>, Role)) {
         let term = self.nodes[id as usize].term();
         for i in 0..self.outbox.notes.len() {
             let note = self.outbox.notes[i];
             match note {
-                Note::Campaign { term, .. } => self.stats.campaign(term),
-                Note::Won { .. } => self.stats.won(term),
+                Note::Campaign { term, .. } => self.stats.campaign(self.now, id, term),
+                Note::Won { votes } => {
+                    self.stats.won(term, id, votes);
+                    let peers = crate::node::majority(self.size()) - 1;
+                    self.stats.await_heartbeats(self.now, id, term, peers);
+                }
                 Note::PreCampaign { .. } => self.stats.prevotes_started += 1,
                 _ => {}
             }
@@ -348,12 +389,16 @@ impl Simulation {
                 note,
             });
         }
+        if before.2 == Role::Candidate && self.nodes[id as usize].role() != Role::Candidate {
+            self.stats.end_candidacy(id);
+        }
+        let depart = self.departure(id, (before.0, before.1));
         for i in 0..self.outbox.messages.len() {
             let (to, msg) = self.outbox.messages[i];
             self.stats.count_sent(msg.kind());
-            let (slot, flight) =
-                self.net
-                    .send(self.now, id, to, msg, &self.opts_now, &mut self.rng);
+            let (slot, flight) = self
+                .net
+                .send(depart, id, to, msg, &self.opts_now, &mut self.rng);
             let (at, mid) = (flight.ends(), flight.id);
             if self.recording {
                 let copy = flight.clone();
@@ -374,7 +419,25 @@ impl Simulation {
             .observe(self.now, id, role, node.term(), node.voted_for());
         let after = self.checker.live_geese().len();
         if before != after {
-            self.stats.geese_changed(self.now, before, after);
+            let how = if after > 0 {
+                stats::GooseLoss::NotLost
+            } else if !self.alive[id as usize] {
+                stats::GooseLoss::Killed
+            } else {
+                self.outbox
+                    .notes
+                    .iter()
+                    .find_map(|n| match n {
+                        Note::SteppedDown {
+                            why: StepDown::LostQuorum,
+                            ..
+                        } => Some(stats::GooseLoss::LostQuorum),
+                        Note::SteppedDown { .. } => Some(stats::GooseLoss::Deposed),
+                        _ => None,
+                    })
+                    .unwrap_or(stats::GooseLoss::Deposed)
+            };
+            self.stats.geese_changed(self.now, before, after, how);
         }
         if self.checker.total() != violations {
             self.record_new_violations(violations);
@@ -437,6 +500,7 @@ impl Simulation {
             return false;
         }
         self.scheduled[i] = Time::MAX;
+        self.jittered_for[i] = Time::MAX;
         self.with_node(id, |node, now, ctx| node.tick(now, ctx));
         if self.scheduled[i] == self.now {
             // A node that wants waking again at the instant it was just woken
@@ -479,6 +543,9 @@ impl Simulation {
                     kind,
                     term,
                 });
+                if kind == crate::message::Kind::Heartbeat {
+                    self.stats.heartbeat_delivered(self.now, from, term);
+                }
                 let msg = m.msg;
                 self.with_node(to, |node, now, ctx| node.receive(now, from, msg, ctx));
             }
@@ -543,6 +610,8 @@ impl Simulation {
                 }
                 self.alive[node as usize] = false;
                 self.scheduled[node as usize] = Time::MAX;
+                self.jittered_for[node as usize] = Time::MAX;
+                self.stats.end_candidacy(node);
                 if amnesia {
                     // The disk is gone: the node comes back knowing nothing.
                     let fresh =

@@ -54,7 +54,8 @@ pub struct InFlight {
     pub to: NodeId,
     /// What it says.
     pub msg: Message,
-    /// When it was sent.
+    /// When it left its sender: the step that sent it, or later if the
+    /// sender first had to write its term and vote to disk (`disk`).
     pub sent: Time,
     /// When it arrives (or would have, if it is lost).
     pub arrives: Time,

@@ -1,20 +1,123 @@
 //! Statistics of a run: elections started and won, split votes, messages by
-//! kind, downtime (time with no live goose) and the time it took to elect
-//! each goose after the previous one was lost. The page's stats panel and the
-//! benchmarks read them; `stats` in the scenario language prints them.
+//! kind, downtime (time with no live goose), the time it took to elect
+//! each goose after the previous one was lost, and one [`ElectionRecord`] per
+//! decided election. The page's stats panel and the benchmarks read them;
+//! `stats` in the scenario language prints them.
+//!
+//! A term with two or more candidates is a **split vote** once it is decided
+//! without a winner: when every one of its candidates has stopped being a
+//! candidate of that term (moved to a later term, stepped down, or died).
+//! Until then somebody may still win it, so it is not counted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
-use crate::message::{Kind, Term};
+use serde::Serialize;
+
+use crate::message::{Kind, NodeId, Term};
 use crate::options::{Micros, Time};
 
 /// How many recent terms the split-vote bookkeeping remembers.
 const TERMS_REMEMBERED: usize = 64;
 
+/// The most election records kept; older ones are dropped first.
+pub const RECORDS_KEPT: usize = 10_000;
+
 #[derive(Clone, Copy, Debug, Default)]
 struct TermRecord {
     candidates: u32,
+    ended: u32,
     won: bool,
+    /// Counted as a split vote.
+    split: bool,
+    /// Has an [`ElectionRecord`].
+    recorded: bool,
+    started: Time,
+}
+
+/// How the goose before an election was lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GooseLoss {
+    /// There was none yet: the first election of the run.
+    Start,
+    /// It was killed.
+    Killed,
+    /// It saw a higher term and stepped down (§5.1).
+    Deposed,
+    /// CheckQuorum: it lost touch with a majority and stepped down.
+    LostQuorum,
+    /// There was still a goose when this election was decided (a stale goose
+    /// in a minority, without CheckQuorum), or it is not known.
+    NotLost,
+}
+
+impl GooseLoss {
+    /// The snake_case name used in JSON and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            GooseLoss::Start => "start",
+            GooseLoss::Killed => "killed",
+            GooseLoss::Deposed => "deposed",
+            GooseLoss::LostQuorum => "lost_quorum",
+            GooseLoss::NotLost => "not_lost",
+        }
+    }
+}
+
+/// One decided election: a term in which somebody campaigned, once it was
+/// won or once every candidate had given it up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ElectionRecord {
+    /// The term.
+    pub term: Term,
+    /// When its first candidate campaigned, in µs of simulated time.
+    pub started_us: Time,
+    /// How many nodes campaigned in it.
+    pub candidates: u32,
+    /// The winner, if any (`n3`).
+    #[serde(serialize_with = "node_opt")]
+    pub winner: Option<NodeId>,
+    /// The votes the winner held, its own included (0 if nobody won).
+    pub votes: u32,
+    /// Two or more candidates and no winner.
+    pub split: bool,
+    /// How the goose before it was lost.
+    pub goose_lost: GooseLoss,
+    /// From the loss of the previous goose (or the start) until the win.
+    pub time_to_win_us: Option<Micros>,
+    /// From the same instant until a majority, the winner included, had
+    /// received the winner's heartbeat.
+    pub time_to_heartbeat_us: Option<Micros>,
+}
+
+fn node_opt<S: serde::Serializer>(node: &Option<NodeId>, s: S) -> Result<S::Ok, S::Error> {
+    match node {
+        Some(n) => s.serialize_str(&crate::message::node_name(*n)),
+        None => s.serialize_none(),
+    }
+}
+
+impl ElectionRecord {
+    /// The header of [`ElectionRecord::csv_row`].
+    pub const CSV_HEADER: &'static str =
+        "term,started_us,candidates,winner,votes,split,goose_lost,time_to_win_us,time_to_heartbeat_us";
+
+    /// One CSV row; an absent value is an empty field.
+    pub fn csv_row(&self) -> String {
+        let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+        format!(
+            "{},{},{},{},{},{},{},{},{}",
+            self.term,
+            self.started_us,
+            self.candidates,
+            self.winner.map_or(String::new(), crate::message::node_name),
+            self.votes,
+            self.split,
+            self.goose_lost.name(),
+            opt(self.time_to_win_us),
+            opt(self.time_to_heartbeat_us)
+        )
+    }
 }
 
 /// The counters of one run.
@@ -26,7 +129,8 @@ pub struct Stats {
     pub elections_won: u64,
     /// Times a node began a pre-vote round (§9.6).
     pub prevotes_started: u64,
-    /// Terms in which two or more candidates campaigned and nobody won.
+    /// Terms in which two or more candidates campaigned and nobody won,
+    /// counted once decided (see the module doc).
     pub split_votes: u64,
     /// Messages sent, by kind (indexed by [`Kind::index`]).
     pub sent: [u64; 8],
@@ -41,7 +145,29 @@ pub struct Stats {
     /// For each goose elected, the time since the previous one was lost (or
     /// since the start, for the first).
     pub time_to_elect: Vec<Micros>,
+    /// For each goose elected while there was no goose, the time from the
+    /// loss of the previous one (or the start) until a majority of the
+    /// cluster, the new goose included, had received its heartbeat: the end
+    /// point of the Raft paper's Figure 16 ("until the other servers received
+    /// the new leader's first heartbeat", §9.3).
+    pub time_to_heartbeat: Vec<Micros>,
+    awaiting: Option<Awaiting>,
     terms: BTreeMap<Term, TermRecord>,
+    /// The decided elections, oldest first (at most [`RECORDS_KEPT`]).
+    pub elections: VecDeque<ElectionRecord>,
+    /// How the last goose was lost, while there is none.
+    lost_how: GooseLoss,
+    /// For each node, the term it is a candidate of, if any.
+    open: Vec<Option<Term>>,
+}
+
+/// A new goose whose first heartbeats are on their way.
+#[derive(Clone, Copy, Debug)]
+struct Awaiting {
+    goose: NodeId,
+    term: Term,
+    since: Time,
+    missing: u32,
 }
 
 impl Stats {
@@ -58,13 +184,20 @@ impl Stats {
             downtime_closed: 0,
             goose_lost_at: Some(0),
             time_to_elect: Vec::new(),
+            time_to_heartbeat: Vec::new(),
+            awaiting: None,
             terms: BTreeMap::new(),
+            elections: VecDeque::new(),
+            lost_how: GooseLoss::Start,
+            open: Vec::new(),
         }
     }
 
     /// Roughly how many bytes the statistics hold.
     pub fn footprint(&self) -> usize {
-        self.time_to_elect.capacity() * 8 + self.terms.len() * 48
+        (self.time_to_elect.capacity() + self.time_to_heartbeat.capacity()) * 8
+            + self.terms.len() * 48
+            + self.elections.capacity() * std::mem::size_of::<ElectionRecord>()
     }
 
     /// Total time with no live goose up to `now`.
@@ -87,38 +220,184 @@ impl Stats {
         self.sent.iter().sum()
     }
 
-    /// A node became a candidate in `term`.
-    pub fn campaign(&mut self, term: Term) {
-        self.elections_started += 1;
-        let record = self.terms.entry(term).or_default();
-        record.candidates += 1;
-        if record.candidates == 2 && !record.won {
-            self.split_votes += 1;
+    /// `node` became a candidate in `term` at `now` (ending any candidacy
+    /// it had in an earlier term).
+    pub fn campaign(&mut self, now: Time, node: NodeId, term: Term) {
+        self.end_candidacy(node);
+        let i = node as usize;
+        if self.open.len() <= i {
+            self.open.resize(i + 1, None);
         }
+        self.open[i] = Some(term);
+        self.elections_started += 1;
+        let record = self.terms.entry(term).or_insert(TermRecord {
+            started: now,
+            ..TermRecord::default()
+        });
+        record.candidates += 1;
         if self.terms.len() > TERMS_REMEMBERED {
             self.terms.pop_first();
         }
     }
 
-    /// A candidate won `term`.
-    pub fn won(&mut self, term: Term) {
+    /// A candidate won `term` with `votes` votes.
+    pub fn won(&mut self, term: Term, winner: NodeId, votes: u32) {
         self.elections_won += 1;
         let record = self.terms.entry(term).or_default();
-        if record.candidates >= 2 && !record.won {
-            self.split_votes -= 1; // Contested, but not split after all.
-        }
         record.won = true;
+        if std::mem::replace(&mut record.split, false) {
+            // A late candidate won a term its first candidates had given up.
+            self.split_votes -= 1;
+        }
+        let (started, candidates, recorded) = (record.started, record.candidates, record.recorded);
+        record.recorded = true;
+        let lost = self.loss_now();
+        let won = ElectionRecord {
+            term,
+            started_us: started,
+            candidates,
+            winner: Some(winner),
+            votes,
+            split: false,
+            goose_lost: lost,
+            time_to_win_us: None,
+            time_to_heartbeat_us: None,
+        };
+        // `geese_changed` fills in the time to win when the new goose is
+        // counted, right after this.
+        match self.elections.iter_mut().rev().find(|r| r.term == term) {
+            Some(r) if recorded => *r = won,
+            _ => self.push_record(won),
+        }
     }
 
-    /// The number of live geese changed from `before` to `after` at `now`.
-    pub fn geese_changed(&mut self, now: Time, before: usize, after: usize) {
+    fn loss_now(&self) -> GooseLoss {
+        if self.goose_lost_at.is_some() {
+            self.lost_how
+        } else {
+            GooseLoss::NotLost
+        }
+    }
+
+    /// `node` stopped being a candidate (it moved to a later term, stepped
+    /// down, won or died); nothing if it was not one. When the last candidate
+    /// of a term without a winner gives it up, the term is decided: a split
+    /// vote if two or more campaigned. (A node that lags behind may still
+    /// campaign in that term later; the term is then open again, and counted
+    /// once.)
+    pub fn end_candidacy(&mut self, node: NodeId) {
+        let Some(term) = self.open.get_mut(node as usize).and_then(Option::take) else {
+            return;
+        };
+        let Some(record) = self.terms.get_mut(&term) else {
+            return;
+        };
+        record.ended += 1;
+        if record.ended < record.candidates || record.won {
+            return;
+        }
+        let split = record.candidates >= 2;
+        if split && !std::mem::replace(&mut record.split, true) {
+            self.split_votes += 1;
+        }
+        let (started, candidates, recorded) = (record.started, record.candidates, record.recorded);
+        record.recorded = true;
+        let lost = self.loss_now();
+        let failed = ElectionRecord {
+            term,
+            started_us: started,
+            candidates,
+            winner: None,
+            votes: 0,
+            split,
+            goose_lost: lost,
+            time_to_win_us: None,
+            time_to_heartbeat_us: None,
+        };
+        match self.elections.iter_mut().rev().find(|r| r.term == term) {
+            Some(r) if recorded => {
+                r.candidates = candidates;
+                r.split = split;
+            }
+            _ => self.push_record(failed),
+        }
+    }
+
+    fn push_record(&mut self, record: ElectionRecord) {
+        if self.elections.len() == RECORDS_KEPT {
+            self.elections.pop_front();
+        }
+        self.elections.push_back(record);
+    }
+
+    /// The record of `term`, if it is among the last few.
+    fn record_of(&mut self, term: Term) -> Option<&mut ElectionRecord> {
+        self.elections
+            .iter_mut()
+            .rev()
+            .take(8)
+            .find(|r| r.term == term)
+    }
+
+    /// `goose` won `term` at `now`: once `peers` other nodes have received a
+    /// heartbeat of that term from it, [`Stats::time_to_heartbeat`] gains the
+    /// time since the previous goose was lost. Nothing is awaited if another
+    /// goose is still alive (there was no downtime to end).
+    pub fn await_heartbeats(&mut self, now: Time, goose: NodeId, term: Term, peers: u32) {
+        self.awaiting = None;
+        let Some(since) = self.goose_lost_at else {
+            return;
+        };
+        if peers == 0 {
+            self.time_to_heartbeat.push(now - since);
+            if let Some(r) = self.record_of(term) {
+                r.time_to_heartbeat_us = Some(now - since);
+            }
+        } else {
+            self.awaiting = Some(Awaiting {
+                goose,
+                term,
+                since,
+                missing: peers,
+            });
+        }
+    }
+
+    /// A heartbeat of `term` from `from` was delivered at `now`.
+    #[inline]
+    pub fn heartbeat_delivered(&mut self, now: Time, from: NodeId, term: Term) {
+        let Some(a) = self.awaiting.as_mut() else {
+            return;
+        };
+        if a.goose == from && a.term == term {
+            a.missing -= 1;
+            if a.missing == 0 {
+                let (term, took) = (a.term, now - a.since);
+                self.time_to_heartbeat.push(took);
+                self.awaiting = None;
+                if let Some(r) = self.record_of(term) {
+                    r.time_to_heartbeat_us = Some(took);
+                }
+            }
+        }
+    }
+
+    /// The number of live geese changed from `before` to `after` at `now`;
+    /// `how` says why the last one went, when `after` is 0.
+    pub fn geese_changed(&mut self, now: Time, before: usize, after: usize, how: GooseLoss) {
         if before == 0 && after > 0 {
             if let Some(lost_at) = self.goose_lost_at.take() {
                 self.downtime_closed += now - lost_at;
                 self.time_to_elect.push(now - lost_at);
+                if let Some(r) = self.elections.back_mut() {
+                    if r.winner.is_some() && r.time_to_win_us.is_none() {
+                        r.time_to_win_us = Some(now - lost_at);
+                    }
+                }
             }
         } else if before > 0 && after == 0 {
             self.goose_lost_at = Some(now);
+            self.lost_how = how;
         }
     }
 }
@@ -134,32 +413,110 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_contested_term_is_a_split_vote_only_if_nobody_wins() {
+    fn a_contested_term_is_a_split_vote_once_every_candidate_gives_it_up() {
         let mut s = Stats::new();
-        s.campaign(1);
-        s.campaign(1);
+        s.campaign(10, 0, 1);
+        s.campaign(10, 1, 1);
+        assert_eq!(s.split_votes, 0, "undecided: either may still win");
+        s.end_candidacy(0);
+        s.end_candidacy(0);
+        assert_eq!(s.split_votes, 0, "n2 is still a candidate of term 1");
+        s.end_candidacy(1);
         assert_eq!(s.split_votes, 1);
-        s.won(1);
-        assert_eq!(s.split_votes, 0);
-        s.campaign(2);
-        s.campaign(2);
-        s.campaign(2);
+        let r = s.elections[0];
         assert_eq!(
-            (s.split_votes, s.elections_started, s.elections_won),
-            (1, 5, 1)
+            (r.term, r.candidates, r.split, r.winner),
+            (1, 2, true, None)
         );
+        assert_eq!(r.goose_lost, GooseLoss::Start);
+        // A contested term that is won is no split.
+        s.campaign(20, 3, 2);
+        s.campaign(20, 4, 2);
+        s.won(2, 4, 3);
+        s.end_candidacy(4);
+        s.end_candidacy(3);
+        assert_eq!(s.split_votes, 1);
+        assert_eq!(s.elections.len(), 2);
+        assert_eq!((s.elections[1].winner, s.elections[1].votes), (Some(4), 3));
+        // One lonely candidate that gives up is a failed election, not a split.
+        s.campaign(30, 0, 3);
+        s.campaign(31, 0, 4); // Campaigning again ends the candidacy of term 3.
+        assert_eq!(s.split_votes, 1);
+        assert!(!s.elections[2].split);
+        assert_eq!((s.elections_started, s.elections_won), (6, 1));
     }
 
     #[test]
     fn downtime_and_time_to_elect_follow_the_geese() {
         let mut s = Stats::new();
         assert_eq!(s.downtime(100), 100);
-        s.geese_changed(300, 0, 1);
-        s.geese_changed(1000, 1, 0);
-        s.geese_changed(1250, 0, 1);
+        s.geese_changed(300, 0, 1, GooseLoss::NotLost);
+        s.geese_changed(1000, 1, 0, GooseLoss::Killed);
+        s.geese_changed(1250, 0, 1, GooseLoss::NotLost);
         assert_eq!(s.time_to_elect, vec![300, 250]);
         assert_eq!(s.downtime(5000), 550);
-        s.geese_changed(6000, 1, 0);
+        s.geese_changed(6000, 1, 0, GooseLoss::Killed);
         assert_eq!(s.downtime(6100), 650);
+    }
+
+    #[test]
+    fn time_to_heartbeat_ends_when_a_majority_has_heard_the_new_goose() {
+        let mut s = Stats::new();
+        s.geese_changed(0, 0, 1, GooseLoss::NotLost);
+        s.geese_changed(1000, 1, 0, GooseLoss::LostQuorum);
+        s.campaign(1100, 2, 3);
+        s.won(3, 2, 3);
+        s.await_heartbeats(1200, 2, 3, 2);
+        s.geese_changed(1200, 0, 1, GooseLoss::NotLost);
+        s.heartbeat_delivered(1210, 1, 3); // Not the new goose.
+        s.heartbeat_delivered(1211, 2, 2); // An older term.
+        s.heartbeat_delivered(1212, 2, 3);
+        assert!(s.time_to_heartbeat.is_empty(), "one peer is not a majority");
+        s.heartbeat_delivered(1215, 2, 3);
+        assert_eq!(s.time_to_heartbeat, vec![215]);
+        s.heartbeat_delivered(1216, 2, 3);
+        assert_eq!(s.time_to_heartbeat, vec![215], "counted once");
+        assert_eq!(s.time_to_elect, vec![0, 200]);
+        let r = s.elections[0];
+        assert_eq!(r.time_to_win_us, Some(200));
+        assert_eq!(r.time_to_heartbeat_us, Some(215));
+        assert_eq!(r.goose_lost, GooseLoss::LostQuorum);
+        assert_eq!(r.started_us, 1100);
+        assert_eq!(r.csv_row(), "3,1100,1,n3,3,false,lost_quorum,200,215");
+    }
+
+    #[test]
+    fn a_late_candidate_reopens_a_term_and_it_is_counted_once() {
+        let mut s = Stats::new();
+        s.campaign(10, 0, 3);
+        s.end_candidacy(0);
+        assert_eq!(
+            (s.split_votes, s.elections.len()),
+            (0, 1),
+            "a lonely failure"
+        );
+        s.campaign(50, 3, 3); // n4 lagged behind and tries term 3 too.
+        s.end_candidacy(3);
+        assert_eq!(s.split_votes, 1);
+        assert_eq!(s.elections.len(), 1, "the same record, updated");
+        assert!(s.elections[0].split && s.elections[0].candidates == 2);
+        s.campaign(60, 4, 3);
+        s.end_candidacy(4);
+        assert_eq!(s.split_votes, 1, "counted once");
+        s.campaign(70, 2, 3);
+        s.won(3, 2, 3);
+        assert_eq!(s.split_votes, 0, "won after all");
+        assert_eq!(s.elections[0].winner, Some(2));
+    }
+
+    #[test]
+    fn records_are_capped() {
+        let mut s = Stats::new();
+        for term in 1..=(RECORDS_KEPT as u64 + 5) {
+            s.campaign(term, 0, term);
+            s.end_candidacy(0);
+        }
+        assert_eq!(s.elections.len(), RECORDS_KEPT);
+        assert_eq!(s.elections[0].term, 6);
     }
 }

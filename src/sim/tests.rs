@@ -653,7 +653,8 @@ fn stats_are_consistent_with_the_trace() {
                 .count() as u64;
             assert_eq!(st.lost, lost, "{what}");
 
-            // Split votes: terms with two candidates or more and no winner.
+            // Split votes: terms with two candidates or more and no winner,
+            // once decided: no live node is still a candidate of the term.
             let mut terms: BTreeMap<Term, (u32, bool)> = BTreeMap::new();
             for &(_, _, term, note) in &notes {
                 match note {
@@ -662,8 +663,18 @@ fn stats_are_consistent_with_the_trace() {
                     _ => {}
                 }
             }
-            let split = terms.values().filter(|&&(c, won)| c >= 2 && !won).count() as u64;
+            let open = |term: Term| {
+                s.nodes()
+                    .iter()
+                    .any(|n| s.is_alive(n.id()) && n.role() == Role::Candidate && n.term() == term)
+            };
+            let split = terms
+                .iter()
+                .filter(|&(&t, &(c, won))| c >= 2 && !won && !open(t))
+                .count() as u64;
             assert_eq!(st.split_votes, split, "{what}");
+            let split_records = st.elections.iter().filter(|r| r.split).count() as u64;
+            assert_eq!(split_records, split, "{what}: one record per split vote");
 
             // Downtime and time to elect, rebuilt from who was goose when.
             let mut geese: BTreeSet<NodeId> = BTreeSet::new();
@@ -926,4 +937,129 @@ fn amnesia_is_caught_by_the_invariant_checker() {
     assert_eq!(v[0].invariant, invariants::Invariant::TermsNeverDecrease);
     assert_eq!((v[0].nodes.clone(), v[0].seed), (vec![d], 17));
     assert_eq!(s.violation_count(), 1);
+}
+
+/// A disk write delays exactly the messages that depend on it: a candidate's
+/// vote requests and a voter's grant, not the new goose's heartbeats (Raft
+/// Figure 2, "updated on stable storage before responding to RPCs").
+#[test]
+fn the_disk_delays_vote_requests_and_grants_but_not_heartbeats() {
+    let mut s = sim(5, 7, |o| {
+        o.disk = Span::new(5 * MS, 5 * MS);
+        o.latency = Span::new(MS, MS);
+        o.check_quorum = false;
+    });
+    s.set_recording(true);
+    first_goose(&mut s, 5 * SECOND);
+    s.run_for(100 * MS);
+    let records = s.take_records();
+    let mut seen = BTreeMap::new();
+    for r in &records {
+        if let Event::Sent(m) = &r.event {
+            let wait = m.sent - r.t;
+            let kind = m.msg.kind();
+            if kind == Kind::VoteDenied {
+                continue; // A refusal after a term change waits; one without does not.
+            }
+            seen.entry(kind).or_insert_with(BTreeSet::new).insert(wait);
+        }
+    }
+    assert_eq!(seen[&Kind::VoteRequest], BTreeSet::from([5 * MS]));
+    assert_eq!(seen[&Kind::VoteGranted], BTreeSet::from([5 * MS]));
+    assert_eq!(seen[&Kind::Heartbeat], BTreeSet::from([0]));
+    assert_eq!(seen[&Kind::HeartbeatReply], BTreeSet::from([0]));
+    let (won, goose, term) = wins(&records)[0];
+    let campaign = notes(&records)
+        .into_iter()
+        .find(|&(_, n, t, note)| n == goose && t == term && matches!(note, Note::Campaign { .. }))
+        .map(|(t, ..)| t)
+        .expect("the winner's campaign");
+    assert_eq!(
+        won - campaign,
+        5 * MS + MS + 5 * MS + MS,
+        "a broadcast is two writes and a round trip"
+    );
+}
+
+#[test]
+fn timer_jitter_fires_timers_late_but_within_the_jitter() {
+    let mut s = sim(5, 11, |o| {
+        o.election = Span::new(150 * MS, 150 * MS);
+        o.jitter = 2 * MS;
+        o.check_quorum = false;
+    });
+    s.set_recording(true);
+    s.run_for(2 * SECOND);
+    let campaigns: Vec<Time> = notes(&s.take_records())
+        .into_iter()
+        .filter(|(_, _, _, n)| matches!(n, Note::Campaign { .. }))
+        .map(|(t, ..)| t)
+        .collect();
+    let first = campaigns[0];
+    assert!(
+        (150 * MS..=152 * MS).contains(&first),
+        "first timeout at {first}us"
+    );
+    assert!(
+        campaigns.iter().any(|&t| t != 150 * MS),
+        "jitter moved a timer"
+    );
+}
+
+/// With one fixed election timeout, nothing but jitter separates the
+/// candidates' timers: without it the split votes go on for ever; with a
+/// little, a goose is elected in the end (the Raft paper's 150–150 ms curve).
+#[test]
+fn jitter_is_what_lets_a_fixed_timeout_elect() {
+    let tweak = |jitter| {
+        move |o: &mut Options| {
+            o.election = Span::new(150 * MS, 150 * MS);
+            o.heartbeat = 75 * MS;
+            o.latency = Span::new(10 * MS, 10 * MS);
+            o.check_quorum = false;
+            o.jitter = jitter;
+        }
+    };
+    let mut still = sim(5, 3, tweak(0));
+    still.run_for(20 * SECOND);
+    assert!(still.goose().is_none() && still.stats().elections_won == 0);
+    for seed in 1..=3 {
+        let mut s = sim(5, seed, tweak(MS));
+        first_goose(&mut s, 600 * SECOND);
+    }
+}
+
+#[test]
+fn disk_and_jitter_runs_replay_exactly() {
+    let run = || {
+        let mut s = sim(5, 99, |o| {
+            o.disk = Span::new(2 * MS, 8 * MS);
+            o.jitter = 500;
+        });
+        s.set_recording(true);
+        s.run_for(3 * SECOND);
+        let goose = s.goose().expect("a goose");
+        s.apply(&Action::Kill {
+            node: goose,
+            amnesia: false,
+        })
+        .unwrap();
+        s.run_for(3 * SECOND);
+        (s.take_records(), s.stats().time_to_heartbeat.clone())
+    };
+    let (a, ha) = run();
+    let (b, hb) = run();
+    assert_eq!(a, b);
+    assert_eq!(ha, hb);
+    assert_eq!(ha.len(), 2, "two geese, each heard by a majority");
+}
+
+#[test]
+fn time_to_heartbeat_follows_the_win_by_the_heartbeat_latency() {
+    let mut s = sim(5, 5, |o| o.latency = Span::new(10 * MS, 10 * MS));
+    first_goose(&mut s, 5 * SECOND);
+    s.run_for(50 * MS);
+    let st = s.stats();
+    assert_eq!(st.time_to_heartbeat.len(), 1);
+    assert_eq!(st.time_to_heartbeat[0], st.time_to_elect[0] + 10 * MS);
 }

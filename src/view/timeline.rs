@@ -564,6 +564,7 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
             amnesia: true,
         } => format!("kill {} amnesia", name(*target)),
         Command::Revive(t) => format!("revive {}", name(*t)),
+        Command::ReviveDead => "revive dead".into(),
         Command::Timeout(t) => format!("timeout {}", name(*t)),
         Command::Isolate(t) => format!("isolate {}", name(*t)),
         Command::Reconnect(t) => format!("reconnect {}", name(*t)),
@@ -576,11 +577,26 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
                 .join(" | ")
         ),
         Command::Heal => "heal".into(),
-        Command::Set(settings) => format!("set {}", settings.applied_to(session.sim().options())),
+        Command::Set(settings) => set_line(session.sim().options(), settings),
         Command::Drop(id) => format!("drop m{id}"),
         _ => unreachable!("only actions reach the tape"),
     };
     Ok((resolved, line))
+}
+
+/// The `set` line that replays a change of options: every option, and
+/// `disk`/`jitter` even when they go back to zero (the options print them
+/// only when they are not zero).
+fn set_line(old: &crate::options::Options, settings: &Settings) -> String {
+    let new = settings.applied_to(old);
+    let mut line = format!("set {new}");
+    if new.disk.max == 0 && old.disk.max != 0 {
+        line += " disk=0ms";
+    }
+    if new.jitter == 0 && old.jitter != 0 {
+        line += " jitter=0ms";
+    }
+    line
 }
 
 /// The marker a record deserves, if any.

@@ -273,3 +273,26 @@ fn a_watched_run_ends_its_instant_so_the_cli_and_the_page_agree() {
         "n2 campaigned before it died"
     );
 }
+
+/// `disk` and `jitter` print only when set, so a `set` that turns them back
+/// to zero must still say so, or the exported script would keep them on.
+#[test]
+fn setting_disk_and_jitter_back_to_zero_survives_export() {
+    let mut tl = Timeline::new(&spec("cluster nodes=3 seed=2 disk=2ms jitter=1ms"), 0);
+    tl.advance_to(400_000);
+    tl.exec_line("set disk=0ms jitter=0ms").unwrap();
+    tl.exec_line("revive dead").unwrap();
+    tl.exec_line("kill n1").unwrap();
+    tl.exec_line("revive dead").unwrap();
+    tl.advance_to(900_000);
+    let script = tl.script();
+    assert!(script.contains(" disk=0ms jitter=0ms"), "{script}");
+    assert_eq!(
+        script.matches("revive dead").count(),
+        1,
+        "a no-op is not taped: {script}"
+    );
+    let (again, _) = Timeline::load(&script, 0, Budget::default()).unwrap();
+    assert_eq!(again.sim().options().disk.max, 0);
+    assert_eq!(again.sim().options().jitter, 0);
+}
