@@ -62,7 +62,7 @@ struct Drawn {
 
 fn paint(sim: &Simulation) -> Drawn {
     let ctx = canvas();
-    let arrangement = arrange(sim.size(), sim.network());
+    let arrangement = arrange(sim.size(), sim.network(), &[]);
     let ring = Ring::fit(SIZE, SIZE, arrangement.slots);
     let positions: Vec<Point> = arrangement
         .angles
@@ -83,6 +83,7 @@ fn paint(sim: &Simulation) -> Drawn {
             cut: None,
             size: (SIZE, SIZE),
             reduced_motion: false,
+            words: Default::default(),
         },
         &mut Sprites::new(1.0),
     );

@@ -40,7 +40,7 @@ try {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.target.closest('input, textarea, select')) return;
     if (e.target.closest('button') && (e.key === ' ' || e.key === 'Enter')) return;
-    if (app.key(e.key)) e.preventDefault();
+    if (app.key(e.shiftKey && e.key === 'Tab' ? 'Shift+Tab' : e.key)) e.preventDefault();
   });
   for (const kind of ['down', 'move', 'up', 'leave']) {
     canvas.addEventListener(`pointer${kind}`, (e) => {
@@ -50,6 +50,14 @@ try {
   }
 
   const strip = document.getElementById('timeline');
+  // The timeline is an ARIA slider: its keys are its own while it has focus.
+  strip.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (app.timeline_key(e.key)) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  });
   for (const kind of ['down', 'move', 'up', 'leave']) {
     strip.addEventListener(`pointer${kind}`, (e) => {
       if (kind === 'down') strip.setPointerCapture(e.pointerId);
@@ -80,6 +88,9 @@ try {
     link: () => app.link(),
     memory: () => Array.from(app.memory()),
     frameTimes: () => Array.from(app.frame_times()),
+    positions: () => Array.from(app.positions()),
+    birdRadius: () => app.bird_sizes()[0],
+    labelPx: () => app.bird_sizes()[1],
     frameParts: () => Array.from(app.frame_parts()),
   };
 } catch (error) {

@@ -17,6 +17,13 @@
 //! | `violations`, `violations.<invariant>` | how many invariant violations |
 //! | `stats.<counter>` | `elections_started`, `elections_won`, `prevotes_started`, `split_votes`, `messages_lost`, `messages.<kind>` |
 //! | `t`, `stats.downtime` | a duration (`2s`) |
+//! | `inflight`, `inflight.<kind>` | how many messages are in flight now (all, or of one kind: `vote_request`, `vote_granted`, …), optionally only those `to nK` and/or `from nK` |
+//!
+//! For example `expect inflight.vote_request >= 4` (the requests of an
+//! election on their way) or `expect inflight.vote_granted to n2 >= 1` (a
+//! ✔ flying back to n2): what the canvas shows as envelopes at that moment.
+//! A message counts from the instant it is sent until it is delivered or
+//! lost.
 //!
 //! Numbers and durations compare with `=`, `!=`, `<`, `<=`, `>`, `>=`;
 //! names, roles and booleans with `=` and `!=`.
@@ -111,6 +118,15 @@ pub enum Quantity {
     Violations(Option<Invariant>),
     /// `stats.<counter>`
     Stat(Stat),
+    /// `inflight[.<kind>] [to nK] [from nK]`: messages on their way now.
+    InFlight {
+        /// Only messages of this kind (all kinds if `None`).
+        kind: Option<Kind>,
+        /// Only messages from this node.
+        from: Option<NodeId>,
+        /// Only messages to this node.
+        to: Option<NodeId>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,6 +231,15 @@ impl Quantity {
                 Stat::Messages(kind) => stats.sent_of(kind),
                 Stat::Downtime => stats.downtime(sim.now()),
             }),
+            Quantity::InFlight { kind, from, to } => Value::Number(
+                sim.in_flight()
+                    .filter(|m| {
+                        kind.is_none_or(|k| m.msg.kind() == k)
+                            && from.is_none_or(|f| m.from == f)
+                            && to.is_none_or(|t| m.to == t)
+                    })
+                    .count() as u64,
+            ),
         }
     }
 }
@@ -248,9 +273,60 @@ impl Condition {
 }
 
 const QUANTITIES: &str = "goose, geese, t, max_term, nK.role, nK.term, nK.voted_for, nK.leader, \
-                          nK.alive, violations, violations.<invariant>, stats.<counter>";
+                          nK.alive, violations, violations.<invariant>, stats.<counter>, \
+                          inflight[.<kind>] [to nK] [from nK]";
+
+/// `inflight[.<kind>] [to nK] [from nK]`, or `None` if `text` is not about
+/// messages in flight.
+fn parse_in_flight(text: &str, size: u32) -> Option<Result<Quantity, String>> {
+    let mut words = text.split_whitespace();
+    let head = words.next()?;
+    let kind = match head.strip_prefix("inflight") {
+        Some("") => None,
+        Some(rest) => {
+            let name = rest.strip_prefix('.').unwrap_or(rest);
+            match Kind::ALL.into_iter().find(|k| k.name() == name) {
+                Some(k) => Some(k),
+                None => {
+                    let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                    return Some(Err(format!(
+                        "`{name}` is not a message kind: use {}",
+                        kinds.join(", ")
+                    )));
+                }
+            }
+        }
+        None => return None,
+    };
+    let (mut from, mut to) = (None, None);
+    while let Some(word) = words.next() {
+        let slot = match word {
+            "to" => &mut to,
+            "from" => &mut from,
+            _ => {
+                return Some(Err(format!(
+                    "`{word}` in `{text}`: write `to nK` or `from nK`"
+                )))
+            }
+        };
+        let Some(node) = words.next() else {
+            return Some(Err(format!(
+                "`{text}`: `{word}` needs a node, like `{word} n2`"
+            )));
+        };
+        match parse_node(node, size) {
+            Ok(id) if slot.is_none() => *slot = Some(id),
+            Ok(_) => return Some(Err(format!("`{text}`: `{word}` is given twice"))),
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    Some(Ok(Quantity::InFlight { kind, from, to }))
+}
 
 fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
+    if let Some(quantity) = parse_in_flight(text, size) {
+        return quantity;
+    }
     let unknown = || format!("`{text}` is not something expect can read: use {QUANTITIES}");
     Ok(match text {
         "goose" => Quantity::Goose,
@@ -398,6 +474,84 @@ mod tests {
     }
 
     #[test]
+    fn in_flight_conditions_parse_kind_and_endpoints() {
+        let c = parse_condition("inflight.vote_request >= 4", 5).unwrap();
+        assert_eq!(
+            c.quantity,
+            Quantity::InFlight {
+                kind: Some(Kind::VoteRequest),
+                from: None,
+                to: None
+            }
+        );
+        let c = parse_condition("inflight.vote_granted to n2 from n4 >= 1", 5).unwrap();
+        assert_eq!(
+            c.quantity,
+            Quantity::InFlight {
+                kind: Some(Kind::VoteGranted),
+                from: Some(3),
+                to: Some(1)
+            }
+        );
+        assert_eq!(c.to_string(), "inflight.vote_granted to n2 from n4 >= 1");
+        let c = parse_condition("inflight=0", 5).unwrap();
+        assert_eq!(
+            c.quantity,
+            Quantity::InFlight {
+                kind: None,
+                from: None,
+                to: None
+            }
+        );
+    }
+
+    #[test]
+    fn in_flight_counts_what_is_on_its_way_by_kind_and_endpoint() {
+        use crate::options::Options;
+        use crate::sim::Cluster;
+        let mut sim = Simulation::new(Cluster {
+            nodes: 5,
+            seed: 1,
+            options: Options::default(),
+        });
+        let holds = |sim: &Simulation, text: &str| parse_condition(text, 5).unwrap().check(sim);
+        assert_eq!(holds(&sim, "inflight = 0"), Ok(()));
+        // The first candidate sends a request to each of the other four.
+        let candidate = loop {
+            if let Some(n) = sim
+                .nodes()
+                .iter()
+                .position(|n| n.role().name() == "candidate")
+            {
+                break node_name(n as NodeId);
+            }
+            assert!(sim.step(), "nobody campaigned");
+        };
+        assert_eq!(holds(&sim, "inflight.vote_request = 4"), Ok(()));
+        assert_eq!(
+            holds(&sim, &format!("inflight.vote_request from {candidate} = 4")),
+            Ok(())
+        );
+        assert_eq!(
+            holds(&sim, &format!("inflight.vote_request to {candidate} = 0")),
+            Ok(())
+        );
+        assert_eq!(
+            holds(&sim, "inflight.vote_granted >= 1"),
+            Err(Value::Number(0))
+        );
+        // The first ✔ flies back to the candidate, and to nobody else.
+        while sim.stats().sent_of(Kind::VoteGranted) == 0 {
+            assert!(sim.step(), "nobody voted");
+        }
+        assert_eq!(
+            holds(&sim, &format!("inflight.vote_granted to {candidate} = 1")),
+            Ok(())
+        );
+        assert_eq!(holds(&sim, "inflight.vote_granted = 1"), Ok(()));
+    }
+
+    #[test]
     fn nonsense_conditions_are_refused() {
         for (text, why) in [
             ("goose", "not a condition"),
@@ -410,6 +564,15 @@ mod tests {
             ("violations.bad = 0", "not an invariant"),
             ("t > 5", "no unit"),
             ("geese = 1 2", "not a condition"),
+            ("inflight.love_letter >= 1", "not a message kind"),
+            ("inflight.vote_granted to >= 1", "needs a node"),
+            (
+                "inflight.vote_granted via n2 >= 1",
+                "write `to nK` or `from nK`",
+            ),
+            ("inflight to n1 to n2 = 0", "given twice"),
+            ("inflight to n9 = 0", "does not exist"),
+            ("inflight = none", "not a whole number"),
         ] {
             let err = parse_condition(text, 5).unwrap_err();
             assert!(err.contains(why), "{text}: {err}");

@@ -4,6 +4,13 @@
 //!
 //! The page's JavaScript passes the raw text of a control here and shows what
 //! comes back; it decides nothing itself.
+//!
+//! The timing fields are read as one form ([`form_line`]): what a person
+//! typed stays in its field, every field gets its own message, and the run
+//! changes only once the whole form is consistent. So typing min=150 and then
+//! max=300 over 12..24 ends at 150..300, not at a silently restored 12. Values
+//! may carry their unit (`150ms`, `0.2s`, `30%`); a bare number means
+//! milliseconds, or percent for the loss.
 
 use crate::options::{format_duration, human_duration, Micros, Options, Span};
 use crate::script::duration::{parse_duration, parse_percent};
@@ -12,19 +19,145 @@ use crate::sim::MAX_NODES;
 /// The most nodes the page's node-count control offers.
 pub const UI_MAX_NODES: u32 = 15;
 
-/// Reads a control's text as milliseconds (`150`, `12.5`).
+/// `text` without its spaces (`150 ms` is `150ms`).
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Reads a control's text as a duration: milliseconds (`150`, `12.5`) or
+/// with a unit (`150ms`, `0.2s`, `300us`).
 fn millis(label: &str, text: &str) -> Result<Micros, String> {
-    let text = text.trim();
+    let text = squeeze(text);
     if text.is_empty() {
         return Err(format!("{label}: enter a number of milliseconds"));
     }
     if text.starts_with('-') {
         return Err(format!("{label}: must not be negative"));
     }
-    if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    let number = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return Err(format!("{label}: `{text}` is not a number"));
     }
-    parse_duration(&format!("{text}ms")).map_err(|e| format!("{label}: {e}"))
+    let with_unit = if number.len() == text.len() {
+        format!("{text}ms")
+    } else {
+        text.clone()
+    };
+    parse_duration(&with_unit).map_err(|e| format!("{label}: {e}"))
+}
+
+/// Reads the loss control: a percentage, with or without its `%`.
+fn percent(text: &str) -> Result<crate::options::PartsPerMillion, String> {
+    let text = squeeze(text);
+    let number = text.strip_suffix('%').unwrap_or(&text);
+    if number.is_empty() {
+        return Err("Message loss: enter a percentage from 0 to 100".into());
+    }
+    if !number.starts_with('-') && !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(format!("Message loss: `{text}` is not a number"));
+    }
+    parse_percent(&format!("{number}%")).map_err(|e| format!("Message loss: {e}"))
+}
+
+/// The timing fields of the settings form, by their `data-control` names.
+pub const TIMING_FIELDS: [&str; 6] = [
+    "election-min",
+    "election-max",
+    "heartbeat",
+    "latency-min",
+    "latency-max",
+    "loss",
+];
+
+/// A message for one field of the form.
+pub type FieldMessage = (&'static str, String);
+
+/// Reads the whole timing form at once. `typed` holds each field's text as
+/// typed (a field left out keeps its value in `now`); `changed` is the field
+/// just edited, which gets the message when two fields disagree.
+///
+/// Returns the `set` line to apply (`None` when the form says what the run
+/// already does), or a message for every field that is wrong: the run
+/// changes only when the form is consistent as a whole.
+pub fn form_line(
+    typed: &[(&str, &str)],
+    changed: &str,
+    now: &Options,
+) -> Result<Option<String>, Vec<FieldMessage>> {
+    let mut next = now.clone();
+    let mut errors: Vec<FieldMessage> = Vec::new();
+    for field in TIMING_FIELDS {
+        let Some(&(_, text)) = typed.iter().find(|(f, _)| *f == field) else {
+            continue;
+        };
+        let read = match field {
+            "election-min" => {
+                millis("Election timeout minimum", text).map(|v| next.election.min = v)
+            }
+            "election-max" => {
+                millis("Election timeout maximum", text).map(|v| next.election.max = v)
+            }
+            "heartbeat" => millis("Heartbeat interval", text).map(|v| next.heartbeat = v),
+            "latency-min" => millis("Latency minimum", text).map(|v| next.latency.min = v),
+            "latency-max" => millis("Latency maximum", text).map(|v| next.latency.max = v),
+            _ => percent(text).map(|v| next.loss = v),
+        };
+        if let Err(e) = read {
+            errors.push((field, e));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    for (name, span, min_field, max_field) in [
+        (
+            "Election timeout",
+            next.election,
+            "election-min",
+            "election-max",
+        ),
+        ("Latency", next.latency, "latency-min", "latency-max"),
+    ] {
+        if span.min > span.max {
+            let message = if changed == max_field {
+                (
+                    max_field,
+                    format!(
+                        "{name} maximum: must not be below the minimum ({})",
+                        ms(span.min)
+                    ),
+                )
+            } else {
+                (
+                    min_field,
+                    format!(
+                        "{name} minimum: must not be above the maximum ({})",
+                        ms(span.max)
+                    ),
+                )
+            };
+            errors.push(message);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if let Err(e) = next.validate() {
+        let field = TIMING_FIELDS
+            .into_iter()
+            .find(|f| *f == changed)
+            .unwrap_or(TIMING_FIELDS[0]);
+        return Err(vec![(field, capitalised(&e))]);
+    }
+    Ok((next != *now).then(|| format!("set {next}")))
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
 }
 
 fn ms(us: Micros) -> String {
@@ -70,14 +203,7 @@ pub fn setting_line(field: &str, text: &str, now: &Options) -> Result<String, St
         "heartbeat" => next.heartbeat = millis("Heartbeat interval", text)?,
         "latency-min" => next.latency = span_end(&now.latency, "Latency", text, true)?,
         "latency-max" => next.latency = span_end(&now.latency, "Latency", text, false)?,
-        "loss" => {
-            let text = text.trim();
-            if text.is_empty() {
-                return Err("Message loss: enter a percentage from 0 to 100".into());
-            }
-            next.loss =
-                parse_percent(&format!("{text}%")).map_err(|e| format!("Message loss: {e}"))?;
-        }
+        "loss" => next.loss = percent(text)?,
         "checkquorum" | "prevote" => {
             let on = match text {
                 "true" | "on" => true,
@@ -92,13 +218,7 @@ pub fn setting_line(field: &str, text: &str, now: &Options) -> Result<String, St
         }
         _ => return Err(format!("unknown setting `{field}`")),
     }
-    next.validate().map_err(|e| {
-        let mut chars = e.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-            .unwrap_or_default()
-    })?;
+    next.validate().map_err(|e| capitalised(&e))?;
     Ok(format!("set {next}"))
 }
 
@@ -229,6 +349,102 @@ mod tests {
         assert!(
             setting_line("latency-max", "0.5", &o).is_err(),
             "below the minimum of 10ms"
+        );
+    }
+
+    #[test]
+    fn values_may_carry_their_units() {
+        let o = Options::default();
+        for (field, text, wanted) in [
+            ("loss", "30%", "loss=30%"),
+            ("loss", " 30 % ", "loss=30%"),
+            ("loss", "2.5", "loss=2.5%"),
+            ("heartbeat", "150ms", "heartbeat=150ms"),
+            ("heartbeat", "150 ms", "heartbeat=150ms"),
+            ("heartbeat", "0.1s", "heartbeat=100ms"),
+            ("heartbeat", "75", "heartbeat=75ms"),
+        ] {
+            let line = setting_line(field, text, &o).unwrap();
+            assert!(line.contains(wanted), "{field}={text}: {line}");
+        }
+        for (text, why) in [
+            ("150 parsecs", "not a unit"),
+            ("ms", "not a number"),
+            ("1.2.3", ""),
+        ] {
+            assert!(
+                setting_line("heartbeat", text, &o)
+                    .unwrap_err()
+                    .contains(why),
+                "{text}"
+            );
+        }
+        assert!(setting_line("loss", "lots%", &o)
+            .unwrap_err()
+            .contains("not a number"));
+    }
+
+    /// The repro of issue 7 §6: from 12..24, min=150 is wrong on its own;
+    /// then max=300 makes the form consistent, and both typed values apply.
+    #[test]
+    fn the_form_keeps_what_was_typed_and_applies_once_consistent() {
+        let o = Options {
+            election: Span::new(12_000, 24_000),
+            ..Options::default()
+        };
+        let errors = form_line(
+            &[("election-min", "150"), ("election-max", "24")],
+            "election-min",
+            &o,
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].0, "election-min");
+        assert!(
+            errors[0].1.contains("above the maximum (24ms)"),
+            "{errors:?}"
+        );
+        let line = form_line(
+            &[("election-min", "150"), ("election-max", "300")],
+            "election-max",
+            &o,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(line.contains("election=150ms..300ms"), "{line}");
+        // Latency, the other range, behaves the same, with units.
+        let errors = form_line(
+            &[("latency-max", "5ms")],
+            "latency-max",
+            &Options::default(),
+        )
+        .unwrap_err();
+        assert_eq!(errors[0].0, "latency-max");
+        assert!(
+            errors[0].1.contains("below the minimum (10ms)"),
+            "{errors:?}"
+        );
+        // Every wrong field gets its own message at once.
+        let errors = form_line(
+            &[
+                ("heartbeat", "soon"),
+                ("loss", "200%"),
+                ("latency-min", "3"),
+            ],
+            "loss",
+            &Options::default(),
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.0).collect();
+        assert_eq!(fields, ["heartbeat", "loss"]);
+        // A form that says what the run already does changes nothing.
+        assert_eq!(
+            form_line(
+                &[("heartbeat", "50ms"), ("loss", "0%")],
+                "loss",
+                &Options::default()
+            ),
+            Ok(None)
         );
     }
 

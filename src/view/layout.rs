@@ -47,10 +47,17 @@ pub struct Ring {
 }
 
 impl Ring {
-    /// The ring for `slots` places (nodes, plus walls when split) on a
-    /// `width` × `height` canvas.
+    /// The ring for `slots` places (one per node) on a `width` × `height`
+    /// canvas.
     pub fn fit(width: f64, height: f64, slots: u32) -> Ring {
+        Ring::fit_scaled(width, height, slots, 1.0)
+    }
+
+    /// [`Ring::fit`] with birds `bird_scale` times their usual size (larger
+    /// for a projector), the ring shrinking so that they still fit.
+    pub fn fit_scaled(width: f64, height: f64, slots: u32, bird_scale: f64) -> Ring {
         let nodes = slots;
+        let bird_scale = bird_scale.clamp(0.5, 2.0);
         let center = Point::new(width / 2.0, height / 2.0);
         let half = (width.min(height) / 2.0).max(1.0);
         let n = f64::from(nodes.max(1));
@@ -58,9 +65,13 @@ impl Ring {
         let node_radius = if nodes <= 1 {
             half * 0.22
         } else {
-            (half * 0.78 * (PI / n).sin() * 0.62).min(half * 0.14)
+            // Larger birds only where neighbours leave room for them.
+            (half * 0.78 * (PI / n).sin() * 0.62).min(half * 0.14 * bird_scale)
         }
-        .clamp(5.0, 52.0);
+        // max/min, not clamp: clamp's check of its bounds would bring float
+        // formatting (kilobytes) into the page.
+        .max(5.0)
+        .min(52.0 * bird_scale);
         let radius = if nodes <= 1 {
             0.0
         } else {
@@ -90,15 +101,28 @@ pub struct Arrangement {
     pub angles: Vec<f64>,
     /// The angles of the walls between islands (none when whole).
     pub walls: Vec<f64>,
-    /// Places on the ring: one per node, one per wall.
+    /// Places on the ring, one per node: a bird's size depends on the
+    /// cluster, never on how the network is cut.
     pub slots: u32,
 }
 
-/// Arranges `size` nodes on the ring: in id order, `n1` at the top, going
-/// clockwise; when the network is split, each island (partition group, or an
-/// isolated node alone) is kept together with an empty slot — a wall —
-/// between islands.
-pub fn arrange(size: u32, net: &Network) -> Arrangement {
+/// The seat of node `id` of `size`: `n1` at the top, going clockwise.
+pub fn seat(id: NodeId, size: u32) -> f64 {
+    f64::from(id) * TAU / f64::from(size.max(1))
+}
+
+/// Arranges `size` nodes on the ring. Every node has a seat ([`seat`]) and
+/// keeps it whenever it can: cutting or isolating must not reshuffle the
+/// birds under the lecturer's pointer.
+///
+/// When the network is split into islands (partition groups, or an isolated
+/// node alone), a wall stands in each gap between neighbouring seats of
+/// different islands. A wall goes at the angle in `hints` that falls in its
+/// gap (where the pointer drew the cut), or else in the middle of the gap.
+/// Only when an island's seats are not contiguous (a scripted partition such
+/// as `n1,n3 | n2,n4,n5`) do birds move: the fewest possible, so that each
+/// island sits together.
+pub fn arrange(size: u32, net: &Network, hints: &[f64]) -> Arrangement {
     let island = |n: NodeId| -> u64 {
         if net.is_isolated(n) {
             (1 << 32) + u64::from(n)
@@ -106,44 +130,116 @@ pub fn arrange(size: u32, net: &Network) -> Arrangement {
             u64::from(net.groups()[n as usize])
         }
     };
-    // Islands in order of their first member.
-    let mut order: Vec<u64> = Vec::new();
-    for n in 0..size {
-        let key = island(n);
-        if !order.contains(&key) {
-            order.push(key);
-        }
+    let n = size as usize;
+    let step = TAU / f64::from(size.max(1));
+    // Who sits in each seat: everyone at home, unless islands interleave.
+    let mut order: Vec<NodeId> = (0..size).collect();
+    if !contiguous(&order, island) {
+        order = fewest_moves(size, island);
     }
-    let gaps = if order.len() > 1 { order.len() } else { 0 };
-    let slots = f64::from(size) + gaps as f64;
-    let step = TAU / slots.max(1.0);
-    let mut angles = vec![0.0; size as usize];
+    let mut angles = vec![0.0; n];
+    for (s, &id) in order.iter().enumerate() {
+        angles[id as usize] = s as f64 * step;
+    }
     let mut walls = Vec::new();
-    let mut slot = 0.0;
-    for key in &order {
-        for n in (0..size).filter(|&n| island(n) == *key) {
-            angles[n as usize] = slot * step;
-            slot += 1.0;
-        }
-        if gaps > 0 {
-            walls.push(slot * step);
-            slot += 1.0;
-        }
-    }
-    // Centre the first island on the top when split, so the picture is calm.
-    if gaps > 0 {
-        let first = order[0];
-        let members = (0..size).filter(|&n| island(n) == first).count() as f64;
-        let shift = (members - 1.0) * step / 2.0;
-        for a in angles.iter_mut().chain(walls.iter_mut()) {
-            *a -= shift;
+    if n > 1 {
+        for s in 0..n {
+            let (here, next) = (order[s], order[(s + 1) % n]);
+            if island(here) == island(next) {
+                continue;
+            }
+            let from = s as f64 * step;
+            let margin = step * 0.22;
+            let hinted = hints.iter().copied().find(|&h| {
+                let d = (h - from).rem_euclid(TAU);
+                d > margin && d < step - margin
+            });
+            walls.push(hinted.map_or(from + step / 2.0, |h| from + (h - from).rem_euclid(TAU)));
         }
     }
     Arrangement {
         angles,
         walls,
-        slots: slots as u32,
+        slots: size.max(1),
     }
+}
+
+/// Whether, going round the seats in `order`, each island's members sit
+/// next to each other.
+fn contiguous(order: &[NodeId], island: impl Fn(NodeId) -> u64) -> bool {
+    let n = order.len();
+    let changes = (0..n)
+        .filter(|&s| island(order[s]) != island(order[(s + 1) % n]))
+        .count();
+    let mut islands: Vec<u64> = order.iter().map(|&id| island(id)).collect();
+    islands.sort_unstable();
+    islands.dedup();
+    // Going round once, k contiguous islands change k times (once when whole).
+    changes == if islands.len() > 1 { islands.len() } else { 0 }
+}
+
+/// The seating in which every island sits together and the fewest nodes
+/// leave their own seat: for each seat to start from, islands are seated in
+/// the order met going clockwise from there, each keeping its members'
+/// clockwise order.
+fn fewest_moves(size: u32, island: impl Fn(NodeId) -> u64) -> Vec<NodeId> {
+    let n = size as usize;
+    let mut best: Option<(usize, Vec<NodeId>)> = None;
+    for start in 0..n {
+        let walk: Vec<NodeId> = (0..n).map(|k| ((start + k) % n) as NodeId).collect();
+        let mut met: Vec<u64> = Vec::new();
+        for &id in &walk {
+            if !met.contains(&island(id)) {
+                met.push(island(id));
+            }
+        }
+        let mut seated = Vec::with_capacity(n);
+        for key in &met {
+            seated.extend(walk.iter().copied().filter(|&id| island(id) == *key));
+        }
+        // Seat `start + k` gets `seated[k]`.
+        let mut order = vec![0; n];
+        for (k, &id) in seated.iter().enumerate() {
+            order[(start + k) % n] = id;
+        }
+        let moved = order
+            .iter()
+            .enumerate()
+            .filter(|&(s, &id)| s != id as usize)
+            .count();
+        if best.as_ref().is_none_or(|(m, _)| moved < *m) {
+            best = Some((moved, order));
+        }
+    }
+    best.map_or_else(Vec::new, |(_, order)| order)
+}
+
+/// The angles (as [`Ring::at`] measures them) where the straight line through
+/// `a` and `b` crosses `ring`: where a cut drawn with the pointer meets the
+/// circle of birds, so that the walls can stand there. None when the line
+/// misses the ring.
+pub fn crossings(ring: &Ring, a: Point, b: Point) -> Vec<f64> {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len = dx.hypot(dy);
+    if len < 1e-9 || ring.radius <= 0.0 {
+        return Vec::new();
+    }
+    let (ux, uy) = (dx / len, dy / len);
+    // Closest point of the line to the centre, and the half-chord from it.
+    let t0 = (ring.center.x - a.x) * ux + (ring.center.y - a.y) * uy;
+    let (px, py) = (a.x + ux * t0, a.y + uy * t0);
+    let d = (px - ring.center.x).hypot(py - ring.center.y);
+    if d >= ring.radius {
+        return Vec::new();
+    }
+    let half = (ring.radius * ring.radius - d * d).sqrt();
+    [-half, half]
+        .iter()
+        .map(|&s| {
+            let (x, y) = (px + ux * s - ring.center.x, py + uy * s - ring.center.y);
+            x.atan2(-y).rem_euclid(TAU)
+        })
+        .collect()
 }
 
 /// How far along its path a message is at `now`: 0 at the sender, 1 at the
@@ -206,7 +302,7 @@ mod tests {
     #[test]
     fn a_whole_cluster_sits_evenly_from_the_top_clockwise() {
         let net = Network::new(4);
-        let a = arrange(4, &net);
+        let a = arrange(4, &net, &[]);
         assert_eq!(a.angles, vec![0.0, PI / 2.0, PI, 3.0 * PI / 2.0]);
         assert!(a.walls.is_empty());
         let ring = Ring::fit(400.0, 400.0, 4);
@@ -217,18 +313,105 @@ mod tests {
     }
 
     #[test]
-    fn a_partition_keeps_islands_together_with_walls_between() {
+    fn isolating_a_node_moves_nobody_and_puts_walls_on_both_sides() {
+        let whole = arrange(5, &Network::new(5), &[]);
+        let mut net = Network::new(5);
+        net.set_isolated(3, true);
+        let a = arrange(5, &net, &[]);
+        assert_eq!(a.angles, whole.angles, "every bird keeps its seat");
+        assert_eq!(a.slots, whole.slots, "birds keep their size");
+        let step = TAU / 5.0;
+        assert_eq!(a.walls.len(), 2);
+        assert!((a.walls[0] - 2.5 * step).abs() < 1e-9, "{:?}", a.walls);
+        assert!((a.walls[1] - 3.5 * step).abs() < 1e-9, "{:?}", a.walls);
+    }
+
+    #[test]
+    fn a_cut_between_neighbours_keeps_seats_and_puts_the_walls_where_it_was_drawn() {
+        let mut net = Network::new(6);
+        net.partition(&[vec![0, 1, 2]]);
+        let step = TAU / 6.0;
+        // The pointer crossed the ring at 2.3 and 5.3 steps.
+        let hints = [2.3 * step, 5.3 * step];
+        let a = arrange(6, &net, &hints);
+        assert_eq!(a.angles, arrange(6, &Network::new(6), &[]).angles);
+        assert_eq!(a.walls.len(), 2);
+        assert!((a.walls[0] - 2.3 * step).abs() < 1e-9, "{:?}", a.walls);
+        assert!((a.walls[1] - 5.3 * step).abs() < 1e-9, "{:?}", a.walls);
+        // A hint on top of a bird is not used: the wall goes mid-gap.
+        let a = arrange(6, &net, &[2.05 * step]);
+        assert!((a.walls[0] - 2.5 * step).abs() < 1e-9, "{:?}", a.walls);
+    }
+
+    #[test]
+    fn interleaved_islands_move_the_fewest_birds() {
         let mut net = Network::new(5);
         net.partition(&[vec![0, 3]]);
-        let a = arrange(5, &net);
+        let a = arrange(5, &net, &[]);
+        let home = arrange(5, &Network::new(5), &[]);
+        let moved = (0..5).filter(|&i| a.angles[i] != home.angles[i]).count();
+        assert_eq!(moved, 2, "{:?}", a.angles);
+        // n1 and n4 are neighbours, with a wall on each side of the pair.
+        let step = TAU / 5.0;
+        let gap = (a.angles[3] - a.angles[0]).rem_euclid(TAU);
+        assert!(
+            (gap - step).abs() < 1e-9 || (gap - 4.0 * step).abs() < 1e-9,
+            "{:?}",
+            a.angles
+        );
         assert_eq!(a.walls.len(), 2);
-        let step = TAU / 7.0;
-        // n1 and n4 are neighbours; n2, n3, n5 follow after a wall.
-        assert!((a.angles[3] - a.angles[0] - step).abs() < 1e-9);
-        assert!((a.angles[2] - a.angles[1] - step).abs() < 1e-9);
-        assert!((a.angles[4] - a.angles[2] - step).abs() < 1e-9);
-        assert!((a.angles[1] - a.angles[3] - 2.0 * step).abs() < 1e-9);
-        assert!(a.walls[0] > a.angles[3] && a.walls[0] < a.angles[1]);
+        // Every seat is still taken exactly once.
+        let mut seats: Vec<i64> = a.angles.iter().map(|x| (x / step).round() as i64).collect();
+        seats.sort_unstable();
+        assert_eq!(seats, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn projector_birds_are_larger_and_still_fit_the_canvas() {
+        for (w, h) in [(1280.0, 500.0), (1000.0, 420.0), (1900.0, 800.0)] {
+            for n in [3, 5, 9, 15] {
+                let plain = Ring::fit(w, h, n);
+                let big = Ring::fit_scaled(w, h, n, 1.6);
+                if n <= 5 {
+                    assert!(big.node_radius > plain.node_radius * 1.2, "{w}x{h} n={n}");
+                }
+                assert!(big.node_radius >= plain.node_radius, "{w}x{h} n={n}");
+                // Neighbours' timer rings never overlap.
+                let spacing = 2.0 * big.radius * (PI / f64::from(n)).sin();
+                assert!(spacing >= 2.0 * 1.2 * big.node_radius, "{w}x{h} n={n}");
+                // Birds, their timer rings and labels stay on the canvas.
+                let reach = big.radius + big.node_radius * 2.3;
+                assert!(reach <= h / 2.0 + 1e-9, "{w}x{h} n={n}: {reach}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_through_the_ring_crosses_it_twice() {
+        let ring = Ring::fit(400.0, 400.0, 4);
+        let c = ring.center;
+        // A vertical line through the centre: the top (0) and the bottom (π).
+        let mut x = crossings(&ring, Point::new(c.x, 0.0), Point::new(c.x, 400.0));
+        x.sort_by(f64::total_cmp);
+        assert_eq!(x.len(), 2);
+        assert!(x[0].abs() < 1e-9 && (x[1] - PI).abs() < 1e-9, "{x:?}");
+        // A horizontal line through the centre: right (π/2) and left (3π/2).
+        let mut x = crossings(&ring, Point::new(0.0, c.y), Point::new(400.0, c.y));
+        x.sort_by(f64::total_cmp);
+        assert!(
+            (x[0] - PI / 2.0).abs() < 1e-9 && (x[1] - 1.5 * PI).abs() < 1e-9,
+            "{x:?}"
+        );
+        // Outside the ring: nothing.
+        assert!(crossings(&ring, Point::new(0.0, 1.0), Point::new(400.0, 1.0)).is_empty());
+        // The crossings are on the ring.
+        for a in crossings(&ring, Point::new(0.0, 150.0), Point::new(400.0, 260.0)) {
+            let p = ring.at(a, 1.0);
+            let r = p.distance(c);
+            assert!((r - ring.radius).abs() < 1e-6);
+            let side = (260.0 - 150.0) * (p.x - 0.0) - 400.0 * (p.y - 150.0);
+            assert!(side.abs() < 1e-6, "on the line");
+        }
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! A space becomes `_`, a line break `;`, and anything outside a small safe
 //! set is percent-encoded. The scenario lines a run records never contain `_`
 //! or `;` themselves. A lesson is linked by its id: `#lesson=03-split-vote`.
+//!
+//! `embed` (in the query, `?embed`, or as a fragment part, `#lesson=…&embed`)
+//! asks for the page's embed mode, for an iframe in slides; it says how to
+//! show the run, not which run, so [`parse_fragment`] passes over it and
+//! [`wants_embed`] reads it.
 
 use crate::options::{format_duration, Time};
 use crate::script::duration::parse_duration;
@@ -74,7 +79,20 @@ pub fn fragment(script: &str, at: Time) -> String {
     format!("t={}&run={}", format_duration(at), encode_script(script))
 }
 
-/// Reads a fragment (with or without `#`). An empty fragment is `Ok(None)`.
+/// Whether a page address asks for embed mode: `embed` as a part of its
+/// query (`search`, with or without `?`) or of its fragment (`hash`).
+pub fn wants_embed(search: &str, hash: &str) -> bool {
+    let has = |s: &str, lead: char| {
+        s.strip_prefix(lead)
+            .unwrap_or(s)
+            .split('&')
+            .any(|part| part == "embed" || part.starts_with("embed="))
+    };
+    has(search, '?') || has(hash, '#')
+}
+
+/// Reads a fragment (with or without `#`). An empty fragment, or one that only
+/// asks for embed mode, is `Ok(None)`.
 pub fn parse_fragment(fragment: &str) -> Result<Option<Shared>, String> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     if fragment.is_empty() {
@@ -90,8 +108,13 @@ pub fn parse_fragment(fragment: &str) -> Result<Option<Shared>, String> {
     let mut at = None;
     let mut script = None;
     let mut lesson = None;
+    let mut parts = 0;
     for part in fragment.split('&') {
         let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        if key == "embed" {
+            continue;
+        }
+        parts += 1;
         match key {
             "t" => {
                 at = Some(
@@ -110,6 +133,7 @@ pub fn parse_fragment(fragment: &str) -> Result<Option<Shared>, String> {
         }
     }
     match (script, lesson) {
+        (None, None) if parts == 0 => Ok(None),
         (Some(script), None) => Ok(Some(Shared::Run { script, at })),
         (None, Some(id)) => Ok(Some(Shared::Lesson(id))),
         (None, None) => Err("the link holds no run".into()),
@@ -146,6 +170,25 @@ mod tests {
         assert_eq!(
             parse_fragment("#lesson=03-split-vote"),
             Ok(Some(Shared::Lesson("03-split-vote".into())))
+        );
+    }
+
+    #[test]
+    fn embed_is_a_way_to_show_not_a_run() {
+        assert!(wants_embed("?embed", ""));
+        assert!(wants_embed("", "#lesson=01-first-election&embed"));
+        assert!(wants_embed("?x=1&embed=1", ""));
+        assert!(!wants_embed("?embedded", "#lesson=embed"));
+        assert!(!wants_embed("", ""));
+        assert_eq!(
+            parse_fragment("#lesson=03-split-vote&embed"),
+            Ok(Some(Shared::Lesson("03-split-vote".into())))
+        );
+        assert_eq!(parse_fragment("#embed"), Ok(None));
+        let f = fragment(SCRIPT, 1_500_000);
+        assert_eq!(
+            parse_fragment(&format!("#{f}&embed")),
+            parse_fragment(&format!("#{f}"))
         );
     }
 

@@ -22,6 +22,7 @@ use crate::options::{format_duration, Micros, Time, MS, SECOND};
 use crate::script::parse::{parse_command, ClusterSpec, Settings, Target};
 use crate::script::{Command, Failure, Reply, Session};
 use crate::sim::event::{Event, Fault, Record};
+use crate::sim::Simulation;
 
 /// The most checkpoints kept.
 pub const MAX_CHECKPOINTS: usize = 128;
@@ -327,6 +328,34 @@ impl Timeline {
 
     /// Runs to `t` along the tape: an action at time `a` applies after every
     /// event at or before `a`.
+    /// What happened from `from` to `to` (both within `0..=end`), replayed
+    /// from the last checkpoint at or before `from` without moving the view,
+    /// with the simulation as it stands at `to`. The page asks this to say
+    /// why something happened (a ✖, a node's last vote); it costs a replay of
+    /// at most one checkpoint interval plus `to - from`.
+    pub fn replay_records(&self, from: Time, to: Time) -> (Vec<Record>, Simulation) {
+        let to = to.min(self.end);
+        let from = from.min(to);
+        let index = self
+            .checkpoints
+            .partition_point(|c| c.session.sim().now() <= from)
+            .saturating_sub(1);
+        let cp = &self.checkpoints[index];
+        let mut session = cp.session.clone();
+        let mut applied = cp.applied;
+        let mut records = Vec::new();
+        while applied < self.tape.len() && self.tape[applied].t <= to {
+            session.sim_mut().run_until(self.tape[applied].t);
+            let _ = session.exec(&self.tape[applied].command);
+            applied += 1;
+            records.extend(session.sim_mut().take_records());
+        }
+        session.sim_mut().run_until(to);
+        records.extend(session.sim_mut().take_records());
+        records.retain(|r| r.t >= from);
+        (records, session.sim().clone())
+    }
+
     fn replay_to(&mut self, t: Time) {
         while self.applied < self.tape.len() && self.tape[self.applied].t <= t {
             let at = self.tape[self.applied].t;

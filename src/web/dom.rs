@@ -16,6 +16,7 @@ use crate::node::Role;
 use crate::options::{human_duration, Options, Time};
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
+use crate::view::words::Vocabulary;
 
 /// The most lines the event log keeps on the page.
 pub const LOG_LINES: usize = 300;
@@ -47,6 +48,11 @@ pub struct Dom {
     inspector_for: Option<Inspected>,
     log_len: usize,
     form_synced: Option<Options>,
+    /// The timing fields hold text a person typed that is not applied yet
+    /// (the form is not consistent): the form must not overwrite it.
+    form_held: bool,
+    /// The words for the roles in the node list, the inspector and the log.
+    pub words: Vocabulary,
 }
 
 impl Dom {
@@ -59,6 +65,8 @@ impl Dom {
             inspector_for: None,
             log_len: 0,
             form_synced: None,
+            form_held: false,
+            words: Vocabulary::Birds,
         }
     }
 
@@ -77,6 +85,19 @@ impl Dom {
         let name_owned = name.to_string();
         self.set(id, name, value, move |el, v| {
             let _ = el.set_attribute(&name_owned, v);
+        });
+    }
+
+    /// Sets an element's attribute, or removes it for `None`, if it changed.
+    pub fn attr_or_remove(&mut self, id: &str, name: &str, value: Option<&str>) {
+        let name_owned = name.to_string();
+        let key = format!("opt:{name}");
+        self.set(id, &key, value.unwrap_or("\u{0}"), move |el, v| {
+            let _ = if v == "\u{0}" {
+                el.remove_attribute(&name_owned)
+            } else {
+                el.set_attribute(&name_owned, v)
+            };
         });
     }
 
@@ -102,6 +123,11 @@ impl Dom {
         });
     }
 
+    /// The element that has focus, if any.
+    pub fn active(&self) -> Option<Element> {
+        self.doc.active_element()
+    }
+
     /// A new element of this tag, not yet in the page.
     pub fn create(&self, tag: &str) -> Option<Element> {
         self.doc.create_element(tag).ok()
@@ -124,6 +150,26 @@ impl Dom {
         if let Some(list) = self.el("lessons-list") {
             list.set_inner_html(&html);
         }
+    }
+
+    /// Lists a lesson's steps in the step picker, one option each.
+    pub fn build_steps(&mut self, steps: &[String]) {
+        let html: String = steps
+            .iter()
+            .enumerate()
+            .map(|(k, s)| format!("<option value=\"{k}\">{}</option>", escape(s)))
+            .collect();
+        if let Some(list) = self.el("lesson-steps") {
+            list.set_inner_html(&html);
+        }
+        self.forget("lesson-steps");
+    }
+
+    /// Sets a `<select>`'s chosen value, if it changed.
+    pub fn select(&mut self, id: &str, value: &str) {
+        self.set(id, "value", value, |el, v| {
+            let _ = js_sys::Reflect::set(el, &"value".into(), &v.into());
+        });
     }
 
     /// Adds or removes a class on an element.
@@ -207,13 +253,13 @@ impl Dom {
             let node = &sim.nodes()[id as usize];
             let alive = sim.is_alive(id);
             let role = if alive { node.role().name() } else { "dead" };
-            self.text(&format!("role-{n}"), role);
+            let said = self.words.say(role);
+            self.text(&format!("role-{n}"), &said);
             self.attr(&format!("row-{n}"), "data-role", role);
             self.text(&format!("term-{n}"), &node.term().to_string());
             self.class(&format!("row-{n}"), "selected", selected == Some(id));
             self.node_buttons(sim, id, &format!("life-{n}"), &format!("cut-{n}"));
-            let goose = alive && node.role() == Role::Goose;
-            self.flag(&format!("tick-{n}"), "disabled", !alive || goose);
+            // The Timeout button's state and reason: see `web::reasons`.
         }
     }
 
@@ -229,12 +275,15 @@ impl Dom {
                          <dt>Role</dt><dd id=\"ins-role\"></dd>\
                          <dt>Term</dt><dd id=\"ins-term\"></dd>\
                          <dt>Voted for</dt><dd id=\"ins-vote\"></dd>\
+                         <dt>Why that vote</dt><dd id=\"ins-lastvote\"></dd>\
                          <dt>Knows goose</dt><dd id=\"ins-leader\"></dd>\
                          <dt>Election timer</dt><dd id=\"ins-timer\"></dd>\
                          <dt>Lease promised until</dt><dd id=\"ins-lease\"></dd></dl>\
                          <p class=\"acts\"><button id=\"ins-life\" data-line=\"kill {n}\">Kill {n}</button> \
-                         <button data-line=\"timeout {n}\">Timeout {n}</button> \
-                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>"
+                         <button id=\"ins-tick\" data-line=\"timeout {n}\">Timeout {n}</button> \
+                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>\
+                         <p id=\"ins-why\" class=\"why\"></p>\
+                         <p id=\"ins-demo\" class=\"acts\" hidden><button data-line=\"set checkquorum=off\">Turn CheckQuorum off (the classic demo)</button></p>"
                     )
                 }
                 Inspected::Message(id) => format!(
@@ -245,7 +294,8 @@ impl Dom {
                      <dt>Term</dt><dd id=\"ins-mterm\"></dd>\
                      <dt>Sent</dt><dd id=\"ins-sent\"></dd>\
                      <dt>Arrives</dt><dd id=\"ins-arrives\"></dd>\
-                     <dt>Fate</dt><dd id=\"ins-fate\"></dd></dl>\
+                     <dt>Fate</dt><dd id=\"ins-fate\"></dd>\
+                     <dt id=\"ins-reason-term\" hidden>Why ✖</dt><dd id=\"ins-reason\" hidden></dd></dl>\
                      <p class=\"acts\"><button id=\"ins-drop\" data-line=\"drop m{id}\">Drop m{id}</button></p>"
                 ),
             };
@@ -261,7 +311,10 @@ impl Dom {
             Inspected::Node(id) => {
                 let node = &sim.nodes()[id as usize];
                 let alive = sim.is_alive(id);
-                self.text("ins-role", if alive { node.role().name() } else { "dead" });
+                let role = self
+                    .words
+                    .say(if alive { node.role().name() } else { "dead" });
+                self.text("ins-role", &role);
                 self.text("ins-term", &node.term().to_string());
                 self.text(
                     "ins-vote",
@@ -338,7 +391,7 @@ impl Dom {
             li.set_inner_html(&format!(
                 "<time>{}</time> {}",
                 escape(&human_duration(*t)),
-                escape(text)
+                escape(&self.words.say(text))
             ));
             let _ = list.append_child(&li);
             self.log_len += 1;
@@ -391,7 +444,7 @@ impl Dom {
         ];
         for (field, value) in values {
             let id = format!("in-{field}");
-            if focused.as_deref() == Some(id.as_str()) {
+            if focused.as_deref() == Some(id.as_str()) || (self.form_held && field != "nodes") {
                 continue;
             }
             if let Some(input) = self
@@ -420,6 +473,12 @@ impl Dom {
         }
         self.cache.insert("form-nodes".into(), nodes.to_string());
         self.form_synced = Some(o.clone());
+    }
+
+    /// Keeps (or stops keeping) the typed text of the timing fields when the
+    /// form is synchronised with the run.
+    pub fn hold_form(&mut self, held: bool) {
+        self.form_held = held;
     }
 
     /// Forces the next [`Dom::sync_form`] to write every control.

@@ -18,8 +18,12 @@ use crate::node::{Ballot, Role};
 use crate::options::Time;
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
+use crate::view::labels::{place_bubble, Obstacle};
 use crate::view::layout::{opacity, progress, Point, Ring};
 use crate::view::timeline::{MarkerKind, Timeline};
+
+use crate::view::colour::term_badge;
+use crate::view::words::Vocabulary;
 
 use super::theme::{term_colour, Theme};
 
@@ -47,6 +51,8 @@ pub struct Scene<'a> {
     pub size: (f64, f64),
     /// The person asked for less motion: no decorative pulses.
     pub reduced_motion: bool,
+    /// Bird words or the paper's words on the labels.
+    pub words: Vocabulary,
 }
 
 /// A thin pen over the 2D context: the calls the drawing uses, with the
@@ -247,7 +253,9 @@ pub fn draw(ctx: &Ctx2d, scene: &Scene, sprites: &mut Sprites) {
     let sim = scene.sim;
     for id in 0..sim.size() {
         draw_node(&pen, scene, sprites, id);
+        draw_lease(&pen, scene, id);
     }
+    draw_bubbles(&pen, scene);
     if let Some((a, b)) = scene.cut {
         pen.dash(&[8.0, 6.0]);
         pen.line(a, b);
@@ -490,10 +498,7 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
             if peer as NodeId == id {
                 continue;
             }
-            let q = scene.positions[peer];
-            let angle = (q.y - p.y).atan2(q.x - p.x);
-            let m = Point::new(p.x + angle.cos() * r * 1.45, p.y + angle.sin() * r * 1.45);
-            let mr = (r * 0.17).clamp(3.0, 8.0);
+            let (m, mr) = ballot_spot(scene, id, peer, r);
             pen.circle(m, mr);
             match ballot {
                 Ballot::Granted => {
@@ -511,39 +516,26 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
                 }
             }
         }
-        if r >= 16.0 {
-            let text = if role == Role::Candidate {
-                "Vote for me!"
-            } else {
-                "May I run?"
-            };
-            // Towards the ring's centre, where there is always room.
-            let c = scene.ring.center;
-            let d = c.distance(p).max(1.0);
-            let reach = (r * 2.3).min(d * 0.8);
-            let at = Point::new(p.x + (c.x - p.x) / d * reach, p.y + (c.y - p.y) / d * reach);
-            bubble(
-                pen,
-                scene,
-                if d < r {
-                    Point::new(p.x, p.y - r * 2.0)
-                } else {
-                    at
-                },
-                text,
-            );
-        }
     }
 
     // Term badge and name.
-    let fs = (r * 0.42).clamp(10.0, 18.0) * scene.text_scale;
+    let fs = label_px(r, scene.text_scale);
     let badge = Point::new(p.x + r * 0.78, p.y - r * 0.78);
     let br = fs * 0.72;
     pen.circle(badge, br);
-    pen.fill(if alive { term } else { t.dead });
-    pen.text(&node.term().to_string(), badge, fs * 0.8, "bold", "#ffffff");
+    let (fill, number) = if alive {
+        let b = term_badge(node.term());
+        (b.fill, b.text)
+    } else {
+        (t.dead, t.dead_text)
+    };
+    pen.fill(fill);
+    pen.text(&node.term().to_string(), badge, fs * 0.8, "bold", number);
     let label = if goose {
-        format!("{} · GOOSE", node_name(id))
+        match scene.words {
+            Vocabulary::Birds => format!("{} · GOOSE", node_name(id)),
+            Vocabulary::Paper => format!("{} · LEADER", node_name(id)),
+        }
     } else if !alive {
         format!("{} · dead", node_name(id))
     } else {
@@ -592,7 +584,132 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     }
 }
 
-fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
+/// The font size of a bird's name and term badge, for a bird of radius `r`.
+pub fn label_px(r: f64, text_scale: f64) -> f64 {
+    (r * 0.42).clamp(10.0, 18.0) * text_scale
+}
+
+/// A duck's lease (CheckQuorum): while it has promised its goose not to
+/// vote for anybody else, a dashed green arc outside its timer shows what
+/// is left of the promise (a full circle is one minimum election timeout),
+/// and a dot on it points at the node it is bound to.
+fn draw_lease(pen: &Pen, scene: &Scene, id: NodeId) {
+    let sim = scene.sim;
+    let node = &sim.nodes()[id as usize];
+    let now = sim.now();
+    let Some(until) = node.lease_until().filter(|&u| u >= now) else {
+        return;
+    };
+    if !sim.is_alive(id) || node.role() == Role::Goose {
+        return;
+    }
+    let p = scene.positions[id as usize];
+    let r = scene.ring.node_radius;
+    let lr = r * 1.2 + (r * 0.13).max(2.5) + 3.0;
+    let full = sim.options().election.min.max(1) as f64;
+    let left = ((until - now) as f64 / full).clamp(0.0, 1.0);
+    let t = scene.theme;
+    pen.dash(&[3.0, 3.0]);
+    pen.arc(p, lr, -FRAC_PI_2, -FRAC_PI_2 + TAU * left);
+    pen.stroke(t.granted, 2.0);
+    pen.dash(&[]);
+    if let Some(holder) = node.leader().or(node.voted_for()).filter(|&h| h != id) {
+        let q = scene.positions[holder as usize];
+        let a = (q.y - p.y).atan2(q.x - p.x);
+        pen.circle(Point::new(p.x + a.cos() * lr, p.y + a.sin() * lr), 3.0);
+        pen.fill(t.granted);
+    }
+}
+
+/// Where a raised bird's ballot mark for `peer` goes, and its radius.
+fn ballot_spot(scene: &Scene, id: NodeId, peer: usize, r: f64) -> (Point, f64) {
+    let p = scene.positions[id as usize];
+    let q = scene.positions[peer];
+    let angle = (q.y - p.y).atan2(q.x - p.x);
+    let m = Point::new(p.x + angle.cos() * r * 1.45, p.y + angle.sin() * r * 1.45);
+    (m, (r * 0.17).clamp(3.0, 8.0))
+}
+
+/// The candidates' speech bubbles, drawn last and placed where they cover no
+/// bird, ballot mark or message (see [`crate::view::labels`]).
+fn draw_bubbles(pen: &Pen, scene: &Scene) {
+    let sim = scene.sim;
+    let r = scene.ring.node_radius;
+    if r < 16.0 {
+        return;
+    }
+    let raised: Vec<NodeId> = (0..sim.size())
+        .filter(|&id| {
+            sim.is_alive(id)
+                && matches!(
+                    sim.nodes()[id as usize].role(),
+                    Role::Candidate | Role::PreCandidate
+                )
+        })
+        .collect();
+    if raised.is_empty() {
+        return;
+    }
+    let mut obstacles: Vec<Obstacle> = scene
+        .positions
+        .iter()
+        .map(|&at| Obstacle { at, r: r * 1.5 })
+        .collect();
+    // The names, outside the ring, away from its centre (roughly where
+    // `draw_node` writes them).
+    let c = scene.ring.center;
+    let fs = (r * 0.42).clamp(10.0, 18.0) * scene.text_scale;
+    for &p in scene.positions {
+        let d = c.distance(p).max(1.0);
+        let (ux, uy) = ((p.x - c.x) / d, (p.y - c.y) / d);
+        for reach in [r * 1.2 + fs, r * 1.2 + fs * 2.5] {
+            obstacles.push(Obstacle {
+                at: Point::new(p.x + ux * reach, p.y + uy * reach),
+                r: fs,
+            });
+        }
+    }
+    for &id in &raised {
+        for peer in 0..sim.size() as usize {
+            if peer != id as usize {
+                let (at, mr) = ballot_spot(scene, id, peer, r);
+                obstacles.push(Obstacle { at, r: mr + 1.0 });
+            }
+        }
+    }
+    let size = message_size(&scene.ring, scene.text_scale);
+    for m in sim.in_flight() {
+        let at = message_position(scene.positions, &scene.ring, m, sim.now(), scene.text_scale);
+        obstacles.push(Obstacle { at, r: size });
+    }
+    for id in raised {
+        let text = if sim.nodes()[id as usize].role() == Role::Candidate {
+            "Vote for me!"
+        } else {
+            "May I run?"
+        };
+        let p = scene.positions[id as usize];
+        let (width, height) = bubble_size(pen, scene, text);
+        let at = place_bubble(
+            p,
+            r * 1.25,
+            (width, height),
+            scene.ring.center,
+            &obstacles,
+            scene.size,
+        );
+        // Later bubbles keep clear of this one too.
+        for dx in [-0.5, 0.0, 0.5] {
+            obstacles.push(Obstacle {
+                at: Point::new(at.x + dx * (width - height), at.y),
+                r: height / 2.0,
+            });
+        }
+        bubble(pen, scene, at, text);
+    }
+}
+
+fn bubble_size(pen: &Pen, scene: &Scene, text: &str) -> (f64, f64) {
     let fs = 12.0 * scene.text_scale;
     pen.font(fs, "600");
     let width = pen
@@ -600,7 +717,12 @@ fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
         .map(|m| m.width())
         .unwrap_or(fs * 6.0)
         + fs;
-    let height = fs * 1.7;
+    (width, fs * 1.7)
+}
+
+fn bubble(pen: &Pen, scene: &Scene, at: Point, text: &str) {
+    let fs = 12.0 * scene.text_scale;
+    let (width, height) = bubble_size(pen, scene, text);
     pen.begin_path();
     let _ = pen.round_rect_with_f64(
         at.x - width / 2.0,

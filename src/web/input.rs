@@ -3,12 +3,14 @@
 //! view; `www/main.js` only forwards the events.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::dom::Inspected;
 use super::{draw, App};
 use crate::message::{node_name, NodeId};
 use crate::view::controls;
 use crate::view::layout::{self, Point};
+use crate::view::words::Vocabulary;
 
 #[wasm_bindgen]
 impl App {
@@ -24,12 +26,21 @@ impl App {
     /// A button with `data-action` was pressed: `play`, `step`, `back`,
     /// `reset`, `help`, `theme`, `large`, `perf`, `close`, `copy-link`,
     /// `export`, `start`, `end`, `prev-marker`, `next-marker`, `lesson-next`,
-    /// `lesson-back`, `lesson-leave`, `lesson ID`, `select n3`.
+    /// `lesson-back`, `lesson-leave`, `lesson-return`, `lesson-forget`,
+    /// `lesson ID`, `select n3`, `words`, `presenter`, `welcome-dismiss`,
+    /// `partition`, `next-message`.
     pub fn action(&mut self, name: &str) {
         match name {
             "play" => {
                 self.playing = !self.playing;
-                self.play_until = None;
+                // In a lesson, Play runs to the next step's moment and stops.
+                self.play_until = match &self.lesson {
+                    Some(_) if self.playing => {
+                        let now = self.timeline.sim().now();
+                        crate::view::lesson::next(&self.moments(), now).map(|(_, t)| t)
+                    }
+                    _ => None,
+                };
                 self.link_dirty = true;
             }
             "step" => self.step(),
@@ -41,12 +52,28 @@ impl App {
             "reset" => self.reset(),
             "help" => self.toggle("help"),
             "lessons" => self.toggle("lessons"),
-            "theme" => self.dark = !self.dark,
-            "large" => self.large = !self.large,
+            "theme" => {
+                self.dark = !self.dark;
+                self.save_prefs();
+            }
+            "large" => {
+                self.large = !self.large;
+                self.save_prefs();
+            }
+            "words" => {
+                self.set_words(match self.words {
+                    Vocabulary::Birds => Vocabulary::Paper,
+                    Vocabulary::Paper => Vocabulary::Birds,
+                });
+                self.save_prefs();
+            }
+            "presenter" => self.presenter = !self.presenter,
+            "welcome-dismiss" => self.welcomed(),
+            "partition" => self.partition_from_field(),
+            "next-message" => self.select_next_message(),
             "perf" => self.perf_visible = !self.perf_visible,
             "close" => {
-                self.dom.show("help", false);
-                self.dom.show("lessons", false);
+                self.close_dialogs();
                 self.inspected = Inspected::Nothing;
             }
             "copy-link" => self.copy_link(),
@@ -54,11 +81,12 @@ impl App {
             "lesson-next" => self.lesson_next(),
             "lesson-back" => self.lesson_back(),
             "lesson-leave" => {
-                self.lesson = None;
-                self.play_until = None;
+                self.leave_lesson();
                 self.link_dirty = true;
                 self.notice("You left the lesson: play freely from here.");
             }
+            "lesson-return" => self.lesson_return(),
+            "lesson-forget" => self.bookmark = None,
             _ => {
                 if let Some(n) = name.strip_prefix("select ") {
                     if let Ok(id) = crate::script::parse::parse_node(n, self.timeline.sim().size())
@@ -66,7 +94,8 @@ impl App {
                         self.inspected = Inspected::Node(id);
                     }
                 } else if let Some(id) = name.strip_prefix("lesson ") {
-                    self.dom.show("lessons", false);
+                    self.close_dialogs();
+                    self.welcomed();
                     match crate::lessons::find(id) {
                         Some(lesson) => self.open_lesson(lesson),
                         None => self.notice(&format!("There is no lesson called “{id}”.")),
@@ -86,10 +115,27 @@ impl App {
                 // The slider runs from 0 (real time) to 1000 (1/1000×).
                 if let Ok(v) = value.parse::<u32>() {
                     self.speed = controls::speed_at(f64::from(v.min(1000)) / 1000.0);
+                    self.save_prefs();
+                }
+                return;
+            }
+            "lesson-step" => {
+                if let (Some(_), Ok(k)) = (&self.lesson, value.parse::<usize>()) {
+                    self.show_caption(k);
+                }
+                // Give the keys back to the page: a presenter's clicker sends
+                // PageDown next, which a focused list would swallow.
+                if let Some(list) = self
+                    .dom
+                    .el("lesson-steps")
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = list.blur();
                 }
                 return;
             }
             "nodes" => controls::nodes_line(value, sim.seed(), sim.options()),
+            f if controls::TIMING_FIELDS.contains(&f) => return self.timing_form(f),
             _ => controls::setting_line(field, value, sim.options()),
         };
         let result = result.and_then(|line| self.run_line(&line).map(|_| ()));
@@ -100,13 +146,170 @@ impl App {
         }
     }
 
-    /// A key was pressed outside a text field; returns whether it was a
-    /// shortcut (the page then stops its default action).
+    /// A key was pressed outside a text field (`key` is the DOM's key name,
+    /// or `Shift+Tab`); returns whether it was a shortcut (the page then
+    /// stops its default action).
     pub fn key(&mut self, key: &str) -> bool {
         let selected = match self.inspected {
             Inspected::Node(id) => Some(id),
             _ => None,
         };
+        // A dialog is modal: only Esc (which closes it) reaches the page.
+        if self.dialog_open() {
+            return match key {
+                "Escape" => {
+                    self.close_dialogs();
+                    true
+                }
+                "Tab" => self.wrap_focus(false),
+                "Shift+Tab" => self.wrap_focus(true),
+                _ => false,
+            };
+        }
+        if self.lesson.is_some() {
+            use crate::view::lesson::{self, Key};
+            match lesson::key(key) {
+                Some(Key::Next) => self.lesson_next(),
+                Some(Key::Back) => self.lesson_back(),
+                Some(Key::Ignore) => {}
+                None => return self.free_key(key, selected),
+            }
+            return true;
+        }
+        self.free_key(key, selected)
+    }
+
+    /// A pointer event on the canvas: `kind` is `down`, `move`, `up` or
+    /// `leave`; `x`, `y` in CSS pixels from the canvas's top left. A press
+    /// on a bird or a message selects it; a drag across empty canvas cuts
+    /// the cluster in two along the line drawn.
+    pub fn pointer(&mut self, kind: &str, x: f64, y: f64) {
+        let p = Point::new(x, y);
+        match kind {
+            "down" => {
+                if let Some(id) = layout::node_at(&self.positions, self.ring.node_radius, p) {
+                    self.inspected = Inspected::Node(id);
+                } else if let Some(id) = self.message_at(p) {
+                    self.inspected = Inspected::Message(id);
+                    self.last_seen = self
+                        .timeline
+                        .sim()
+                        .in_flight()
+                        .find(|m| m.id == id)
+                        .cloned();
+                } else {
+                    self.drag = Some((p, p));
+                }
+            }
+            "move" => {
+                if let Some((a, _)) = self.drag {
+                    self.drag = Some((a, p));
+                }
+            }
+            "up" => {
+                if let Some((a, b)) = self.drag.take() {
+                    if a.distance(b) < 12.0 {
+                        self.inspected = Inspected::Nothing;
+                    } else if let Some((left, right)) = layout::cut(&self.positions, a, b) {
+                        // The walls stand where the cut crossed the ring.
+                        self.wall_hints = layout::crossings(&self.ring, a, b);
+                        let names = |g: &[NodeId]| {
+                            g.iter()
+                                .map(|&n| node_name(n))
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        };
+                        self.press(&format!("partition {} | {}", names(&left), names(&right)));
+                    }
+                }
+            }
+            _ => self.drag = None,
+        }
+    }
+
+    /// A key pressed on the timeline, an ARIA slider: arrows step one event,
+    /// PageUp/PageDown jump to the previous/next marker, Home/End go to the
+    /// start/end. Returns whether the key was the slider's.
+    pub fn timeline_key(&mut self, key: &str) -> bool {
+        match key {
+            "ArrowRight" | "ArrowUp" => self.step(),
+            "ArrowLeft" | "ArrowDown" => self.step_back(),
+            "PageDown" => self.jump_marker(true),
+            "PageUp" => self.jump_marker(false),
+            "Home" => self.seek(0.0),
+            "End" => self.seek(self.timeline.end() as f64),
+            _ => return false,
+        }
+        true
+    }
+
+    /// A pointer event on the timeline strip (`x` in CSS pixels from its
+    /// left edge): press and drag to scrub; a press near a marker jumps to
+    /// it exactly.
+    pub fn timeline_pointer(&mut self, kind: &str, x: f64) {
+        let Some((strip, _)) = &self.strip else {
+            return;
+        };
+        let width = f64::from(strip.client_width());
+        match kind {
+            "down" | "move" => {
+                if kind == "move" && !self.scrubbing {
+                    return;
+                }
+                self.scrubbing = true;
+                let t = draw::timeline_time_at(width, self.timeline.end(), x);
+                let snap = if kind == "down" {
+                    draw::timeline_marker_near(width, &self.timeline, x)
+                } else {
+                    None
+                };
+                self.seek(snap.unwrap_or(t) as f64);
+            }
+            _ => self.scrubbing = false,
+        }
+    }
+}
+
+impl App {
+    /// The timing form changed (field `changed`): read it whole, give each
+    /// field its message, and apply it once it is consistent. Until then the
+    /// fields keep what was typed.
+    fn timing_form(&mut self, changed: &str) {
+        let texts: Vec<(&str, String)> = controls::TIMING_FIELDS
+            .iter()
+            .map(|&f| {
+                (
+                    f,
+                    self.dom.input_value(&format!("in-{f}")).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let typed: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        let mut messages: Vec<(&str, String)> = Vec::new();
+        match controls::form_line(&typed, changed, self.timeline.sim().options()) {
+            Ok(line) => {
+                if let Some(Err(e)) = line.map(|l| self.run_line(&l)) {
+                    messages.push((changed, e));
+                }
+            }
+            Err(errors) => messages = errors,
+        }
+        for f in controls::TIMING_FIELDS {
+            let message = messages
+                .iter()
+                .find(|m| m.0 == f)
+                .map_or("", |m| m.1.as_str());
+            self.dom.text(&format!("msg-{f}"), message);
+        }
+        let held = !messages.is_empty();
+        self.dom.hold_form(held);
+        if !held {
+            self.dom.unsync_form();
+        }
+    }
+
+    /// A key with its meaning outside a lesson's Next/Back.
+    fn free_key(&mut self, key: &str, selected: Option<NodeId>) -> bool {
         let target = selected.map(node_name);
         match key {
             " " | "Spacebar" => self.action("play"),
@@ -116,21 +319,37 @@ impl App {
             "]" => self.jump_marker(true),
             "Home" => self.seek(0.0),
             "End" => self.seek(self.timeline.end() as f64),
-            "+" | "=" => self.set_speed(self.speed * 2.0),
-            "-" | "_" => self.set_speed(self.speed / 2.0),
+            "+" | "=" => {
+                self.set_speed(self.speed * 2.0);
+                self.save_prefs();
+            }
+            "-" | "_" => {
+                self.set_speed(self.speed / 2.0);
+                self.save_prefs();
+            }
             "?" => self.toggle("help"),
+            "Escape" if self.presenter => self.presenter = false,
             "Escape" => self.action("close"),
             "h" => self.press("heal"),
             "p" => self.perf_visible = !self.perf_visible,
-            "l" => self.large = !self.large,
-            "d" => self.dark = !self.dark,
+            "l" => self.action("large"),
+            "d" => self.action("theme"),
+            "w" => self.action("words"),
+            "f" => self.action("presenter"),
+            "m" => self.select_next_message(),
             "c" => self.copy_link(),
             "R" => self.reset(),
             "k" => {
                 let line = match (&target, selected) {
                     (Some(n), Some(id)) if self.timeline.sim().is_alive(id) => format!("kill {n}"),
                     (Some(n), _) => format!("revive {n}"),
-                    _ => "kill goose".into(),
+                    _ => match crate::view::why::no_goose_to_kill(self.timeline.sim()) {
+                        Some(why) => {
+                            self.notice(&why);
+                            return true;
+                        }
+                        None => "kill goose".into(),
+                    },
                 };
                 self.press(&line);
             }
@@ -176,80 +395,42 @@ impl App {
         true
     }
 
-    /// A pointer event on the canvas: `kind` is `down`, `move`, `up` or
-    /// `leave`; `x`, `y` in CSS pixels from the canvas's top left. A press
-    /// on a bird or a message selects it; a drag across empty canvas cuts
-    /// the cluster in two along the line drawn.
-    pub fn pointer(&mut self, kind: &str, x: f64, y: f64) {
-        let p = Point::new(x, y);
-        match kind {
-            "down" => {
-                if let Some(id) = layout::node_at(&self.positions, self.ring.node_radius, p) {
-                    self.inspected = Inspected::Node(id);
-                } else if let Some(id) = self.message_at(p) {
-                    self.inspected = Inspected::Message(id);
-                    self.last_seen = self
-                        .timeline
-                        .sim()
-                        .in_flight()
-                        .find(|m| m.id == id)
-                        .cloned();
-                } else {
-                    self.drag = Some((p, p));
-                }
-            }
-            "move" => {
-                if let Some((a, _)) = self.drag {
-                    self.drag = Some((a, p));
-                }
-            }
-            "up" => {
-                if let Some((a, b)) = self.drag.take() {
-                    if a.distance(b) < 12.0 {
-                        self.inspected = Inspected::Nothing;
-                    } else if let Some((left, right)) = layout::cut(&self.positions, a, b) {
-                        let names = |g: &[NodeId]| {
-                            g.iter()
-                                .map(|&n| node_name(n))
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        };
-                        self.press(&format!("partition {} | {}", names(&left), names(&right)));
-                    }
-                }
-            }
-            _ => self.drag = None,
-        }
-    }
-
-    /// A pointer event on the timeline strip (`x` in CSS pixels from its
-    /// left edge): press and drag to scrub; a press near a marker jumps to
-    /// it exactly.
-    pub fn timeline_pointer(&mut self, kind: &str, x: f64) {
-        let Some((strip, _)) = &self.strip else {
-            return;
+    /// Partitions the network into the groups typed in the Nodes panel
+    /// (`n1,n2 | n3,n4,n5`): the keyboard's way to cut the network.
+    fn partition_from_field(&mut self) {
+        let groups = self.dom.input_value("in-partition").unwrap_or_default();
+        let message = match self.run_line(&format!("partition {}", groups.trim())) {
+            Ok(_) => String::new(),
+            Err(e) => e.replace("error: line 1: ", ""),
         };
-        let width = f64::from(strip.client_width());
-        match kind {
-            "down" | "move" => {
-                if kind == "move" && !self.scrubbing {
-                    return;
-                }
-                self.scrubbing = true;
-                let t = draw::timeline_time_at(width, self.timeline.end(), x);
-                let snap = if kind == "down" {
-                    draw::timeline_marker_near(width, &self.timeline, x)
-                } else {
-                    None
-                };
-                self.seek(snap.unwrap_or(t) as f64);
-            }
-            _ => self.scrubbing = false,
+        self.dom.text("msg-partition", &message);
+    }
+
+    /// Inspects the next message in flight (after the one inspected, by id,
+    /// wrapping): the keyboard's way to pick a message to drop.
+    fn select_next_message(&mut self) {
+        let after = match self.inspected {
+            Inspected::Message(id) => id,
+            _ => 0,
+        };
+        let sim = self.timeline.sim();
+        let mut ids: Vec<u64> = sim
+            .in_flight()
+            .filter(|m| crate::view::layout::opacity(m, sim.now()) > 0.0)
+            .map(|m| m.id)
+            .collect();
+        ids.sort_unstable();
+        let pick = ids
+            .iter()
+            .copied()
+            .find(|&id| id > after)
+            .or(ids.first().copied());
+        if let Some(id) = pick {
+            self.inspected = Inspected::Message(id);
+            self.last_seen = sim.in_flight().find(|m| m.id == id).cloned();
         }
     }
-}
 
-impl App {
     fn copy_link(&mut self) {
         let link = self.link();
         self.write_link();

@@ -12,6 +12,8 @@
 pub mod dom;
 pub mod draw;
 mod input;
+mod prefs;
+mod reasons;
 pub mod theme;
 
 use std::collections::VecDeque;
@@ -28,8 +30,10 @@ use crate::sim::event::Event;
 use crate::sim::network::InFlight;
 use crate::view::controls;
 use crate::view::layout::{self, Arrangement, Point, Ring};
+use crate::view::lesson::{self, Bookmark};
 use crate::view::share::{self, Shared};
 use crate::view::timeline::{Budget, Change, Timeline};
+use crate::view::words::Vocabulary;
 
 use dom::{Dom, Inspected};
 use draw::Scene;
@@ -40,6 +44,9 @@ const PAGE_BUDGET: Budget = Budget {
     time: 6 * 3600 * 1_000_000,
     events: 5_000_000,
 };
+
+/// The page's dialogs, by id.
+const DIALOGS: [&str; 2] = ["help", "lessons"];
 
 /// The most event-log lines the page remembers for replays.
 const LOG_MEMORY: usize = 5000;
@@ -75,10 +82,10 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// A lesson in progress: which caption is on screen.
+/// A lesson in progress. Which caption is on screen is not kept: it follows
+/// from the moment on view ([`lesson::place`]).
 struct LessonState {
     lesson: Lesson,
-    step: usize,
 }
 
 /// One line of the event log.
@@ -94,6 +101,10 @@ struct LogLine {
 pub struct App {
     timeline: Timeline,
     lesson: Option<LessonState>,
+    /// Where a lesson was left by acting in it, for "Back to the lesson".
+    bookmark: Option<Bookmark>,
+    /// The reasons shown for the selection (see [`reasons`]).
+    reasons: reasons::Reasons,
     /// Where a lesson's "Next" stops playing.
     play_until: Option<Time>,
     log: Vec<LogLine>,
@@ -126,6 +137,20 @@ pub struct App {
     perf_visible: bool,
     link_dirty: bool,
     notice_until: f64,
+    /// Bird words or the paper's (leader, follower).
+    words: Vocabulary,
+    /// Presenter mode: the canvas fills the window, the caption docked on it.
+    presenter: bool,
+    /// Embed mode (`?embed`): canvas, caption and a few controls fill an
+    /// iframe.
+    embed: bool,
+    /// Nothing stored from an earlier visit: show the way to the lessons.
+    first_visit: bool,
+    /// Where the last cut drawn with the pointer crossed the ring: the walls
+    /// stand there.
+    wall_hints: Vec<f64>,
+    /// The header's height last written to the page's `--bar-h`.
+    bar_h: i32,
 }
 
 fn canvas_2d(
@@ -152,6 +177,8 @@ impl App {
         let mut app = App {
             timeline: default_timeline(),
             lesson: None,
+            bookmark: None,
+            reasons: reasons::Reasons::default(),
             play_until: None,
             log: Vec::new(),
             log_shown: None,
@@ -185,10 +212,19 @@ impl App {
             perf_visible: false,
             link_dirty: false,
             notice_until: 0.0,
+            words: Vocabulary::Birds,
+            presenter: false,
+            embed: false,
+            first_visit: false,
+            wall_hints: Vec::new(),
+            bar_h: -1,
         };
+        let search = window.location().search().unwrap_or_default();
+        let hash = window.location().hash().unwrap_or_default();
+        app.embed = share::wants_embed(&search, &hash);
+        app.load_prefs();
         app.dom.build_lessons(&crate::lessons::all());
         app.after_new_run("A new run");
-        let hash = window.location().hash().unwrap_or_default();
         app.open_fragment(&hash);
         Ok(app)
     }
@@ -211,7 +247,6 @@ impl App {
                     target = stop;
                     self.play_until = None;
                     self.playing = false;
-                    self.arrive_at_caption();
                 }
             }
             let change = self.timeline.advance_to(target);
@@ -354,6 +389,19 @@ impl App {
         self.frame_ms.iter().copied().collect()
     }
 
+    /// Where each bird is drawn, by node id: x, y pairs in CSS pixels from
+    /// the canvas's top left (for the layout's end-to-end tests).
+    pub fn positions(&self) -> Vec<f64> {
+        self.positions.iter().flat_map(|p| [p.x, p.y]).collect()
+    }
+
+    /// A duck's radius and the font size of its name, in CSS pixels (for the
+    /// projector mode's end-to-end tests).
+    pub fn bird_sizes(&self) -> Vec<f64> {
+        let r = self.ring.node_radius;
+        vec![r, draw::label_px(r, self.text_scale())]
+    }
+
     /// Smoothed milliseconds per frame spent simulating, drawing the canvas
     /// and updating the panels (for the benchmark and the overlay).
     pub fn frame_parts(&self) -> Vec<f64> {
@@ -412,8 +460,8 @@ impl App {
             Err(e) => return Err(format!("error: line 1: {e}")),
         };
         if let Command::Cluster(spec) = command {
+            self.leave_lesson();
             self.timeline = Timeline::new(&spec, crate::random_seed());
-            self.lesson = None;
             self.after_new_run("A new run");
             return Ok(None);
         }
@@ -442,10 +490,9 @@ impl App {
                     if forked {
                         self.notice("You acted in the past: the run's old future was dropped, and a new one starts here.");
                     }
-                    if self.lesson.take().is_some() {
-                        self.play_until = None;
+                    if self.leave_lesson() {
                         self.notice(
-                            "You changed the lesson's run: you are playing freely from here.",
+                            "You changed the lesson's run: you are playing freely from here. “Back to the lesson” returns to where you were.",
                         );
                     }
                 }
@@ -486,10 +533,12 @@ impl App {
             Ok((timeline, warnings)) => {
                 self.timeline = timeline;
                 self.lesson = None;
+                self.bookmark = None;
                 self.after_new_run(&format!("Loaded from the {what}"));
                 for w in warnings {
                     self.push_log(0, w, true);
                 }
+                self.log_loaded_run();
                 true
             }
             Err((line, why)) => {
@@ -502,52 +551,116 @@ impl App {
         }
     }
 
+    /// Fills the event log with what a loaded run did (a lesson, a link, a
+    /// file), so that the log, and a printed handout, tell its story too. A
+    /// replay costs as much as the load did, so only runs of modest size
+    /// get one; longer ones log from here on.
+    fn log_loaded_run(&mut self) {
+        const MOST_EVENTS: u64 = 200_000;
+        if self.timeline.sim().stats().events > MOST_EVENTS {
+            return;
+        }
+        let (records, _) = self.timeline.replay_records(0, self.timeline.end());
+        for r in &records {
+            if let Some(story) = r.story() {
+                self.push_log(r.t, story, matches!(r.event, Event::Violation(_)));
+            }
+        }
+    }
+
     fn open_lesson(&mut self, lesson: Lesson) {
         if !self.load(lesson.text, &format!("lesson “{}”", lesson.title)) {
             return;
         }
-        self.lesson = Some(LessonState { lesson, step: 0 });
+        self.lesson = Some(LessonState { lesson });
+        let steps: Vec<String> = self
+            .timeline
+            .captions()
+            .iter()
+            .enumerate()
+            .map(|(k, (_, text))| format!("{}. {}", k + 1, lesson::summary(text, 60)))
+            .collect();
+        self.dom.build_steps(&steps);
         self.show_caption(0);
     }
 
+    /// The moments of the lesson's steps.
+    fn moments(&self) -> Vec<Time> {
+        self.timeline.captions().iter().map(|c| c.0).collect()
+    }
+
+    /// Shows step `step`'s moment (a jump, paused).
     fn show_caption(&mut self, step: usize) {
         let Some(t) = self.timeline.captions().get(step).map(|c| c.0) else {
             return;
         };
-        if let Some(state) = &mut self.lesson {
-            state.step = step;
-        }
         self.playing = false;
         self.play_until = None;
         self.timeline.seek(t);
         self.after_seek();
     }
 
-    /// "Next" in a lesson: play to the next caption's moment.
+    /// "Next" in a lesson: play to the next step's moment and stop there; if
+    /// already on the way, jump there.
     fn lesson_next(&mut self) {
-        let Some(state) = &self.lesson else { return };
-        let next = state.step + 1;
-        let Some(&(t, _)) = self.timeline.captions().get(next) else {
+        if self.lesson.is_none() {
+            return;
+        }
+        let Some((k, t)) = lesson::next(&self.moments(), self.timeline.sim().now()) else {
             return;
         };
-        if self.play_until.is_some() {
-            // Already on the way: jump there.
-            return self.show_caption(next);
+        if self.playing && self.play_until == Some(t) {
+            return self.show_caption(k);
         }
         self.play_until = Some(t);
         self.playing = true;
     }
 
-    fn arrive_at_caption(&mut self) {
-        if let Some(state) = &mut self.lesson {
-            state.step = (state.step + 1).min(self.timeline.captions().len().saturating_sub(1));
+    fn lesson_back(&mut self) {
+        if self.lesson.is_none() {
+            return;
+        }
+        if let Some(k) = lesson::back(&self.moments(), self.timeline.sim().now()) {
+            self.show_caption(k);
         }
     }
 
-    fn lesson_back(&mut self) {
-        let Some(state) = &self.lesson else { return };
-        let step = state.step.saturating_sub(1);
-        self.show_caption(step);
+    /// Leaves the lesson on view, if any, keeping a bookmark to come back;
+    /// `true` if there was one.
+    fn leave_lesson(&mut self) -> bool {
+        let Some(state) = self.lesson.take() else {
+            return false;
+        };
+        let t = self.timeline.sim().now();
+        self.bookmark = Some(Bookmark {
+            id: state.lesson.id,
+            t,
+            step: lesson::place(&self.moments(), t).step(),
+        });
+        self.play_until = None;
+        true
+    }
+
+    /// "Back to the lesson": reopens it exactly where it was left.
+    fn lesson_return(&mut self) {
+        let Some(mark) = self.bookmark.take() else {
+            return;
+        };
+        let Some(found) = crate::lessons::find(mark.id) else {
+            return;
+        };
+        self.open_lesson(found);
+        if self.lesson.is_some() {
+            self.timeline.seek(mark.t);
+            self.after_seek();
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let _ = history.replace_state_with_url(
+                    &JsValue::NULL,
+                    "",
+                    Some(&format!("#lesson={}", mark.id)),
+                );
+            }
+        }
     }
 
     fn after_new_run(&mut self, how: &str) {
@@ -555,6 +668,7 @@ impl App {
         self.log_shown = None;
         self.inspected = Inspected::Nothing;
         self.positions.clear();
+        self.dom.hold_form(false);
         self.dom.unsync_form();
         self.play_until = None;
         let sim = self.timeline.sim();
@@ -636,11 +750,20 @@ impl App {
                 input.set_value(&link);
             }
         }
+        // The seed, visible on the page, links to this very run (rehearsal).
+        let seed = format!("Seed {} · link to this run", self.timeline.sim().seed());
+        self.dom.text("seed-link", &seed);
+        self.dom.attr("seed-link", "href", &link);
         if self.lesson.is_some() {
             return; // A lesson's link is its id, set when it opened.
         }
         if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
             let fragment = link.split_once('#').map_or("", |(_, f)| f);
+            let fragment = if self.embed {
+                format!("{fragment}&embed")
+            } else {
+                fragment.to_string()
+            };
             let _ =
                 history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{fragment}")));
         }
@@ -658,13 +781,74 @@ impl App {
         }
     }
 
+    /// Opens or closes a dialog (`help`, `lessons`). An open dialog is
+    /// modal: the browser keeps focus inside it, and gives focus back to
+    /// where it was when it closes.
     fn toggle(&mut self, id: &str) {
-        let hidden = self
-            .dom
-            .el(id)
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            .is_some_and(|e| e.hidden());
-        self.dom.show(id, hidden);
+        let Some(dialog) = self.dialog(id) else {
+            return;
+        };
+        if dialog.open() {
+            dialog.close();
+        } else {
+            self.close_dialogs();
+            let _ = dialog.show_modal();
+        }
+    }
+
+    fn dialog(&self, id: &str) -> Option<web_sys::HtmlDialogElement> {
+        self.dom.el(id)?.dyn_into().ok()
+    }
+
+    fn dialog_open(&self) -> bool {
+        DIALOGS
+            .iter()
+            .any(|id| self.dialog(id).is_some_and(|d| d.open()))
+    }
+
+    /// Tab (or Shift+Tab) in an open dialog: from its last (first) control,
+    /// focus wraps to its first (last), so that it never leaves the dialog
+    /// for the browser's own controls. Returns whether it wrapped.
+    fn wrap_focus(&self, backwards: bool) -> bool {
+        let Some(dialog) = DIALOGS
+            .iter()
+            .filter_map(|id| self.dialog(id))
+            .find(|d| d.open())
+        else {
+            return false;
+        };
+        let Ok(list) =
+            dialog.query_selector_all("button:not([disabled]), input, select, [tabindex]")
+        else {
+            return false;
+        };
+        let controls: Vec<web_sys::HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into().ok())
+            .collect();
+        let (Some(first), Some(last)) = (controls.first(), controls.last()) else {
+            return false;
+        };
+        let active = self.dom.active();
+        let (from, to) = if backwards {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        let leaving = active.as_ref().is_none_or(|a| {
+            a == from.unchecked_ref::<web_sys::Element>() || !dialog.contains(Some(a))
+        });
+        if leaving {
+            let _ = to.focus();
+        }
+        leaving
+    }
+
+    fn close_dialogs(&mut self) {
+        for id in DIALOGS {
+            if let Some(d) = self.dialog(id).filter(|d| d.open()) {
+                d.close();
+            }
+        }
     }
 
     fn step(&mut self) {
@@ -723,15 +907,24 @@ impl App {
             .map(|(id, _)| id)
     }
 
-    fn text_scale(&self) -> f64 {
-        if self.large {
-            1.45
-        } else {
-            1.0
-        }
-    }
-
     fn resize(&mut self) {
+        // The first screen (caption, canvas, timeline) is the window less
+        // the header, whose height depends on the width and the text size.
+        let bar_h = self
+            .dom
+            .el("bar")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            .map_or(0, |e| e.offset_height());
+        if bar_h != self.bar_h {
+            self.bar_h = bar_h;
+            if let Some(root) = self
+                .dom
+                .el("page")
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = root.style().set_property("--bar-h", &format!("{bar_h}px"));
+            }
+        }
         let w = f64::from(self.canvas.client_width().max(1));
         let h = f64::from(self.canvas.client_height().max(1));
         let dpr = web_sys::window()
@@ -762,9 +955,12 @@ impl App {
     /// Eases every node towards its place on the ring (islands when split).
     fn place_nodes(&mut self) {
         let sim = self.timeline.sim();
-        self.arrangement = layout::arrange(sim.size(), sim.network());
+        if !sim.network().is_split() {
+            self.wall_hints.clear();
+        }
+        self.arrangement = layout::arrange(sim.size(), sim.network(), &self.wall_hints);
         let (w, h) = self.css_size;
-        self.ring = Ring::fit(w, h, self.arrangement.slots);
+        self.ring = Ring::fit_scaled(w, h, self.arrangement.slots, self.bird_scale());
         let targets: Vec<Point> = self
             .arrangement
             .angles
@@ -816,6 +1012,7 @@ impl App {
             cut: self.drag,
             size: self.css_size,
             reduced_motion: self.reduced_motion,
+            words: self.words,
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
         if let Some((strip, ctx)) = &self.strip {
@@ -841,6 +1038,8 @@ impl App {
         self.dom.update_rows(sim, selected);
         self.dom
             .update_inspector(sim, self.inspected, self.last_seen.as_ref());
+        self.update_reasons();
+        let sim = self.timeline.sim();
         let now = sim.now();
         let end = self.timeline.end();
         let live = self.timeline.is_live();
@@ -855,22 +1054,43 @@ impl App {
         );
         self.dom
             .text("speed-label", &controls::speed_label(self.speed));
-        self.dom
-            .text("play", if self.playing { "Pause" } else { "Play" });
-        self.dom.attr(
-            "play",
-            "aria-pressed",
-            if self.playing { "false" } else { "true" },
-        );
+        // The Play button's label says what it does; it has no pressed state.
+        let play = if self.playing { "Pause" } else { "Play" };
+        self.dom.text("play", play);
+        self.dom.text("play-mini", play);
         self.dom.class("page", "dark", self.dark);
         self.dom.class("page", "large", self.large);
+        self.dom.class("page", "presenter", self.presenter);
+        self.dom.class("page", "embed", self.embed);
+        self.dom.class("page", "in-lesson", self.lesson.is_some());
+        self.dom
+            .show("welcome", self.first_visit && self.lesson.is_none());
+        self.dom.attr(
+            "words",
+            "aria-pressed",
+            if self.words == Vocabulary::Paper {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        // The timeline is a slider: its value is the moment on view.
+        self.dom
+            .attr("timeline", "aria-valuemax", &(end / 1000).to_string());
+        self.dom
+            .attr("timeline", "aria-valuenow", &(now / 1000).to_string());
+        self.dom.attr(
+            "timeline",
+            "aria-valuetext",
+            &format!("{} of {}", human_duration(now), human_duration(end)),
+        );
         self.dom.show("perf", self.perf_visible);
         let goose = match sim.geese() {
             [] => "no goose".to_string(),
             [g] => format!("goose: {}", node_name(*g)),
             many => format!("{} geese!", many.len()),
         };
-        self.dom.text("goose-now", &goose);
+        self.dom.text("goose-now", &self.words.say(&goose));
         self.update_banner();
         self.update_stats();
         self.update_lesson_panel();
@@ -913,7 +1133,7 @@ impl App {
         } else {
             "All invariants hold: at most one goose per term, one vote per node per term, terms never go back, and with CheckQuorum never two geese at once.".to_string()
         };
-        self.dom.text("banner-text", &text);
+        self.dom.text("banner-text", &self.words.say(&text));
     }
 
     fn update_stats(&mut self) {
@@ -946,23 +1166,46 @@ impl App {
     }
 
     fn update_lesson_panel(&mut self) {
-        let captions = self.timeline.captions();
-        match &self.lesson {
-            None => self.dom.show("lesson", false),
-            Some(state) => {
-                let total = captions.len();
-                let step = state.step.min(total.saturating_sub(1));
-                let text = captions.get(step).map_or("", |c| c.1.as_str()).to_string();
-                let title = format!("{} — step {} of {}", state.lesson.title, step + 1, total);
-                let on_the_way = self.play_until.is_some();
+        let now = self.timeline.sim().now();
+        match (&self.lesson, &self.bookmark) {
+            (None, None) => self.dom.show("lesson", false),
+            (None, Some(mark)) => {
+                let title = crate::lessons::find(mark.id).map_or(mark.id, |l| l.title);
+                let (title, label) = (format!("{title} — playing freely"), mark.label());
                 self.dom.show("lesson", true);
+                self.dom.class("lesson", "away", true);
                 self.dom.text("lesson-title", &title);
-                self.dom.text("lesson-text", &text);
-                self.dom.flag("lesson-back", "disabled", step == 0);
+                self.dom.text(
+                    "lesson-text",
+                    "You acted during the lesson, so the run is yours now. The lesson is kept exactly where you left it.",
+                );
+                self.dom.text("lesson-return", &label);
+                self.dom.show("lesson-here", false);
+                self.dom.show("lesson-away", true);
+            }
+            (Some(state), _) => {
+                let title = state.lesson.title;
+                let captions = self.timeline.captions();
+                let total = captions.len();
+                let moments = self.moments();
+                let place = lesson::place(&moments, now);
+                let step = place.step();
+                let text = captions.get(step).map_or("", |c| c.1.as_str()).to_string();
+                let heading = format!("{title} — {}", place.label(total));
+                let on_the_way = self.playing && self.play_until.is_some();
+                let ahead = lesson::next(&moments, now).is_some();
+                self.dom.show("lesson", true);
+                self.dom.class("lesson", "away", false);
+                self.dom.show("lesson-here", true);
+                self.dom.show("lesson-away", false);
+                self.dom.text("lesson-title", &heading);
+                self.dom.text("lesson-text", &self.words.say(&text));
                 self.dom
-                    .flag("lesson-next", "disabled", step + 1 >= total && !on_the_way);
+                    .flag("lesson-back", "disabled", place == lesson::Place::At(0));
+                self.dom.flag("lesson-next", "disabled", !ahead);
                 self.dom
                     .text("lesson-next", if on_the_way { "Skip ▸" } else { "Next ▸" });
+                self.dom.select("lesson-steps", &step.to_string());
             }
         }
     }

@@ -1,7 +1,7 @@
-//! Colours for the canvas, light and dark. Term colours come from the
-//! Okabe–Ito palette, which stays distinct for the common forms of colour
-//! blindness; nothing on the canvas is told apart by colour alone (shapes and
-//! labels carry the meaning too).
+//! Colours for the canvas, light and dark. Term colours come from
+//! [`crate::view::colour`] (Okabe–Ito, kept apart from the role colours, with
+//! readable badge numbers); nothing on the canvas is told apart by colour
+//! alone (shapes and labels carry the meaning too).
 
 /// One theme's colours, as CSS colour strings.
 #[derive(Clone, Debug)]
@@ -32,8 +32,10 @@ pub struct Theme {
     pub goose_neck: &'static str,
     /// Goose cheek strap.
     pub goose_cheek: &'static str,
-    /// Dead birds.
+    /// Dead birds (and a dead bird's term badge).
     pub dead: &'static str,
+    /// The number on a dead bird's term badge (4.5:1 on `dead`).
+    pub dead_text: &'static str,
     /// A dead bird's wing, beak and feet.
     pub dead_wing: &'static str,
     /// The goose's crown and heartbeat ring.
@@ -66,6 +68,7 @@ pub const LIGHT: Theme = Theme {
     goose_neck: "#1f1f1f",
     goose_cheek: "#ffffff",
     dead: "#a3a8ae",
+    dead_text: "#111111",
     dead_wing: "#7c8189",
     gold: "#d79b00",
     granted: "#009e73",
@@ -91,6 +94,7 @@ pub const DARK: Theme = Theme {
     goose_neck: "#0b0b0b",
     goose_cheek: "#f4f4f4",
     dead: "#6b7079",
+    dead_text: "#ffffff",
     dead_wing: "#4d525a",
     gold: "#f0b429",
     granted: "#2bc48f",
@@ -100,16 +104,9 @@ pub const DARK: Theme = Theme {
     bubble: "#2c333d",
 };
 
-/// Okabe–Ito colours for terms (yellow left out: the ducks are yellow).
-const TERMS: [&str; 7] = [
-    "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f6bb0",
-];
-
-/// The colour of a term; term 0 (no election yet) is grey.
+/// The colour of a term (its ring, messages and badge); term 0 (no election
+/// yet) is grey. The palette and its contrast proofs live in
+/// [`crate::view::colour`].
 pub fn term_colour(term: u64) -> &'static str {
-    if term == 0 {
-        "#9aa0a6"
-    } else {
-        TERMS[((term - 1) % TERMS.len() as u64) as usize]
-    }
+    crate::view::colour::term_badge(term).fill
 }

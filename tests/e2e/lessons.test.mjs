@@ -1,7 +1,7 @@
 // The lessons, end to end: every lesson opens from the menu and can be walked
 // caption by caption from first to last (Next plays to the next caption's
 // moment), and back; a lesson opens from a link; leaving a lesson keeps the
-// run; no console errors anywhere.
+// run and a way back to it; no console errors anywhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -57,6 +57,8 @@ test('every lesson can be walked from its first caption to its last, and back', 
     await page.locator('#lesson-title', { hasText: `step ${total - 1} of ${total}` }).waitFor();
   }
   await page.getByRole('button', { name: 'Leave the lesson and play freely' }).click();
+  await page.getByRole('button', { name: /^Back to the lesson, step \d+$/ }).waitFor();
+  await page.locator('#lesson-away').getByRole('button', { name: 'Close' }).click();
   await page.locator('#lesson').waitFor({ state: 'hidden' });
   assert.deepEqual(errors, []);
   await page.close();

@@ -9,5 +9,5 @@ wasm-pack build --target web --profile web --no-typescript --no-pack >/dev/null 
 cargo build --release --quiet --bin ddg   # the time-travel tests replay exports with it
 mkdir -p tests/e2e/artifacts
 cd tests/e2e
-[ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent
+{ [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ]; } || npm install --no-audit --no-fund --silent
 exec node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs

@@ -296,3 +296,25 @@ fn setting_disk_and_jitter_back_to_zero_survives_export() {
     assert_eq!(again.sim().options().disk.max, 0);
     assert_eq!(again.sim().options().jitter, 0);
 }
+
+#[test]
+fn replayed_records_are_the_records_seen_live_and_leave_the_view_alone() {
+    let mut tl = Timeline::new(&spec("cluster nodes=5 seed=9 loss=3%"), 0);
+    let mut live = Vec::new();
+    let mut t = 0;
+    for frame in 0..200u64 {
+        t += 4_000 + (frame * 7_919) % 9_000;
+        live.extend(tl.advance_to(t).records);
+        if frame == 80 {
+            live.extend(tl.exec_line("kill goose").unwrap().1.records);
+        }
+    }
+    let at = tl.sim().status();
+    for (from, to) in [(0, 50_000), (300_000, 700_000), (500_123, 500_123), (0, t)] {
+        let (replayed, sim) = tl.replay_records(from, to);
+        let wanted: Vec<&Record> = live.iter().filter(|r| r.t >= from && r.t <= to).collect();
+        assert_eq!(replayed.iter().collect::<Vec<_>>(), wanted, "{from}..={to}");
+        assert_eq!(sim.now(), to);
+    }
+    assert_eq!(tl.sim().status(), at, "the view did not move");
+}
