@@ -658,11 +658,13 @@ impl RealWorld {
                     Field::Alive => Value::Bool(!matches!(s, Seen::Dead)),
                 }
             }
-            Quantity::Violations(_) | Quantity::Stat(_) => return Err(Failure::Error(
-                "violations and stats are the simulator's: a real cluster has no global observer \
-                     (the fault test's checker reads the event logs instead)"
-                    .into(),
-            )),
+            Quantity::Violations(_) | Quantity::Stat(_) | Quantity::InFlight { .. } => {
+                return Err(Failure::Error(
+                    "violations, stats and inflight are the simulator's: a real cluster has no \
+                     global observer (the fault test's checker reads the event logs instead)"
+                        .into(),
+                ))
+            }
         })
     }
 
