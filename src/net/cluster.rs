@@ -806,9 +806,10 @@ pub fn run_scenario(
         }
     };
     layout.node_flags = Layout::flags_for(opts);
-    // Every node is held until all are up, then released together with a
-    // second of grace: a scenario's opening `timeout n1` is not raced by
-    // whichever node booted first, however loaded the machine.
+    // Every node is held until all are up, then released together with
+    // five seconds of grace that end as soon as it hears of a goose: a
+    // scenario's opening `timeout n1` is not raced by whichever node booted
+    // first, nor by a timer that fires while a loaded disk delays the votes.
     layout.node_flags.push("--hold".to_string());
     let cluster = match LocalCluster::start(exe, layout) {
         Ok(c) => c,
@@ -818,7 +819,7 @@ pub fn run_scenario(
         }
     };
     let mut cluster = cluster;
-    if let Err(why) = cluster.release(SECOND) {
+    if let Err(why) = cluster.release(5 * SECOND) {
         let _ = writeln!(err, "error: {why}");
         return EXIT_ERROR;
     }

@@ -57,10 +57,10 @@ pub struct Config {
     pub event_log: Option<PathBuf>,
     /// Seeds the election timeouts.
     pub seed: u64,
-    /// No election timer fires before this long after boot (etcd's
-    /// `initial-election-tick-advance=false` idea): a cluster booting on a
-    /// loaded machine, or a scenario's first `timeout n1`, is not raced by a
-    /// node that came up first. Messages are handled as usual meanwhile.
+    /// No election timer fires before this long after boot, unless the node
+    /// hears of a goose first (etcd's `initial-election-tick-advance=false`
+    /// idea): a cluster booting on a loaded machine is not raced by a node
+    /// that came up first. Messages are handled as usual meanwhile.
     pub boot_grace: Micros,
     /// Hold every election timer until a [`Command::Release`] (a scenario
     /// runner starts all nodes, then releases them together, so that its
@@ -683,6 +683,11 @@ impl Driver {
     fn publish(&mut self, now: Time) {
         let role = self.node.role();
         let leader = self.node.leader();
+        if leader.is_some() {
+            // The hold and the boot grace protect only the first election:
+            // once a goose is known, timers run as the rules say.
+            self.quiet_until = 0;
+        }
         let goose_until = self.goose_until();
         if role != self.last_role || leader != self.last_leader {
             if leader != self.last_leader && leader.is_some() {
