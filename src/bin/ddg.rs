@@ -7,6 +7,9 @@
 //! - `ddg sweep [--seeds N] [--nodes N] [--first S]` runs the chaos seed
 //!   sweep and prints any seed that breaks an invariant or liveness, with its
 //!   replay script.
+//! - `ddg node --id n1 --peers A,B,C --data-dir D` runs one real node;
+//!   `ddg cluster up|run|kill|…` runs and acts on a cluster of them
+//!   (see [`duckduckgoose::net`]).
 //! - `ddg experiment fig16|splitvote|failover` repeats crash or split-vote
 //!   trials and prints their statistics beside the Raft paper's
 //!   (see [`duckduckgoose::experiment`]).
@@ -52,6 +55,11 @@ enum Command {
     Bench(BenchArgs),
     /// Random faults on many seeds; report any that break an invariant or liveness.
     Sweep(SweepArgs),
+    /// Run one real node: UDP to its peers, an HTTP API, a data directory.
+    Node(duckduckgoose::net::cli::NodeArgs),
+    /// Run a cluster of real nodes on this machine, act on it, or run a
+    /// scenario against it.
+    Cluster(duckduckgoose::net::cluster::ClusterArgs),
     /// Repeated trials beside the Raft paper: fig16, splitvote, failover.
     Experiment(duckduckgoose::experiment::cli::ExperimentArgs),
 }
@@ -120,6 +128,8 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd_run(args),
         Command::Bench(args) => cmd_bench(args),
         Command::Sweep(args) => cmd_sweep(args),
+        Command::Node(args) => return duckduckgoose::net::cli::run(&args),
+        Command::Cluster(args) => return duckduckgoose::net::cluster::run(args),
         Command::Experiment(args) => duckduckgoose::experiment::cli::run(args),
     };
     ExitCode::from(code as u8)
