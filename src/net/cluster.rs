@@ -613,6 +613,7 @@ impl RealWorld {
                     alive: !matches!(s, Seen::Dead),
                     role: match s.role() {
                         "goose" => "goose",
+                        "uncrowned" => "uncrowned",
                         "duck" => "duck",
                         "candidate" => "candidate",
                         "precandidate" => "precandidate",

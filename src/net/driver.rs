@@ -420,7 +420,7 @@ impl Driver {
         let mut buf = [0u8; wire::MAX_DATAGRAM + 1];
         loop {
             let mut deadline = self.node.deadline(&self.cfg.opts);
-            if self.node.role() != Role::Goose {
+            if !self.node.role().is_leader() {
                 deadline = deadline.max(self.quiet_until);
             }
             // Never further than an hour ahead (a held node, a lone goose).
@@ -649,7 +649,7 @@ impl Driver {
 
     fn goose_until(&self) -> Option<Time> {
         (self.node.role() == Role::Goose && self.cfg.opts.check_quorum)
-            .then(|| self.node.quorum_deadline())
+            .then(|| self.node.majority_lease_end())
     }
 
     fn event(&mut self, now: Time, kind: &str, text: Option<String>) {

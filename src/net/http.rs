@@ -146,7 +146,9 @@ async fn status(State(h): State<Handle>) -> Response {
     let s = h.snapshot.borrow().clone();
     let claims = s.claims_goose(now);
     let role = match s.role {
-        Role::Goose if !claims => "duck",
+        // A goose whose majority lease has lapsed (a paused process, say)
+        // has lost its crown, whatever its last step said.
+        Role::Goose if !claims => Role::Uncrowned.name(),
         r => r.name(),
     };
     let peers: Vec<_> = h
