@@ -7,6 +7,7 @@
 use std::f64::consts::TAU;
 
 use super::layout::Point;
+use super::math;
 
 /// Something drawn that a bubble must not cover: a disc.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -50,7 +51,7 @@ pub fn place_bubble(
             let k = i.div_ceil(2);
             let sign = if i % 2 == 1 { 1.0 } else { -1.0 };
             let angle = preferred + sign * k as f64 * TAU / DIRECTIONS as f64;
-            let (ux, uy) = (angle.cos(), angle.sin());
+            let (ux, uy) = (math::cos(angle), math::sin(angle));
             // Far enough that the box clears the bird's own reach.
             let clear = hw * ux.abs() + hh * uy.abs();
             let d = reach + clear + 2.0 + ring as f64 * hh;

@@ -6,7 +6,7 @@
 //! comparison and nothing in the DOM; and no element is rebuilt while a person
 //! may be clicking it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
@@ -43,7 +43,7 @@ pub enum Inspected {
 /// Handles on the page's panels.
 pub struct Dom {
     doc: Document,
-    cache: HashMap<String, String>,
+    cache: BTreeMap<String, String>,
     rows_for: u32,
     inspector_for: Option<Inspected>,
     log_len: usize,
@@ -60,7 +60,7 @@ impl Dom {
     pub fn new(doc: Document) -> Dom {
         Dom {
             doc,
-            cache: HashMap::new(),
+            cache: BTreeMap::new(),
             rows_for: 0,
             inspector_for: None,
             log_len: 0,
@@ -237,7 +237,7 @@ impl Dom {
         };
         for (button, verb) in [(life, life_verb), (cut, cut_verb)] {
             let line = format!("{verb} {n}");
-            let label = verb[..1].to_uppercase() + &line[1..];
+            let label = verb[..1].to_ascii_uppercase() + &line[1..];
             self.attr(button, "data-line", &line);
             self.text(button, &label);
         }

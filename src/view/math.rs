@@ -1,0 +1,56 @@
+//! The few transcendental functions the page's geometry needs (`sin`, `cos`,
+//! `powf`, `ln`). Natively they are Rust's own; in the browser they are
+//! JavaScript's `Math`, which the page has anyway, so that the wasm does not
+//! carry a second copy of libm's argument reduction and `pow` (about 10 KB).
+//! Both follow fdlibm; the results are for drawing and the speed slider,
+//! never for the simulation, which stays free of floating point.
+
+/// The sine of `x` (radians).
+pub fn sin(x: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Math::sin(x);
+    #[cfg(not(target_arch = "wasm32"))]
+    return x.sin();
+}
+
+/// The cosine of `x` (radians).
+pub fn cos(x: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Math::cos(x);
+    #[cfg(not(target_arch = "wasm32"))]
+    return x.cos();
+}
+
+/// `x` raised to the power `y`.
+pub fn powf(x: f64, y: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Math::pow(x, y);
+    #[cfg(not(target_arch = "wasm32"))]
+    return x.powf(y);
+}
+
+/// The natural logarithm of `x`.
+pub fn ln(x: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Math::log(x);
+    #[cfg(not(target_arch = "wasm32"))]
+    return x.ln();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_the_identities() {
+        for i in 0..64 {
+            let x = f64::from(i) * 0.37 - 11.0;
+            assert!((sin(x).powi(2) + cos(x).powi(2) - 1.0).abs() < 1e-12, "{x}");
+            assert!((ln(powf(2.5, x)) - x * ln(2.5)).abs() < 1e-9, "{x}");
+        }
+        assert_eq!(sin(0.0), 0.0);
+        assert_eq!(cos(0.0), 1.0);
+        assert_eq!(powf(10.0, 3.0), 1000.0);
+        assert_eq!(ln(1.0), 0.0);
+    }
+}
