@@ -134,16 +134,16 @@ impl Dom {
     }
 
     /// Lists the lessons in the lessons menu, one button each.
-    pub fn build_lessons(&mut self, lessons: &[crate::lessons::Lesson]) {
+    pub fn build_lessons(&mut self, lessons: &[(&str, &str)]) {
         let html: String = lessons
             .iter()
             .enumerate()
-            .map(|(i, l)| {
+            .map(|(i, &(id, title))| {
                 format!(
                     "<li><button data-action=\"lesson {}\">{}. {}</button></li>",
-                    escape(l.id),
+                    escape(id),
                     i + 1,
-                    escape(l.title)
+                    escape(title)
                 )
             })
             .collect();
