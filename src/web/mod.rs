@@ -490,14 +490,21 @@ fn default_timeline() -> Timeline {
 }
 
 impl App {
+    /// `status` and `stats` as JavaScript objects (their JSON, parsed), or
+    /// `null` when a number would not survive as a JavaScript number (a seed
+    /// above 2^53 that a scenario set).
     fn to_js(&self, reply: &Reply) -> JsValue {
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let value = match reply {
-            Reply::Status(s) => serde::Serialize::serialize(s, &serializer),
-            Reply::Stats(s) => serde::Serialize::serialize(s.as_ref(), &serializer),
+        const MAX_SAFE: u64 = (1 << 53) - 1;
+        let safe = match reply {
+            Reply::Status(s) => s.t_us <= MAX_SAFE && s.nodes.iter().all(|n| n.term <= MAX_SAFE),
+            Reply::Stats(s) => s.seed <= MAX_SAFE && s.t_us <= MAX_SAFE,
             _ => return JsValue::UNDEFINED,
         };
-        value.unwrap_or(JsValue::NULL)
+        reply
+            .json()
+            .filter(|_| safe)
+            .and_then(|json| js_sys::JSON::parse(&json).ok())
+            .unwrap_or(JsValue::NULL)
     }
 
     /// Runs one line; `Ok(Some(reply))` for `status` and `stats`.
