@@ -43,7 +43,7 @@ pub fn place_bubble(
     bounds: (f64, f64),
 ) -> Point {
     let (hw, hh) = (size.0 / 2.0, size.1 / 2.0);
-    let preferred = (towards.y - bird.y).atan2(towards.x - bird.x);
+    let preferred = math::atan2(towards.y - bird.y, towards.x - bird.x);
     let mut best = (f64::INFINITY, bird);
     for ring in 0..3 {
         for i in 0..DIRECTIONS {

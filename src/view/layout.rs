@@ -238,7 +238,7 @@ pub fn crossings(ring: &Ring, a: Point, b: Point) -> Vec<f64> {
         .iter()
         .map(|&s| {
             let (x, y) = (px + ux * s - ring.center.x, py + uy * s - ring.center.y);
-            x.atan2(-y).rem_euclid(TAU)
+            math::atan2(x, -y).rem_euclid(TAU)
         })
         .collect()
 }

@@ -1,5 +1,5 @@
 //! The few transcendental functions the page's geometry needs (`sin`, `cos`,
-//! `powf`, `ln`). Natively they are Rust's own; in the browser they are
+//! `atan2`, `powf`, `ln`). Natively they are Rust's own; in the browser they are
 //! JavaScript's `Math`, which the page has anyway, so that the wasm does not
 //! carry a second copy of libm's argument reduction and `pow` (about 10 KB).
 //! Both follow fdlibm; the results are for drawing and the speed slider,
@@ -19,6 +19,15 @@ pub fn cos(x: f64) -> f64 {
     return js_sys::Math::cos(x);
     #[cfg(not(target_arch = "wasm32"))]
     return x.cos();
+}
+
+/// The angle of the point (`x`, `y`) from the positive x axis, in radians
+/// from -π to π, like [`f64::atan2`] called on `y`.
+pub fn atan2(y: f64, x: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Math::atan2(y, x);
+    #[cfg(not(target_arch = "wasm32"))]
+    return y.atan2(x);
 }
 
 /// `x` raised to the power `y`.
@@ -52,5 +61,8 @@ mod tests {
         assert_eq!(cos(0.0), 1.0);
         assert_eq!(powf(10.0, 3.0), 1000.0);
         assert_eq!(ln(1.0), 0.0);
+        assert_eq!(atan2(0.0, 1.0), 0.0);
+        assert!((atan2(1.0, 0.0) - std::f64::consts::FRAC_PI_2).abs() < 1e-15);
+        assert!((atan2(sin(2.0), cos(2.0)) - 2.0).abs() < 1e-12);
     }
 }
