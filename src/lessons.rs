@@ -50,7 +50,7 @@ pub fn find(id: &str) -> Option<Lesson> {
     all().into_iter().find(|l| l.id == id)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     #[test]
     fn the_index_lists_every_lesson_with_its_title() {
