@@ -19,16 +19,30 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "ddg"))
         .collect();
     files.sort();
-    let mut code = String::from("/// Every lesson: (file stem, scenario text), in file-name order.\npub const LESSONS: &[(&str, &str)] = &[\n");
+    // The page fetches a lesson's text when it opens one (`www/lessons/` is
+    // served beside it), so the wasm only carries each lesson's id and title;
+    // native builds (the CLI, the tests) embed the texts too.
+    let mut index = String::from(
+        "/// Every lesson: (file stem, title), in file-name order.\npub const LESSON_INDEX: &[(&str, &str)] = &[\n",
+    );
+    let mut code = String::from("/// Every lesson: (file stem, scenario text), in file-name order.\n#[cfg(not(target_arch = \"wasm32\"))]\npub const LESSONS: &[(&str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let stem = path.file_stem().unwrap().to_string_lossy();
+        let text = fs::read_to_string(path).unwrap();
+        let title = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# title:"))
+            .map_or(&*stem, str::trim);
+        index.push_str(&format!("    ({stem:?}, {title:?}),\n"));
         code.push_str(&format!(
             "    ({stem:?}, include_str!({:?})),\n",
             path.display().to_string()
         ));
     }
+    index.push_str("];\n");
     code.push_str("];\n");
+    code.push_str(&index);
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("lessons.rs");
     fs::write(out, code).unwrap();
 }

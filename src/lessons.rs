@@ -18,7 +18,18 @@ pub struct Lesson {
     pub text: &'static str,
 }
 
+/// Every lesson's id and title, in order: all the page needs to list them.
+pub fn index() -> &'static [(&'static str, &'static str)] {
+    LESSON_INDEX
+}
+
+/// The title of the lesson with this id.
+pub fn title(id: &str) -> Option<&'static str> {
+    LESSON_INDEX.iter().find(|l| l.0 == id).map(|l| l.1)
+}
+
 /// Every lesson, in order.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn all() -> Vec<Lesson> {
     LESSONS
         .iter()
@@ -34,6 +45,22 @@ pub fn all() -> Vec<Lesson> {
 }
 
 /// The lesson with this id.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn find(id: &str) -> Option<Lesson> {
     all().into_iter().find(|l| l.id == id)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    #[test]
+    fn the_index_lists_every_lesson_with_its_title() {
+        let all = super::all();
+        let index: Vec<(&str, &str)> = all.iter().map(|l| (l.id, l.title)).collect();
+        assert_eq!(super::index(), index.as_slice());
+        assert!(index.len() >= 7, "{index:?}");
+        for (id, title) in index {
+            assert_eq!(super::title(id), Some(title));
+        }
+        assert_eq!(super::title("no-such-lesson"), None);
+    }
 }

@@ -210,7 +210,10 @@ pub fn human_duration(us: Micros) -> String {
 /// `value / unit` with at most three decimals, trailing zeros dropped.
 pub fn thousandths(value: u64, unit: u64) -> String {
     let scaled = (u128::from(value) * 1000 + u128::from(unit) / 2) / u128::from(unit);
-    trim_decimal(format!("{}.{:03}", scaled / 1000, scaled % 1000))
+    // Both parts fit a u64 (the whole part is at most `value`): formatting a
+    // u128 would add its own printing code to the page's wasm.
+    let (whole, frac) = ((scaled / 1000) as u64, (scaled % 1000) as u64);
+    trim_decimal(format!("{whole}.{frac:03}"))
 }
 
 fn trim_decimal(s: String) -> String {

@@ -1,6 +1,7 @@
 // The page's glue. It loads the wasm module, calls App.frame from
 // requestAnimationFrame, forwards clicks, changes, keys and pointer events to
-// Rust, and publishes window.ddg. Every decision is made in Rust (src/web/).
+// Rust, fetches the lesson texts Rust asks for, and publishes window.ddg.
+// Every decision is made in Rust (src/web/).
 import init, { App } from '../pkg/duckduckgoose.js';
 
 function fail(error) {
@@ -15,8 +16,14 @@ try {
   const app = App.start();
   const canvas = document.getElementById('canvas');
 
+  // Lessons are data beside this script, fetched when one is opened.
+  const fetchLesson = (id) => fetch(new URL(`lessons/${id}.ddg`, import.meta.url))
+    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
+    .then((text) => app.lesson_arrived(id, text), (e) => app.lesson_failed(id, String(e.message ?? e)));
   const frame = (t) => {
     app.frame(t);
+    const lesson = app.lesson_to_fetch();
+    if (lesson) fetchLesson(lesson);
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);

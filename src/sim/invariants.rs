@@ -15,7 +15,7 @@
 //! is bounded (the last [`VOTES_REMEMBERED`] votes of each node), because every
 //! checkpoint of the page's time travel carries a copy of it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 use serde::Serialize;
@@ -117,7 +117,7 @@ pub struct Checker {
     /// Each node's latest votes as (term, candidate), in the order cast.
     votes: Vec<VecDeque<(Term, NodeId)>>,
     /// The goose of every term that had one.
-    geese_by_term: HashMap<Term, NodeId>,
+    geese_by_term: BTreeMap<Term, NodeId>,
     live_geese: Vec<NodeId>,
     overlap_reported: bool,
     violations: Vec<Violation>,
@@ -141,7 +141,7 @@ impl Checker {
                 size as usize
             ],
             votes: vec![VecDeque::new(); size as usize],
-            geese_by_term: HashMap::new(),
+            geese_by_term: BTreeMap::new(),
             live_geese: Vec::new(),
             overlap_reported: false,
             violations: Vec::new(),
@@ -156,7 +156,7 @@ impl Checker {
             .iter()
             .map(|v| v.capacity() * 16 + 24)
             .sum::<usize>()
-            + self.geese_by_term.capacity() * 24
+            + self.geese_by_term.len() * 24
             + self
                 .violations
                 .iter()

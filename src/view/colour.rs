@@ -89,7 +89,7 @@ pub fn luminance(rgb: [u8; 3]) -> f64 {
         if c <= 0.04045 {
             c / 12.92
         } else {
-            ((c + 0.055) / 1.055).powf(2.4)
+            super::math::powf((c + 0.055) / 1.055, 2.4)
         }
     };
     0.2126 * linear(rgb[0]) + 0.7152 * linear(rgb[1]) + 0.0722 * linear(rgb[2])

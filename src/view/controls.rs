@@ -156,7 +156,7 @@ fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
         .unwrap_or_default()
 }
 
@@ -264,12 +264,12 @@ pub const DEFAULT_SPEED: f64 = 1.0 / 30.0;
 /// The speed for a slider position from 0 (real time) to 1 (1/1000×), on a
 /// log scale.
 pub fn speed_at(slider: f64) -> f64 {
-    SLOWEST.powf(slider.clamp(0.0, 1.0))
+    super::math::powf(SLOWEST, slider.clamp(0.0, 1.0))
 }
 
 /// The slider position for a speed (the inverse of [`speed_at`]).
 pub fn slider_at(speed: f64) -> f64 {
-    (speed.clamp(SLOWEST, 1.0).ln() / SLOWEST.ln()).clamp(0.0, 1.0)
+    (super::math::ln(speed.clamp(SLOWEST, 1.0)) / super::math::ln(SLOWEST)).clamp(0.0, 1.0)
 }
 
 /// A speed for people: `1×`, `1/30×`, `1/2.5×`, `1/1000×`.

@@ -7,6 +7,7 @@
 use std::f64::consts::TAU;
 
 use super::layout::Point;
+use super::math;
 
 /// Something drawn that a bubble must not cover: a disc.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,7 +43,7 @@ pub fn place_bubble(
     bounds: (f64, f64),
 ) -> Point {
     let (hw, hh) = (size.0 / 2.0, size.1 / 2.0);
-    let preferred = (towards.y - bird.y).atan2(towards.x - bird.x);
+    let preferred = math::atan2(towards.y - bird.y, towards.x - bird.x);
     let mut best = (f64::INFINITY, bird);
     for ring in 0..3 {
         for i in 0..DIRECTIONS {
@@ -50,7 +51,7 @@ pub fn place_bubble(
             let k = i.div_ceil(2);
             let sign = if i % 2 == 1 { 1.0 } else { -1.0 };
             let angle = preferred + sign * k as f64 * TAU / DIRECTIONS as f64;
-            let (ux, uy) = (angle.cos(), angle.sin());
+            let (ux, uy) = (math::cos(angle), math::sin(angle));
             // Far enough that the box clears the bird's own reach.
             let clear = hw * ux.abs() + hh * uy.abs();
             let d = reach + clear + 2.0 + ring as f64 * hh;

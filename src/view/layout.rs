@@ -7,6 +7,7 @@
 
 use std::f64::consts::{PI, TAU};
 
+use super::math;
 use crate::message::NodeId;
 use crate::options::Time;
 use crate::sim::network::{InFlight, Network};
@@ -66,7 +67,7 @@ impl Ring {
             half * 0.22
         } else {
             // Larger birds only where neighbours leave room for them.
-            (half * 0.78 * (PI / n).sin() * 0.62).min(half * 0.14 * bird_scale)
+            (half * 0.78 * math::sin(PI / n) * 0.62).min(half * 0.14 * bird_scale)
         }
         // max/min, not clamp: clamp's check of its bounds would bring float
         // formatting (kilobytes) into the page.
@@ -88,8 +89,8 @@ impl Ring {
     /// times the radius.
     pub fn at(&self, angle: f64, scale: f64) -> Point {
         Point::new(
-            self.center.x + self.radius * scale * angle.sin(),
-            self.center.y - self.radius * scale * angle.cos(),
+            self.center.x + self.radius * scale * math::sin(angle),
+            self.center.y - self.radius * scale * math::cos(angle),
         )
     }
 }
@@ -237,7 +238,7 @@ pub fn crossings(ring: &Ring, a: Point, b: Point) -> Vec<f64> {
         .iter()
         .map(|&s| {
             let (x, y) = (px + ux * s - ring.center.x, py + uy * s - ring.center.y);
-            x.atan2(-y).rem_euclid(TAU)
+            math::atan2(x, -y).rem_euclid(TAU)
         })
         .collect()
 }
@@ -377,7 +378,7 @@ mod tests {
                 }
                 assert!(big.node_radius >= plain.node_radius, "{w}x{h} n={n}");
                 // Neighbours' timer rings never overlap.
-                let spacing = 2.0 * big.radius * (PI / f64::from(n)).sin();
+                let spacing = 2.0 * big.radius * math::sin(PI / f64::from(n));
                 assert!(spacing >= 2.0 * 1.2 * big.node_radius, "{w}x{h} n={n}");
                 // Birds, their timer rings and labels stay on the canvas.
                 let reach = big.radius + big.node_radius * 2.3;

@@ -1,7 +1,7 @@
 //! What the page shows and how its controls read, computed without a
 //! browser: geometry ([`layout`]), the settings form ([`controls`]), colours
 //! and their contrast ([`colour`]), the two vocabularies ([`words`]) and the
-//! lesson player ([`lesson`]), speech bubbles placed clear of what
+//! lesson player ([`lesson`]), the browser's trigonometry ([`math`]), speech bubbles placed clear of what
 //! they could hide ([`labels`]), and the reasons shown where a control cannot
 //! act or a vote was refused ([`why`]), and the Experiment panel's trials and
 //! curves ([`experiment`]).
@@ -13,6 +13,7 @@ pub mod experiment;
 pub mod labels;
 pub mod layout;
 pub mod lesson;
+pub mod math;
 pub mod share;
 pub mod timeline;
 pub mod why;

@@ -6,7 +6,7 @@
 //! comparison and nothing in the DOM; and no element is rebuilt while a person
 //! may be clicking it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
@@ -42,7 +42,7 @@ pub enum Inspected {
 /// Handles on the page's panels.
 pub struct Dom {
     doc: Document,
-    cache: HashMap<String, String>,
+    cache: BTreeMap<String, String>,
     rows_for: u32,
     inspector_for: Option<Inspected>,
     log_len: usize,
@@ -59,7 +59,7 @@ impl Dom {
     pub fn new(doc: Document) -> Dom {
         Dom {
             doc,
-            cache: HashMap::new(),
+            cache: BTreeMap::new(),
             rows_for: 0,
             inspector_for: None,
             log_len: 0,
@@ -133,16 +133,16 @@ impl Dom {
     }
 
     /// Lists the lessons in the lessons menu, one button each.
-    pub fn build_lessons(&mut self, lessons: &[crate::lessons::Lesson]) {
+    pub fn build_lessons(&mut self, lessons: &[(&str, &str)]) {
         let html: String = lessons
             .iter()
             .enumerate()
-            .map(|(i, l)| {
+            .map(|(i, &(id, title))| {
                 format!(
                     "<li><button data-action=\"lesson {}\">{}. {}</button></li>",
-                    escape(l.id),
+                    escape(id),
                     i + 1,
-                    escape(l.title)
+                    escape(title)
                 )
             })
             .collect();
@@ -236,7 +236,7 @@ impl Dom {
         };
         for (button, verb) in [(life, life_verb), (cut, cut_verb)] {
             let line = format!("{verb} {n}");
-            let label = verb[..1].to_uppercase() + &line[1..];
+            let label = verb[..1].to_ascii_uppercase() + &line[1..];
             self.attr(button, "data-line", &line);
             self.text(button, &label);
         }

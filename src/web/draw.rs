@@ -6,7 +6,7 @@
 //! so a test can paint a known state and read the pixels back.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::f64::consts::{FRAC_PI_2, TAU};
 
 use wasm_bindgen::JsCast;
@@ -155,7 +155,7 @@ impl Pen<'_> {
 }
 
 /// The five birds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Bird {
     Duck,
     Calling,
@@ -169,7 +169,7 @@ enum Bird {
 /// canvases, then stamped: a bird is some forty path operations, a stamp one.
 pub struct Sprites {
     dpr: f64,
-    cache: HashMap<(Bird, u32, &'static str), HtmlCanvasElement>,
+    cache: BTreeMap<(Bird, u32, &'static str), HtmlCanvasElement>,
 }
 
 impl Sprites {
@@ -177,7 +177,7 @@ impl Sprites {
     pub fn new(dpr: f64) -> Sprites {
         Sprites {
             dpr,
-            cache: HashMap::new(),
+            cache: BTreeMap::new(),
         }
     }
 
@@ -623,9 +623,22 @@ fn draw_lease(pen: &Pen, scene: &Scene, id: NodeId) {
     pen.dash(&[]);
     if let Some(holder) = node.leader().or(node.voted_for()).filter(|&h| h != id) {
         let q = scene.positions[holder as usize];
-        let a = (q.y - p.y).atan2(q.x - p.x);
-        pen.circle(Point::new(p.x + a.cos() * lr, p.y + a.sin() * lr), 3.0);
+        let (cos, sin) = direction(p, q);
+        pen.circle(Point::new(p.x + cos * lr, p.y + sin * lr), 3.0);
         pen.fill(t.granted);
+    }
+}
+
+/// The cosine and sine of the angle from `p` towards `q`, without
+/// trigonometry (which would add libm's `sin`/`cos`/`atan2` to the page's
+/// wasm); straight right when the points coincide, as `atan2(0, 0)` is.
+fn direction(p: Point, q: Point) -> (f64, f64) {
+    let (dx, dy) = (q.x - p.x, q.y - p.y);
+    let len = dx.hypot(dy);
+    if len > 0.0 {
+        (dx / len, dy / len)
+    } else {
+        (1.0, 0.0)
     }
 }
 
@@ -633,8 +646,8 @@ fn draw_lease(pen: &Pen, scene: &Scene, id: NodeId) {
 fn ballot_spot(scene: &Scene, id: NodeId, peer: usize, r: f64) -> (Point, f64) {
     let p = scene.positions[id as usize];
     let q = scene.positions[peer];
-    let angle = (q.y - p.y).atan2(q.x - p.x);
-    let m = Point::new(p.x + angle.cos() * r * 1.45, p.y + angle.sin() * r * 1.45);
+    let (cos, sin) = direction(p, q);
+    let m = Point::new(p.x + cos * r * 1.45, p.y + sin * r * 1.45);
     (m, (r * 0.17).clamp(3.0, 8.0))
 }
 

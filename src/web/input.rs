@@ -96,8 +96,8 @@ impl App {
                 } else if let Some(id) = name.strip_prefix("lesson ") {
                     self.close_dialogs();
                     self.welcomed();
-                    match crate::lessons::find(id) {
-                        Some(lesson) => self.open_lesson(lesson),
+                    match crate::lessons::title(id) {
+                        Some(_) => self.want_lesson(id),
                         None => self.notice(&format!("There is no lesson called “{id}”.")),
                     }
                 }

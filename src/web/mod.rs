@@ -16,7 +16,7 @@ mod prefs;
 mod reasons;
 pub mod theme;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -103,6 +103,11 @@ pub struct App {
     lesson: Option<LessonState>,
     /// Where a lesson was left by acting in it, for "Back to the lesson".
     bookmark: Option<Bookmark>,
+    /// The lessons' texts fetched so far, by id (see [`App::lesson_to_fetch`]).
+    lesson_texts: BTreeMap<&'static str, &'static str>,
+    /// The lesson to open once its text arrives, and whether the page's
+    /// script was already asked to fetch it.
+    lesson_wanted: Option<(&'static str, bool)>,
     /// The reasons shown for the selection (see [`reasons`]).
     reasons: reasons::Reasons,
     /// Where a lesson's "Next" stops playing.
@@ -178,6 +183,8 @@ impl App {
             timeline: default_timeline(),
             lesson: None,
             bookmark: None,
+            lesson_texts: BTreeMap::new(),
+            lesson_wanted: None,
             reasons: reasons::Reasons::default(),
             play_until: None,
             log: Vec::new(),
@@ -223,7 +230,7 @@ impl App {
         let hash = window.location().hash().unwrap_or_default();
         app.embed = share::wants_embed(&search, &hash);
         app.load_prefs();
-        app.dom.build_lessons(&crate::lessons::all());
+        app.dom.build_lessons(crate::lessons::index());
         app.after_new_run("A new run");
         app.open_fragment(&hash);
         Ok(app)
@@ -344,8 +351,8 @@ impl App {
     pub fn open_fragment(&mut self, hash: &str) {
         match share::parse_fragment(hash) {
             Ok(None) => {}
-            Ok(Some(Shared::Lesson(id))) => match crate::lessons::find(&id) {
-                Some(lesson) => self.open_lesson(lesson),
+            Ok(Some(Shared::Lesson(id))) => match crate::lessons::title(&id) {
+                Some(_) => self.want_lesson(&id),
                 None => self.notice(&format!(
                     "There is no lesson called “{}”.",
                     id.chars().take(60).collect::<String>()
@@ -362,6 +369,48 @@ impl App {
             Err(e) => self.notice(&format!(
                 "This link could not be opened: {e}. Here is a fresh run instead."
             )),
+        }
+    }
+
+    /// The id of a lesson whose text the page's script should fetch (from
+    /// `www/lessons/<id>.ddg`) and hand back with [`App::lesson_arrived`] or
+    /// [`App::lesson_failed`]. Each wanted lesson is asked for once.
+    pub fn lesson_to_fetch(&mut self) -> Option<String> {
+        match &mut self.lesson_wanted {
+            Some((id, asked)) if !*asked => {
+                *asked = true;
+                Some(id.to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// A lesson's text, fetched by the page's script: kept, and opened if it
+    /// is the lesson still wanted.
+    pub fn lesson_arrived(&mut self, id: &str, text: &str) {
+        let Some(&(id, _)) = crate::lessons::index().iter().find(|l| l.0 == id) else {
+            return;
+        };
+        if !self.lesson_texts.contains_key(id) {
+            // Kept for the page's life, once per lesson: a few KB each.
+            let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
+            self.lesson_texts.insert(id, text);
+        }
+        if self.lesson_wanted.is_some_and(|(wanted, _)| wanted == id) {
+            self.want_lesson(id);
+        }
+    }
+
+    /// A lesson's text could not be fetched: said so on the page, and the
+    /// current run stays.
+    pub fn lesson_failed(&mut self, id: &str, why: &str) {
+        if self.lesson_wanted.is_some_and(|(wanted, _)| wanted == id) {
+            self.lesson_wanted = None;
+            let title = crate::lessons::title(id).unwrap_or("?");
+            self.notice(&format!(
+                "The lesson “{title}” could not be loaded ({}).",
+                why.chars().take(80).collect::<String>()
+            ));
         }
     }
 
@@ -441,14 +490,21 @@ fn default_timeline() -> Timeline {
 }
 
 impl App {
+    /// `status` and `stats` as JavaScript objects (their JSON, parsed), or
+    /// `null` when a number would not survive as a JavaScript number (a seed
+    /// above 2^53 that a scenario set).
     fn to_js(&self, reply: &Reply) -> JsValue {
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let value = match reply {
-            Reply::Status(s) => serde::Serialize::serialize(s, &serializer),
-            Reply::Stats(s) => serde::Serialize::serialize(s.as_ref(), &serializer),
+        const MAX_SAFE: u64 = (1 << 53) - 1;
+        let safe = match reply {
+            Reply::Status(s) => s.t_us <= MAX_SAFE && s.nodes.iter().all(|n| n.term <= MAX_SAFE),
+            Reply::Stats(s) => s.seed <= MAX_SAFE && s.t_us <= MAX_SAFE,
             _ => return JsValue::UNDEFINED,
         };
-        value.unwrap_or(JsValue::NULL)
+        reply
+            .json()
+            .filter(|_| safe)
+            .and_then(|json| js_sys::JSON::parse(&json).ok())
+            .unwrap_or(JsValue::NULL)
     }
 
     /// Runs one line; `Ok(Some(reply))` for `status` and `stats`.
@@ -568,6 +624,31 @@ impl App {
         }
     }
 
+    /// Opens the lesson with this id (one of [`crate::lessons::index`]) now
+    /// if its text is here, or once the page's script has fetched it.
+    fn want_lesson(&mut self, id: &str) {
+        let Some(&(id, _)) = crate::lessons::index().iter().find(|l| l.0 == id) else {
+            return;
+        };
+        match self.fetched_lesson(id) {
+            Some(lesson) => {
+                self.lesson_wanted = None;
+                self.open_lesson(lesson);
+            }
+            None => self.lesson_wanted = Some((id, false)),
+        }
+    }
+
+    /// The lesson with this id, if its text was fetched.
+    fn fetched_lesson(&self, id: &str) -> Option<Lesson> {
+        let (&id, &text) = self.lesson_texts.get_key_value(id)?;
+        Some(Lesson {
+            id,
+            title: crate::lessons::title(id)?,
+            text,
+        })
+    }
+
     fn open_lesson(&mut self, lesson: Lesson) {
         if !self.load(lesson.text, &format!("lesson “{}”", lesson.title)) {
             return;
@@ -646,7 +727,7 @@ impl App {
         let Some(mark) = self.bookmark.take() else {
             return;
         };
-        let Some(found) = crate::lessons::find(mark.id) else {
+        let Some(found) = self.fetched_lesson(mark.id) else {
             return;
         };
         self.open_lesson(found);
@@ -1170,7 +1251,7 @@ impl App {
         match (&self.lesson, &self.bookmark) {
             (None, None) => self.dom.show("lesson", false),
             (None, Some(mark)) => {
-                let title = crate::lessons::find(mark.id).map_or(mark.id, |l| l.title);
+                let title = crate::lessons::title(mark.id).unwrap_or(mark.id);
                 let (title, label) = (format!("{title} — playing freely"), mark.label());
                 self.dom.show("lesson", true);
                 self.dom.class("lesson", "away", true);

@@ -189,6 +189,9 @@ test('the page works from a sub-path of any static host', async () => {
     const { page, errors } = await open(`http://127.0.0.1:${port}/courses/raft/`);
     await realTime(page);
     await waitForGoose(page);
+    // Lessons are fetched beside the page's script, so they open here too.
+    await page.goto(`http://127.0.0.1:${port}/courses/raft/#lesson=01-first-election`);
+    await page.locator('#lesson-title', { hasText: 'The first election — step 1 of' }).waitFor();
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
