@@ -37,6 +37,12 @@ pub mod view;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+/// The page's allocator: talc instead of the standard dlmalloc, about 3 KB
+/// less to download and faster to allocate (the page's size budget).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use message::{Kind, Message, NodeId, Term};
 pub use node::{Node, Role};
 pub use options::{Options, Span, Time};

@@ -86,13 +86,21 @@ impl Reply {
     /// The one-line JSON of `status` and `stats`, if this is one of them.
     pub fn json(&self) -> Option<String> {
         match self {
-            // Plain structs of strings and numbers: serializing cannot fail.
-            Reply::Status(s) => {
-                Some(serde_json::to_string(s).expect("a status serializes to JSON"))
-            }
-            Reply::Stats(s) => Some(serde_json::to_string(s).expect("stats serialize to JSON")),
+            Reply::Status(s) => Some(to_json(s)),
+            Reply::Stats(s) => Some(to_json(&**s)),
             _ => None,
         }
+    }
+}
+
+/// `value` as one line of JSON. Only for plain structs of strings, numbers
+/// and lists, whose serialization cannot fail. The panic message is static
+/// on purpose: formatting serde_json's error would pull the standard
+/// library's I/O error texts into the page's download.
+fn to_json<T: Serialize>(value: &T) -> String {
+    match serde_json::to_string(value) {
+        Ok(text) => text,
+        Err(_) => panic!("a plain struct of strings and numbers always serializes to JSON"),
     }
 }
 
