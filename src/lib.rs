@@ -22,6 +22,7 @@
 
 pub mod chaos;
 pub mod lessons;
+pub mod log;
 pub mod message;
 pub mod node;
 pub mod options;

@@ -24,6 +24,8 @@ const REQUIRED: &[&str] = &[
     "first_election",
     "goose_crash_reelection",
     "revived_goose_rejoins_as_duck",
+    "log_replication",
+    "amnesia_loses_a_committed_entry",
     "minority_partition",
     "minority_partition_no_checkquorum",
     "split_vote",

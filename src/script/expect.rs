@@ -73,6 +73,12 @@ pub enum Field {
     Leader,
     /// `nK.alive`
     Alive,
+    /// `nK.commit`: its commit index (§5.3)
+    Commit,
+    /// `nK.last_index`: the index of its last log entry
+    LastIndex,
+    /// `nK.last_term`: the term of its last log entry
+    LastTerm,
 }
 
 /// A statistic that conditions can read.
@@ -197,6 +203,9 @@ impl Quantity {
                     Field::VotedFor => Value::Node(node.voted_for()),
                     Field::Leader => Value::Node(node.leader().filter(|_| alive)),
                     Field::Alive => Value::Bool(alive),
+                    Field::Commit => Value::Number(node.commit()),
+                    Field::LastIndex => Value::Number(node.log().last_index()),
+                    Field::LastTerm => Value::Number(node.log().last_term()),
                 }
             }
             Quantity::Violations(None) => Value::Number(sim.violation_count()),
@@ -243,7 +252,7 @@ impl Condition {
 }
 
 const QUANTITIES: &str = "goose, geese, t, max_term, nK.role, nK.term, nK.voted_for, nK.leader, \
-                          nK.alive, violations, violations.<invariant>, stats.<counter>";
+                          nK.alive, nK.commit, nK.last_index, nK.last_term, violations, violations.<invariant>, stats.<counter>";
 
 fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
     let unknown = || format!("`{text}` is not something expect can read: use {QUANTITIES}");
@@ -261,7 +270,8 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                     .ok_or_else(|| {
                         format!(
                             "`{name}` is not an invariant: use election_safety, one_vote_per_term, \
-                             terms_never_decrease or one_goose_at_a_time"
+                             terms_never_decrease, one_goose_at_a_time, log_matching, \
+                             leader_completeness or state_machine_safety"
                         )
                     })?;
                 Quantity::Violations(Some(kind))
@@ -289,9 +299,13 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                     "voted_for" => Field::VotedFor,
                     "leader" => Field::Leader,
                     "alive" => Field::Alive,
+                    "commit" => Field::Commit,
+                    "last_index" => Field::LastIndex,
+                    "last_term" => Field::LastTerm,
                     _ => {
                         return Err(format!(
-                        "`{field}` is not a node field: use role, term, voted_for, leader or alive"
+                        "`{field}` is not a node field: use role, term, voted_for, leader, alive, \
+                         commit, last_index or last_term"
                     ))
                     }
                 };

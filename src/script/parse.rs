@@ -115,6 +115,8 @@ pub enum Command {
     Set(Settings),
     /// `drop m12`
     Drop(MessageId),
+    /// `request`, `request 3`: client requests to the goose (§5.3)
+    Request(u32),
     /// `status`
     Status,
     /// `stats`
@@ -380,6 +382,21 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
             ),
             _ => return Err("drop takes one message, like `drop m12`".into()),
         },
+        "request" => match args {
+            [] => Command::Request(1),
+            [n] => Command::Request(
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=crate::sim::MAX_REQUESTS).contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "`{n}` is not a number of requests: use 1 to {}",
+                            crate::sim::MAX_REQUESTS
+                        )
+                    })?,
+            ),
+            _ => return Err("request takes at most a count, like `request 3`".into()),
+        },
         "status" => no_args(Command::Status)?,
         "stats" => no_args(Command::Stats)?,
         "expect" => Command::Expect(parse_condition(rest, size)?),
@@ -395,7 +412,7 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
         _ => {
             return Err(format!(
                 "unknown command `{name}`: the commands are cluster, run, kill, revive, timeout, \
-                 isolate, reconnect, partition, heal, set, drop, status, stats, expect, say"
+                 isolate, reconnect, partition, heal, set, drop, request, status, stats, expect, say"
             ))
         }
     };
