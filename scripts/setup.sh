@@ -22,6 +22,8 @@ need_apt=()
 if [ "$what" = all ]; then
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+  # The fault test cuts real links with iptables (tests/fault.rs).
+  command -v iptables-restore >/dev/null || need_apt+=(iptables)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "apt-get install ${need_apt[*]}"

@@ -15,6 +15,8 @@
 //! - [`script`]: the scenario language, the one way anything acts on a run —
 //!   the `ddg` CLI, golden tests, lessons, shared links and the page.
 //! - `web` (wasm32 only): the page's facade and canvas.
+//! - [`net`] (native only): the same node as a real process: UDP between
+//!   peers, an HTTP API, a disk, and `ddg cluster` to run many.
 //!
 //! The core (`node`, `message`, `options`, `rng`, `sim`, `script`) never
 //! reads a clock, never draws global randomness and never touches the
@@ -24,6 +26,8 @@ pub mod chaos;
 pub mod lessons;
 pub mod log;
 pub mod message;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod net;
 pub mod node;
 pub mod options;
 pub mod rng;

@@ -126,6 +126,25 @@
 //! majorities of the configured cluster, as for votes and commits. In a real
 //! deployment `latency.min` would be taken as 0;
 //! the simulator knows its network, so it may use the true floor.
+//!
+//! # Real clocks (`ddg node`, [`crate::net`])
+//! A real node's clock is `Instant` (monotonic) since its process started, so
+//! no two nodes share an origin; the argument above only ever compares a
+//! duration measured by the goose with one measured by a duck, never two
+//! instants of different nodes. It therefore assumes a bound on clock *rates*:
+//! every node's clock runs within a fraction ρ of true time, so two nodes'
+//! rates differ by a factor of at most about `1 + 2ρ`. Real nodes take
+//! `latency.min = 0` and
+//! every duck stretches each promise it makes by a safety margin `m`
+//! (`--lease-margin`): it is safe while `m ≥ 2ρ · election.min`. The default
+//! is `election.min / 10`, which covers ρ up to 5% — far beyond a quartz
+//! crystal (≈ 10⁻⁴) or a VM whose clock is slewed by NTP (≤ 5·10⁻⁴).
+//! A monotonic instant of an earlier process means nothing after a restart,
+//! so a node that had ever promised a lease boots promising the longest
+//! lease it ever granted (plus the margin) from boot: it began after the old
+//! promise, so it ends after it. A goose answers "goose" only while
+//! `now < quorum_deadline()`, so one that was paused (SIGSTOP) and resumed
+//! after its lease lapsed says "duck" even before it processes its first tick.
 
 use crate::log::{Entry, EntryKind, Index, Log};
 use crate::message::{node_name, Body, Lease, Message, NodeId, Term};
@@ -372,6 +391,29 @@ impl Node {
             scratch: Vec::with_capacity(size as usize),
         };
         node.reset_timer(now, opts, rng);
+        node
+    }
+
+    /// A node that boots from its disk (a real node's restart): the persistent
+    /// `term`, `voted_for` and CheckQuorum promise restored, a duck with a
+    /// fresh timer started at `now` (Figure 2). `lease_until` is in this run's
+    /// clock: a promise made by an earlier process is restored as lasting its
+    /// full length from boot (see "Real clocks" above).
+    #[allow(clippy::too_many_arguments)]
+    pub fn recovered(
+        id: NodeId,
+        size: u32,
+        now: Time,
+        term: Term,
+        voted_for: Option<NodeId>,
+        lease_until: Option<Time>,
+        opts: &Options,
+        rng: &mut SimRng,
+    ) -> Node {
+        let mut node = Node::new(id, size, now, opts, rng);
+        node.term = term;
+        node.voted_for = voted_for;
+        node.lease_until = lease_until;
         node
     }
 

@@ -7,6 +7,9 @@
 //! - `ddg sweep [--seeds N] [--nodes N] [--first S]` runs the chaos seed
 //!   sweep and prints any seed that breaks an invariant or liveness, with its
 //!   replay script.
+//! - `ddg node --id n1 --peers A,B,C --data-dir D` runs one real node;
+//!   `ddg cluster up|run|kill|…` runs and acts on a cluster of them
+//!   (see [`duckduckgoose::net`]).
 //!
 //! Arguments are parsed by clap: every subcommand has `--help`, and an
 //! unknown flag or a malformed number is an error (exit code 2), never
@@ -41,6 +44,11 @@ enum Command {
     Bench(BenchArgs),
     /// Random faults on many seeds; report any that break an invariant or liveness.
     Sweep(SweepArgs),
+    /// Run one real node: UDP to its peers, an HTTP API, a data directory.
+    Node(duckduckgoose::net::cli::NodeArgs),
+    /// Run a cluster of real nodes on this machine, act on it, or run a
+    /// scenario against it.
+    Cluster(duckduckgoose::net::cluster::ClusterArgs),
 }
 
 /// `ddg run`.
@@ -90,6 +98,8 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd_run(args),
         Command::Bench(args) => cmd_bench(args),
         Command::Sweep(args) => cmd_sweep(args),
+        Command::Node(args) => return duckduckgoose::net::cli::run(&args),
+        Command::Cluster(args) => return duckduckgoose::net::cluster::run(args),
     };
     ExitCode::from(code as u8)
 }

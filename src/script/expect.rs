@@ -231,7 +231,12 @@ impl Quantity {
 impl Condition {
     /// Whether the condition holds now; if not, the value it found.
     pub fn check(&self, sim: &Simulation) -> Result<(), Value> {
-        let actual = self.quantity.read(sim);
+        self.check_value(self.quantity.read(sim))
+    }
+
+    /// Whether the condition holds for `actual`, the quantity as read from
+    /// some world (the simulation, or a real cluster); if not, `actual`.
+    pub fn check_value(&self, actual: Value) -> Result<(), Value> {
         let holds = match (&actual, &self.value) {
             (Value::Number(a), Value::Number(b)) => match self.op {
                 Op::Eq => a == b,

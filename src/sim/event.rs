@@ -258,7 +258,9 @@ impl Record {
     }
 }
 
-fn note_text(note: Note, term: Term, exact: bool) -> String {
+/// What a node's note says in plain language, for a node now in `term`
+/// (`exact`: the terse form of the trace). Real nodes' `/events` use it too.
+pub fn note_text(note: Note, term: Term, exact: bool) -> String {
     match note {
         Note::SteppedDown { was, why } => match was {
             Role::Goose => format!("stepped down: {}", step_down(why, term)),

@@ -1,0 +1,178 @@
+//! `ddg node`: one process, one node. Its flags, parsed with clap.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::message::NodeId;
+use crate::options::{Micros, Options};
+use crate::script::duration::{parse_duration, parse_span};
+use crate::script::parse::parse_node;
+
+use super::driver::Config;
+
+/// `ddg node`: run one node of a real cluster.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NodeArgs {
+    /// This node's name, `n1`…`nN`, or a Kubernetes StatefulSet pod name
+    /// whose trailing ordinal counts from 0 (`ddg-0` is n1).
+    #[arg(long)]
+    pub id: String,
+    /// Every node's peer (UDP) address in order, this node's included:
+    /// `host:port,host:port,…`. Names are resolved by DNS, again every few
+    /// seconds.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub peers: Vec<String>,
+    /// Where the peer socket binds (default: 0.0.0.0 and this node's port in
+    /// --peers).
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    /// Where the HTTP API listens.
+    #[arg(long, default_value = "127.0.0.1:8001")]
+    pub http: SocketAddr,
+    /// The cluster id carried by every datagram: clusters never mix.
+    #[arg(long, default_value_t = 1)]
+    pub cluster: u64,
+    /// Where term, vote and lease are kept (created if missing).
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// Election timeout range (Raft §5.2).
+    #[arg(long, default_value = "150ms..300ms")]
+    pub election: String,
+    /// Heartbeat interval.
+    #[arg(long, default_value = "50ms")]
+    pub heartbeat: String,
+    /// CheckQuorum with leases: on or off.
+    #[arg(long, default_value = "on")]
+    pub checkquorum: String,
+    /// PreVote: on or off.
+    #[arg(long, default_value = "off")]
+    pub prevote: String,
+    /// How much longer than asked a node keeps each lease promise; safe while
+    /// it is at least 2ρ·election.min for clock rates within ρ of true time
+    /// (default: election.min / 10, so ρ up to 5%).
+    #[arg(long)]
+    pub lease_margin: Option<String>,
+    /// Serve the fault routes (partition, isolate, heal, loss, delay).
+    #[arg(long)]
+    pub faults: bool,
+    /// Append every event, stamped with the host's monotonic clock, to FILE.
+    #[arg(long)]
+    pub event_log: Option<PathBuf>,
+    /// No election timer fires before this long after boot (messages are
+    /// handled as usual).
+    #[arg(long, default_value = "0ms")]
+    pub boot_grace: String,
+    /// Seed of the election timeouts (default: drawn at random).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+fn on_off(flag: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        _ => Err(format!("--{flag} is on or off, not `{v}`")),
+    }
+}
+
+/// The node id from `--id`: `nK`, or a StatefulSet pod name `NAME-K`
+/// (ordinal K from 0, so `ddg-0` is n1).
+fn node_id(text: &str, size: u32) -> Result<NodeId, String> {
+    if let Ok(id) = parse_node(text, size) {
+        return Ok(id);
+    }
+    let ordinal: u32 = text
+        .rsplit_once('-')
+        .and_then(|(_, n)| n.parse().ok())
+        .ok_or_else(|| {
+            format!("--id {text}: use n1…n{size}, or a pod name ending in -ORDINAL like ddg-0")
+        })?;
+    if ordinal >= size {
+        return Err(format!(
+            "--id {text}: ordinal {ordinal}, but --peers lists only {size} nodes"
+        ));
+    }
+    Ok(ordinal)
+}
+
+impl NodeArgs {
+    /// The node's configuration and HTTP address, or what is wrong with the
+    /// flags.
+    pub fn config(&self) -> Result<(Config, SocketAddr), String> {
+        let size = self.peers.len() as u32;
+        if !(1..=crate::sim::MAX_NODES).contains(&size) {
+            return Err(format!(
+                "--peers lists {size} nodes; 1 to {} are allowed",
+                crate::sim::MAX_NODES
+            ));
+        }
+        let id = node_id(&self.id, size)?;
+        let opts = Options {
+            election: parse_span(&self.election).map_err(|e| format!("--election: {e}"))?,
+            heartbeat: parse_duration(&self.heartbeat).map_err(|e| format!("--heartbeat: {e}"))?,
+            check_quorum: on_off("checkquorum", &self.checkquorum)?,
+            pre_vote: on_off("prevote", &self.prevote)?,
+            ..Options::default()
+        };
+        let margin: Micros = match &self.lease_margin {
+            Some(m) => parse_duration(m).map_err(|e| format!("--lease-margin: {e}"))?,
+            None => opts.election.min / 10,
+        };
+        let bind = match self.bind {
+            Some(b) => b,
+            None => {
+                let own = &self.peers[id as usize];
+                let port = own
+                    .rsplit_once(':')
+                    .and_then(|(_, p)| p.parse::<u16>().ok())
+                    .ok_or_else(|| format!("peer address `{own}` has no :PORT"))?;
+                SocketAddr::from(([0, 0, 0, 0], port))
+            }
+        };
+        let cfg = Config {
+            id,
+            peers: self.peers.clone(),
+            bind,
+            cluster: self.cluster,
+            opts,
+            margin,
+            data_dir: Some(self.data_dir.clone()),
+            event_log: self.event_log.clone(),
+            seed: self.seed.unwrap_or_else(crate::random_seed),
+            boot_grace: parse_duration(&self.boot_grace)
+                .map_err(|e| format!("--boot-grace: {e}"))?,
+        };
+        Ok((cfg, self.http))
+    }
+}
+
+/// Runs `ddg node`: exit code 0 after SIGINT/SIGTERM, 2 for bad flags or a
+/// node that must not start (a corrupt state file), 1 if it had to stop.
+pub fn run(args: &NodeArgs) -> ExitCode {
+    let (cfg, http) = match args.config() {
+        Ok(x) => x,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    let name = crate::message::node_name(cfg.id);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(super::run_node(cfg, http, args.faults)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("error: {name}: {why}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,1303 @@
+//! `ddg cluster`: a cluster of real node processes on one machine.
+//!
+//! - [`LocalCluster`] starts `ddg node` processes on loopback, each with its
+//!   own data directory, and acts on them: kill (SIGKILL), revive (restart
+//!   with the same data directory), pause and resume (SIGSTOP, SIGCONT),
+//!   timeout, and partition, isolate, heal and loss through each node's fault
+//!   routes. Every child gets `PR_SET_PDEATHSIG`, so a supervisor that dies,
+//!   however it dies, takes its nodes with it; they also stay in its process
+//!   group, so Ctrl-C in a terminal reaches them all.
+//! - `ddg cluster up` keeps one running and serves its controls over HTTP
+//!   (`/cluster/…`); `ddg cluster kill n2` and friends call those routes.
+//! - [`RealWorld`] is the scenario language's second world: the same lines
+//!   that drive the simulator (`run 2s`, `kill goose`, `revive n1`,
+//!   `partition … | …`, `heal`, `status`, `expect`) act on real processes, in
+//!   wall time. `ddg cluster run FILE` uses it.
+
+use std::fs;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitCode, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+use crate::message::{node_name, NodeId};
+use crate::options::{format_duration, format_percent, human_duration, Micros, Options, Time};
+use crate::script::expect::{Field, Quantity, Value};
+use crate::script::parse::{parse_node, Command, Target, Watch};
+use crate::script::{parse_script, Condition, EXIT_ERROR, EXIT_FAILED};
+use crate::sim::{NodeStatus, Status};
+
+use super::client;
+
+/// How long a control waits for a node's answer (a loaded machine can be
+/// slow; a paused node never answers and is not asked).
+const CONTROL_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How to lay out a local cluster.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// How many nodes.
+    pub nodes: u32,
+    /// The parent of every node's data directory (`DIR/n1`, …) and log.
+    pub dir: PathBuf,
+    /// Each node's peer (UDP) port, in id order.
+    pub peer_ports: Vec<u16>,
+    /// Each node's HTTP port, in id order.
+    pub http_ports: Vec<u16>,
+    /// The cluster id.
+    pub cluster: u64,
+    /// Extra `ddg node` flags for every node (timing, protocol options).
+    pub node_flags: Vec<String>,
+    /// Whether each node writes an event log (`DIR/nK.events`).
+    pub event_logs: bool,
+}
+
+impl Layout {
+    /// `nodes` nodes with consecutive ports from `peer_base` and `http_base`.
+    pub fn consecutive(nodes: u32, dir: &Path, peer_base: u16, http_base: u16) -> Layout {
+        Layout {
+            nodes,
+            dir: dir.to_path_buf(),
+            peer_ports: (0..nodes).map(|i| peer_base + i as u16).collect(),
+            http_ports: (0..nodes).map(|i| http_base + i as u16).collect(),
+            cluster: 1,
+            node_flags: Vec::new(),
+            event_logs: false,
+        }
+    }
+
+    /// `nodes` nodes on ports the kernel says are free now (for tests and
+    /// `ddg cluster run`, so that runs side by side never collide).
+    pub fn free_ports(nodes: u32, dir: &Path) -> Result<Layout, String> {
+        let mut peer_ports = Vec::new();
+        let mut http_ports = Vec::new();
+        let mut held = Vec::new();
+        for _ in 0..nodes {
+            let u = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+            let t = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+            peer_ports.push(u.local_addr().map_err(|e| e.to_string())?.port());
+            http_ports.push(t.local_addr().map_err(|e| e.to_string())?.port());
+            held.push((u, t));
+        }
+        Ok(Layout {
+            nodes,
+            dir: dir.to_path_buf(),
+            peer_ports,
+            http_ports,
+            cluster: std::process::id() as u64,
+            node_flags: Vec::new(),
+            event_logs: false,
+        })
+    }
+
+    /// `ddg node` flags for these options (latency and loss belong to the
+    /// real network, not to the nodes).
+    pub fn flags_for(opts: &Options) -> Vec<String> {
+        let on = |b: bool| if b { "on" } else { "off" }.to_string();
+        vec![
+            "--election".into(),
+            format!(
+                "{}..{}",
+                format_duration(opts.election.min),
+                format_duration(opts.election.max)
+            ),
+            "--heartbeat".into(),
+            format_duration(opts.heartbeat),
+            "--checkquorum".into(),
+            on(opts.check_quorum),
+            "--prevote".into(),
+            on(opts.pre_vote),
+        ]
+    }
+
+    /// Node `i`'s HTTP address.
+    pub fn http(&self, i: NodeId) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.http_ports[i as usize]))
+    }
+
+    /// Node `i`'s data directory.
+    pub fn data_dir(&self, i: NodeId) -> PathBuf {
+        self.dir.join(node_name(i))
+    }
+
+    /// Node `i`'s event log.
+    pub fn event_log(&self, i: NodeId) -> PathBuf {
+        self.dir.join(format!("{}.events", node_name(i)))
+    }
+
+    /// The exact `ddg node` arguments of node `i`.
+    pub fn node_args(&self, i: NodeId) -> Vec<String> {
+        let peers: Vec<String> = self
+            .peer_ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
+        let mut args = vec![
+            "node".to_string(),
+            "--id".into(),
+            node_name(i),
+            "--peers".into(),
+            peers.join(","),
+            "--bind".into(),
+            format!("127.0.0.1:{}", self.peer_ports[i as usize]),
+            "--http".into(),
+            self.http(i).to_string(),
+            "--cluster".into(),
+            self.cluster.to_string(),
+            "--data-dir".into(),
+            self.data_dir(i).display().to_string(),
+            "--faults".into(),
+        ];
+        if self.event_logs {
+            args.push("--event-log".into());
+            args.push(self.event_log(i).display().to_string());
+        }
+        args.extend(self.node_flags.iter().cloned());
+        args
+    }
+}
+
+/// What one node answered (or did not).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Seen {
+    /// The process is not running.
+    Dead,
+    /// The process runs but did not answer (paused, or overloaded).
+    Unreachable,
+    /// Its `/status`.
+    Up(Json),
+}
+
+impl Seen {
+    /// The role it claims: `goose` only if it says so now.
+    pub fn role(&self) -> &str {
+        match self {
+            Seen::Dead => "dead",
+            Seen::Unreachable => "unreachable",
+            Seen::Up(j) => j["role"].as_str().unwrap_or("unreachable"),
+        }
+    }
+    fn term(&self) -> Option<u64> {
+        match self {
+            Seen::Up(j) => j["term"].as_u64(),
+            _ => None,
+        }
+    }
+    fn node_field(&self, key: &str, size: u32) -> Option<NodeId> {
+        match self {
+            Seen::Up(j) => j[key].as_str().and_then(|n| parse_node(n, size).ok()),
+            _ => None,
+        }
+    }
+}
+
+/// A cluster of `ddg node` processes on this machine.
+pub struct LocalCluster {
+    exe: PathBuf,
+    layout: Layout,
+    procs: Vec<Option<Child>>,
+    paused: Vec<bool>,
+    /// `cut[a][b]`: a does not talk to b.
+    cut: Vec<Vec<bool>>,
+    loss_percent: f64,
+}
+
+fn die_with_parent(cmd: &mut std::process::Command) {
+    // SAFETY: prctl is async-signal-safe; it only marks this child to get
+    // SIGKILL when the parent thread dies, so no node outlives its supervisor.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+}
+
+impl LocalCluster {
+    /// Starts every node (`exe` is the `ddg` binary) and waits until each
+    /// answers `/health`.
+    pub fn start(exe: &Path, layout: Layout) -> Result<LocalCluster, String> {
+        fs::create_dir_all(&layout.dir)
+            .map_err(|e| format!("cannot create {}: {e}", layout.dir.display()))?;
+        let n = layout.nodes as usize;
+        let mut c = LocalCluster {
+            exe: exe.to_path_buf(),
+            layout,
+            procs: (0..n).map(|_| None).collect(),
+            paused: vec![false; n],
+            cut: vec![vec![false; n]; n],
+            loss_percent: 0.0,
+        };
+        for i in 0..n as u32 {
+            c.spawn(i)?;
+        }
+        for i in 0..n as u32 {
+            c.wait_healthy(i)?;
+        }
+        Ok(c)
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// How many nodes.
+    pub fn size(&self) -> u32 {
+        self.layout.nodes
+    }
+
+    /// Node `i`'s process id, while it runs.
+    pub fn pid(&self, i: NodeId) -> Option<u32> {
+        self.procs[i as usize].as_ref().map(Child::id)
+    }
+
+    fn spawn(&mut self, i: NodeId) -> Result<(), String> {
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.layout.dir.join(format!("{}.log", node_name(i))))
+            .map_err(|e| e.to_string())?;
+        let mut cmd = std::process::Command::new(&self.exe);
+        cmd.args(self.layout.node_args(i))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log);
+        die_with_parent(&mut cmd);
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", self.exe.display()))?;
+        self.procs[i as usize] = Some(child);
+        self.paused[i as usize] = false;
+        Ok(())
+    }
+
+    fn wait_healthy(&mut self, i: NodeId) -> Result<(), String> {
+        let addr = self.layout.http(i);
+        let began = Instant::now();
+        loop {
+            if client::get(addr, "/health").is_ok_and(|r| r.code == 200) {
+                return self.push_faults(i);
+            }
+            if let Some(Ok(Some(status))) = self.procs[i as usize].as_mut().map(Child::try_wait) {
+                self.procs[i as usize] = None;
+                let log = self.layout.dir.join(format!("{}.log", node_name(i)));
+                let tail = fs::read_to_string(&log).unwrap_or_default();
+                let last = tail.lines().last().unwrap_or("").to_string();
+                return Err(format!(
+                    "{} exited ({status}) at start: {last}",
+                    node_name(i)
+                ));
+            }
+            if began.elapsed() > Duration::from_secs(10) {
+                return Err(format!(
+                    "{} did not answer /health within 10s",
+                    node_name(i)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Whether node `i`'s process runs (paused or not).
+    pub fn is_running(&mut self, i: NodeId) -> bool {
+        match &mut self.procs[i as usize] {
+            None => false,
+            Some(child) => match child.try_wait() {
+                Ok(None) => true,
+                _ => {
+                    self.procs[i as usize] = None;
+                    false
+                }
+            },
+        }
+    }
+
+    /// SIGKILL: the process dies at once, mid-whatever.
+    pub fn kill(&mut self, i: NodeId) -> Result<(), String> {
+        let Some(mut child) = self.procs[i as usize].take() else {
+            return Err(format!("{} is already dead", node_name(i)));
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        self.paused[i as usize] = false;
+        Ok(())
+    }
+
+    /// Restarts a dead node with the same data directory.
+    pub fn revive(&mut self, i: NodeId) -> Result<(), String> {
+        if self.is_running(i) {
+            return Err(format!("{} is already running", node_name(i)));
+        }
+        self.spawn(i)?;
+        self.wait_healthy(i)
+    }
+
+    /// Deletes a dead node's data directory (amnesia).
+    pub fn wipe(&mut self, i: NodeId) -> Result<(), String> {
+        let dir = self.layout.data_dir(i);
+        match fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(format!("cannot delete {}: {e}", dir.display()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn signal(&mut self, i: NodeId, sig: libc::c_int) -> Result<(), String> {
+        let pid = self
+            .pid(i)
+            .ok_or_else(|| format!("{} is dead", node_name(i)))?;
+        // SAFETY: kill(2) on a child we started and have not reaped.
+        if unsafe { libc::kill(pid as libc::pid_t, sig) } != 0 {
+            return Err(format!("cannot signal {}", node_name(i)));
+        }
+        Ok(())
+    }
+
+    /// SIGSTOP: the process freezes, sockets and all.
+    pub fn pause(&mut self, i: NodeId) -> Result<(), String> {
+        self.signal(i, libc::SIGSTOP)?;
+        self.paused[i as usize] = true;
+        Ok(())
+    }
+
+    /// SIGCONT, then the fault settings it missed while frozen.
+    pub fn resume(&mut self, i: NodeId) -> Result<(), String> {
+        self.signal(i, libc::SIGCONT)?;
+        self.paused[i as usize] = false;
+        self.push_faults(i)
+    }
+
+    /// Whether node `i` is paused.
+    pub fn is_paused(&self, i: NodeId) -> bool {
+        self.paused[i as usize]
+    }
+
+    /// Fires node `i`'s election timer.
+    pub fn timeout(&mut self, i: NodeId) -> Result<(), String> {
+        let r = client::request(self.layout.http(i), "POST", "/timeout", CONTROL_TIMEOUT)?;
+        match r.code {
+            200 => Ok(()),
+            _ => Err(api_error(&r)),
+        }
+    }
+
+    fn push_faults(&mut self, i: NodeId) -> Result<(), String> {
+        let addr = self.layout.http(i);
+        let blocked: Vec<String> = (0..self.size())
+            .filter(|&p| self.cut[i as usize][p as usize])
+            .map(node_name)
+            .collect();
+        let path = if blocked.is_empty() {
+            "/fault/heal".to_string()
+        } else {
+            format!("/fault/partition?peers={}", blocked.join(","))
+        };
+        for path in [path, format!("/fault/loss?percent={}", self.loss_percent)] {
+            let r = client::request(addr, "POST", &path, CONTROL_TIMEOUT)?;
+            if r.code != 200 {
+                return Err(api_error(&r));
+            }
+        }
+        Ok(())
+    }
+
+    fn push_all(&mut self) -> Result<(), String> {
+        for i in 0..self.size() {
+            if self.is_running(i) && !self.is_paused(i) {
+                self.push_faults(i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Splits the network: nodes talk only within their group; nodes named
+    /// in no group form one more group.
+    pub fn partition(&mut self, groups: &[Vec<NodeId>]) -> Result<(), String> {
+        let n = self.size() as usize;
+        let mut group_of = vec![groups.len(); n];
+        for (g, members) in groups.iter().enumerate() {
+            for &m in members {
+                group_of[m as usize] = g;
+            }
+        }
+        for a in 0..n {
+            for b in 0..n {
+                self.cut[a][b] = a != b && group_of[a] != group_of[b];
+            }
+        }
+        self.push_all()
+    }
+
+    /// Cuts every link of node `i`.
+    pub fn isolate(&mut self, i: NodeId) -> Result<(), String> {
+        for p in 0..self.size() as usize {
+            if p != i as usize {
+                self.cut[i as usize][p] = true;
+                self.cut[p][i as usize] = true;
+            }
+        }
+        self.push_all()
+    }
+
+    /// Restores every link of node `i`.
+    pub fn reconnect(&mut self, i: NodeId) -> Result<(), String> {
+        for p in 0..self.size() as usize {
+            self.cut[i as usize][p] = false;
+            self.cut[p][i as usize] = false;
+        }
+        self.push_all()
+    }
+
+    /// Restores every link.
+    pub fn heal(&mut self) -> Result<(), String> {
+        for row in &mut self.cut {
+            row.fill(false);
+        }
+        self.push_all()
+    }
+
+    /// Every node drops this share of its datagrams, both ways.
+    pub fn set_loss(&mut self, percent: f64) -> Result<(), String> {
+        self.loss_percent = percent;
+        self.push_all()
+    }
+
+    /// What every node answers now (asked in parallel).
+    pub fn observe(&mut self) -> Vec<Seen> {
+        let running: Vec<bool> = (0..self.size()).map(|i| self.is_running(i)).collect();
+        let layout = &self.layout;
+        std::thread::scope(|s| {
+            let asks: Vec<_> = (0..layout.nodes)
+                .map(|i| {
+                    let up = running[i as usize];
+                    s.spawn(move || {
+                        if !up {
+                            return Seen::Dead;
+                        }
+                        match client::request(
+                            layout.http(i),
+                            "GET",
+                            "/status",
+                            Duration::from_secs(1),
+                        ) {
+                            Ok(r) if r.code == 200 => serde_json::from_str(&r.body)
+                                .map(Seen::Up)
+                                .unwrap_or(Seen::Unreachable),
+                            _ => Seen::Unreachable,
+                        }
+                    })
+                })
+                .collect();
+            asks.into_iter()
+                .map(|h| h.join().unwrap_or(Seen::Unreachable))
+                .collect()
+        })
+    }
+
+    /// Stops every node (SIGKILL) and reaps it.
+    pub fn stop(&mut self) {
+        for slot in &mut self.procs {
+            if let Some(mut child) = slot.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
+    /// Node ids whose processes exited without being told to, reaped.
+    pub fn reap_crashed(&mut self) -> Vec<(NodeId, String)> {
+        let mut gone = Vec::new();
+        for (i, slot) in self.procs.iter_mut().enumerate() {
+            if let Some(child) = slot {
+                if let Ok(Some(status)) = child.try_wait() {
+                    gone.push((i as NodeId, status.to_string()));
+                    *slot = None;
+                }
+            }
+        }
+        gone
+    }
+}
+
+impl Drop for LocalCluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn api_error(r: &client::Response) -> String {
+    serde_json::from_str::<Json>(&r.body)
+        .ok()
+        .and_then(|j| j["error"].as_str().map(String::from))
+        .unwrap_or_else(|| format!("HTTP {}: {}", r.code, r.body.trim()))
+}
+
+/// The geese among `seen`: nodes that answer "goose" now.
+pub fn geese(seen: &[Seen]) -> Vec<NodeId> {
+    (0..seen.len() as u32)
+        .filter(|&i| seen[i as usize].role() == "goose")
+        .collect()
+}
+
+/// The scenario language's world of real processes (see the module doc).
+pub struct RealWorld {
+    cluster: LocalCluster,
+    start: Instant,
+}
+
+/// Why a line failed, as the scenario runner reports it.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input or a command the real world cannot do (exit code 2).
+    Error(String),
+    /// An expectation did not hold (exit code 1).
+    Expectation(String),
+}
+
+impl RealWorld {
+    /// Wraps a running cluster; `t` counts from now.
+    pub fn new(cluster: LocalCluster) -> RealWorld {
+        RealWorld {
+            cluster,
+            start: Instant::now(),
+        }
+    }
+
+    /// The cluster.
+    pub fn cluster(&mut self) -> &mut LocalCluster {
+        &mut self.cluster
+    }
+
+    fn now(&self) -> Time {
+        self.start.elapsed().as_micros() as Time
+    }
+
+    fn resolve(&mut self, t: Target) -> Result<NodeId, Failure> {
+        match t {
+            Target::Node(n) => Ok(n),
+            Target::Goose => match geese(&self.cluster.observe())[..] {
+                [g] => Ok(g),
+                [] => Err(Failure::Error(
+                    "`goose` names nobody: there is no goose now".into(),
+                )),
+                _ => Err(Failure::Error(
+                    "`goose` is ambiguous: several nodes say goose".into(),
+                )),
+            },
+        }
+    }
+
+    /// The `status` line: the simulator's format, read from the processes.
+    pub fn status(&mut self) -> Status {
+        let seen = self.cluster.observe();
+        let size = self.cluster.size();
+        Status {
+            t_us: self.now(),
+            nodes: seen
+                .iter()
+                .enumerate()
+                .map(|(i, s)| NodeStatus {
+                    id: node_name(i as u32),
+                    alive: !matches!(s, Seen::Dead),
+                    role: match s.role() {
+                        "goose" => "goose",
+                        "duck" => "duck",
+                        "candidate" => "candidate",
+                        "precandidate" => "precandidate",
+                        "dead" => "dead",
+                        _ => "unreachable",
+                    },
+                    term: s.term().unwrap_or(0),
+                    voted_for: s.node_field("voted_for", size).map(node_name),
+                    leader: s.node_field("leader", size).map(node_name),
+                })
+                .collect(),
+        }
+    }
+
+    fn read(&mut self, q: Quantity) -> Result<Value, Failure> {
+        let seen = self.cluster.observe();
+        let size = self.cluster.size();
+        Ok(match q {
+            Quantity::Goose => match geese(&seen)[..] {
+                [g] => Value::Node(Some(g)),
+                _ => Value::Node(None),
+            },
+            Quantity::Geese => Value::Number(geese(&seen).len() as u64),
+            Quantity::Time => Value::Number(self.now()),
+            Quantity::MaxTerm => {
+                Value::Number(seen.iter().filter_map(Seen::term).max().unwrap_or(0))
+            }
+            Quantity::Node(i, field) => {
+                let s = &seen[i as usize];
+                match field {
+                    Field::Role => Value::Role(s.role().to_string()),
+                    Field::Term => match s.term() {
+                        Some(t) => Value::Number(t),
+                        None => {
+                            return Err(Failure::Expectation(format!(
+                                "{} did not answer",
+                                node_name(i)
+                            )))
+                        }
+                    },
+                    Field::VotedFor => Value::Node(s.node_field("voted_for", size)),
+                    Field::Leader => Value::Node(s.node_field("leader", size)),
+                    Field::Alive => Value::Bool(!matches!(s, Seen::Dead)),
+                }
+            }
+            Quantity::Violations(_) | Quantity::Stat(_) => return Err(Failure::Error(
+                "violations and stats are the simulator's: a real cluster has no global observer \
+                     (the fault test's checker reads the event logs instead)"
+                    .into(),
+            )),
+        })
+    }
+
+    fn check(&mut self, cond: &Condition) -> Result<Result<(), Value>, Failure> {
+        Ok(cond.check_value(self.read(cond.quantity)?))
+    }
+
+    fn run(&mut self, duration: Micros, watch: &Option<(Watch, Condition)>) -> Result<(), Failure> {
+        let end = Instant::now() + Duration::from_micros(duration);
+        let poll = Duration::from_millis(10);
+        match watch {
+            None => {
+                std::thread::sleep(end.saturating_duration_since(Instant::now()));
+                Ok(())
+            }
+            Some((Watch::Until, cond)) => loop {
+                let found = match self.check(cond)? {
+                    Ok(()) => return Ok(()),
+                    Err(v) => v,
+                };
+                if Instant::now() >= end {
+                    return Err(Failure::Expectation(format!(
+                        "`{cond}` did not happen within {} (it is {found})",
+                        human_duration(duration)
+                    )));
+                }
+                std::thread::sleep(poll);
+            },
+            Some((Watch::Always, cond)) => loop {
+                if let Err(found) = self.check(cond)? {
+                    return Err(Failure::Expectation(format!(
+                        "`{cond}` stopped holding at {} (it is {found})",
+                        human_duration(self.now())
+                    )));
+                }
+                if Instant::now() >= end {
+                    return Ok(());
+                }
+                std::thread::sleep(poll);
+            },
+        }
+    }
+
+    /// Runs one line; `Ok(Some(json))` for `status`.
+    pub fn exec(&mut self, command: &Command) -> Result<Option<String>, Failure> {
+        let e = Failure::Error;
+        match command {
+            Command::Cluster(_) => Err(e("cluster may only be the first line".into())),
+            Command::Run { duration, watch } => self.run(*duration, watch).map(|()| None),
+            Command::Kill { target, amnesia } => {
+                let n = self.resolve(*target)?;
+                self.cluster.kill(n).map_err(e)?;
+                if *amnesia {
+                    self.cluster.wipe(n).map_err(e)?;
+                }
+                Ok(None)
+            }
+            Command::Revive(t) => {
+                let n = self.resolve(*t)?;
+                self.cluster.revive(n).map_err(e).map(|()| None)
+            }
+            Command::Timeout(t) => {
+                let n = self.resolve(*t)?;
+                self.cluster.timeout(n).map_err(e).map(|()| None)
+            }
+            Command::Isolate(t) => {
+                let n = self.resolve(*t)?;
+                self.cluster.isolate(n).map_err(e).map(|()| None)
+            }
+            Command::Reconnect(t) => {
+                let n = self.resolve(*t)?;
+                self.cluster.reconnect(n).map_err(e).map(|()| None)
+            }
+            Command::Partition(groups) => {
+                let groups = groups
+                    .iter()
+                    .map(|g| g.iter().map(|&t| self.resolve(t)).collect())
+                    .collect::<Result<Vec<Vec<NodeId>>, Failure>>()?;
+                self.cluster.partition(&groups).map_err(e).map(|()| None)
+            }
+            Command::Heal => self.cluster.heal().map_err(e).map(|()| None),
+            Command::Status => Ok(serde_json::to_string(&self.status()).ok()),
+            Command::Say(_) => Ok(None),
+            Command::Expect(cond) => match self.check(cond)? {
+                Ok(()) => Ok(None),
+                Err(found) => Err(Failure::Expectation(format!(
+                    "`{cond}` does not hold at {}: it is {found}",
+                    human_duration(self.now())
+                ))),
+            },
+            Command::Set(_) | Command::Drop(_) | Command::Stats => Err(e(
+                "set, drop and stats act on the simulator only, not on a real cluster".into(),
+            )),
+        }
+    }
+}
+
+/// Runs a scenario against a fresh real cluster in `dir` (the `ddg` binary
+/// is `exe`). Same output and exit codes as `ddg run`: status lines to
+/// `out`, errors to `err`; 0, [`EXIT_FAILED`] or [`EXIT_ERROR`].
+pub fn run_scenario(
+    exe: &Path,
+    text: &str,
+    dir: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let script = match parse_script(text) {
+        Ok(s) => s,
+        Err((line, why)) => {
+            let _ = writeln!(err, "error: line {line}: {why}");
+            return EXIT_ERROR;
+        }
+    };
+    let opts = &script.cluster.options;
+    let defaults = Options::default();
+    if opts.latency != defaults.latency || script.cluster.seed.is_some() {
+        let _ = writeln!(
+            err,
+            "note: seed and latency are the simulator's; a real cluster has real timers and a real network"
+        );
+    }
+    let mut layout = match Layout::free_ports(script.cluster.nodes, dir) {
+        Ok(l) => l,
+        Err(why) => {
+            let _ = writeln!(err, "error: {why}");
+            return EXIT_ERROR;
+        }
+    };
+    layout.node_flags = Layout::flags_for(opts);
+    // Nobody campaigns in the first second, so that a scenario's opening
+    // `timeout n1` is not raced by whichever node booted first.
+    layout
+        .node_flags
+        .extend(["--boot-grace".to_string(), "1s".to_string()]);
+    let cluster = match LocalCluster::start(exe, layout) {
+        Ok(c) => c,
+        Err(why) => {
+            let _ = writeln!(err, "error: {why}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut world = RealWorld::new(cluster);
+    if opts.loss > 0 {
+        let pct = opts.loss as f64 / 10_000.0;
+        if let Err(why) = world.cluster().set_loss(pct) {
+            let _ = writeln!(err, "error: loss={}: {why}", format_percent(opts.loss));
+            return EXIT_ERROR;
+        }
+    }
+    for (line, command) in &script.commands {
+        match world.exec(command) {
+            Ok(Some(json)) => {
+                let _ = writeln!(out, "{json}");
+            }
+            Ok(None) => {}
+            Err(Failure::Error(why)) => {
+                let _ = writeln!(err, "error: line {line}: {why}");
+                return EXIT_ERROR;
+            }
+            Err(Failure::Expectation(why)) => {
+                let _ = writeln!(
+                    err,
+                    "expect failed: line {line}: {why} (logs in {})",
+                    dir.display()
+                );
+                return EXIT_FAILED;
+            }
+        }
+    }
+    0
+}
+
+/// `ddg cluster`.
+#[derive(clap::Args, Debug)]
+pub struct ClusterArgs {
+    #[command(subcommand)]
+    command: ClusterCommand,
+}
+
+/// Timing flags shared by `up`.
+#[derive(clap::Args, Debug, Clone)]
+struct Timing {
+    /// Election timeout range.
+    #[arg(long, default_value = "150ms..300ms")]
+    election: String,
+    /// Heartbeat interval.
+    #[arg(long, default_value = "50ms")]
+    heartbeat: String,
+    /// CheckQuorum: on or off.
+    #[arg(long, default_value = "on")]
+    checkquorum: String,
+    /// PreVote: on or off.
+    #[arg(long, default_value = "off")]
+    prevote: String,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum ClusterCommand {
+    /// Start N nodes on loopback, supervise them and serve their controls
+    /// until Ctrl-C.
+    Up {
+        /// How many nodes.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=101))]
+        nodes: u32,
+        /// Where the nodes' data directories and logs go.
+        #[arg(long, default_value = "ddg-cluster")]
+        dir: PathBuf,
+        /// The controls' HTTP port (127.0.0.1).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Node n1's peer (UDP) port; the others follow.
+        #[arg(long, default_value_t = 7001)]
+        peer_base: u16,
+        /// Node n1's HTTP port; the others follow.
+        #[arg(long, default_value_t = 8001)]
+        http_base: u16,
+        /// Write each node's event log (DIR/nK.events).
+        #[arg(long)]
+        event_logs: bool,
+        #[command(flatten)]
+        timing: Timing,
+    },
+    /// Run a scenario file against a fresh real cluster (wall time).
+    Run {
+        /// The scenario file.
+        file: PathBuf,
+        /// Where the nodes' data and logs go (default: a new temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Every node's status, from a running `ddg cluster up`.
+    Status(Control),
+    /// SIGKILL a node.
+    Kill(NodeControl),
+    /// Restart a dead node with its data directory.
+    Revive(NodeControl),
+    /// SIGSTOP a node.
+    Pause(NodeControl),
+    /// SIGCONT a paused node.
+    Resume(NodeControl),
+    /// Fire a node's election timer.
+    Timeout(NodeControl),
+    /// Cut every link of a node.
+    Isolate(NodeControl),
+    /// Restore every link of a node.
+    Reconnect(NodeControl),
+    /// Split the network: `ddg cluster partition "n1,n2|n3,n4,n5"`.
+    Partition {
+        /// Groups separated by `|`, nodes by `,`.
+        groups: String,
+        #[command(flatten)]
+        control: Control,
+    },
+    /// Restore every link.
+    Heal(Control),
+    /// Drop this percentage of every node's datagrams.
+    Loss {
+        /// Percent, 0 to 100.
+        percent: f64,
+        #[command(flatten)]
+        control: Control,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct Control {
+    /// The address of `ddg cluster up`'s controls.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    control: SocketAddr,
+}
+
+#[derive(clap::Args, Debug)]
+struct NodeControl {
+    /// The node, `n1`…`nN`.
+    node: String,
+    #[command(flatten)]
+    control: Control,
+}
+
+fn call(control: SocketAddr, path: &str, post: bool) -> ExitCode {
+    let r = if post {
+        client::post(control, path)
+    } else {
+        client::request(control, "GET", path, Duration::from_secs(3))
+    };
+    match r {
+        Ok(r) if (200..300).contains(&r.code) => {
+            println!("{}", r.body.trim_end());
+            ExitCode::SUCCESS
+        }
+        Ok(r) => {
+            eprintln!("error: {}", api_error(&r));
+            ExitCode::from(1)
+        }
+        Err(why) => {
+            eprintln!("error: no `ddg cluster up` answers at {control}: {why}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs `ddg cluster …`.
+pub fn run(args: ClusterArgs) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot find the ddg binary: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match args.command {
+        ClusterCommand::Up {
+            nodes,
+            dir,
+            port,
+            peer_base,
+            http_base,
+            event_logs,
+            timing,
+        } => up(
+            &exe, nodes, &dir, port, peer_base, http_base, event_logs, &timing,
+        ),
+        ClusterCommand::Run { file, dir } => {
+            let text = match fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+            };
+            let dir = dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("ddg-cluster-run-{}", std::process::id()))
+            });
+            let code = run_scenario(
+                &exe,
+                &text,
+                &dir,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            );
+            ExitCode::from(code as u8)
+        }
+        ClusterCommand::Status(c) => call(c.control, "/cluster/status", false),
+        ClusterCommand::Kill(n) => call(
+            n.control.control,
+            &format!("/cluster/kill?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Revive(n) => call(
+            n.control.control,
+            &format!("/cluster/revive?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Pause(n) => call(
+            n.control.control,
+            &format!("/cluster/pause?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Resume(n) => call(
+            n.control.control,
+            &format!("/cluster/resume?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Timeout(n) => call(
+            n.control.control,
+            &format!("/cluster/timeout?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Isolate(n) => call(
+            n.control.control,
+            &format!("/cluster/isolate?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Reconnect(n) => call(
+            n.control.control,
+            &format!("/cluster/reconnect?node={}", n.node),
+            true,
+        ),
+        ClusterCommand::Partition { groups, control } => {
+            let groups = groups.replace(' ', "").replace('|', "%7C");
+            call(
+                control.control,
+                &format!("/cluster/partition?groups={groups}"),
+                true,
+            )
+        }
+        ClusterCommand::Heal(c) => call(c.control, "/cluster/heal", true),
+        ClusterCommand::Loss { percent, control } => call(
+            control.control,
+            &format!("/cluster/loss?percent={percent}"),
+            true,
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn up(
+    exe: &Path,
+    nodes: u32,
+    dir: &Path,
+    port: u16,
+    peer_base: u16,
+    http_base: u16,
+    event_logs: bool,
+    timing: &Timing,
+) -> ExitCode {
+    if u32::from(peer_base) + nodes > 65_536 || u32::from(http_base) + nodes > 65_536 {
+        eprintln!("error: the port ranges run past 65535");
+        return ExitCode::from(2);
+    }
+    let mut layout = Layout::consecutive(nodes, dir, peer_base, http_base);
+    layout.event_logs = event_logs;
+    layout.node_flags = vec![
+        "--election".into(),
+        timing.election.clone(),
+        "--heartbeat".into(),
+        timing.heartbeat.clone(),
+        "--checkquorum".into(),
+        timing.checkquorum.clone(),
+        "--prevote".into(),
+        timing.prevote.clone(),
+    ];
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let listener = match runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port))) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // One supervisor thread owns the cluster: the nodes' parent thread must
+    // live as long as they do (PR_SET_PDEATHSIG fires when it exits).
+    let (requests, inbox) = std::sync::mpsc::channel::<Request>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let exe = exe.to_path_buf();
+    let supervisor = std::thread::spawn(move || {
+        let mut cluster = match LocalCluster::start(&exe, layout) {
+            Ok(c) => {
+                let _ = ready_tx.send(Ok(()));
+                c
+            }
+            Err(why) => {
+                let _ = ready_tx.send(Err(why));
+                return;
+            }
+        };
+        loop {
+            match inbox.recv_timeout(Duration::from_millis(500)) {
+                Ok(Request { what, query, reply }) => {
+                    let _ = reply.send(control(&mut cluster, what, query));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    for (i, status) in cluster.reap_crashed() {
+                        eprintln!(
+                            "ddg cluster: {} exited on its own ({status}); `ddg cluster revive {}` restarts it",
+                            node_name(i),
+                            node_name(i)
+                        );
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        cluster.stop();
+    });
+    match ready_rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(why)) => {
+            eprintln!("error: {why}");
+            return ExitCode::from(2);
+        }
+        Err(_) => {
+            eprintln!("error: the supervisor failed");
+            return ExitCode::from(1);
+        }
+    }
+    eprintln!(
+        "ddg cluster: {nodes} nodes up (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; Ctrl-C stops everything",
+        u32::from(http_base) + nodes - 1,
+        dir.display()
+    );
+    let code = runtime.block_on(serve_controls(requests, listener));
+    // Dropping the last sender ends the supervisor, which stops every node.
+    let _ = supervisor.join();
+    code
+}
+
+/// One control request for the supervisor thread.
+struct Request {
+    what: &'static str,
+    query: Option<String>,
+    reply: tokio::sync::oneshot::Sender<Result<Json, String>>,
+}
+
+/// Applies one control to the cluster.
+fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Json, String> {
+    let params = super::http::query_params(query)?;
+    let size = c.size();
+    let node = || -> Result<NodeId, String> {
+        parse_node(
+            params.get("node").ok_or("this control needs ?node=nK")?,
+            size,
+        )
+    };
+    match what {
+        "status" => {
+            let seen = c.observe();
+            let nodes: Vec<Json> = seen
+                .iter()
+                .enumerate()
+                .map(|(i, s)| match s {
+                    Seen::Up(j) => j.clone(),
+                    other => serde_json::json!({"id": node_name(i as u32), "role": other.role()}),
+                })
+                .collect();
+            let geese: Vec<String> = geese(&seen).into_iter().map(node_name).collect();
+            return Ok(serde_json::json!({ "geese": geese, "nodes": nodes }));
+        }
+        "kill" => c.kill(node()?)?,
+        "revive" => c.revive(node()?)?,
+        "pause" => c.pause(node()?)?,
+        "resume" => c.resume(node()?)?,
+        "timeout" => c.timeout(node()?)?,
+        "isolate" => c.isolate(node()?)?,
+        "reconnect" => c.reconnect(node()?)?,
+        "heal" => c.heal()?,
+        "loss" => {
+            let pct: f64 = params
+                .get("percent")
+                .and_then(|p| p.parse().ok())
+                .filter(|p: &f64| (0.0..=100.0).contains(p))
+                .ok_or("loss needs ?percent=0..100")?;
+            c.set_loss(pct)?
+        }
+        "partition" => {
+            let text = params
+                .get("groups")
+                .ok_or("partition needs ?groups=n1,n2|n3,n4,n5")?;
+            let groups = text
+                .split('|')
+                .map(|g| {
+                    g.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(|n| parse_node(n.trim(), size))
+                        .collect()
+                })
+                .collect::<Result<Vec<Vec<NodeId>>, String>>()?;
+            c.partition(&groups)?
+        }
+        _ => return Err(format!("unknown control {what}")),
+    }
+    Ok(serde_json::json!({ "ok": true }))
+}
+
+async fn serve_controls(
+    requests: std::sync::mpsc::Sender<Request>,
+    listener: tokio::net::TcpListener,
+) -> ExitCode {
+    use axum::extract::{RawQuery, State};
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::{get, post};
+
+    type Shared = Arc<Mutex<std::sync::mpsc::Sender<Request>>>;
+
+    async fn act(shared: Shared, query: Option<String>, what: &'static str) -> Response {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let sent = shared
+            .lock()
+            .map(|tx| tx.send(Request { what, query, reply }).is_ok())
+            .unwrap_or(false);
+        if !sent {
+            return super::http::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the cluster is stopping".into(),
+            );
+        }
+        match answer.await {
+            Ok(Ok(j)) => axum::Json(j).into_response(),
+            Ok(Err(why)) => super::http::error(StatusCode::BAD_REQUEST, why),
+            Err(_) => super::http::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the cluster is stopping".into(),
+            ),
+        }
+    }
+
+    macro_rules! control {
+        ($what:literal) => {
+            |State(s): State<Shared>, RawQuery(q): RawQuery| act(s, q, $what)
+        };
+    }
+    let shared: Shared = Arc::new(Mutex::new(requests));
+    let app = axum::Router::new()
+        .route("/cluster/status", get(control!("status")))
+        .route("/cluster/kill", post(control!("kill")))
+        .route("/cluster/revive", post(control!("revive")))
+        .route("/cluster/pause", post(control!("pause")))
+        .route("/cluster/resume", post(control!("resume")))
+        .route("/cluster/timeout", post(control!("timeout")))
+        .route("/cluster/isolate", post(control!("isolate")))
+        .route("/cluster/reconnect", post(control!("reconnect")))
+        .route("/cluster/partition", post(control!("partition")))
+        .route("/cluster/heal", post(control!("heal")))
+        .route("/cluster/loss", post(control!("loss")))
+        .fallback(|| async {
+            super::http::error(
+                StatusCode::NOT_FOUND,
+                "no such control: see /cluster/status".into(),
+            )
+        })
+        .with_state(Arc::clone(&shared));
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = tokio::select! {
+        r = axum::serve(listener, app) => match r {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: the control server failed: {e}");
+                ExitCode::from(1)
+            }
+        },
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+        _ = term.recv() => ExitCode::SUCCESS,
+    };
+    eprintln!("ddg cluster: stopping every node");
+    code
+}

@@ -1,0 +1,691 @@
+//! The driver: one task that owns a [`Node`] and gives it a clock, a socket
+//! and a disk.
+//!
+//! ```text
+//! loop {
+//!   select! { the node's deadline => tick, a datagram => receive, a command => act }
+//!   save term/vote/lease if they changed (fsync) — before anything is sent
+//!   send the node's messages (through the fault layer)
+//!   publish the snapshot (watch), the events (broadcast) and the event log
+//! }
+//! ```
+//!
+//! The node is touched by this task only, so there is no lock around it; the
+//! HTTP handlers read a [`Snapshot`] from a watch channel and send
+//! [`Command`]s through a queue. Time is microseconds since the process
+//! started, from `Instant` (monotonic, never wall-clock time).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::net::UdpSocket;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::message::{node_name, Body, Kind, Message, NodeId};
+use crate::node::{Ctx, Node, Note, Outbox, Refusal, Role};
+use crate::options::{Micros, Options, Time};
+use crate::rng::SimRng;
+
+use super::store::{HardState, Store};
+use super::wire::{self, Envelope};
+
+/// Everything one node needs to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// This node's id (`n1` is 0).
+    pub id: NodeId,
+    /// Every node's peer address (`host:port`, names resolved by DNS), in id
+    /// order, this node's own included.
+    pub peers: Vec<String>,
+    /// Where this node's peer (UDP) socket binds.
+    pub bind: SocketAddr,
+    /// The cluster id carried by every datagram.
+    pub cluster: u64,
+    /// Timing and protocol options (`latency` is ignored: the network is real).
+    pub opts: Options,
+    /// How much longer than asked every lease promise lasts (see
+    /// [`crate::node`], "Real clocks").
+    pub margin: Micros,
+    /// Where term, vote and lease are kept; `None` keeps nothing (tests only).
+    pub data_dir: Option<PathBuf>,
+    /// An append-only log of this node's events stamped with the host's
+    /// monotonic clock, for the fault test's checker.
+    pub event_log: Option<PathBuf>,
+    /// Seeds the election timeouts.
+    pub seed: u64,
+    /// No election timer fires before this long after boot (etcd's
+    /// `initial-election-tick-advance=false` idea): a cluster booting on a
+    /// loaded machine, or a scenario's first `timeout n1`, is not raced by a
+    /// node that came up first. Messages are handled as usual meanwhile.
+    pub boot_grace: Micros,
+}
+
+/// The in-process fault layer: links cut, loss and delay, applied to every
+/// datagram sent and received.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Faults {
+    /// Peers this node neither sends to nor hears from.
+    pub blocked: Vec<String>,
+    /// Loss probability for each datagram, parts per million.
+    pub loss_ppm: u32,
+    /// Extra delay on every datagram sent, microseconds.
+    pub delay_us: Micros,
+}
+
+/// What the HTTP handlers ask the driver to do.
+#[derive(Debug)]
+pub enum Command {
+    /// Fire the election timer now; answers whether it did.
+    Timeout(oneshot::Sender<bool>),
+    /// Replace the fault layer's settings.
+    SetFaults(Faults, oneshot::Sender<()>),
+    /// A peer's address was (re)resolved.
+    PeerAddress(NodeId, SocketAddr),
+}
+
+/// The node as the HTTP handlers see it.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// The node's own role (a goose whose lease lapsed still says goose
+    /// here; [`Snapshot::claims_goose`] decides what it answers).
+    pub role: Role,
+    /// Current term.
+    pub term: u64,
+    /// Vote in that term.
+    pub voted_for: Option<NodeId>,
+    /// The goose it follows.
+    pub leader: Option<NodeId>,
+    /// When its promise ends (node time, µs).
+    pub lease_until: Option<Time>,
+    /// For a goose under CheckQuorum: the instant its majority's leases end.
+    pub goose_until: Option<Time>,
+    /// Whether CheckQuorum is on.
+    pub check_quorum: bool,
+    /// The fault layer's settings.
+    pub faults: Faults,
+    /// Every peer's resolved address, if known.
+    pub peer_addrs: Vec<Option<SocketAddr>>,
+}
+
+impl Snapshot {
+    /// Whether the node may say "goose" at `now`: it is goose and, under
+    /// CheckQuorum, its majority's leases still hold. A goose that was
+    /// paused past its lease says "duck" before it even runs its next tick.
+    pub fn claims_goose(&self, now: Time) -> bool {
+        self.role == Role::Goose && self.goose_until.is_none_or(|until| now < until)
+    }
+}
+
+/// Counters for `/metrics`: written by the driver only, read by handlers.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Times the node became a candidate.
+    pub elections_started: AtomicU64,
+    /// Times it won.
+    pub elections_won: AtomicU64,
+    /// Pre-vote rounds started.
+    pub prevotes_started: AtomicU64,
+    /// Times the leader it knows changed.
+    pub leader_changes: AtomicU64,
+    /// Messages sent, by kind.
+    pub sent: [AtomicU64; 8],
+    /// Messages received and handed to the node, by kind.
+    pub received: [AtomicU64; 8],
+    /// Messages dropped by the fault layer (both directions), by kind.
+    pub dropped_fault: [AtomicU64; 8],
+    /// Datagrams refused by the codec: oversized, malformed, version, foreign.
+    pub dropped_bad: [AtomicU64; 4],
+    /// Messages that could not be sent (unresolved peer, socket error).
+    pub send_errors: AtomicU64,
+    /// Votes refused: stale term, already voted, lease, goose alive.
+    pub refusals: [AtomicU64; 4],
+    /// State saves, their total and largest latency in µs.
+    pub persist_count: AtomicU64,
+    /// Sum of save latencies, µs.
+    pub persist_us_sum: AtomicU64,
+    /// Largest save latency, µs.
+    pub persist_us_max: AtomicU64,
+}
+
+/// The codec errors in the order of [`Metrics::dropped_bad`].
+pub const BAD_REASONS: [wire::Error; 4] = [
+    wire::Error::Oversized,
+    wire::Error::Malformed,
+    wire::Error::Version,
+    wire::Error::Foreign,
+];
+
+/// Refusal reasons in the order of [`Metrics::refusals`].
+pub const REFUSAL_NAMES: [&str; 4] = ["stale_term", "already_voted", "lease", "goose_alive"];
+
+fn refusal_index(why: Refusal) -> usize {
+    match why {
+        Refusal::StaleTerm => 0,
+        Refusal::AlreadyVoted(_) => 1,
+        Refusal::Lease => 2,
+        Refusal::GooseAlive => 3,
+    }
+}
+
+/// What the driver shares with the HTTP side.
+#[derive(Clone)]
+pub struct Handle {
+    /// When the process started: node time 0.
+    pub start: Instant,
+    /// The id and size of the cluster.
+    pub id: NodeId,
+    /// How many nodes.
+    pub size: u32,
+    /// The cluster id.
+    pub cluster: u64,
+    /// The options the node runs with.
+    pub opts: Options,
+    /// The lease margin.
+    pub margin: Micros,
+    /// Every peer as configured.
+    pub peers: Arc<Vec<String>>,
+    /// The latest snapshot.
+    pub snapshot: watch::Receiver<Snapshot>,
+    /// State changes and notes, as JSON.
+    pub events: broadcast::Sender<Arc<str>>,
+    /// Every send and receive, as JSON (only produced while somebody listens).
+    pub messages: broadcast::Sender<Arc<str>>,
+    /// Commands to the driver.
+    pub commands: mpsc::Sender<Command>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Handle {
+    /// Node time now: µs since the process started.
+    pub fn now(&self) -> Time {
+        self.start.elapsed().as_micros() as Time
+    }
+}
+
+/// The host's monotonic clock in µs (CLOCK_MONOTONIC: one clock for every
+/// process of the machine), for the event log the fault test merges.
+pub fn host_monotonic_us() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
+}
+
+#[derive(Serialize)]
+struct EventLine<'a> {
+    /// Host monotonic µs.
+    mono_us: u64,
+    /// Node time µs.
+    t_us: Time,
+    node: String,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    term: u64,
+    role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voted_for: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leader: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    /// For a goose: the host-monotonic instant its lease ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    goose_until_mono_us: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct MessageLine<'a> {
+    t_us: Time,
+    #[serde(rename = "type")]
+    dir: &'a str,
+    from: String,
+    to: String,
+    kind: Kind,
+    term: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dropped: Option<&'a str>,
+}
+
+/// Why the node could not start.
+pub type StartError = String;
+
+/// A node ready to run: its state loaded, its socket bound.
+pub struct Driver {
+    cfg: Config,
+    handle: Handle,
+    node: Node,
+    rng: SimRng,
+    outbox: Outbox,
+    socket: Arc<UdpSocket>,
+    store: Option<Store>,
+    saved: HardState,
+    faults: Faults,
+    blocked: Vec<bool>,
+    peer_addrs: Vec<Option<SocketAddr>>,
+    snapshot_tx: watch::Sender<Snapshot>,
+    commands_rx: mpsc::Receiver<Command>,
+    log: Option<std::io::BufWriter<std::fs::File>>,
+    last_role: Role,
+    last_leader: Option<NodeId>,
+    logged_until: Option<Time>,
+    lease_asked: Micros,
+}
+
+impl Driver {
+    /// Loads the node's state from its data directory and binds its socket.
+    /// A corrupt state file is an error: the node must not start.
+    pub async fn start(cfg: Config, start: Instant) -> Result<Driver, StartError> {
+        let size = cfg.peers.len() as u32;
+        if cfg.id >= size {
+            return Err(format!(
+                "{} is not among the {size} peers",
+                node_name(cfg.id)
+            ));
+        }
+        let mut opts = cfg.opts.clone();
+        // A real network promises no minimum latency (see crate::node).
+        opts.latency.min = 0;
+        opts.latency.max = 0;
+        opts.loss = 0;
+        opts.validate()?;
+        let store = cfg
+            .data_dir
+            .as_ref()
+            .map(|d| Store::new(d, cfg.id, cfg.cluster));
+        let saved = match &store {
+            Some(s) => s.load()?.unwrap_or_default(),
+            None => HardState::default(),
+        };
+        let socket = UdpSocket::bind(cfg.bind)
+            .await
+            .map_err(|e| format!("cannot bind the peer socket to {}: {e}", cfg.bind))?;
+        let log = match &cfg.event_log {
+            Some(path) => Some(std::io::BufWriter::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| format!("cannot open the event log {}: {e}", path.display()))?,
+            )),
+            None => None,
+        };
+        let mut rng = SimRng::new(cfg.seed);
+        let now = start.elapsed().as_micros() as Time;
+        // A promise of an earlier process runs its full length from boot.
+        let lease_until = (saved.lease > 0).then_some(now + saved.lease);
+        let node = Node::recovered(
+            cfg.id,
+            size,
+            now,
+            saved.term,
+            saved.voted_for,
+            lease_until,
+            &opts,
+            &mut rng,
+        );
+        let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot {
+            role: Role::Duck,
+            term: saved.term,
+            voted_for: saved.voted_for,
+            leader: None,
+            lease_until,
+            goose_until: None,
+            check_quorum: opts.check_quorum,
+            faults: Faults::default(),
+            peer_addrs: vec![None; size as usize],
+        });
+        let (commands, commands_rx) = mpsc::channel(64);
+        let handle = Handle {
+            start,
+            id: cfg.id,
+            size,
+            cluster: cfg.cluster,
+            opts: opts.clone(),
+            margin: cfg.margin,
+            peers: Arc::new(cfg.peers.clone()),
+            snapshot: snapshot_rx,
+            events: broadcast::channel(1024).0,
+            messages: broadcast::channel(4096).0,
+            commands,
+            metrics: Arc::new(Metrics::default()),
+        };
+        let mut cfg = cfg;
+        cfg.opts = opts;
+        let mut driver = Driver {
+            handle,
+            node,
+            rng,
+            outbox: Outbox::default(),
+            socket: Arc::new(socket),
+            store,
+            saved,
+            faults: Faults::default(),
+            blocked: vec![false; size as usize],
+            peer_addrs: vec![None; size as usize],
+            snapshot_tx,
+            commands_rx,
+            log,
+            last_role: Role::Duck,
+            last_leader: None,
+            logged_until: None,
+            lease_asked: 0,
+            cfg,
+        };
+        driver.event(now, "boot", None);
+        Ok(driver)
+    }
+
+    /// The handle the HTTP side uses.
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
+    /// The address the peer socket is bound to.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    fn now(&self) -> Time {
+        self.handle.now()
+    }
+
+    /// Runs the node until the process ends. Returns only if the node can no
+    /// longer keep its promises (its disk failed).
+    pub async fn run(mut self) -> String {
+        let mut buf = [0u8; wire::MAX_DATAGRAM + 1];
+        loop {
+            let mut deadline = self.node.deadline(&self.cfg.opts);
+            if self.node.role() != Role::Goose {
+                deadline = deadline.max(self.cfg.boot_grace);
+            }
+            let at = self.handle.start + Duration::from_micros(deadline);
+            tokio::select! {
+                _ = tokio::time::sleep_until(at.into()) => {
+                    let now = self.now();
+                    let mut ctx = Ctx { opts: &self.cfg.opts, rng: &mut self.rng, out: &mut self.outbox };
+                    self.node.tick(now, &mut ctx);
+                }
+                got = self.socket.recv_from(&mut buf) => {
+                    if let Ok((len, _)) = got {
+                        self.on_datagram(&buf[..len]);
+                    }
+                }
+                Some(cmd) = self.commands_rx.recv() => self.on_command(cmd),
+            }
+            if let Err(why) = self.after_step().await {
+                return why;
+            }
+        }
+    }
+
+    fn on_datagram(&mut self, bytes: &[u8]) {
+        let m = &self.handle.metrics;
+        let (from, mut msg) =
+            match wire::decode(bytes, self.cfg.cluster, self.cfg.id, self.handle.size) {
+                Ok(x) => x,
+                Err(e) => {
+                    let i = BAD_REASONS.iter().position(|&r| r == e).unwrap_or(1);
+                    m.dropped_bad[i].fetch_add(1, Relaxed);
+                    return;
+                }
+            };
+        let now = self.now();
+        let kind = msg.kind().index();
+        let dropped = if self.blocked[from as usize] {
+            Some("partition")
+        } else if self.rng.chance(self.faults.loss_ppm) {
+            Some("loss")
+        } else {
+            None
+        };
+        self.message_event(now, "recv", from, self.cfg.id, &msg, dropped);
+        if dropped.is_some() {
+            m.dropped_fault[kind].fetch_add(1, Relaxed);
+            return;
+        }
+        m.received[kind].fetch_add(1, Relaxed);
+        // The duck's side of the clock-rate margin: every promise asked of
+        // this node lasts `margin` longer than asked (see crate::node).
+        if let Body::Heartbeat { lease: Some(l) } | Body::VoteRequest { lease: Some(l) } =
+            &mut msg.body
+        {
+            l.length += self.cfg.margin;
+            self.lease_asked = self.lease_asked.max(l.length);
+        }
+        let mut ctx = Ctx {
+            opts: &self.cfg.opts,
+            rng: &mut self.rng,
+            out: &mut self.outbox,
+        };
+        self.node.receive(now, from, msg, &mut ctx);
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Timeout(reply) => {
+                let now = self.now();
+                let mut ctx = Ctx {
+                    opts: &self.cfg.opts,
+                    rng: &mut self.rng,
+                    out: &mut self.outbox,
+                };
+                let _ = reply.send(self.node.force_timeout(now, &mut ctx));
+            }
+            Command::SetFaults(faults, reply) => {
+                self.blocked = (0..self.handle.size)
+                    .map(|p| faults.blocked.contains(&node_name(p)))
+                    .collect();
+                self.faults = faults;
+                let _ = reply.send(());
+            }
+            Command::PeerAddress(id, addr) => {
+                if let Some(slot) = self.peer_addrs.get_mut(id as usize) {
+                    *slot = Some(addr);
+                }
+            }
+        }
+    }
+
+    /// Save, then send, then publish.
+    async fn after_step(&mut self) -> Result<(), String> {
+        let now = self.now();
+        // The longest promise ever asked of this node (margin included):
+        // after a restart it promises that long again from boot. Asked, not
+        // only granted: a little conservative, and it changes once, not with
+        // every heartbeat.
+        let lease = self.saved.lease.max(self.lease_asked);
+        let hard = HardState {
+            term: self.node.term(),
+            voted_for: self.node.voted_for(),
+            lease,
+        };
+        if hard != self.saved {
+            if let Some(store) = &self.store {
+                let began = Instant::now();
+                store.save(&hard)?;
+                let us = began.elapsed().as_micros() as u64;
+                let m = &self.handle.metrics;
+                m.persist_count.fetch_add(1, Relaxed);
+                m.persist_us_sum.fetch_add(us, Relaxed);
+                m.persist_us_max.fetch_max(us, Relaxed);
+            }
+            self.saved = hard;
+        }
+        let messages = std::mem::take(&mut self.outbox.messages);
+        for (to, msg) in &messages {
+            self.send(now, *to, msg).await;
+        }
+        self.outbox.messages = messages;
+        self.outbox.messages.clear();
+        let notes = std::mem::take(&mut self.outbox.notes);
+        for note in &notes {
+            self.note(now, *note);
+        }
+        self.outbox.notes = notes;
+        self.outbox.notes.clear();
+        self.publish(now);
+        Ok(())
+    }
+
+    async fn send(&mut self, now: Time, to: NodeId, msg: &Message) {
+        let m = Arc::clone(&self.handle.metrics);
+        let kind = msg.kind().index();
+        let dropped = if self.blocked[to as usize] {
+            Some("partition")
+        } else if self.rng.chance(self.faults.loss_ppm) {
+            Some("loss")
+        } else {
+            None
+        };
+        self.message_event(now, "send", self.cfg.id, to, msg, dropped);
+        if dropped.is_some() {
+            m.dropped_fault[kind].fetch_add(1, Relaxed);
+            return;
+        }
+        let Some(addr) = self.peer_addrs[to as usize] else {
+            m.send_errors.fetch_add(1, Relaxed);
+            return;
+        };
+        let bytes = wire::encode(
+            Envelope {
+                cluster: self.cfg.cluster,
+                from: self.cfg.id,
+                to,
+            },
+            msg,
+        );
+        m.sent[kind].fetch_add(1, Relaxed);
+        if self.faults.delay_us > 0 {
+            let socket = Arc::clone(&self.socket);
+            let delay = Duration::from_micros(self.faults.delay_us);
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                if socket.send_to(&bytes, addr).await.is_err() {
+                    m.send_errors.fetch_add(1, Relaxed);
+                }
+            });
+        } else if self.socket.send_to(&bytes, addr).await.is_err() {
+            m.send_errors.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn message_event(
+        &self,
+        now: Time,
+        dir: &str,
+        from: NodeId,
+        to: NodeId,
+        msg: &Message,
+        dropped: Option<&str>,
+    ) {
+        if self.handle.messages.receiver_count() == 0 {
+            return;
+        }
+        let line = MessageLine {
+            t_us: now,
+            dir,
+            from: node_name(from),
+            to: node_name(to),
+            kind: msg.kind(),
+            term: msg.term,
+            dropped,
+        };
+        if let Ok(json) = serde_json::to_string(&line) {
+            let _ = self.handle.messages.send(json.into());
+        }
+    }
+
+    fn note(&mut self, now: Time, note: Note) {
+        let m = &self.handle.metrics;
+        match note {
+            Note::Campaign { .. } => {
+                m.elections_started.fetch_add(1, Relaxed);
+            }
+            Note::Won { .. } => {
+                m.elections_won.fetch_add(1, Relaxed);
+            }
+            Note::PreCampaign { .. } => {
+                m.prevotes_started.fetch_add(1, Relaxed);
+            }
+            Note::Refused { why, .. } => {
+                m.refusals[refusal_index(why)].fetch_add(1, Relaxed);
+            }
+            _ => {}
+        }
+        let text = crate::sim::event::note_text(note, self.node.term(), false);
+        self.event(now, "note", Some(text));
+    }
+
+    fn goose_until(&self) -> Option<Time> {
+        (self.node.role() == Role::Goose && self.cfg.opts.check_quorum)
+            .then(|| self.node.quorum_deadline())
+    }
+
+    fn event(&mut self, now: Time, kind: &str, text: Option<String>) {
+        let mono = host_monotonic_us();
+        let goose_until_mono_us = self
+            .goose_until()
+            .map(|u| mono.saturating_add(u.saturating_sub(now)));
+        let line = EventLine {
+            mono_us: mono,
+            t_us: now,
+            node: node_name(self.cfg.id),
+            kind,
+            term: self.node.term(),
+            role: self.node.role().name(),
+            voted_for: self.node.voted_for().map(node_name),
+            leader: self.node.leader().map(node_name),
+            text,
+            goose_until_mono_us,
+        };
+        let Ok(json) = serde_json::to_string(&line) else {
+            return;
+        };
+        if let Some(log) = &mut self.log {
+            use std::io::Write;
+            // Flushed at once: a SIGKILL must not eat the record of a vote.
+            let _ = writeln!(log, "{json}").and_then(|()| log.flush());
+        }
+        let _ = self.handle.events.send(json.into());
+    }
+
+    fn publish(&mut self, now: Time) {
+        let role = self.node.role();
+        let leader = self.node.leader();
+        let goose_until = self.goose_until();
+        if role != self.last_role || leader != self.last_leader {
+            if leader != self.last_leader && leader.is_some() {
+                self.handle.metrics.leader_changes.fetch_add(1, Relaxed);
+            }
+            self.last_role = role;
+            self.last_leader = leader;
+            self.event(now, "state", None);
+            self.logged_until = goose_until;
+        } else if self.log.is_some() && goose_until.is_some() && goose_until != self.logged_until {
+            // Every move of a goose's lease end, so that the checker knows
+            // how long a goose that then froze or died could have claimed.
+            self.logged_until = goose_until;
+            self.event(now, "lease", None);
+        }
+        let snapshot = Snapshot {
+            role,
+            term: self.node.term(),
+            voted_for: self.node.voted_for(),
+            leader,
+            lease_until: self.node.lease_until(),
+            goose_until,
+            check_quorum: self.cfg.opts.check_quorum,
+            faults: self.faults.clone(),
+            peer_addrs: self.peer_addrs.clone(),
+        };
+        self.snapshot_tx.send_replace(snapshot);
+    }
+}

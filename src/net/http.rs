@@ -1,0 +1,501 @@
+//! The node's HTTP API (axum): the assignment's question and everything
+//! around it.
+//!
+//! | route | answers |
+//! |---|---|
+//! | `GET /` | `goose` or `duck`, plain text |
+//! | `GET /status` | JSON: the scenario language's node status, the seed's `status`/`term`, lease end, uptime, peers |
+//! | `GET /leader` | `{"leader": "n3", "term": 4}`, or 503 when it knows none |
+//! | `GET /health` | 200 while the process serves |
+//! | `GET /metrics` | Prometheus text |
+//! | `GET /events` | Server-Sent Events: state changes and notes; `?messages=1` adds every send and receive |
+//! | `POST /timeout` | force the election timer |
+//! | `GET /fault`, `POST /fault/{partition,isolate,heal,loss,delay}` | the fault layer, only with `--faults` |
+//!
+//! Every bad request gets a 4xx with `{"error": "…"}`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::pin::Pin;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::sync::oneshot;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::{Stream, StreamExt};
+
+use crate::message::{node_name, Kind};
+use crate::node::Role;
+use crate::options::{human_duration, CERTAIN, SECOND};
+use crate::script::parse::parse_node;
+
+use super::driver::{Command, Faults, Handle, BAD_REASONS, REFUSAL_NAMES};
+
+/// The router for one node; the fault routes exist only with `faults`.
+pub fn router(handle: Handle, faults: bool) -> Router {
+    let mut r = Router::new()
+        .route("/", get(root))
+        .route("/status", get(status))
+        .route("/leader", get(leader))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/events", get(events))
+        .route("/timeout", post(timeout));
+    if faults {
+        r = r
+            .route("/fault", get(fault_state))
+            .route("/fault/partition", post(partition))
+            .route("/fault/isolate", post(isolate))
+            .route("/fault/heal", post(heal))
+            .route("/fault/loss", post(loss))
+            .route("/fault/delay", post(delay));
+    }
+    r.fallback(move || not_found(faults))
+        .method_not_allowed_fallback(|| async {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed on this route".into(),
+            )
+        })
+        .with_state(handle)
+}
+
+/// A JSON error response.
+pub fn error(code: StatusCode, why: String) -> Response {
+    (code, Json(json!({ "error": why }))).into_response()
+}
+
+async fn not_found(faults: bool) -> Response {
+    let hint = if faults {
+        ""
+    } else {
+        " (fault routes exist only when the node runs with --faults)"
+    };
+    error(
+        StatusCode::NOT_FOUND,
+        format!("no such route{hint}: try /, /status, /leader, /health, /metrics, /events or POST /timeout"),
+    )
+}
+
+/// Query parameters, percent-decoded.
+pub fn query_params(raw: Option<String>) -> Result<HashMap<String, String>, String> {
+    let mut params = HashMap::new();
+    for pair in raw
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        params.insert(percent_decode(k)?, percent_decode(v)?);
+    }
+    Ok(params)
+}
+
+fn percent_decode(s: &str) -> Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = s
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| format!("bad percent-encoding in `{s}`"))?;
+                out.push(hex);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("`{s}` is not UTF-8"))
+}
+
+async fn root(State(h): State<Handle>) -> &'static str {
+    if h.snapshot.borrow().claims_goose(h.now()) {
+        "goose\n"
+    } else {
+        "duck\n"
+    }
+}
+
+async fn health() -> &'static str {
+    "ok\n"
+}
+
+async fn status(State(h): State<Handle>) -> Response {
+    let now = h.now();
+    let s = h.snapshot.borrow().clone();
+    let claims = s.claims_goose(now);
+    let role = match s.role {
+        Role::Goose if !claims => "duck",
+        r => r.name(),
+    };
+    let peers: Vec<_> = h
+        .peers
+        .iter()
+        .enumerate()
+        .map(|(i, addr)| {
+            json!({
+                "id": node_name(i as u32),
+                "address": addr,
+                "resolved": s.peer_addrs.get(i).copied().flatten().map(|a| a.to_string()),
+                "blocked": s.faults.blocked.contains(&node_name(i as u32)),
+            })
+        })
+        .collect();
+    Json(json!({
+        "id": node_name(h.id),
+        "alive": true,
+        "role": role,
+        "node_role": s.role.name(),
+        "term": s.term,
+        "voted_for": s.voted_for.map(node_name),
+        "leader": s.leader.filter(|&l| l != h.id || claims).map(node_name),
+        "status": if claims { "Goose" } else { "Duck" },
+        "t_us": now,
+        "uptime_us": now,
+        "lease_until_us": s.lease_until,
+        "goose_until_us": s.goose_until,
+        "lease_margin_us": h.margin,
+        "cluster": h.cluster,
+        "options": h.opts.to_string(),
+        "peers": peers,
+        "faults": s.faults,
+    }))
+    .into_response()
+}
+
+async fn leader(State(h): State<Handle>) -> Response {
+    let now = h.now();
+    let s = h.snapshot.borrow().clone();
+    match s.leader {
+        Some(l) if l != h.id || s.claims_goose(now) => {
+            Json(json!({ "leader": node_name(l), "term": s.term })).into_response()
+        }
+        _ => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{} knows no goose in term {}", node_name(h.id), s.term),
+        ),
+    }
+}
+
+async fn metrics(State(h): State<Handle>) -> Response {
+    let now = h.now();
+    let s = h.snapshot.borrow().clone();
+    let m = &h.metrics;
+    let node = node_name(h.id);
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, kind: &str, lines: Vec<(String, f64)>| {
+        let _ = writeln!(out, "# HELP ddg_{name} {help}\n# TYPE ddg_{name} {kind}");
+        for (labels, v) in lines {
+            let sep = if labels.is_empty() { "" } else { "," };
+            let _ = writeln!(out, "ddg_{name}{{node=\"{node}\"{sep}{labels}}} {v}");
+        }
+    };
+    let one = |v: f64| vec![(String::new(), v)];
+    let get = |a: &std::sync::atomic::AtomicU64| a.load(Relaxed) as f64;
+    let by_kind = |arr: &[std::sync::atomic::AtomicU64; 8]| {
+        Kind::ALL
+            .iter()
+            .map(|k| (format!("kind=\"{}\"", k.name()), get(&arr[k.index()])))
+            .collect::<Vec<_>>()
+    };
+    gauge(
+        "is_goose",
+        "1 if this node answers goose now",
+        "gauge",
+        one(s.claims_goose(now) as u8 as f64),
+    );
+    gauge("term", "current term", "gauge", one(s.term as f64));
+    gauge(
+        "has_leader",
+        "1 if this node knows a goose",
+        "gauge",
+        one(s.leader.is_some() as u8 as f64),
+    );
+    gauge(
+        "uptime_seconds",
+        "seconds since the process started",
+        "gauge",
+        one(now as f64 / SECOND as f64),
+    );
+    gauge(
+        "elections_started_total",
+        "campaigns started",
+        "counter",
+        one(get(&m.elections_started)),
+    );
+    gauge(
+        "elections_won_total",
+        "campaigns won",
+        "counter",
+        one(get(&m.elections_won)),
+    );
+    gauge(
+        "prevotes_started_total",
+        "pre-vote rounds started",
+        "counter",
+        one(get(&m.prevotes_started)),
+    );
+    gauge(
+        "leader_changes_seen_total",
+        "times the known goose changed",
+        "counter",
+        one(get(&m.leader_changes)),
+    );
+    gauge(
+        "messages_sent_total",
+        "messages sent, by kind",
+        "counter",
+        by_kind(&m.sent),
+    );
+    gauge(
+        "messages_received_total",
+        "messages received, by kind",
+        "counter",
+        by_kind(&m.received),
+    );
+    gauge(
+        "messages_dropped_total",
+        "messages dropped by the fault layer, by kind",
+        "counter",
+        by_kind(&m.dropped_fault),
+    );
+    gauge(
+        "datagrams_refused_total",
+        "datagrams the codec refused, by reason",
+        "counter",
+        BAD_REASONS
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("reason=\"{}\"", r.name()), get(&m.dropped_bad[i])))
+            .collect(),
+    );
+    gauge(
+        "send_errors_total",
+        "messages that could not be sent",
+        "counter",
+        one(get(&m.send_errors)),
+    );
+    gauge(
+        "votes_refused_total",
+        "votes and pre-votes refused, by reason",
+        "counter",
+        REFUSAL_NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("reason=\"{r}\""), get(&m.refusals[i])))
+            .collect(),
+    );
+    gauge(
+        "persist_total",
+        "state saves (fsync)",
+        "counter",
+        one(get(&m.persist_count)),
+    );
+    gauge(
+        "persist_seconds_sum",
+        "total time spent saving state",
+        "counter",
+        one(get(&m.persist_us_sum) / 1e6),
+    );
+    gauge(
+        "persist_seconds_max",
+        "longest state save",
+        "gauge",
+        one(get(&m.persist_us_max) / 1e6),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;
+
+async fn events(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
+    let params = match query_params(q) {
+        Ok(p) => p,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let messages = match params.get("messages").map(String::as_str) {
+        None | Some("0" | "false") => false,
+        Some("1" | "true" | "") => true,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("messages={other}: use messages=1 or messages=0"),
+            )
+        }
+    };
+    let first = {
+        let s = h.snapshot.borrow();
+        json!({ "type": "hello", "t_us": h.now(), "node": node_name(h.id),
+                "term": s.term, "role": s.role.name() })
+        .to_string()
+    };
+    let hello = tokio_stream::once(Ok(Event::default().event("event").data(first)));
+    let events = BroadcastStream::new(h.events.subscribe())
+        .filter_map(|r| r.ok())
+        .map(|line| Ok(Event::default().event("event").data(&*line)));
+    let mut stream: EventStream = Box::pin(hello.chain(events));
+    if messages {
+        let msgs = BroadcastStream::new(h.messages.subscribe())
+            .filter_map(|r| r.ok())
+            .map(|line| Ok(Event::default().event("message").data(&*line)));
+        stream = Box::pin(stream.merge(msgs));
+    }
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(5)))
+        .into_response()
+}
+
+async fn timeout(State(h): State<Handle>) -> Response {
+    let (tx, rx) = oneshot::channel();
+    if h.commands.send(Command::Timeout(tx)).await.is_err() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        );
+    }
+    match rx.await {
+        Ok(true) => Json(json!({ "ok": true })).into_response(),
+        Ok(false) => error(
+            StatusCode::CONFLICT,
+            format!("{} is the goose: it has no election timer", node_name(h.id)),
+        ),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        ),
+    }
+}
+
+async fn set_faults(h: &Handle, change: impl FnOnce(&mut Faults)) -> Response {
+    let mut faults = h.snapshot.borrow().faults.clone();
+    change(&mut faults);
+    let (tx, rx) = oneshot::channel();
+    if h.commands
+        .send(Command::SetFaults(faults.clone(), tx))
+        .await
+        .is_err()
+        || rx.await.is_err()
+    {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        );
+    }
+    Json(faults).into_response()
+}
+
+async fn fault_state(State(h): State<Handle>) -> Response {
+    Json(h.snapshot.borrow().faults.clone()).into_response()
+}
+
+/// `POST /fault/partition?peers=n2,n3`: cut the links to those peers (both
+/// ways). The cluster controller sends each node the other side of a split.
+async fn partition(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
+    let params = match query_params(q) {
+        Ok(p) => p,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let Some(list) = params.get("peers") else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "partition needs ?peers=n2,n3 (the peers to cut off)".into(),
+        );
+    };
+    let mut blocked = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match parse_node(name, h.size) {
+            Ok(id) if id == h.id => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("{name} is this node itself"),
+                )
+            }
+            Ok(id) => blocked.push(node_name(id)),
+            Err(why) => return error(StatusCode::BAD_REQUEST, why),
+        }
+    }
+    set_faults(&h, |f| f.blocked = blocked).await
+}
+
+async fn isolate(State(h): State<Handle>) -> Response {
+    let all = (0..h.size).filter(|&p| p != h.id).map(node_name).collect();
+    set_faults(&h, |f| f.blocked = all).await
+}
+
+/// Removes every cut link (not loss or delay: set those to 0).
+async fn heal(State(h): State<Handle>) -> Response {
+    set_faults(&h, |f| f.blocked.clear()).await
+}
+
+fn number(params: &HashMap<String, String>, key: &str, example: &str) -> Result<f64, String> {
+    let bad = || format!("this route needs ?{key}=NUMBER, like ?{key}={example}");
+    let v: f64 = params
+        .get(key)
+        .ok_or_else(bad)?
+        .parse()
+        .map_err(|_| bad())?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(bad())
+    }
+}
+
+/// `POST /fault/loss?percent=5`: drop that share of datagrams, both ways.
+async fn loss(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
+    let params = match query_params(q) {
+        Ok(p) => p,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let pct = match number(&params, "percent", "5") {
+        Ok(v) if v <= 100.0 => v,
+        Ok(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "loss is at most 100 percent".into(),
+            )
+        }
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let ppm = ((pct / 100.0) * CERTAIN as f64).round() as u32;
+    set_faults(&h, |f| f.loss_ppm = ppm).await
+}
+
+/// `POST /fault/delay?ms=100`: hold every datagram sent that long.
+async fn delay(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
+    let params = match query_params(q) {
+        Ok(p) => p,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let ms = match number(&params, "ms", "100") {
+        Ok(v) if v <= 60_000.0 => v,
+        Ok(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("delay is at most {}", human_duration(60 * SECOND)),
+            )
+        }
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let us = (ms * 1000.0).round() as u64;
+    set_faults(&h, |f| f.delay_us = us).await
+}

@@ -1,0 +1,258 @@
+//! Real nodes on loopback: the scenarios of tests/real/ run against the
+//! simulator (many seeds) *and* against real `ddg node` processes through
+//! `ddg cluster run`; plus what only real processes have: a state file that
+//! survives SIGKILL, a corrupt one that stops the node, a paused goose, bad
+//! requests and bad datagrams.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use duckduckgoose::net::client;
+use duckduckgoose::net::cluster::{geese, Layout, LocalCluster, Seen};
+
+const DDG: &str = env!("CARGO_BIN_EXE_ddg");
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ddg-real-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn scenario(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/real")
+        .join(format!("{name}.ddg"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The scenario holds in the simulator under many seeds…
+fn in_simulator(name: &str) {
+    let text = scenario(name);
+    let first = duckduckgoose::random_seed();
+    for seed in first..first + 20 {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = duckduckgoose::run_script(&text, seed, false, &mut out, &mut err);
+        assert_eq!(
+            code,
+            0,
+            "{name} fails in the simulator with seed {seed}: {}",
+            String::from_utf8_lossy(&err)
+        );
+    }
+}
+
+/// …and against real processes.
+fn on_real_cluster(name: &str) {
+    let dir = scratch(name);
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/real")
+        .join(format!("{name}.ddg"));
+    let out = Command::new(DDG)
+        .args(["cluster", "run"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{name} failed on a real cluster:\n{}\n{stdout}\nnode logs in {}",
+        String::from_utf8_lossy(&out.stderr),
+        dir.display()
+    );
+    // The status line is the simulator's format.
+    let status: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(status["nodes"].as_array().unwrap().len(), 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn goose_crash_reelection_in_both_worlds() {
+    in_simulator("goose_crash_reelection");
+    on_real_cluster("goose_crash_reelection");
+}
+
+#[test]
+fn revived_goose_rejoins_as_duck_in_both_worlds() {
+    in_simulator("revived_goose_rejoins_as_duck");
+    on_real_cluster("revived_goose_rejoins_as_duck");
+}
+
+#[test]
+fn minority_partition_in_both_worlds() {
+    in_simulator("minority_partition");
+    on_real_cluster("minority_partition");
+}
+
+fn start(name: &str, nodes: u32, extra: &[&str]) -> LocalCluster {
+    let mut layout = Layout::free_ports(nodes, &scratch(name)).unwrap();
+    layout.node_flags = extra.iter().map(|s| s.to_string()).collect();
+    LocalCluster::start(Path::new(DDG), layout).unwrap()
+}
+
+fn wait_for_one_goose(c: &mut LocalCluster, within: Duration) -> u32 {
+    let began = Instant::now();
+    loop {
+        if let [g] = geese(&c.observe())[..] {
+            return g;
+        }
+        assert!(began.elapsed() < within, "no goose within {within:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn status(c: &LocalCluster, i: u32) -> serde_json::Value {
+    let r = client::get(c.layout().http(i), "/status").unwrap();
+    serde_json::from_str(&r.body).unwrap()
+}
+
+#[test]
+fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
+    let mut c = start("persist", 3, &[]);
+    let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
+    let before = status(&c, g);
+    // Cut the old goose off before it comes back, so nothing can move its
+    // term between boot and our look.
+    c.kill(g).unwrap();
+    c.isolate(g).unwrap();
+    c.revive(g).unwrap();
+    let after = status(&c, g);
+    assert_eq!(after["term"], before["term"], "{after}");
+    assert_eq!(after["voted_for"], before["voted_for"], "{after}");
+    assert_eq!(after["role"], "duck");
+    // A duck promised leases with every heartbeat it acked: restarted, it
+    // promises again for the longest of them (plus the margin) from boot.
+    let d = (0..3).find(|&i| i != g).unwrap();
+    c.kill(d).unwrap();
+    c.isolate(d).unwrap();
+    c.revive(d).unwrap();
+    let duck = status(&c, d);
+    let lease = duck["lease_until_us"]
+        .as_u64()
+        .expect("a promise from boot");
+    assert!(lease >= 150_000 + 15_000, "{duck}");
+
+    // A corrupt state file: the node refuses to start and says why.
+    c.kill(g).unwrap();
+    let state = c.layout().data_dir(g).join("state.json");
+    std::fs::write(&state, "{\"format\":1,").unwrap();
+    let out = Command::new(DDG)
+        .args(c.layout().node_args(g))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("corrupt") && err.contains("refusing to start"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_paused_goose_never_answers_goose_after_its_lease() {
+    let mut c = start("pause", 3, &[]);
+    let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
+    c.pause(g).unwrap();
+    // The others elect a new goose once their promises to g lapse.
+    let began = Instant::now();
+    let other = loop {
+        let seen = c.observe();
+        if let Some(&o) = geese(&seen).iter().find(|&&o| o != g) {
+            break o;
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(5),
+            "no new goose while {g} is paused"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Resumed, the old goose's very first answer is already "duck": its
+    // lease lapsed while it was frozen, before it could run a single tick.
+    c.resume(g).unwrap();
+    let r = client::get(c.layout().http(g), "/").unwrap();
+    assert_eq!(r.body.trim(), "duck");
+    let seen = c.observe();
+    assert_eq!(geese(&seen), vec![other], "{seen:?}");
+}
+
+#[test]
+fn bad_requests_get_json_errors_and_bad_datagrams_are_counted() {
+    let mut c = start("bad", 3, &[]);
+    let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
+    let addr = c.layout().http(0);
+    for (method, path, code) in [
+        ("GET", "/nope", 404),
+        ("POST", "/status", 405),
+        ("POST", "/fault/loss?percent=abc", 400),
+        ("POST", "/fault/loss?percent=101", 400),
+        ("POST", "/fault/partition", 400),
+        ("POST", "/fault/partition?peers=n9", 400),
+        ("POST", "/fault/partition?peers=n1", 400),
+        ("POST", "/fault/delay?ms=-1", 400),
+        ("GET", "/events?messages=maybe", 400),
+        ("GET", "/events?messages=%zz", 400),
+    ] {
+        let r = client::request(addr, method, path, Duration::from_secs(2)).unwrap();
+        assert_eq!(r.code, code, "{method} {path}: {}", r.body);
+        let j: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert!(j["error"].is_string(), "{method} {path}: {}", r.body);
+    }
+    let r = client::post(c.layout().http(g), "/timeout").unwrap();
+    assert_eq!(r.code, 409, "a goose has no election timer: {}", r.body);
+    // /leader agrees with the goose; the seed's fields are there.
+    let r = client::get(addr, "/leader").unwrap();
+    assert_eq!(r.code, 200);
+    let s = status(&c, 0);
+    assert!(s["status"] == "Duck" || s["status"] == "Goose");
+    assert!(s["term"].as_u64().unwrap() >= 1);
+
+    // Junk at a node's peer port: counted, dropped, no harm done.
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let peer: SocketAddr = format!("127.0.0.1:{}", c.layout().peer_ports[0])
+        .parse()
+        .unwrap();
+    for junk in [
+        &b""[..],
+        b"hello",
+        &[0u8; 200],
+        b"DDG\x09xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ] {
+        sock.send_to(junk, peer).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let m = client::get(addr, "/metrics").unwrap().body;
+    let refused: f64 = m
+        .lines()
+        .filter(|l| l.starts_with("ddg_datagrams_refused_total"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!(refused >= 3.0, "{m}");
+    assert!(matches!(c.observe()[0], Seen::Up(_)));
+    assert_eq!(geese(&c.observe()).len(), 1);
+}
+
+#[test]
+fn the_seeds_timing_works_too() {
+    // The seed waited 350 ms of silence plus a random 150–300 ms before
+    // campaigning, with heartbeats every 50 ms: an election timeout of
+    // 500–650 ms in this project's terms.
+    let mut c = start(
+        "seed-timing",
+        5,
+        &["--election", "500ms..650ms", "--heartbeat", "50ms"],
+    );
+    let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
+    c.kill(g).unwrap();
+    let began = Instant::now();
+    let new = wait_for_one_goose(&mut c, Duration::from_secs(5));
+    assert_ne!(new, g);
+    // Not before the promises (500 ms + 50 ms margin) could lapse.
+    assert!(
+        began.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        began.elapsed()
+    );
+}
