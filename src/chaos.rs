@@ -5,10 +5,12 @@
 //!
 //! 1. **Safety**: for `faults` of simulated time, a fault every 20–400 ms —
 //!    kills, revives, partitions, isolation, heals, forced timeouts, message
-//!    loss up to 30%. The invariant checker watches every event.
+//!    loss up to 30%, client requests. The invariant checker watches every
+//!    event, the log's invariants (§5.3, §5.4) included.
 //! 2. **Liveness**: the network heals, loss drops to 0, dead nodes come back
 //!    until a majority is alive. From then on a goose must appear within
-//!    [`liveness_bound`].
+//!    [`liveness_bound`], and then a request must commit within that bound
+//!    again (the log makes progress, not just the election).
 //!
 //! Every fault is written as a line of the scenario language and applied
 //! through [`Session::exec`], so a failing seed comes with a script that
@@ -18,6 +20,7 @@ use crate::message::node_name;
 use crate::node::majority;
 use crate::options::{format_duration, format_percent, Micros, Options, MS};
 use crate::rng::SimRng;
+use crate::script::expect::{Quantity, Value};
 use crate::script::parse::ClusterSpec;
 use crate::script::{parse_command, Failure, Session};
 use crate::sim::invariants::Violation;
@@ -100,7 +103,7 @@ impl Driver {
         let sim = self.session.sim();
         let alive: Vec<u32> = (0..self.nodes).filter(|&n| sim.is_alive(n)).collect();
         let dead: Vec<u32> = (0..self.nodes).filter(|&n| !sim.is_alive(n)).collect();
-        let line = match self.pick(10) {
+        let line = match self.pick(12) {
             0 | 1 if !alive.is_empty() => {
                 format!("kill {}", node_name(alive[self.pick(alive.len())]))
             }
@@ -127,6 +130,10 @@ impl Driver {
             6 => format!("reconnect {}", self.node()),
             7 => "heal".into(),
             8 => format!("timeout {}", self.node()),
+            10 | 11 => match self.pick(3) {
+                0 => "request".into(),
+                n => format!("request {}", n + 1),
+            },
             _ => {
                 let loss = [0, 0, 10_000, 50_000, 100_000, 300_000][self.pick(6)];
                 format!("set loss={}", format_percent(loss))
@@ -179,11 +186,33 @@ pub fn run(seed: u64, chaos: &Chaos) -> Report {
     let command = parse_command(&until, chaos.nodes)
         .expect("valid")
         .expect("not blank");
-    let liveness = match driver.session.exec(&command) {
+    let mut liveness = match driver.session.exec(&command) {
         Ok(_) => Ok(driver.session.sim().now() - start),
         Err(_) => Err(bound),
     };
     driver.script.push(until);
+    if liveness.is_ok() {
+        // The goose takes a request, and the commit index must move past
+        // where it stands: the request commits, or, should that goose fall
+        // first, the next goose's no-op does (that goose holds every
+        // committed entry, §5.4, so its no-op lies beyond them).
+        let Value::Number(before) = Quantity::Commit.read(driver.session.sim()) else {
+            unreachable!("commit is a number")
+        };
+        driver.exec("request".into());
+        let until = format!(
+            "run {} until commit >= {}",
+            format_duration(bound),
+            before + 1
+        );
+        let command = parse_command(&until, chaos.nodes)
+            .expect("valid")
+            .expect("not blank");
+        if driver.session.exec(&command).is_err() {
+            liveness = Err(bound);
+        }
+        driver.script.push(until);
+    }
     let sim = driver.session.sim();
     Report {
         seed,

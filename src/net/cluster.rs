@@ -658,6 +658,11 @@ impl RealWorld {
                     }
                 }
             }
+            Quantity::Commit => {
+                return Err(Failure::Error(
+                    "a real node does not report its log yet (issue 9 §5)".into(),
+                ))
+            }
             Quantity::Violations(_) | Quantity::Stat(_) => return Err(Failure::Error(
                 "violations and stats are the simulator's: a real cluster has no global observer \
                      (the fault test's checker reads the event logs instead)"

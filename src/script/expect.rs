@@ -111,6 +111,8 @@ pub enum Quantity {
     Time,
     /// `max_term`
     MaxTerm,
+    /// `commit`: the highest commit index of any live node (§5.3)
+    Commit,
     /// `nK.field`
     Node(NodeId, Field),
     /// `violations` or `violations.<invariant>`
@@ -193,6 +195,14 @@ impl Quantity {
             Quantity::MaxTerm => {
                 Value::Number(sim.nodes().iter().map(|n| n.term()).max().unwrap_or(0))
             }
+            Quantity::Commit => Value::Number(
+                sim.nodes()
+                    .iter()
+                    .filter(|n| sim.is_alive(n.id()))
+                    .map(|n| n.commit())
+                    .max()
+                    .unwrap_or(0),
+            ),
             Quantity::Node(id, field) => {
                 let node = &sim.nodes()[id as usize];
                 let alive = sim.is_alive(id);
@@ -256,7 +266,7 @@ impl Condition {
     }
 }
 
-const QUANTITIES: &str = "goose, geese, t, max_term, nK.role, nK.term, nK.voted_for, nK.leader, \
+const QUANTITIES: &str = "goose, geese, t, max_term, commit, nK.role, nK.term, nK.voted_for, nK.leader, \
                           nK.alive, nK.commit, nK.last_index, nK.last_term, violations, violations.<invariant>, stats.<counter>";
 
 fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
@@ -266,6 +276,7 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
         "geese" => Quantity::Geese,
         "t" => Quantity::Time,
         "max_term" => Quantity::MaxTerm,
+        "commit" => Quantity::Commit,
         "violations" => Quantity::Violations(None),
         _ => {
             if let Some(name) = text.strip_prefix("violations.") {
