@@ -73,10 +73,12 @@
 //!
 //! # CheckQuorum and leases (dissertation §4.2.3, §6.2)
 //! With `check_quorum`, there is never more than one live goose *at any
-//! instant*, not just per term. Two mechanisms work together.
+//! instant*, not just per term: leases bind the voters, the crown bounds
+//! the goose's claim, and stepping down keeps the cluster live.
 //!
 //! **Leases.** Every heartbeat and every vote request carries a [`Lease`]:
-//! its `length` is `election.min` at send time, and its `floor` is
+//! its `length` is `election.min` at send time (a round trip, `2 ×
+//! latency.max`, more for a vote request; see below), and its `floor` is
 //! `send time + latency.min + length`. A node that accepts it — a duck acking
 //! the heartbeat, a voter granting the vote — promises not to vote for anybody,
 //! itself included, until `arrival + length`, which is at least `floor`
@@ -85,46 +87,90 @@
 //! does not even adopt the candidate's higher term (§4.2.3); if its own timer
 //! fires during a lease, it stays a duck. The promise is part of the node's
 //! persistent state, like its vote, because a promise forgotten in a crash is
-//! no promise.
+//! no promise. A node remembers whom its live promises were made to: if all
+//! were made to one node, that node — and only it — may still have its vote
+//! (see "Handing the term on").
 //!
-//! **Step-down deadline.** The goose keeps, for every peer, the largest floor
-//! that peer has echoed. It counts itself as one member of every quorum (it
-//! votes for nobody while it is goose). Let `D` be the `(majority − 1)`-th
-//! largest echoed floor: a majority of the cluster (the goose and
-//! `majority − 1` peers) has promised not to vote for anybody else until `D`.
-//! The goose steps down the moment the clock reaches `D`.
+//! **The crown.** A leader keeps, for every peer, the largest floor that
+//! peer has echoed (with its vote or a heartbeat ack). It counts itself as one
+//! member of every quorum (a leader votes for nobody). Let `D` be the
+//! `(majority − 1)`-th largest echoed floor: a majority of the cluster (the
+//! leader and `majority − 1` peers) has promised not to vote for anybody else
+//! until `D`. The leader claims to be goose — [`Role::Goose`], in `status`, on
+//! the canvas, to the invariant checker — only while the clock is before `D`.
+//! At `D` it loses its crown ([`Role::Uncrowned`]) but stays leader of its
+//! term: it keeps sending heartbeats, so its followers stay quiet, and it is
+//! crowned again the moment acks from a majority push `D` past the clock.
 //!
-//! **Why that suffices.** Suppose goose A of term `a` and another node B that
-//! wins term `b > a` at instant `T`, with A still goose at `T`. A being goose
-//! at `T` means `T < D`, and a majority `Q_A` promised leases that end no
-//! earlier than `D`. B won with votes from a majority `Q_B`, all cast at or
-//! before `T`. The two majorities share some node `v` other than A (A, while
-//! goose, votes for nobody). `v` accepted A's lease while in term `a`, so before
-//! it moved to term `b` and voted for B; when it voted, at some `g ≤ T`, its
-//! promise still held, because it ends no earlier than `D > T ≥ g`. A node
-//! never votes during a promise, so `v` cannot have voted for B: contradiction.
-//! The comparisons are strict (a vote needs `now > lease_until`; the goose
-//! steps down at `now ≥ D`), so at the instant `D` itself nobody can win.
-//! Nothing here needs `latency.max`: losing or delaying messages only makes the
-//! goose step down sooner. Every number the argument uses travels inside the
-//! messages, so changing `election` or `latency` during a run keeps it true.
-//! A brand-new goose has no heartbeat acks yet; the leases granted with its
-//! votes carry it until the first acks arrive.
+//! **Why that suffices.** Suppose A is goose of term `a` at instant `T` and B
+//! is goose of term `b > a` at the same instant (the case `b < a` is the same
+//! with the names swapped). A being goose at `T` means `T < D`, and a
+//! majority `Q_A` promised, in term `a` and at or before `T`, leases that end
+//! no earlier than `D`. B won at some `W ≤ T` with votes from a majority
+//! `Q_B`, all cast at or before `W`. The two majorities share some node `v`
+//! other than A (A, while leader, votes for nobody). If `v` accepted A's lease
+//! after voting for B it was already in term `b`, and a node in a later term
+//! echoes no floor for term `a`; so it accepted A's lease first, and when it
+//! voted, at some `g ≤ W ≤ T`, its promise still held, because it ends no
+//! earlier than `D > T ≥ g`. A node never votes during a promise (and a
+//! campaign is a vote for oneself, so `v = B` is no way out): contradiction.
+//! The comparisons are strict (a vote needs `now > lease_until`; the crown
+//! falls at `now ≥ D`), so at the instant `D` itself nobody can win. Nothing
+//! here needs `latency.max`: losing or delaying messages only makes the crown
+//! fall sooner. Every number the argument uses travels inside the messages,
+//! so changing `election` or `latency` during a run keeps it true.
+//!
+//! A brand-new goose's only floors are those of its votes, while its first
+//! heartbeat acks arrive a round trip after the win, two round trips after
+//! the request. With vote leases as long as heartbeat leases (`election.min`)
+//! the vote leases ran out first whenever four one-way latencies exceeded
+//! `latency.min + election.min`, and a goose that stepped down there flapped
+//! forever (issue 11: 23 s of 30 without a goose at `latency=52ms`). So a
+//! vote lease is longer by a round trip, which carries a new goose to its
+//! first acks whenever a round trip is below `election.min`; beyond that the
+//! new goose spends the gap uncrowned and is crowned when the acks arrive. It
+//! does not step down, so the term stays settled either way.
+//!
+//! **Handing the term on.** A crowned goose A that sees a higher term `t`
+//! in a heartbeat ack (from a node that timed out, or came back from a
+//! partition, before hearing A) must adopt `t` and stop leading (§5.1). But
+//! being crowned, A knows that nobody has won any term above its own (the
+//! argument above, with B's win at or before now), and a majority is still
+//! bound to A alone. So A campaigns at once for `t + 1`, and a node whose
+//! every live promise was made to A may vote for it. That is safe: in the
+//! argument above, `v` holds a live promise to the crowned goose and votes
+//! for somebody else, which a promise to one node alone never allows. The
+//! exception only spares a healthy goose a lost election: without it, the
+//! ducks' promises to A would block every candidate, A included, until they
+//! ran out.
+//!
+//! **Step-down (dissertation §6.2).** A leader steps down only when an
+//! election timeout (`election.max`) passes since it last heard from a
+//! majority — since the latest instant by which a majority had answered it
+//! with a vote or a heartbeat ack. That is what frees a cluster from a leader
+//! whose heartbeats still arrive (so its followers stay loyal) but whose acks
+//! never come back, as over a one-way link. Stepping down is liveness, not
+//! safety: the crown already guarantees one goose at a time.
 //!
 //! The price: a goose that cannot reach a majority for about `election.min`
-//! steps down, and a node stays loyal to a lease for `election.min` after each
-//! heartbeat or vote.
+//! loses its crown (the cluster has no goose until a majority answers again
+//! or another node wins), and a node stays loyal to a lease for
+//! `election.min` after each heartbeat or vote.
 //!
 //! **The log changes none of this.** Every AppendEntries — a heartbeat, a
 //! request's entries sent at once, a retry after a refusal — asks for the same
-//! lease and every acceptance echoes its floor: each is one more promise, and
-//! the deadline only takes the largest floor each peer echoed. A duck promises
-//! whether or not the consistency check passed, because the promise concerns
-//! votes, not entries. The election restriction (§5.4.1) only adds refusals,
-//! so "a node never votes during a promise" still holds; a duck whose log is
-//! behind still makes and keeps promises. The majorities in the argument are
-//! majorities of the configured cluster, as for votes and commits. In a real
-//! deployment `latency.min` would be taken as 0;
+//! heartbeat lease and every acceptance echoes its floor (and counts as an
+//! ack): each is one more promise, and the crown only takes the largest floor
+//! each peer echoed. A duck promises whether or not the consistency check
+//! passed, because the promise concerns votes, not entries. The election
+//! restriction (§5.4.1) only adds refusals, so "a node never votes during a
+//! promise" still holds; a duck whose log is behind still makes and keeps
+//! promises. The majorities in the argument are majorities of the configured
+//! cluster, as for votes and commits. Replication and commits do not depend
+//! on the crown: a leader without its crown still replicates and commits
+//! (§5.4.2 is what makes a commit safe), but takes no client requests, since
+//! it does not claim to be goose. In a real deployment `latency.min` would be
+//! taken as 0;
 //! the simulator knows its network, so it may use the true floor.
 //!
 //! # Real clocks (`ddg node`, [`crate::net`])
@@ -143,7 +189,7 @@
 //! so a node that had ever promised a lease boots promising the longest
 //! lease it ever granted (plus the margin) from boot: it began after the old
 //! promise, so it ends after it. A goose answers "goose" only while
-//! `now < quorum_deadline()`, so one that was paused (SIGSTOP) and resumed
+//! `now < majority_lease_end()`, so one that was paused (SIGSTOP) and resumed
 //! after its lease lapsed says "duck" even before it processes its first tick.
 
 use crate::log::{Entry, EntryKind, Index, Log};
@@ -160,8 +206,15 @@ pub enum Role {
     PreCandidate,
     /// A node campaigning in its current term (§5.2).
     Candidate,
-    /// The leader (§5.2).
+    /// The leader (§5.2), and the one node that may call itself goose: with
+    /// CheckQuorum, only while a majority's leases hold (see the module doc).
     Goose,
+    /// A leader whose CheckQuorum lease has run out: it keeps its term and
+    /// keeps sending heartbeats, so its followers stay quiet, but it does not
+    /// claim to be goose until a majority's acks renew its lease. It steps
+    /// down when an election timeout passes with no word from a majority
+    /// (dissertation §6.2). The page draws it as a goose without its crown.
+    Uncrowned,
 }
 
 impl Role {
@@ -172,7 +225,13 @@ impl Role {
             Role::PreCandidate => "precandidate",
             Role::Candidate => "candidate",
             Role::Goose => "goose",
+            Role::Uncrowned => "uncrowned",
         }
+    }
+
+    /// Whether the node leads its term (§5.2), crowned or not.
+    pub fn is_leader(self) -> bool {
+        matches!(self, Role::Goose | Role::Uncrowned)
     }
 }
 
@@ -194,13 +253,16 @@ pub enum StepDown {
     HigherTerm {
         /// Who sent the message with the higher term.
         from: NodeId,
+        /// The term it saw.
+        term: Term,
     },
     /// A (pre)candidate heard a heartbeat from the goose of its term (§5.2).
     GooseHeard {
         /// The goose it heard.
         goose: NodeId,
     },
-    /// A goose that had not heard from a majority in time (CheckQuorum).
+    /// A leader that heard from no majority for an election timeout
+    /// (CheckQuorum, dissertation §6.2).
     LostQuorum,
 }
 
@@ -222,6 +284,19 @@ pub enum Refusal {
         /// The voter's last log entry: (term, index).
         mine: (Term, Index),
     },
+}
+
+/// Why a node became a candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// Its election timer fired (§5.2).
+    Timeout,
+    /// It won a pre-vote round (§9.6).
+    PreVote,
+    /// It was a crowned goose and a heartbeat ack showed a higher term: it
+    /// campaigns at once for the term after (CheckQuorum; see "Handing the
+    /// term on" in the module doc).
+    Deposed,
 }
 
 /// Something a node did, reported for the trace, the event log and the
@@ -249,8 +324,8 @@ pub enum Note {
     Campaign {
         /// Its new term.
         term: Term,
-        /// Whether a pre-vote round came first.
-        after_prevote: bool,
+        /// What made it run.
+        why: Cause,
     },
     /// The node won its election.
     Won {
@@ -287,6 +362,16 @@ pub enum Note {
     /// The log is full ([`crate::log::LOG_CAP`]): a new goose could not
     /// append its no-op.
     LogFull,
+    /// The goose's majority lease ran out: it stays leader of its term but no
+    /// longer claims to be goose (CheckQuorum).
+    LostCrown,
+    /// A leader without its crown heard acks from a majority (or CheckQuorum
+    /// was turned off) and is goose again.
+    Crowned {
+        /// Until when a majority's leases now hold (`Time::MAX` without
+        /// CheckQuorum).
+        until: Time,
+    },
 }
 
 /// Where a node puts what it wants sent and what it wants said.
@@ -338,6 +423,8 @@ pub struct Node {
     voted_for: Option<NodeId>,
     log: Log,
     lease_until: Option<Time>,
+    /// Whom every promise still binding was made to, if all to one node.
+    lease_holder: Option<NodeId>,
     // Volatile state.
     role: Role,
     leader: Option<NodeId>,
@@ -347,8 +434,15 @@ pub struct Node {
     heartbeat_due: Time,
     goose_heard: Option<Time>,
     ballots: Vec<Ballot>,
+    /// For each peer, the largest lease floor it echoed in this leadership.
     floors: Vec<Time>,
-    quorum_deadline: Time,
+    /// For each peer, when its last granted vote or heartbeat ack of this
+    /// leadership arrived.
+    acked: Vec<Time>,
+    /// Cache of [`Node::majority_lease_end`], refreshed whenever a floor moves.
+    crown_until: Time,
+    /// Cache of [`Node::majority_heard_at`], refreshed whenever an ack arrives.
+    majority_heard: Time,
     commit: Index,
     // The goose's view of each peer's log (§5.3), indexed by node id.
     next_index: Vec<Index>,
@@ -374,6 +468,7 @@ impl Node {
             voted_for: None,
             log: Log::new(),
             lease_until: None,
+            lease_holder: None,
             role: Role::Duck,
             leader: None,
             timer_start: now,
@@ -383,7 +478,9 @@ impl Node {
             goose_heard: None,
             ballots: vec![Ballot::Pending; size as usize],
             floors: vec![0; size as usize],
-            quorum_deadline: Time::MAX,
+            acked: vec![0; size as usize],
+            crown_until: 0,
+            majority_heard: 0,
             commit: 0,
             next_index: vec![1; size as usize],
             match_index: vec![0; size as usize],
@@ -441,6 +538,11 @@ impl Node {
     pub fn lease_until(&self) -> Option<Time> {
         self.lease_until
     }
+    /// Whom every promise still binding was made to, if all to one node:
+    /// that node, and only it, may have this node's vote during the promise.
+    pub fn lease_holder(&self) -> Option<NodeId> {
+        self.lease_holder
+    }
     /// When its election timer was last started (ducks and candidates).
     pub fn timer_start(&self) -> Time {
         self.timer_start
@@ -481,47 +583,75 @@ impl Node {
         &mut self.log
     }
 
-    /// The instant a goose under CheckQuorum must step down: a majority's
-    /// leases are guaranteed until then and no longer (see the module doc).
-    pub fn quorum_deadline(&self) -> Time {
-        // The goose itself is one member of the majority; it needs
-        // `majority - 1` peers whose promise lasts at least until the deadline.
+    /// The instant a leader's majority lease ends: a majority's leases are
+    /// guaranteed until then and no longer (see the module doc). Under
+    /// CheckQuorum the leader is goose only before this instant.
+    pub fn majority_lease_end(&self) -> Time {
+        self.kth_of_peers(&self.floors)
+    }
+
+    /// When the leader last heard from a majority: the latest instant by
+    /// which a majority (itself and `majority − 1` peers) had answered it
+    /// with a vote or a heartbeat ack in this leadership. Under CheckQuorum
+    /// the leader steps down an election timeout after it (§6.2).
+    pub fn majority_heard_at(&self) -> Time {
+        self.kth_of_peers(&self.acked)
+    }
+
+    /// The `(majority − 1)`-th largest of the peers' `values`: the goose
+    /// itself is one member of the majority and needs `majority − 1` peers.
+    fn kth_of_peers(&self, values: &[Time]) -> Time {
         let needed = majority(self.size) as usize - 1;
         if needed == 0 {
             return Time::MAX;
         }
-        let mut floors: Vec<Time> = (0..self.size)
+        let mut peers: Vec<Time> = (0..self.size)
             .filter(|&p| p != self.id)
-            .map(|p| self.floors[p as usize])
+            .map(|p| values[p as usize])
             .collect();
-        let (_, kth, _) = floors.select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
+        let (_, kth, _) = peers.select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
         *kth
+    }
+
+    /// When a leader under CheckQuorum steps down: an election timeout (its
+    /// longest, `election.max`) after it last heard from a majority.
+    pub fn step_down_at(&self, opts: &Options) -> Time {
+        self.majority_heard.saturating_add(opts.election.max)
     }
 
     /// The next instant at which this node wants [`Node::tick`] called.
     pub fn deadline(&self, opts: &Options) -> Time {
         match self.role {
-            Role::Goose if opts.check_quorum => self.heartbeat_due.min(self.quorum_deadline),
+            Role::Goose if opts.check_quorum => self
+                .heartbeat_due
+                .min(self.crown_until)
+                .min(self.step_down_at(opts)),
+            Role::Uncrowned => self.heartbeat_due.min(self.step_down_at(opts)),
             Role::Goose => self.heartbeat_due,
             _ => self.election_deadline,
         }
     }
 
-    /// Whether this node is bound by a promise at `now` and must not vote.
-    fn in_lease(&self, now: Time, opts: &Options) -> bool {
-        // A goose under CheckQuorum is the holder of its own lease.
-        (self.role == Role::Goose && opts.check_quorum) || self.promised_until(now).is_some()
+    /// Whether this node is bound by a promise at `now` and must not vote for
+    /// `candidate`.
+    fn in_lease(&self, now: Time, candidate: NodeId, opts: &Options) -> bool {
+        // A leader under CheckQuorum is the holder of its own lease.
+        (self.role.is_leader() && opts.check_quorum) || self.bound_against(now, candidate).is_some()
+    }
+
+    /// The end of this node's promise, if one binds it at `now` against
+    /// voting for `candidate`: every promise binds, except that a node whose
+    /// every live promise was made to `candidate` may vote for it again (see
+    /// "Handing the term on" in the module doc).
+    fn bound_against(&self, now: Time, candidate: NodeId) -> Option<Time> {
+        self.lease_until
+            .filter(|&until| now <= until && self.lease_holder != Some(candidate))
     }
 
     /// Whether this node heard from a live goose within `election.min`: the
     /// test a PreVote must pass (§9.6).
-    /// The end of this node's promise, if one binds it at `now`.
-    fn promised_until(&self, now: Time) -> Option<Time> {
-        self.lease_until.filter(|&until| now <= until)
-    }
-
     fn heard_goose_recently(&self, now: Time, opts: &Options) -> bool {
-        self.role == Role::Goose
+        self.role.is_leader()
             || self
                 .goose_heard
                 .is_some_and(|t| now < t.saturating_add(opts.election.min))
@@ -532,16 +662,27 @@ impl Node {
         self.election_deadline = now + rng.range_inclusive(opts.election.min, opts.election.max);
     }
 
-    fn lease(&self, now: Time, opts: &Options) -> Option<Lease> {
+    /// The lease a heartbeat (`extra` 0) or a vote request carries. A vote
+    /// lease is longer by `extra`, a round trip, so that it lasts until the
+    /// first heartbeat acks can arrive (see the module doc).
+    fn lease(&self, now: Time, extra: Time, opts: &Options) -> Option<Lease> {
+        let length = opts.election.min + extra;
         opts.check_quorum.then(|| Lease {
-            length: opts.election.min,
-            floor: now + opts.latency.min + opts.election.min,
+            length,
+            floor: now + opts.latency.min + length,
         })
     }
 
-    fn promise(&mut self, now: Time, lease: Option<Lease>) -> Option<Time> {
+    /// Accepts `holder`'s lease: no vote for anybody else until
+    /// `now + length`. Returns the floor to echo.
+    fn promise(&mut self, now: Time, holder: NodeId, lease: Option<Lease>) -> Option<Time> {
         let lease = lease?;
         let until = now + lease.length;
+        self.lease_holder = match self.lease_until {
+            // A live promise to somebody else: from now on it binds against all.
+            Some(old) if now <= old && self.lease_holder != Some(holder) => None,
+            _ => Some(holder),
+        };
         self.lease_until = Some(self.lease_until.map_or(until, |u| u.max(until)));
         Some(lease.floor)
     }
@@ -567,7 +708,7 @@ impl Node {
         if self.role == Role::Duck {
             ctx.out.notes.push(Note::TermAdopted { from });
         } else {
-            self.become_duck(now, StepDown::HigherTerm { from }, ctx);
+            self.become_duck(now, StepDown::HigherTerm { from, term }, ctx);
         }
     }
 
@@ -575,6 +716,9 @@ impl Node {
         self.ballots.fill(Ballot::Pending);
         self.ballots[self.id as usize] = Ballot::Granted;
         self.floors.fill(0);
+        self.acked.fill(0);
+        self.crown_until = 0;
+        self.majority_heard = 0;
     }
 
     fn granted(&self) -> u32 {
@@ -586,7 +730,7 @@ impl Node {
 
     /// The election timer fired: campaign, or pre-campaign (§5.2, §9.6).
     fn election_timeout(&mut self, now: Time, ctx: &mut Ctx) {
-        if let Some(until) = self.promised_until(now) {
+        if let Some(until) = self.bound_against(now, self.id) {
             // A campaign is a vote for oneself, and a promise forbids it. A
             // precandidate bound meanwhile gives up its round too.
             self.role = Role::Duck;
@@ -599,7 +743,7 @@ impl Node {
         if ctx.opts.pre_vote {
             self.pre_campaign(now, ctx);
         } else {
-            self.campaign(now, false, ctx);
+            self.campaign(now, Cause::Timeout, ctx);
         }
     }
 
@@ -621,11 +765,11 @@ impl Node {
             ctx.out,
         );
         if self.granted() >= majority(self.size) {
-            self.campaign(now, true, ctx);
+            self.campaign(now, Cause::PreVote, ctx);
         }
     }
 
-    fn campaign(&mut self, now: Time, after_prevote: bool, ctx: &mut Ctx) {
+    fn campaign(&mut self, now: Time, why: Cause, ctx: &mut Ctx) {
         self.term += 1;
         self.voted_for = Some(self.id);
         self.role = Role::Candidate;
@@ -634,9 +778,9 @@ impl Node {
         self.reset_timer(now, ctx.opts, ctx.rng);
         ctx.out.notes.push(Note::Campaign {
             term: self.term,
-            after_prevote,
+            why,
         });
-        let lease = self.lease(now, ctx.opts);
+        let lease = self.lease(now, 2 * ctx.opts.latency.max, ctx.opts);
         self.broadcast(
             Message {
                 term: self.term,
@@ -705,7 +849,7 @@ impl Node {
         let entries = self.log.slice(next, MAX_ENTRIES);
         self.sent_index[peer as usize] = prev_index + entries.len() as Index;
         let body = Body::AppendEntries {
-            lease: self.lease(now, ctx.opts),
+            lease: self.lease(now, 0, ctx.opts),
             prev_index,
             prev_term,
             entries,
@@ -725,7 +869,7 @@ impl Node {
     /// replicas of an older term's entry is unsafe: Figure 8). Earlier
     /// entries commit with it (Log Matching).
     fn advance_commit(&mut self) {
-        if self.role != Role::Goose {
+        if !self.role.is_leader() {
             return;
         }
         self.match_index[self.id as usize] = self.log.last_index();
@@ -773,46 +917,68 @@ impl Node {
         Ok(self.log.last_index())
     }
 
-    /// CheckQuorum: recompute the step-down deadline and step down if it has
-    /// come (see the module doc for why the deadline is what it is).
+    /// CheckQuorum: refresh both caches, then crown or uncrown the leader and
+    /// step down if an election timeout passed with no word from a majority
+    /// (see the module doc for why the deadlines are what they are).
     fn check_quorum(&mut self, now: Time, ctx: &mut Ctx) {
-        if self.role != Role::Goose || !ctx.opts.check_quorum {
+        if !self.role.is_leader() {
             return;
         }
-        self.quorum_deadline = self.quorum_deadline();
-        if now >= self.quorum_deadline {
-            self.become_duck(now, StepDown::LostQuorum, ctx);
+        self.crown_until = self.majority_lease_end();
+        self.majority_heard = self.majority_heard_at();
+        if !ctx.opts.check_quorum {
+            if self.role == Role::Uncrowned {
+                self.role = Role::Goose;
+                ctx.out.notes.push(Note::Crowned { until: Time::MAX });
+            }
+            return;
+        }
+        if now >= self.step_down_at(ctx.opts) {
+            return self.become_duck(now, StepDown::LostQuorum, ctx);
+        }
+        let crowned = now < self.crown_until;
+        match self.role {
+            Role::Goose if !crowned => {
+                self.role = Role::Uncrowned;
+                ctx.out.notes.push(Note::LostCrown);
+                // Ask for fresh acks now rather than at the next beat.
+                if now > self.heartbeat_last {
+                    self.send_heartbeats(now, ctx);
+                }
+            }
+            Role::Uncrowned if crowned => {
+                self.role = Role::Goose;
+                ctx.out.notes.push(Note::Crowned {
+                    until: self.crown_until,
+                });
+            }
+            _ => {}
         }
     }
 
     /// Called when the node's [`Node::deadline`] has come (or earlier: a tick
     /// with nothing due does nothing).
     pub fn tick(&mut self, now: Time, ctx: &mut Ctx) {
-        match self.role {
-            Role::Goose => {
-                if ctx.opts.check_quorum && now >= self.quorum_deadline {
-                    self.check_quorum(now, ctx);
-                    if self.role != Role::Goose {
-                        return;
-                    }
-                }
-                if now >= self.heartbeat_due {
-                    self.send_heartbeats(now, ctx);
+        if self.role.is_leader() {
+            if ctx.opts.check_quorum {
+                self.check_quorum(now, ctx);
+                if !self.role.is_leader() {
+                    return;
                 }
             }
-            _ => {
-                if now >= self.election_deadline {
-                    self.election_timeout(now, ctx);
-                }
+            if now >= self.heartbeat_due {
+                self.send_heartbeats(now, ctx);
             }
+        } else if now >= self.election_deadline {
+            self.election_timeout(now, ctx);
         }
     }
 
     /// Makes the election timer fire now, as the page's "timeout" button and
-    /// the scenario's `timeout nX` do. A goose has no election timer, so this
-    /// returns `false` for a goose and does nothing.
+    /// the scenario's `timeout nX` do. A leader (crowned or not) has no
+    /// election timer, so this returns `false` for a leader and does nothing.
     pub fn force_timeout(&mut self, now: Time, ctx: &mut Ctx) -> bool {
-        if self.role == Role::Goose {
+        if self.role.is_leader() {
             return false;
         }
         self.election_timeout(now, ctx);
@@ -826,24 +992,25 @@ impl Node {
         self.leader = None;
         self.commit = 0;
         self.goose_heard = None;
-        self.quorum_deadline = Time::MAX;
         self.start_ballots();
         self.reset_timer(now, ctx.opts, ctx.rng);
     }
 
     /// The options changed at `now` from `old` to `ctx.opts`. Timers started
     /// under the old election range are redrawn as if started with the new one,
-    /// a goose's heartbeat rhythm follows the new interval, and a goose that
-    /// has just come under CheckQuorum checks its quorum at once.
+    /// a leader's heartbeat rhythm follows the new interval, and a leader
+    /// checks its quorum at once: it loses its crown if CheckQuorum just came
+    /// on and no majority's lease holds, and gets it back if CheckQuorum went
+    /// off.
     pub fn options_changed(&mut self, now: Time, old: &Options, ctx: &mut Ctx) {
         let opts = ctx.opts;
-        if opts.election != old.election && self.role != Role::Goose {
+        if opts.election != old.election && !self.role.is_leader() {
             let drawn = ctx
                 .rng
                 .range_inclusive(opts.election.min, opts.election.max);
             self.election_deadline = (self.timer_start + drawn).max(now);
         }
-        if opts.heartbeat != old.heartbeat && self.role == Role::Goose {
+        if opts.heartbeat != old.heartbeat && self.role.is_leader() {
             self.heartbeat_due = (self.heartbeat_last + opts.heartbeat).max(now);
         }
         self.check_quorum(now, ctx);
@@ -873,7 +1040,12 @@ impl Node {
             _ => {}
         }
         if msg.term > self.term {
-            if matches!(msg.body, Body::VoteRequest { .. }) && self.in_lease(now, ctx.opts) {
+            // A crowned goose that sees a higher term in an ack knows nobody
+            // won it (see "Handing the term on" in the module doc).
+            let handing_on = self.role == Role::Goose
+                && ctx.opts.check_quorum
+                && matches!(msg.body, Body::AppendReply { .. });
+            if matches!(msg.body, Body::VoteRequest { .. }) && self.in_lease(now, from, ctx.opts) {
                 // §4.2.3: within a lease, a vote request neither wins a vote
                 // nor moves the term.
                 ctx.out.notes.push(Note::Refused {
@@ -884,6 +1056,9 @@ impl Node {
                 return self.reply_vote(from, false, None, ctx);
             }
             self.adopt_term(now, msg.term, from, ctx);
+            if handing_on && self.bound_against(now, self.id).is_none() {
+                return self.campaign(now, Cause::Deposed, ctx);
+            }
         }
         if msg.term < self.term {
             // §5.1: refuse stale requests with our term; ignore stale replies.
@@ -931,7 +1106,7 @@ impl Node {
                 commit,
             } => {
                 if self.hear_goose(now, from, ctx) {
-                    let floor = self.promise(now, lease);
+                    let floor = self.promise(now, from, lease);
                     let (success, index) =
                         self.append_entries(prev_index, prev_term, &entries, commit, ctx);
                     self.reply_append(from, floor, success, index, ctx);
@@ -942,12 +1117,14 @@ impl Node {
                 success,
                 index,
             } => {
-                if self.role == Role::Goose {
+                if self.role.is_leader() {
+                    self.acked[from as usize] = now;
                     if let Some(floor) = lease_floor {
                         let slot = &mut self.floors[from as usize];
                         *slot = (*slot).max(floor);
                     }
                     self.hear_append_reply(now, from, success, index, ctx);
+                    self.check_quorum(now, ctx);
                 }
             }
             Body::PreVoteRequest { .. } => unreachable!("handled above"),
@@ -1015,7 +1192,7 @@ impl Node {
             Some(_) => None,
             None => match self.log_refusal(theirs) {
                 Some(why) => Some(why),
-                None if self.in_lease(now, ctx.opts) => Some(Refusal::Lease),
+                None if self.in_lease(now, from, ctx.opts) => Some(Refusal::Lease),
                 None => None,
             },
         };
@@ -1030,7 +1207,7 @@ impl Node {
         self.voted_for = Some(from);
         // §5.2: granting a vote restarts the election timer.
         self.reset_timer(now, ctx.opts, ctx.rng);
-        let floor = self.promise(now, lease);
+        let floor = self.promise(now, from, lease);
         ctx.out.notes.push(Note::Voted { candidate: from });
         self.reply_vote(from, true, floor, ctx);
     }
@@ -1053,6 +1230,7 @@ impl Node {
             Ballot::Denied
         };
         if granted {
+            self.acked[from as usize] = now;
             if let Some(floor) = lease_floor {
                 self.floors[from as usize] = floor;
             }
@@ -1076,7 +1254,7 @@ impl Node {
             Some(why)
         } else if self.heard_goose_recently(now, ctx.opts) {
             Some(Refusal::GooseAlive)
-        } else if self.in_lease(now, ctx.opts) {
+        } else if self.in_lease(now, from, ctx.opts) {
             Some(Refusal::Lease)
         } else {
             None
@@ -1109,17 +1287,20 @@ impl Node {
         };
         // A precandidate may have granted a vote (and a lease) in its term
         // meanwhile; then it waits for its timer like any bound node.
-        if granted && self.granted() >= majority(self.size) && self.promised_until(now).is_none() {
-            self.campaign(now, true, ctx);
+        if granted
+            && self.granted() >= majority(self.size)
+            && self.bound_against(now, self.id).is_none()
+        {
+            self.campaign(now, Cause::PreVote, ctx);
         }
     }
 
     /// An AppendEntries of our term: there is a goose, and it is `from`
     /// (§5.2). Returns whether this node listens to it.
     fn hear_goose(&mut self, now: Time, from: NodeId, ctx: &mut Ctx) -> bool {
-        if self.role == Role::Goose {
-            // Two geese in one term: impossible unless a node lost its disk.
-            // The invariant checker reports it; the goose keeps its role.
+        if self.role.is_leader() {
+            // Two leaders in one term: impossible unless a node lost its disk.
+            // The invariant checker reports it; the leader keeps its role.
             return false;
         }
         if self.role != Role::Duck {

@@ -633,7 +633,7 @@ impl Driver {
 
     fn goose_until(&self) -> Option<Time> {
         (self.node.role() == Role::Goose && self.cfg.opts.check_quorum)
-            .then(|| self.node.quorum_deadline())
+            .then(|| self.node.majority_lease_end())
     }
 
     fn event(&mut self, now: Time, kind: &str, text: Option<String>) {

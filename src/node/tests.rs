@@ -13,13 +13,16 @@ const MIN: Time = 150 * MS;
 const MAX: Time = 300 * MS;
 const HB: Time = 50 * MS;
 const LAT_MIN: Time = 10 * MS;
+const LAT_MAX: Time = 15 * MS;
+/// A vote lease is longer than a heartbeat's by a round trip.
+const VOTE_LEASE: Time = MIN + 2 * LAT_MAX;
 
 /// The defaults of the scenario language, with both protocol options off.
 fn plain() -> Options {
     Options {
         election: Span::new(MIN, MAX),
         heartbeat: HB,
-        latency: Span::new(LAT_MIN, 15 * MS),
+        latency: Span::new(LAT_MIN, LAT_MAX),
         loss: 0,
         check_quorum: false,
         pre_vote: false,
@@ -341,7 +344,7 @@ fn higher_term_makes_goose_step_down() {
         env.notes(),
         &[Note::SteppedDown {
             was: Role::Goose,
-            why: StepDown::HigherTerm { from: 2 },
+            why: StepDown::HigherTerm { from: 2, term: 2 },
         }]
     );
     assert!(env.sent().is_empty());
@@ -363,7 +366,7 @@ fn higher_term_makes_candidate_step_down() {
         env.notes(),
         &[Note::SteppedDown {
             was: Role::Candidate,
-            why: StepDown::HigherTerm { from: 3 },
+            why: StepDown::HigherTerm { from: 3, term: 4 },
         }]
     );
 }
@@ -513,7 +516,7 @@ fn candidate_increments_term_votes_for_itself_and_broadcasts() {
         env.notes(),
         &[Note::Campaign {
             term: 1,
-            after_prevote: false,
+            why: Cause::Timeout,
         }]
     );
     assert_eq!(env.sent(), to_all(5, 2, vote_request(1, None)).as_slice());
@@ -637,7 +640,7 @@ fn single_node_cluster_elects_itself() {
         if env.opts.pre_vote {
             assert_eq!(env.notes()[0], Note::PreCampaign { proposed: 1 }, "{what}");
         }
-        assert_eq!(n.quorum_deadline(), Time::MAX, "{what}");
+        assert_eq!(n.majority_lease_end(), Time::MAX, "{what}");
         // An hour of ticks: the lone goose never loses its quorum.
         let mut now = deadline;
         while now < 3600 * SECOND {
@@ -815,14 +818,14 @@ fn force_timeout_on_goose_returns_false_and_does_nothing() {
     let mut env = Env::new(with_cq());
     let mut n = env.node(0, 3);
     elect(&mut env, &mut n, 0, Some(160 * MS));
-    let (term, beats, quorum) = (n.term(), n.heartbeat_times(), n.quorum_deadline());
+    let (term, beats, quorum) = (n.term(), n.heartbeat_times(), n.majority_lease_end());
     let draw = env.next_draw();
     assert!(!env.force_timeout(&mut n, 10 * MS));
     assert!(env.is_quiet());
     assert_eq!(n.role(), Role::Goose);
     assert_eq!(n.term(), term);
     assert_eq!(n.heartbeat_times(), beats);
-    assert_eq!(n.quorum_deadline(), quorum);
+    assert_eq!(n.majority_lease_end(), quorum);
     assert_eq!(env.next_draw(), draw);
 }
 
@@ -938,14 +941,14 @@ fn requests_carry_a_lease_only_under_check_quorum() {
     // Reference: dissertation §4.2.3, §6.2 (the lease asked for with each vote request and heartbeat)
     let mut env = Env::new(with_cq());
     let mut n = env.node(0, 3);
-    let want = lease(MIN, 1000 + LAT_MIN + MIN);
+    let want = lease(VOTE_LEASE, 1000 + LAT_MIN + VOTE_LEASE);
     env.force_timeout(&mut n, 1000);
     assert_eq!(env.sent(), to_all(3, 0, vote_request(1, want)).as_slice());
     env.receive(
         &mut n,
         2000,
         1,
-        vote_reply(1, true, Some(1000 + LAT_MIN + MIN)),
+        vote_reply(1, true, Some(1000 + LAT_MIN + VOTE_LEASE)),
     );
     let want = lease(MIN, 2000 + LAT_MIN + MIN);
     assert_eq!(env.sent(), to_all(3, 0, first_append(1, want)).as_slice());
@@ -1110,23 +1113,23 @@ fn quorum_deadline_is_the_majority_minus_one_th_largest_echoed_floor() {
     env.receive(&mut n, 21 * MS, 2, vote_reply(1, true, Some(120 * MS)));
     assert_eq!(n.role(), Role::Goose);
     // Five nodes: the goose and 2 peers. Floors {100, 120, 0, 0}: 2nd largest.
-    assert_eq!(n.quorum_deadline(), 100 * MS);
+    assert_eq!(n.majority_lease_end(), 100 * MS);
     env.receive(&mut n, 30 * MS, 3, heartbeat_reply(1, Some(400 * MS)));
-    assert_eq!(n.quorum_deadline(), 120 * MS, "{{100, 120, 400, 0}}");
+    assert_eq!(n.majority_lease_end(), 120 * MS, "{{100, 120, 400, 0}}");
     env.receive(&mut n, 31 * MS, 4, heartbeat_reply(1, Some(300 * MS)));
-    assert_eq!(n.quorum_deadline(), 300 * MS, "{{100, 120, 400, 300}}");
+    assert_eq!(n.majority_lease_end(), 300 * MS, "{{100, 120, 400, 300}}");
     env.receive(&mut n, 32 * MS, 3, heartbeat_reply(1, Some(200 * MS)));
     assert_eq!(
-        n.quorum_deadline(),
+        n.majority_lease_end(),
         300 * MS,
         "a smaller echo lowers nothing"
     );
     env.receive(&mut n, 33 * MS, 1, heartbeat_reply(1, Some(350 * MS)));
-    assert_eq!(n.quorum_deadline(), 350 * MS, "{{350, 120, 400, 300}}");
+    assert_eq!(n.majority_lease_end(), 350 * MS, "{{350, 120, 400, 300}}");
     env.receive(&mut n, 34 * MS, 2, heartbeat_reply(1, None));
     env.receive(&mut n, 34 * MS, 2, heartbeat_reply(0, Some(900 * MS)));
     assert_eq!(
-        n.quorum_deadline(),
+        n.majority_lease_end(),
         350 * MS,
         "no floor, or a stale term's floor, counts for nothing"
     );
@@ -1135,9 +1138,9 @@ fn quorum_deadline_is_the_majority_minus_one_th_largest_echoed_floor() {
     let mut m = env.node(2, 3);
     env.force_timeout(&mut m, 0);
     env.receive(&mut m, 20 * MS, 0, vote_reply(1, true, Some(170 * MS)));
-    assert_eq!(m.quorum_deadline(), 170 * MS);
+    assert_eq!(m.majority_lease_end(), 170 * MS);
     env.receive(&mut m, 30 * MS, 1, heartbeat_reply(1, Some(210 * MS)));
-    assert_eq!(m.quorum_deadline(), 210 * MS);
+    assert_eq!(m.majority_lease_end(), 210 * MS);
 
     // Four nodes: majority 3, so 2 peers: the 2nd largest of 3 floors.
     let mut k = env.node(1, 4);
@@ -1145,13 +1148,13 @@ fn quorum_deadline_is_the_majority_minus_one_th_largest_echoed_floor() {
     env.receive(&mut k, 20 * MS, 0, vote_reply(1, true, Some(170 * MS)));
     env.receive(&mut k, 20 * MS, 2, vote_reply(1, true, Some(180 * MS)));
     assert_eq!(k.role(), Role::Goose);
-    assert_eq!(k.quorum_deadline(), 170 * MS);
+    assert_eq!(k.majority_lease_end(), 170 * MS);
     env.receive(&mut k, 30 * MS, 3, heartbeat_reply(1, Some(500 * MS)));
-    assert_eq!(k.quorum_deadline(), 180 * MS);
+    assert_eq!(k.majority_lease_end(), 180 * MS);
 }
 
 /// A goose of 3 nodes, elected at 24ms under CheckQuorum with the one vote
-/// it needed echoing the floor of its vote request sent at 0: 160ms.
+/// it needed echoing the floor of its vote request sent at 0: 190ms.
 fn cq_goose(env: &mut Env) -> Node {
     let mut n = env.node(0, 3);
     env.force_timeout(&mut n, 0);
@@ -1159,70 +1162,126 @@ fn cq_goose(env: &mut Env) -> Node {
         Body::VoteRequest { lease: Some(l), .. } => l.floor,
         other => panic!("a vote request with a lease, not {other:?}"),
     };
-    assert_eq!(floor, LAT_MIN + MIN);
+    assert_eq!(floor, LAT_MIN + VOTE_LEASE);
+    assert_eq!(floor, 190 * MS);
     env.receive(&mut n, 24 * MS, 1, vote_reply(1, true, Some(floor)));
     assert_eq!(n.role(), Role::Goose);
     n
 }
 
 #[test]
-fn goose_steps_down_at_quorum_deadline_not_before() {
-    // Reference: dissertation §6.2 (CheckQuorum: a leader steps down when its majority's leases may have ended)
+fn goose_loses_its_crown_at_the_lease_end_and_steps_down_an_election_timeout_after_its_majority() {
+    // Reference: dissertation §6.2 (a leader claims leadership only within its majority's leases, and steps down after an election timeout without a majority)
     let mut env = Env::new(with_cq());
     let mut n = cq_goose(&mut env);
-    assert_eq!(n.quorum_deadline(), 160 * MS);
+    assert_eq!(n.majority_lease_end(), 190 * MS);
+    assert_eq!(n.majority_heard_at(), 24 * MS, "the vote came back at 24ms");
+    assert_eq!(n.step_down_at(&env.opts), 24 * MS + MAX);
     assert_eq!(n.deadline(&env.opts), 74 * MS, "the heartbeat comes first");
     env.tick(&mut n, 74 * MS);
-    assert_eq!(env.sent().len(), 2);
     env.tick(&mut n, 124 * MS);
-    assert_eq!(env.sent().len(), 2);
-    assert_eq!(
-        n.deadline(&env.opts),
-        160 * MS,
-        "then the step-down, before the heartbeat of 174ms"
-    );
-    env.tick(&mut n, 160 * MS - 1);
+    env.tick(&mut n, 174 * MS);
+    assert_eq!(n.deadline(&env.opts), 190 * MS, "then the crown's end");
+    env.tick(&mut n, 190 * MS - 1);
     assert!(env.is_quiet());
     assert_eq!(n.role(), Role::Goose);
 
-    let draw = env.next_draw();
-    env.tick(&mut n, 160 * MS);
+    env.tick(&mut n, 190 * MS);
+    assert_eq!(env.notes(), &[Note::LostCrown]);
+    assert_eq!(
+        env.sent(),
+        to_all(3, 0, first_append(1, lease(MIN, 190 * MS + LAT_MIN + MIN))).as_slice(),
+        "asks for fresh acks at once (with the no-op nobody acknowledged)"
+    );
+    assert_eq!(
+        (n.role(), n.term(), n.leader()),
+        (Role::Uncrowned, 1, Some(0))
+    );
+    // It leads on, heartbeat after heartbeat, until an election timeout
+    // (the longest, `election.max`) has passed since its majority answered.
+    let mut now = 190 * MS;
+    while n.role() == Role::Uncrowned {
+        assert!(now < 24 * MS + MAX, "still leader at {now}");
+        now = n.deadline(&env.opts);
+        env.tick(&mut n, now);
+    }
+    assert_eq!(now, 24 * MS + MAX);
     assert_eq!(
         env.notes(),
         &[Note::SteppedDown {
-            was: Role::Goose,
+            was: Role::Uncrowned,
             why: StepDown::LostQuorum,
         }]
     );
-    assert!(env.sent().is_empty());
     assert_eq!((n.role(), n.term(), n.leader()), (Role::Duck, 1, None));
-    assert_eq!(n.election_deadline(), 160 * MS + draw);
 }
 
 #[test]
-fn heartbeat_acks_push_the_quorum_deadline_forward() {
+fn heartbeat_acks_push_the_crown_forward_and_give_it_back() {
     // Reference: dissertation §6.2 (each acknowledged heartbeat extends the leader's lease)
     let mut env = Env::new(with_cq());
     let mut n = cq_goose(&mut env);
     env.tick(&mut n, 74 * MS);
-    env.receive(&mut n, 90 * MS, 2, ack(1, Some(210 * MS), 1));
+    env.receive(&mut n, 90 * MS, 2, ack(1, Some(234 * MS), 1));
     assert!(env.is_quiet());
-    assert_eq!(n.quorum_deadline(), 210 * MS);
-    env.tick(&mut n, 124 * MS);
-    env.tick(&mut n, 160 * MS);
     assert_eq!(
-        n.role(),
-        Role::Goose,
-        "the old deadline has passed harmlessly"
+        n.majority_lease_end(),
+        234 * MS,
+        "the cache follows the ack"
     );
-    assert_eq!(n.deadline(&env.opts), 174 * MS);
-    env.tick(&mut n, 174 * MS);
-    assert_eq!(env.sent().len(), 2);
-    assert_eq!(n.deadline(&env.opts), 210 * MS);
-    env.tick(&mut n, 210 * MS - 1);
+    assert_eq!(n.majority_heard_at(), 90 * MS);
+    for now in [124, 174, 190, 224] {
+        env.tick(&mut n, now * MS);
+        assert_eq!(n.role(), Role::Goose, "at {now}ms");
+    }
+    assert_eq!(n.deadline(&env.opts), 234 * MS);
+    env.tick(&mut n, 234 * MS);
+    assert_eq!(n.role(), Role::Uncrowned);
+    // A late ack whose floor is already past gives no crown back...
+    env.receive(&mut n, 240 * MS, 1, heartbeat_reply(1, Some(239 * MS)));
+    assert_eq!(n.role(), Role::Uncrowned);
+    assert!(env.notes().is_empty());
+    // ...a fresh one does, at once.
+    env.receive(&mut n, 250 * MS, 1, heartbeat_reply(1, Some(400 * MS)));
     assert_eq!(n.role(), Role::Goose);
-    env.tick(&mut n, 210 * MS);
-    assert_eq!(n.role(), Role::Duck);
+    assert_eq!(env.notes(), &[Note::Crowned { until: 400 * MS }]);
+    assert_eq!(n.step_down_at(&env.opts), 250 * MS + MAX);
+}
+
+#[test]
+fn crowned_goose_that_sees_a_higher_term_in_an_ack_runs_at_once_and_its_ducks_may_vote_for_it() {
+    // Reference: dissertation §4.2.3, §6.2 (a leader holding a majority's leases knows no higher term has a leader)
+    let mut env = Env::new(with_cq());
+    let mut n = cq_goose(&mut env);
+    env.receive(&mut n, 30 * MS, 1, heartbeat_reply(4, None));
+    assert_eq!(n.role(), Role::Candidate);
+    assert_eq!(n.term(), 5);
+    assert_eq!(
+        env.notes()[1],
+        Note::Campaign {
+            term: 5,
+            why: Cause::Deposed
+        }
+    );
+    // A duck whose every promise is to that goose may vote for it again...
+    let mut d = env.node(1, 3);
+    env.receive(&mut d, 10 * MS, 0, heartbeat(1, lease(MIN, 10 * MS + MIN)));
+    assert_eq!(d.lease_until(), Some(10 * MS + MIN));
+    env.receive(&mut d, 40 * MS, 0, vote_request(5, lease(MIN, 50 * MS)));
+    assert_eq!((d.term(), d.voted_for()), (5, Some(0)));
+    // ...but a duck that also promised another node may not.
+    let mut e = env.node(1, 3);
+    env.receive(&mut e, 10 * MS, 0, heartbeat(1, lease(MIN, 10 * MS + MIN)));
+    env.receive(&mut e, 20 * MS, 2, heartbeat(2, lease(MIN, 20 * MS + MIN)));
+    env.receive(&mut e, 40 * MS, 0, vote_request(5, lease(MIN, 50 * MS)));
+    assert_eq!((e.term(), e.voted_for()), (2, None));
+    // A goose without its crown steps down plainly: somebody may have won.
+    let mut env = Env::new(with_cq());
+    let mut n = cq_goose(&mut env);
+    env.tick(&mut n, 190 * MS);
+    assert_eq!(n.role(), Role::Uncrowned);
+    env.receive(&mut n, 200 * MS, 1, heartbeat_reply(4, None));
+    assert_eq!((n.role(), n.term()), (Role::Duck, 4));
 }
 
 #[test]
@@ -1383,7 +1442,7 @@ fn precandidate_needs_majority_of_prevotes() {
         env.notes(),
         &[Note::Campaign {
             term: 1,
-            after_prevote: true,
+            why: Cause::PreVote,
         }]
     );
     assert_eq!(env.sent(), to_all(5, 0, vote_request(1, None)).as_slice());
@@ -1499,7 +1558,7 @@ fn prevote_denial_with_higher_term_makes_precandidate_adopt_it() {
         env.notes(),
         &[Note::SteppedDown {
             was: Role::PreCandidate,
-            why: StepDown::HigherTerm { from: 2 },
+            why: StepDown::HigherTerm { from: 2, term: 5 },
         }]
     );
     // A denial in term proposed = term + 1 is a newer term too.
@@ -1663,22 +1722,20 @@ fn unrelated_option_changes_leave_timers_alone() {
 }
 
 #[test]
-fn turning_check_quorum_on_makes_a_goose_without_acks_step_down() {
-    // Reference: dissertation §6.2 (a goose with no promises from a majority must not lead under CheckQuorum)
+fn turning_check_quorum_on_uncrowns_a_goose_without_promises() {
+    // Reference: dissertation §6.2 (a goose with no promises from a majority must not claim to lead under CheckQuorum)
     let mut env = Env::new(plain());
     let mut n = env.node(0, 3);
     elect(&mut env, &mut n, 0, None);
     env.tick(&mut n, HB);
     env.receive(&mut n, HB + 20 * MS, 1, heartbeat_reply(1, None));
     env.set(&mut n, HB + 30 * MS, with_cq());
-    assert_eq!(n.role(), Role::Duck);
-    assert_eq!(
-        env.notes(),
-        &[Note::SteppedDown {
-            was: Role::Goose,
-            why: StepDown::LostQuorum,
-        }]
-    );
+    assert_eq!(n.role(), Role::Uncrowned);
+    assert_eq!(env.notes(), &[Note::LostCrown]);
+    // Off again: every leader is goose without CheckQuorum.
+    env.set(&mut n, HB + 40 * MS, plain());
+    assert_eq!(n.role(), Role::Goose);
+    assert_eq!(env.notes(), &[Note::Crowned { until: Time::MAX }]);
 }
 
 #[test]
@@ -1694,7 +1751,8 @@ fn turning_check_quorum_off_and_on_again() {
         env.tick(&mut n, now);
         assert_eq!(n.role(), Role::Goose, "no step-down without CheckQuorum");
     }
-    // Back on: the promise echoed at the election (160ms) is long over.
+    // Back on: the promise echoed at the election (190ms) is long over, and
+    // so is the last word from a majority (24ms): it steps down.
     env.set(&mut n, now, with_cq());
     assert_eq!(n.role(), Role::Duck);
 
@@ -1707,7 +1765,8 @@ fn turning_check_quorum_off_and_on_again() {
     assert_eq!(n.deadline(&env.opts), 74 * MS);
     env.tick(&mut n, 74 * MS);
     env.tick(&mut n, 124 * MS);
-    assert_eq!(n.deadline(&env.opts), 160 * MS);
+    env.tick(&mut n, 174 * MS);
+    assert_eq!(n.deadline(&env.opts), 190 * MS);
 }
 
 // ---------------------------------------------------------------------------
@@ -1773,7 +1832,7 @@ fn random_inputs_never_break_the_rules_of_one_node() {
                     }
                     8 => {
                         let fired = env.force_timeout(&mut n, now);
-                        assert_eq!(fired, before.role() != Role::Goose, "seed {seed}");
+                        assert_eq!(fired, !before.role().is_leader(), "seed {seed}");
                         "force_timeout".to_string()
                     }
                     _ => {
@@ -1793,14 +1852,18 @@ fn random_inputs_never_break_the_rules_of_one_node() {
             }
             // A vote, for another or for oneself, is never cast in a lease
             // (repeating the vote already cast in this term is no new vote).
-            let bound = before.lease_until().is_some_and(|u| now <= u);
+            // The one exception: a node whose every live promise was made to
+            // the candidate may vote for it.
+            let bound = |c: NodeId| {
+                before.lease_until().is_some_and(|u| now <= u) && before.lease_holder() != Some(c)
+            };
             let repeat = |c: NodeId| n.term() == before.term() && before.voted_for() == Some(c);
             let voted = env.notes().iter().any(|note| match note {
-                Note::Voted { candidate } => !repeat(*candidate),
-                Note::Campaign { .. } => true,
+                Note::Voted { candidate } => !repeat(*candidate) && bound(*candidate),
+                Note::Campaign { .. } => bound(0),
                 _ => false,
             });
-            assert!(!(bound && voted), "{at}: voted during a promise");
+            assert!(!voted, "{at}: voted during a promise");
             // Granted votes go to the node voted for, at most one per step.
             let grants: Vec<NodeId> = env
                 .sent()
@@ -1839,8 +1902,24 @@ fn random_inputs_never_break_the_rules_of_one_node() {
                     assert_eq!(n.leader(), Some(0), "{at}");
                     assert_eq!(n.voted_for(), Some(0), "{at}");
                     if opts.check_quorum {
-                        assert!(now < n.quorum_deadline(), "{at}: goose past its deadline");
+                        assert!(
+                            now < n.majority_lease_end(),
+                            "{at}: goose past its deadline"
+                        );
                     }
+                }
+                Role::Uncrowned => {
+                    assert!(opts.check_quorum, "{at}: uncrowned without CheckQuorum");
+                    assert_eq!(n.leader(), Some(0), "{at}");
+                    assert_eq!(n.voted_for(), Some(0), "{at}");
+                    assert!(
+                        now >= n.majority_lease_end(),
+                        "{at}: uncrowned with a lease"
+                    );
+                    assert!(
+                        now < n.step_down_at(&opts),
+                        "{at}: leader past its step-down"
+                    );
                 }
                 Role::Candidate => {
                     assert_eq!(n.voted_for(), Some(0), "{at}");

@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `goose` | the single live goose, or `none` when there are 0 or several |
 //! | `geese` | how many live geese |
-//! | `nK.role` | `duck`, `precandidate`, `candidate`, `goose` or `dead` |
+//! | `nK.role` | `duck`, `precandidate`, `candidate`, `goose`, `uncrowned` or `dead` |
 //! | `nK.term` | its term |
 //! | `nK.voted_for`, `nK.leader` | a node or `none` |
 //! | `nK.alive` | `true` or `false` |
@@ -343,11 +343,11 @@ fn parse_value(text: &str, kind: Type, size: u32) -> Result<Value, String> {
         Type::NodeOrNone if text == "none" => Ok(Value::Node(None)),
         Type::NodeOrNone => parse_node(text, size).map(|n| Value::Node(Some(n))),
         Type::Role => match text {
-            "duck" | "precandidate" | "candidate" | "goose" | "dead" => {
+            "duck" | "precandidate" | "candidate" | "goose" | "uncrowned" | "dead" => {
                 Ok(Value::Role(text.into()))
             }
             _ => Err(format!(
-                "`{text}` is not a role: use duck, precandidate, candidate, goose or dead"
+                "`{text}` is not a role: use duck, precandidate, candidate, goose, uncrowned or dead"
             )),
         },
         Type::Bool => match text {

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use crate::message::{node_name, Kind, NodeId, Term};
-use crate::node::{Note, Refusal, Role, StepDown};
+use crate::node::{Cause, Note, Refusal, Role, StepDown};
 use crate::options::{human_duration, Options, Time};
 
 use super::invariants::Violation;
@@ -157,9 +157,13 @@ fn refusal(why: Refusal, candidate: NodeId) -> String {
 
 fn step_down(why: StepDown, term: Term) -> String {
     match why {
-        StepDown::HigherTerm { from } => format!("term {term} seen from {}", node_name(from)),
+        StepDown::HigherTerm { from, term } => {
+            format!("term {term} seen from {}", node_name(from))
+        }
         StepDown::GooseHeard { goose } => format!("{} is goose of term {term}", node_name(goose)),
-        StepDown::LostQuorum => "no word from a majority in time (CheckQuorum)".into(),
+        StepDown::LostQuorum => {
+            "no word from a majority for an election timeout (CheckQuorum)".into()
+        }
     }
 }
 
@@ -263,7 +267,7 @@ impl Record {
 pub fn note_text(note: Note, term: Term, exact: bool) -> String {
     match note {
         Note::SteppedDown { was, why } => match was {
-            Role::Goose => format!("stepped down: {}", step_down(why, term)),
+            Role::Goose | Role::Uncrowned => format!("stepped down: {}", step_down(why, term)),
             Role::Candidate | Role::PreCandidate if !exact => {
                 format!("gave up its candidacy: {}", step_down(why, term))
             }
@@ -275,12 +279,16 @@ pub fn note_text(note: Note, term: Term, exact: bool) -> String {
         }
         Note::Campaign {
             term,
-            after_prevote: false,
+            why: Cause::Timeout,
         } => format!("timed out and became a candidate for term {term}"),
         Note::Campaign {
             term,
-            after_prevote: true,
+            why: Cause::PreVote,
         } => format!("won its pre-vote and became a candidate for term {term}"),
+        Note::Campaign {
+            term,
+            why: Cause::Deposed,
+        } => format!("held a majority's leases, so it ran at once for term {term}"),
         Note::Won { votes } if exact => format!("won term {term} with {votes} votes: goose"),
         Note::Won { votes } => format!("won with {votes} votes and is the goose of term {term}"),
         Note::Voted { candidate } => format!("voted for {} in term {term}", node_name(candidate)),
@@ -301,6 +309,20 @@ pub fn note_text(note: Note, term: Term, exact: bool) -> String {
         Note::LogFull => format!(
             "could not append its no-op: the log is full ({} entries)",
             crate::log::LOG_CAP
+        ),
+        Note::LostCrown if exact => {
+            "lost its crown: no majority's lease holds (CheckQuorum); still leader".into()
+        }
+        Note::LostCrown => format!(
+            "lost its crown: no majority's lease holds, so it leads term {term} without claiming to be goose"
+        ),
+        Note::Crowned { until: Time::MAX } => "is goose again: CheckQuorum is off".into(),
+        Note::Crowned { until } if exact => {
+            format!("crowned again: a majority's leases hold until {}", exact_ms(until))
+        }
+        Note::Crowned { until } => format!(
+            "heard from a majority and is goose again (leases hold until {})",
+            human_duration(until)
         ),
         Note::TimeoutInLease { lease_until } => format!(
             "timed out but promised a lease until {}: stays a duck",

@@ -2,18 +2,19 @@
 //! what must never happen. A violation is a record (time, seed, nodes, which
 //! invariant), never a panic; tests fail on it and the page shows it.
 //!
-//! - **Election Safety** (Raft §5.2, Figure 3): at most one goose per term,
-//!   over the whole run.
+//! - **Election Safety** (Raft §5.2, Figure 3): at most one leader per term,
+//!   over the whole run (a leader without its crown counts).
 //! - **One vote per term** (§5.2): a node never votes for two nodes in a term.
 //! - **Terms never decrease** (§5.1): a node's current term only moves forward.
-//! - **One goose at a time**, with CheckQuorum on: never two live geese at the
-//!   same instant (see [`crate::node`] for why CheckQuorum guarantees it).
+//! - **One goose at a time**, with CheckQuorum on: never two live geese (crowned
+//!   leaders, the nodes that claim to be goose) at the same instant (see
+//!   [`crate::node`] for why CheckQuorum guarantees it).
 //! - **Log Matching** (§5.3, Figure 3): two entries with the same index and
 //!   term are the same entry and follow the same entries. The checker keeps,
 //!   for every (index, term) it ever saw, the entry's kind and its
 //!   predecessor's term; by induction over the index that is the whole
 //!   property, and it costs one lookup per appended entry.
-//! - **Leader Completeness** (§5.4, Figure 3): a new goose holds every entry
+//! - **Leader Completeness** (§5.4, Figure 3): a new leader holds every entry
 //!   committed before it won.
 //! - **State Machine Safety** (§5.4.3, Figure 3): a committed index holds the
 //!   same entry on every node that commits it, and a node never drops or
@@ -396,6 +397,11 @@ impl Checker {
             term,
             voted_for,
         };
+        // Election Safety is about leaders, crowned or not; "one goose at a
+        // time" is about the crowned ones, the nodes that claim to be goose.
+        let was_leader = before.role.is_some_and(Role::is_leader);
+        let is_leader = role.is_some_and(Role::is_leader);
+        let new_leader = is_leader && (!was_leader || before.term != term);
         let was_goose = before.role == Some(Role::Goose);
         let is_goose = role == Some(Role::Goose);
         let new_goose = is_goose && (!was_goose || before.term != term);
@@ -423,6 +429,8 @@ impl Checker {
         }
         if new_goose {
             self.live_geese.push(id);
+        }
+        if new_leader {
             match self.geese_by_term.get(&term) {
                 Some(&other) if other != id => self.report(
                     now,

@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::log::{EntryKind, Index};
 use crate::message::{node_name, NodeId};
-use crate::node::{Ctx, Node, Note, Outbox, Role};
+use crate::node::{Ctx, Node, Note, Outbox};
 use crate::options::{Micros, Options, Time};
 use crate::rng::SimRng;
 
@@ -127,7 +127,8 @@ pub struct NodeStatus {
     pub id: String,
     /// Whether it is running.
     pub alive: bool,
-    /// `duck`, `candidate`, `precandidate`, `goose`, or `dead`.
+    /// `duck`, `candidate`, `precandidate`, `goose`, `uncrowned` (a leader
+    /// without its CheckQuorum lease), or `dead`.
     pub role: &'static str,
     /// Its current term.
     pub term: u64,
@@ -604,9 +605,9 @@ impl Simulation {
                 if !self.alive[node as usize] {
                     return nothing(format!("{} is dead", node_name(node)));
                 }
-                if self.nodes[node as usize].role() == Role::Goose {
+                if self.nodes[node as usize].role().is_leader() {
                     return nothing(format!(
-                        "{} is the goose and has no election timer",
+                        "{} is the leader and has no election timer",
                         node_name(node)
                     ));
                 }

@@ -12,7 +12,6 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
 use crate::message::{node_name, NodeId};
-use crate::node::Role;
 use crate::options::{human_duration, Options, Time};
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
@@ -212,8 +211,8 @@ impl Dom {
             self.text(&format!("term-{n}"), &node.term().to_string());
             self.class(&format!("row-{n}"), "selected", selected == Some(id));
             self.node_buttons(sim, id, &format!("life-{n}"), &format!("cut-{n}"));
-            let goose = alive && node.role() == Role::Goose;
-            self.flag(&format!("tick-{n}"), "disabled", !alive || goose);
+            let leader = alive && node.role().is_leader();
+            self.flag(&format!("tick-{n}"), "disabled", !alive || leader);
         }
     }
 
@@ -271,10 +270,11 @@ impl Dom {
                 self.text("ins-leader", &leader.map_or("none".into(), node_name));
                 let timer = if !alive {
                     "stopped (dead)".to_string()
-                } else if node.role() == Role::Goose {
+                } else if node.role().is_leader() {
                     let (_, due) = node.heartbeat_times();
                     format!(
-                        "none (goose); next heartbeat in {}",
+                        "none ({}); next heartbeat in {}",
+                        node.role().name(),
                         human_duration(due.saturating_sub(now))
                     )
                 } else {

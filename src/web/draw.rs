@@ -148,13 +148,15 @@ impl Pen<'_> {
     }
 }
 
-/// The four birds.
+/// The five birds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Bird {
     Duck,
     Calling,
     Dead,
     Goose,
+    /// A leader without a CheckQuorum lease: a goose without its crown.
+    Uncrowned,
 }
 
 /// Birds painted once per kind, size and theme into small offscreen
@@ -223,7 +225,8 @@ const HALF: f64 = 1.15;
 
 fn paint_bird(pen: &Pen, t: &Theme, bird: Bird, p: Point, r: f64) {
     match bird {
-        Bird::Goose => draw_goose(pen, t, p, r),
+        Bird::Goose => draw_goose(pen, t, p, r, true),
+        Bird::Uncrowned => draw_goose(pen, t, p, r, false),
         Bird::Duck => draw_duck(pen, t, p, r, true, false),
         Bird::Calling => draw_duck(pen, t, p, r, true, true),
         Bird::Dead => draw_duck(pen, t, p, r, false, false),
@@ -410,9 +413,11 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     let alive = sim.is_alive(id);
     let role = node.role();
     let goose = alive && role == Role::Goose;
+    // A leader without its crown keeps the goose's size and heartbeat ring.
+    let leader = alive && role.is_leader();
     let p = scene.positions[id as usize];
     let r0 = scene.ring.node_radius;
-    let r = if goose { r0 * 1.18 } else { r0 };
+    let r = if leader { r0 * 1.18 } else { r0 };
     let now = sim.now();
     let term = term_colour(node.term());
 
@@ -423,7 +428,7 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     if alive {
         pen.circle(p, ring_r);
         pen.stroke(t.track, ring_w);
-        if goose {
+        if leader {
             let (last, due) = node.heartbeat_times();
             let span = due.saturating_sub(last).max(1) as f64;
             let left = due.saturating_sub(now) as f64 / span;
@@ -478,6 +483,7 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     let raised = alive && matches!(role, Role::Candidate | Role::PreCandidate);
     let bird = match (goose, alive, raised) {
         (true, _, _) => Bird::Goose,
+        _ if leader => Bird::Uncrowned,
         (_, false, _) => Bird::Dead,
         (_, _, true) => Bird::Calling,
         _ => Bird::Duck,
@@ -544,6 +550,8 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     pen.text(&node.term().to_string(), badge, fs * 0.8, "bold", "#ffffff");
     let label = if goose {
         format!("{} · GOOSE", node_name(id))
+    } else if leader {
+        format!("{} · no crown", node_name(id))
     } else if !alive {
         format!("{} · dead", node_name(id))
     } else {
@@ -671,8 +679,9 @@ fn draw_duck(pen: &Pen, t: &Theme, p: Point, r: f64, alive: bool, raised: bool) 
 }
 
 /// The goose: a Canada goose, black neck and white cheek strap, wearing a
-/// crown. Bigger and shaped differently from every duck.
-fn draw_goose(pen: &Pen, t: &Theme, p: Point, r: f64) {
+/// crown (unless its lease ran out). Bigger and shaped differently from every
+/// duck.
+fn draw_goose(pen: &Pen, t: &Theme, p: Point, r: f64, crowned: bool) {
     let c = pen;
     c.save();
     let _ = c.translate(p.x, p.y);
@@ -698,6 +707,10 @@ fn draw_goose(pen: &Pen, t: &Theme, p: Point, r: f64) {
     pen.fill(t.goose_cheek);
     pen.polygon(&[(-0.56, -0.6), (-0.78, -0.54), (-0.56, -0.48)]);
     pen.fill(t.goose_neck);
+    if !crowned {
+        c.restore();
+        return;
+    }
     // The crown.
     pen.polygon(&[
         (-0.58, -0.72),
