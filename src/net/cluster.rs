@@ -29,7 +29,7 @@ use crate::message::{node_name, NodeId};
 use crate::options::{format_duration, format_percent, human_duration, Micros, Options, Time};
 use crate::script::expect::{Field, Quantity, Value};
 use crate::script::parse::{parse_node, Command, Target, Watch};
-use crate::script::{parse_script, Condition, EXIT_ERROR, EXIT_FAILED};
+use crate::script::{parse_script, Condition, Failure, EXIT_ERROR, EXIT_FAILED};
 use crate::sim::{NodeStatus, Status};
 
 use super::client;
@@ -550,15 +550,6 @@ pub fn geese(seen: &[Seen]) -> Vec<NodeId> {
 pub struct RealWorld {
     cluster: LocalCluster,
     start: Instant,
-}
-
-/// Why a line failed, as the scenario runner reports it.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad input or a command the real world cannot do (exit code 2).
-    Error(String),
-    /// An expectation did not hold (exit code 1).
-    Expectation(String),
 }
 
 impl RealWorld {
