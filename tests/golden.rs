@@ -26,6 +26,7 @@ const REQUIRED: &[&str] = &[
     "revived_goose_rejoins_as_duck",
     "log_replication",
     "amnesia_loses_a_committed_entry",
+    "figure_8_commit_rule",
     "minority_partition",
     "minority_partition_no_checkquorum",
     "split_vote",
