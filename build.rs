@@ -7,14 +7,17 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-changed=www/lessons");
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("www/lessons");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "ddg"))
-                .collect()
+    // A missing or unreadable lessons folder is a broken checkout, not "no
+    // lessons": fail the build and say so.
+    let entries = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read the lessons in {}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| {
+            e.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+                .path()
         })
-        .unwrap_or_default();
+        .filter(|p| p.extension().is_some_and(|x| x == "ddg"))
+        .collect();
     files.sort();
     let mut code = String::from("/// Every lesson: (file stem, scenario text), in file-name order.\npub const LESSONS: &[(&str, &str)] = &[\n");
     for path in &files {

@@ -97,6 +97,68 @@ impl Options {
         }
         Ok(())
     }
+
+    /// Warnings for settings under which elections cannot settle, or settle
+    /// badly, in plain words; empty when all is well. Raft needs the
+    /// broadcast time well below the election timeout (§5.6). The page shows
+    /// them under the settings; `ddg run` prints them on standard error.
+    pub fn warnings(&self) -> Vec<String> {
+        let o = self;
+        let ms = human_duration;
+        let mut w = Vec::new();
+        let round_trip = 2 * o.latency.max;
+        if o.election.min <= round_trip {
+            w.push(format!(
+                "The election timeout ({}) is not above the round trip ({}): candidates give up before their votes come back, so elections may never succeed.",
+                ms(o.election.min),
+                ms(round_trip)
+            ));
+        } else if o.election.min < 3 * round_trip {
+            w.push(format!(
+                "The election timeout ({}) is close to the round trip ({}): Raft wants it an order of magnitude above the broadcast time (§5.6).",
+                ms(o.election.min),
+                ms(round_trip)
+            ));
+        }
+        if o.heartbeat >= o.election.min {
+            w.push(format!(
+                "Heartbeats ({}) are not more frequent than the election timeout ({}): ducks will time out while the goose is alive.",
+                ms(o.heartbeat),
+                ms(o.election.min)
+            ));
+        }
+        if o.check_quorum {
+            let lease = o.election.min + o.latency.min;
+            if round_trip >= lease {
+                w.push(format!(
+                    "With CheckQuorum, a round trip ({}) is not below the lease a heartbeat buys ({} + latency.min {}): acks come back after their leases have ended, so a goose can never keep its crown.",
+                    ms(round_trip),
+                    ms(o.election.min),
+                    ms(o.latency.min)
+                ));
+            } else if o.heartbeat < o.election.min && o.heartbeat + round_trip >= lease {
+                w.push(format!(
+                    "With CheckQuorum, a heartbeat ({}) plus a round trip ({}) must fit in the election timeout ({}): the goose will lose its crown between heartbeats.",
+                    ms(o.heartbeat),
+                    ms(round_trip),
+                    ms(o.election.min)
+                ));
+            }
+        }
+        if o.election.max - o.election.min < round_trip {
+            w.push(format!(
+                "The election timeout range ({}) is narrower than a round trip ({}): timers fire together and split votes will be common.",
+                format_duration(o.election.max - o.election.min),
+                ms(round_trip)
+            ));
+        }
+        if o.loss >= CERTAIN {
+            w.push("Every message is lost: no election can ever succeed.".into());
+        } else if o.loss >= 200_000 {
+            w.push("Heavy message loss: elections will be slow and geese will come and go.".into());
+        }
+        w
+    }
 }
 
 /// Writes a duration the way the scenario language reads it back: the largest
@@ -193,6 +255,43 @@ mod tests {
         assert_eq!(human_duration(1_234_000), "1.234s");
         assert_eq!(human_duration(12_500), "12.5ms");
         assert_eq!(human_duration(40), "40us");
+    }
+
+    #[test]
+    fn warnings_flag_every_setting_where_elections_cannot_settle() {
+        assert!(Options::default().warnings().is_empty());
+        let with = |f: &dyn Fn(&mut Options)| {
+            let mut o = Options::default();
+            f(&mut o);
+            o.warnings().join("\n")
+        };
+        // Votes cannot come back in time.
+        assert!(
+            with(&|o| o.latency = Span::new(80 * MS, 80 * MS)).contains("not above the round trip")
+        );
+        // Ducks time out under a live goose.
+        assert!(with(&|o| o.heartbeat = 150 * MS).contains("Heartbeats (150ms)"));
+        // Nothing arrives.
+        assert!(with(&|o| o.loss = CERTAIN).contains("Every message is lost"));
+        // CheckQuorum: acks always arrive after their leases end.
+        let never = with(&|o| {
+            o.election = Span::new(150 * MS, 900 * MS);
+            o.latency = Span::new(0, 80 * MS);
+        });
+        assert!(never.contains("can never keep its crown"), "{never}");
+        // CheckQuorum: the crown lapses between beats.
+        let gaps = with(&|o| {
+            o.heartbeat = 100 * MS;
+            o.latency = Span::new(10 * MS, 30 * MS);
+        });
+        assert!(gaps.contains("lose its crown between heartbeats"), "{gaps}");
+        // Without CheckQuorum there is no crown to lose.
+        assert!(!with(&|o| {
+            o.heartbeat = 100 * MS;
+            o.latency = Span::new(10 * MS, 30 * MS);
+            o.check_quorum = false;
+        })
+        .contains("crown"));
     }
 
     #[test]

@@ -648,3 +648,107 @@ fn usage_errors_exit_2() {
         "{missing:#?}"
     );
 }
+
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    // Issue 11 §1: `ddg run x.ddg > /dev/full` must not look like success.
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let file = scenario_file("cluster nodes=3 seed=1\nrun 1s\nstatus\n");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens");
+    let out = Command::new(env!("CARGO_BIN_EXE_ddg"))
+        .args(["run", file.to_str().unwrap()])
+        .stdout(full)
+        .output()
+        .expect("ddg runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("error: cannot write the output").count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn input_above_the_cap_is_refused_and_a_flag_raises_the_cap() {
+    let text = format!("cluster nodes=3 seed=1\n{}run 1s\n", "# pad\n".repeat(200));
+    let o = ddg(&["run", "--max-input-bytes", "100", "-"], &text);
+    assert_eq!(o.code, Some(2), "{o:?}");
+    assert!(o.stderr.contains("larger than 100 bytes"), "{o:?}");
+    let o = ddg(&["run", "--max-input-bytes", "100000", "-"], &text);
+    assert_eq!(o.code, Some(0), "{o:?}");
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let o = ddg(&["run", "-"], "\u{feff}cluster nodes=3 seed=1\nrun 1s\n");
+    assert_eq!(o.code, Some(0), "{o:?}");
+}
+
+#[test]
+fn unstable_settings_are_warned_about_on_stderr_for_the_cluster_and_each_set() {
+    let o = ddg(
+        &["run", "-"],
+        "cluster nodes=3 seed=1 latency=80ms\nrun 1s\nset latency=10ms\nset heartbeat=200ms\n",
+    );
+    assert_eq!(o.code, Some(0), "{o:?}");
+    let warnings: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert!(
+        warnings[0]
+            .starts_with("warning: The election timeout (150ms) is not above the round trip"),
+        "{o:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("warning: line 4: Heartbeats (200ms)")),
+        "{o:?}"
+    );
+    assert!(
+        !warnings.iter().any(|w| w.starts_with("warning: line 3")),
+        "the defaults are stable: {o:?}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn sweep_counts_runs_and_seeds_separately() {
+    let o = ddg(&["sweep", "--seeds", "2", "--first", "5"], "");
+    assert_eq!(o.code, Some(0), "{o:?}");
+    assert_eq!(
+        o.stdout.lines().last(),
+        Some("2 seeds x 3 option sets = 6 runs: 0 runs failed, on 0 seeds")
+    );
+}
+
+#[test]
+fn a_run_line_past_its_event_budget_stops_with_a_clear_error_after_streaming_its_trace() {
+    let o = ddg(
+        &["run", "--trace", "--max-events", "1000", "-"],
+        "cluster nodes=5 seed=1\nrun 86400s\nstatus\n",
+    );
+    assert_eq!(o.code, Some(2), "{o:?}");
+    assert!(
+        o.stderr.contains("error: line 2: this run line stopped at")
+            && o.stderr
+                .contains("more than the limit of 1000 (raise it with --max-events)"),
+        "{}",
+        o.stderr
+    );
+    // The trace up to the stop was written as the run went.
+    assert!(
+        o.stdout.lines().count() > 1000,
+        "{} lines",
+        o.stdout.lines().count()
+    );
+    assert!(!o.stdout.contains("\"nodes\""), "no status after the error");
+}

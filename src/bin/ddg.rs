@@ -23,8 +23,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use duckduckgoose::chaos::{self, Chaos};
 use duckduckgoose::options::{Options, MS, SECOND};
+use duckduckgoose::random_seed;
+use duckduckgoose::script::{run_script_limited, MAX_RUN_EVENTS};
 use duckduckgoose::sim::{Action, Cluster, Outcome, Simulation};
-use duckduckgoose::{random_seed, run_script};
 
 /// DuckDuckGoose: Raft leader election you can watch, break and replay.
 ///
@@ -60,6 +61,13 @@ struct RunArgs {
     trace: bool,
     /// The scenario file, or `-` for standard input.
     file: String,
+    /// The largest input accepted, in bytes (the page's limit is 1 MiB).
+    #[arg(long, default_value_t = 1 << 20, value_parser = at_least_one)]
+    max_input_bytes: u64,
+    /// The most events one `run` line may process before it stops with an
+    /// error (about ten seconds of work by default).
+    #[arg(long, default_value_t = MAX_RUN_EVENTS, value_parser = at_least_one)]
+    max_events: u64,
 }
 
 /// `ddg bench`.
@@ -107,27 +115,47 @@ fn main() -> ExitCode {
 
 fn cmd_run(args: RunArgs) -> i32 {
     let file = args.file;
-    let mut text = String::new();
+    let cap = args.max_input_bytes;
+    // Read at most one byte past the cap, so that `/dev/zero` or a huge file
+    // is refused without being loaded.
+    let mut bytes = Vec::new();
     let read = if file == "-" {
-        io::stdin().read_to_string(&mut text).map(|_| ())
+        io::stdin().lock().take(cap + 1).read_to_end(&mut bytes)
     } else {
-        std::fs::read_to_string(&file).map(|t| text = t)
+        std::fs::File::open(&file).and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
     };
     if let Err(e) = read {
         eprintln!("error: cannot read {file}: {e}");
         return 2;
     }
+    if bytes.len() as u64 > cap {
+        eprintln!(
+            "error: {file} is larger than {cap} bytes; pass --max-input-bytes to raise the limit"
+        );
+        return 2;
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        eprintln!("error: {file} is not UTF-8 text");
+        return 2;
+    };
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = io::BufWriter::new(stdout.lock());
-    let code = run_script(
+    let code = run_script_limited(
         &text,
         random_seed(),
         args.trace,
+        args.max_events,
         &mut out,
         &mut stderr.lock(),
     );
-    let _ = out.flush();
+    if let Err(e) = out.flush() {
+        // run_script has already said so if its own final flush failed.
+        if code != 2 {
+            eprintln!("error: cannot write the output: {e}");
+        }
+        return 2;
+    }
     code
 }
 
@@ -214,8 +242,8 @@ fn cmd_bench(args: BenchArgs) -> i32 {
     println!("ddg bench: default settings, the goose killed every 1.5s of simulated time");
     println!("(one core; compare rows of the same run: this machine is noisy)");
     println!(
-        "{:>6} {:>12} {:>12} {:>14} {:>14} {:>8}",
-        "nodes", "sim time", "events", "events/s", "elections/s", "wall s"
+        "{:>6} {:>12} {:>12} {:>14} {:>10} {:>8}",
+        "nodes", "sim time", "events", "events/s", "elections", "wall s"
     );
     for nodes in [5u32, 25, 101] {
         let mut sim = Simulation::new(Cluster {
@@ -226,12 +254,12 @@ fn cmd_bench(args: BenchArgs) -> i32 {
         let wall = churn(&mut sim, budget);
         let s = sim.stats();
         println!(
-            "{:>6} {:>11}s {:>12} {:>14.0} {:>14.0} {:>8.2}",
+            "{:>6} {:>11}s {:>12} {:>14.0} {:>10} {:>8.2}",
             nodes,
             sim.now() / SECOND,
             s.events,
             s.events as f64 / wall,
-            s.elections_won as f64 / wall,
+            s.elections_won,
             wall
         );
         if sim.violation_count() > 0 {
@@ -265,9 +293,11 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
         eprintln!("error: --first {first} with --seeds {seeds} runs past the largest seed");
         return 2;
     };
-    let mut failures = 0;
+    let (mut failed_runs, mut failed_seeds) = (0u64, 0u64);
+    let sets = sweep_options();
     for seed in first..=last {
-        for options in sweep_options() {
+        let mut seed_failed = false;
+        for options in sets.clone() {
             let report = chaos::run(
                 seed,
                 &Chaos {
@@ -277,7 +307,8 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
                 },
             );
             if !report.violations.is_empty() || report.liveness.is_err() {
-                failures += 1;
+                failed_runs += 1;
+                seed_failed = true;
                 println!(
                     "seed {seed} FAILED: {:?} {:?}",
                     report.violations.first(),
@@ -286,9 +317,14 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
                 println!("{}", report.script);
             }
         }
+        failed_seeds += u64::from(seed_failed);
     }
-    println!("{seeds} seeds, {failures} failures");
-    i32::from(failures > 0)
+    println!(
+        "{seeds} seeds x {} option sets = {} runs: {failed_runs} runs failed, on {failed_seeds} seeds",
+        sets.len(),
+        u128::from(seeds) * sets.len() as u128
+    );
+    i32::from(failed_runs > 0)
 }
 
 fn sweep_options() -> [Options; 3] {

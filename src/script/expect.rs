@@ -219,12 +219,9 @@ impl Quantity {
                 }
             }
             Quantity::Violations(None) => Value::Number(sim.violation_count()),
-            Quantity::Violations(Some(kind)) => Value::Number(
-                sim.violations()
-                    .iter()
-                    .filter(|v| v.invariant == kind)
-                    .count() as u64,
-            ),
+            // Counted over every violation, not just the ones kept in full,
+            // so that the parts add up to `violations`.
+            Quantity::Violations(Some(kind)) => Value::Number(sim.violation_count_of(kind)),
             Quantity::Stat(stat) => Value::Number(match stat {
                 Stat::ElectionsStarted => stats.elections_started,
                 Stat::ElectionsWon => stats.elections_won,

@@ -44,7 +44,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::message::{node_name, NodeId};
-use crate::options::Micros;
+use crate::options::{Micros, SECOND};
 use crate::sim::invariants::Violation;
 use crate::sim::{Action, Cluster, Outcome, Simulation, Status};
 
@@ -82,8 +82,11 @@ impl Reply {
     /// The one-line JSON of `status` and `stats`, if this is one of them.
     pub fn json(&self) -> Option<String> {
         match self {
-            Reply::Status(s) => serde_json::to_string(s).ok(),
-            Reply::Stats(s) => serde_json::to_string(s).ok(),
+            // Plain structs of strings and numbers: serializing cannot fail.
+            Reply::Status(s) => {
+                Some(serde_json::to_string(s).expect("a status serializes to JSON"))
+            }
+            Reply::Stats(s) => Some(serde_json::to_string(s).expect("stats serialize to JSON")),
             _ => None,
         }
     }
@@ -240,49 +243,88 @@ impl Session {
         duration: Micros,
         watch: &Option<(Watch, Condition)>,
     ) -> Result<Reply, Failure> {
+        self.run_paced(duration, watch, duration.max(1), &mut |_| Ok(()))
+    }
+
+    /// Runs a `run` line in slices of `slice` simulated time, calling
+    /// `between` after each one: `ddg run` streams the trace from there and
+    /// stops a line that exceeds its event budget (`between` returns the
+    /// reason, which becomes a [`Failure::Error`]). Slicing changes nothing
+    /// in the run: the same events happen at the same instants.
+    pub fn run_paced(
+        &mut self,
+        duration: Micros,
+        watch: &Option<(Watch, Condition)>,
+        slice: Micros,
+        between: &mut dyn FnMut(&mut Simulation) -> Result<(), String>,
+    ) -> Result<Reply, Failure> {
         let end = self.sim.now().saturating_add(duration);
-        let Some((mode, cond)) = watch else {
-            self.sim.run_until(end);
-            return Ok(Reply::Done);
-        };
-        match mode {
-            Watch::Until => {
-                if cond.check(&self.sim).is_ok() {
-                    return Ok(Reply::Done);
+        let slice = slice.max(1);
+        let human = crate::options::human_duration;
+        if let Some((mode, cond)) = watch {
+            let already = cond.check(&self.sim);
+            match (mode, already) {
+                (Watch::Until, Ok(())) => return Ok(Reply::Done),
+                (Watch::Always, Err(found)) => {
+                    return Err(Failure::Expectation(format!(
+                        "`{cond}` stopped holding at {} (it is {found})",
+                        human(self.sim.now())
+                    )))
                 }
-                if !self.sim.run_until_checking(end, |s| cond.check(s).is_err()) {
-                    // Stop at the end of the instant the condition came true,
-                    // so that the next line applies after every event of that
-                    // instant — the rule every replay (and the page) follows.
-                    let now = self.sim.now();
-                    self.sim.run_until(now);
-                    return Ok(Reply::Done);
-                }
-                let found = cond.quantity.read(&self.sim);
-                Err(Failure::Expectation(format!(
-                    "`{cond}` did not happen within {} (it is {found})",
-                    crate::options::human_duration(duration)
-                )))
+                _ => {}
             }
-            Watch::Always => {
-                let mut broken = cond.check(&self.sim).err();
-                if broken.is_none() {
-                    self.sim.run_until_checking(end, |s| match cond.check(s) {
+        }
+        loop {
+            let stop = self.sim.now().saturating_add(slice).min(end);
+            match watch {
+                None => self.sim.run_until(stop),
+                Some((Watch::Until, cond)) => {
+                    if !self
+                        .sim
+                        .run_until_checking(stop, |s| cond.check(s).is_err())
+                    {
+                        // Stop at the end of the instant the condition came
+                        // true, so that the next line applies after every
+                        // event of that instant — the rule every replay (and
+                        // the page) follows.
+                        let now = self.sim.now();
+                        self.sim.run_until(now);
+                        between(&mut self.sim).map_err(Failure::Error)?;
+                        return Ok(Reply::Done);
+                    }
+                }
+                Some((Watch::Always, cond)) => {
+                    let mut broken = None;
+                    self.sim.run_until_checking(stop, |s| match cond.check(s) {
                         Ok(()) => true,
                         Err(found) => {
                             broken = Some(found);
                             false
                         }
                     });
-                }
-                match broken {
-                    None => Ok(Reply::Done),
-                    Some(found) => Err(Failure::Expectation(format!(
-                        "`{cond}` stopped holding at {} (it is {found})",
-                        crate::options::human_duration(self.sim.now())
-                    ))),
+                    if let Some(found) = broken {
+                        between(&mut self.sim).map_err(Failure::Error)?;
+                        return Err(Failure::Expectation(format!(
+                            "`{cond}` stopped holding at {} (it is {found})",
+                            human(self.sim.now())
+                        )));
+                    }
                 }
             }
+            between(&mut self.sim).map_err(Failure::Error)?;
+            if stop >= end {
+                break;
+            }
+        }
+        match watch {
+            Some((Watch::Until, cond)) => {
+                let found = cond.quantity.read(&self.sim);
+                Err(Failure::Expectation(format!(
+                    "`{cond}` did not happen within {} (it is {found})",
+                    human(duration)
+                )))
+            }
+            _ => Ok(Reply::Done),
         }
     }
 
@@ -361,6 +403,9 @@ pub const MAX_LINES: usize = 100_000;
 pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
     let mut cluster: Option<ClusterSpec> = None;
     let mut commands = Vec::new();
+    // A byte-order mark is how some editors start a UTF-8 file; it is no
+    // part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (i, line) in text.lines().enumerate() {
         let number = i + 1;
         if number > MAX_LINES {
@@ -396,7 +441,9 @@ pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
 
 /// Runs a scenario as `ddg run` does: JSON lines and (with `trace`) trace
 /// lines to `out`, errors and warnings to `err`. Returns the exit code: 0, or
-/// [`EXIT_FAILED`] for a failed expectation, or [`EXIT_ERROR`] for bad input.
+/// [`EXIT_FAILED`] for a failed expectation, or [`EXIT_ERROR`] for bad input
+/// or for output that could not be written (a full disk, a closed pipe): a
+/// run whose results were lost must not look like a success.
 /// `default_seed` is used, and reported, when the cluster line has no seed.
 pub fn run_script(
     text: &str,
@@ -405,55 +452,126 @@ pub fn run_script(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    run_script_limited(text, default_seed, trace, MAX_RUN_EVENTS, out, err)
+}
+
+/// The most events one `run` line may process in `ddg run` unless
+/// `--max-events` says otherwise: about ten seconds of work.
+pub const MAX_RUN_EVENTS: u64 = 100_000_000;
+
+/// [`run_script`] with a budget: a `run` line that processes more than
+/// `max_events` events stops with an error ([`EXIT_ERROR`]) that says so.
+/// The trace is written as the run goes, a simulated second at a time, so
+/// memory stays bounded however long the line.
+pub fn run_script_limited(
+    text: &str,
+    default_seed: u64,
+    trace: bool,
+    max_events: u64,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    match run_script_writing(text, default_seed, trace, max_events, out, err) {
+        Ok(code) => code,
+        Err(e) => {
+            // Standard error may be what failed; there is nowhere else to say.
+            let _ = writeln!(err, "error: cannot write the output: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run_script_writing(
+    text: &str,
+    default_seed: u64,
+    trace: bool,
+    max_events: u64,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<i32> {
     let script = match parse_script(text) {
         Ok(s) => s,
         Err((line, why)) => {
-            let _ = writeln!(err, "error: line {line}: {why}");
-            return EXIT_ERROR;
+            writeln!(err, "error: line {line}: {why}")?;
+            return Ok(EXIT_ERROR);
         }
     };
     if script.cluster.seed.is_none() {
-        let _ = writeln!(
+        writeln!(
             err,
             "seed: {default_seed} (drawn at random; add seed={default_seed} to the cluster line to replay this run)"
-        );
+        )?;
     }
     let mut session = Session::new(&script.cluster, default_seed);
     session.sim_mut().set_recording(trace);
-    let flush_trace = |session: &mut Session, out: &mut dyn Write| {
-        for record in session.sim_mut().take_records() {
-            let _ = writeln!(out, "{}", record.trace_line());
-        }
-    };
+    for warning in session.sim().options().warnings() {
+        writeln!(err, "warning: {warning}")?;
+    }
     for (line, command) in &script.commands {
         if let (true, Command::Say(text)) = (trace, command) {
             let t = crate::sim::event::exact_ms(session.sim().now());
-            let _ = writeln!(out, "{t:>14}  say: {text}");
+            writeln!(out, "{t:>14}  say: {text}")?;
         }
-        let result = session.exec(command);
-        flush_trace(&mut session, out);
+        let before = session.sim().options().clone();
+        let result = match command {
+            Command::Run { duration, watch } => {
+                let start = session.sim().stats().events;
+                let mut failed_write = None;
+                let mut between = |sim: &mut Simulation| {
+                    for record in sim.take_records() {
+                        if let Err(e) = writeln!(out, "{}", record.trace_line()) {
+                            failed_write = Some(e);
+                            return Err("the output could not be written".to_string());
+                        }
+                    }
+                    let events = sim.stats().events - start;
+                    if events > max_events {
+                        return Err(format!(
+                            "this run line stopped at {} after {events} events, more than the limit of {max_events} (raise it with --max-events)",
+                            crate::options::human_duration(sim.now())
+                        ));
+                    }
+                    Ok(())
+                };
+                let result = session.run_paced(*duration, watch, SECOND, &mut between);
+                if let Some(e) = failed_write {
+                    return Err(e);
+                }
+                result
+            }
+            _ => session.exec(command),
+        };
+        for record in session.sim_mut().take_records() {
+            writeln!(out, "{}", record.trace_line())?;
+        }
+        if *session.sim().options() != before {
+            for warning in session.sim().options().warnings() {
+                writeln!(err, "warning: line {line}: {warning}")?;
+            }
+        }
         match result {
             Ok(Reply::Nothing(why)) => {
-                let _ = writeln!(err, "warning: line {line}: {why}");
+                writeln!(err, "warning: line {line}: {why}")?;
             }
             Ok(reply) => {
                 if let Some(json) = reply.json() {
-                    let _ = writeln!(out, "{json}");
+                    writeln!(out, "{json}")?;
                 }
             }
             Err(Failure::Error(why)) => {
-                let _ = writeln!(err, "error: line {line}: {why}");
-                return EXIT_ERROR;
+                writeln!(err, "error: line {line}: {why}")?;
+                return Ok(EXIT_ERROR);
             }
             Err(Failure::Expectation(why)) => {
-                let _ = writeln!(
+                writeln!(
                     err,
                     "expect failed: line {line}: {why} (seed {})",
                     session.sim().seed()
-                );
-                return EXIT_FAILED;
+                )?;
+                return Ok(EXIT_FAILED);
             }
         }
     }
-    0
+    out.flush()?;
+    Ok(0)
 }

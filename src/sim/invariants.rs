@@ -169,6 +169,9 @@ pub struct Checker {
     committed: Vec<Entry>,
     /// Each node's commit index when last looked at.
     commit_seen: Vec<Index>,
+    /// How many violations of each invariant, in [`Invariant::ALL`] order,
+    /// kept or not.
+    totals: [u64; Invariant::ALL.len()],
 }
 
 impl Checker {
@@ -193,6 +196,7 @@ impl Checker {
             entries: HashMap::new(),
             committed: Vec::new(),
             commit_seen: vec![0; size as usize],
+            totals: [0; Invariant::ALL.len()],
         }
     }
 
@@ -347,6 +351,15 @@ impl Checker {
         self.total
     }
 
+    /// How many violations of `invariant` happened in all, kept or not.
+    pub fn total_of(&self, invariant: Invariant) -> u64 {
+        let i = Invariant::ALL
+            .iter()
+            .position(|&k| k == invariant)
+            .expect("every invariant is in ALL");
+        self.totals[i]
+    }
+
     /// The live geese now.
     pub fn live_geese(&self) -> &[NodeId] {
         &self.live_geese
@@ -361,6 +374,11 @@ impl Checker {
         detail: String,
     ) {
         self.total += 1;
+        let i = Invariant::ALL
+            .iter()
+            .position(|&k| k == invariant)
+            .expect("every invariant is in ALL");
+        self.totals[i] += 1;
         if self.violations.len() < MAX_KEPT {
             self.violations.push(Violation {
                 t,

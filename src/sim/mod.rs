@@ -262,6 +262,10 @@ impl Simulation {
     pub fn violation_count(&self) -> u64 {
         self.checker.total()
     }
+    /// How many violations of one invariant in all, kept or not.
+    pub fn violation_count_of(&self, invariant: invariants::Invariant) -> u64 {
+        self.checker.total_of(invariant)
+    }
     /// The live geese now.
     pub fn geese(&self) -> &[NodeId] {
         self.checker.live_geese()

@@ -5,7 +5,7 @@
 //! The page's JavaScript passes the raw text of a control here and shows what
 //! comes back; it decides nothing itself.
 
-use crate::options::{format_duration, human_duration, Micros, Options, Span};
+use crate::options::{human_duration, Micros, Options, Span};
 use crate::script::duration::{parse_duration, parse_percent};
 use crate::sim::MAX_NODES;
 
@@ -128,49 +128,10 @@ pub fn seed_value(text: &str) -> Result<Option<u64>, String> {
         .map_err(|_| format!("Seed: `{text}` is not a whole number from 0 to 18446744073709551615"))
 }
 
-/// Warnings for settings that make elections unstable, in plain words. Empty
-/// when all is well. Raft needs broadcast time ≪ election timeout (§5.6).
+/// Warnings for settings that make elections unstable, in plain words (the
+/// rules live in [`Options::warnings`], shared with the CLI).
 pub fn warnings(o: &Options) -> Vec<String> {
-    let mut w = Vec::new();
-    let round_trip = 2 * o.latency.max;
-    if o.election.min <= round_trip {
-        w.push(format!(
-            "The election timeout ({}) is not above the round trip ({}): candidates give up before their votes come back, so elections may never succeed.",
-            ms(o.election.min),
-            ms(round_trip)
-        ));
-    } else if o.election.min < 3 * round_trip {
-        w.push(format!(
-            "The election timeout ({}) is close to the round trip ({}): Raft wants it an order of magnitude above the broadcast time (§5.6).",
-            ms(o.election.min),
-            ms(round_trip)
-        ));
-    }
-    if o.heartbeat >= o.election.min {
-        w.push(format!(
-            "Heartbeats ({}) are not more frequent than the election timeout ({}): ducks will time out while the goose is alive.",
-            ms(o.heartbeat),
-            ms(o.election.min)
-        ));
-    } else if o.check_quorum && o.heartbeat + round_trip >= o.election.min + o.latency.min {
-        w.push(format!(
-            "With CheckQuorum, a heartbeat ({}) plus a round trip ({}) must fit in the election timeout ({}): the goose may step down for no reason.",
-            ms(o.heartbeat),
-            ms(round_trip),
-            ms(o.election.min)
-        ));
-    }
-    if o.election.max - o.election.min < round_trip {
-        w.push(format!(
-            "The election timeout range ({}) is narrower than a round trip ({}): timers fire together and split votes will be common.",
-            format_duration(o.election.max - o.election.min),
-            ms(round_trip)
-        ));
-    }
-    if o.loss >= 200_000 {
-        w.push("Heavy message loss: elections will be slow and geese will come and go.".into());
-    }
-    w
+    o.warnings()
 }
 
 /// The slowest speed the page offers: 1/1000 of real time.
@@ -279,6 +240,7 @@ mod tests {
             ..Options::default()
         };
         let w = warnings(&o);
+        assert_eq!(w, o.warnings());
         assert!(w.iter().any(|w| w.contains("not above the round trip")));
         assert!(w.iter().any(|w| w.contains("Heartbeats")));
         assert!(w.iter().any(|w| w.contains("split votes")));

@@ -338,8 +338,13 @@ impl Timeline {
 
     fn apply_taped(&mut self) {
         let command = self.tape[self.applied].command.clone();
-        // A taped action ran once already, so it runs again the same way.
-        let _ = self.session.exec(&command);
+        // A taped action ran once already, so it runs again the same way:
+        // it cannot be bad input now (a failed `expect` is taped too).
+        let replayed = self.session.exec(&command);
+        debug_assert!(
+            !matches!(replayed, Err(crate::script::Failure::Error(_))),
+            "a taped line failed on replay: {replayed:?}"
+        );
         self.applied += 1;
     }
 
