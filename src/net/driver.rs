@@ -376,7 +376,15 @@ impl Driver {
             saved,
             faults: Faults::default(),
             blocked: vec![false; size as usize],
-            peer_addrs: vec![None; size as usize],
+            // Addresses written as IP:port are known at once; names wait
+            // for the resolver (see `run_node`), so a node never boots deaf
+            // to peers it could have reached.
+            peer_addrs: cfg
+                .peers
+                .iter()
+                .enumerate()
+                .map(|(i, p)| p.parse().ok().filter(|_| i as NodeId != cfg.id))
+                .collect(),
             snapshot_tx,
             commands_rx,
             log,
