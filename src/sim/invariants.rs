@@ -164,7 +164,10 @@ pub struct Checker {
     /// For every (index, term) seen in any log: the entry's kind and the term
     /// of the entry before it. Bounded by the entries ever appended, which the
     /// log cap bounds per node.
-    entries: HashMap<(Index, Term), (EntryKind, Term)>,
+    /// Indexed by log index − 1: each (term, kind, predecessor's term) seen
+    /// at that index, usually just one. A vector, not a hash map: one lookup
+    /// per appended entry is on the hot path of a request stream.
+    entries: Vec<Vec<(Term, EntryKind, Term)>>,
     /// The committed prefix, as first seen committed.
     committed: Vec<Entry>,
     /// Each node's commit index when last looked at.
@@ -193,7 +196,7 @@ impl Checker {
             overlap_reported: false,
             violations: Vec::new(),
             total: 0,
-            entries: HashMap::new(),
+            entries: Vec::new(),
             committed: Vec::new(),
             commit_seen: vec![0; size as usize],
             totals: [0; Invariant::ALL.len()],
@@ -280,12 +283,18 @@ impl Checker {
     fn check_entry(&mut self, now: Time, id: NodeId, log: &Log, index: Index) {
         let Some(&entry) = log.get(index) else { return };
         let prev = log.term_at(index - 1).unwrap_or(0);
-        match self.entries.get(&(index, entry.term)) {
-            None => {
-                self.entries.insert((index, entry.term), (entry.kind, prev));
-            }
-            Some(&seen) if seen == (entry.kind, prev) => {}
-            Some(&(kind, prev_seen)) => self.report(
+        let slot = index as usize - 1;
+        if self.entries.len() <= slot {
+            self.entries.resize_with(slot + 1, Vec::new);
+        }
+        let seen = self.entries[slot]
+            .iter()
+            .find(|&&(t, _, _)| t == entry.term)
+            .map(|&(_, kind, prev)| (kind, prev));
+        match seen {
+            None => self.entries[slot].push((entry.term, entry.kind, prev)),
+            Some(seen) if seen == (entry.kind, prev) => {}
+            Some((kind, prev_seen)) => self.report(
                 now,
                 Invariant::LogMatching,
                 vec![id],
@@ -337,7 +346,11 @@ impl Checker {
                 .map(|v| 96 + v.detail.len())
                 .sum::<usize>()
             + self.seen.len() * 32
-            + self.entries.capacity() * 40
+            + self
+                .entries
+                .iter()
+                .map(|v| 24 + v.capacity() * 32)
+                .sum::<usize>()
             + self.committed.capacity() * std::mem::size_of::<Entry>()
     }
 
