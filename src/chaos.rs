@@ -57,12 +57,17 @@ pub struct Report {
 /// Leases still running end within `election.min` (plus the latency of the
 /// message that set them). After that every live node's timer fires within
 /// `election.max`; a round (pre-vote, vote, replies) completes within four
-/// one-way latencies. Rounds fail only when they collide, which randomized
-/// timeouts make unlikely; the bound allows 8 failed rounds, whose chance,
-/// at the defaults, is far below one in a billion.
+/// one-way latencies. Without the log, rounds fail only when they collide,
+/// which randomized timeouts make unlikely, and 8 failed rounds had a chance
+/// far below one in a billion. With the log, a round also fails when the
+/// node that times out first has a log that is behind (§5.4.1): with just a
+/// majority alive, perhaps only one live node can win, and every futile
+/// campaign binds its voters with vote leases for a while. The sweep saw 2 in
+/// 5,000 runs of 7 nodes (4 alive) need 9 to 12 rounds, so the bound allows
+/// 23 failed rounds; it is measured, no longer a one-in-a-billion argument.
 pub fn liveness_bound(opts: &Options) -> Micros {
     let round = opts.election.max + 4 * opts.latency.max;
-    opts.election.min + opts.latency.max + 9 * round
+    opts.election.min + opts.latency.max + 24 * round
 }
 
 struct Driver {

@@ -465,6 +465,12 @@ mod tests {
             "kill n2 amnesia",
             "reconnect n3",
             "drop m7",
+            "request",
+            "request 3",
+            "expect n3.commit >= 4",
+            "expect commit = 2",
+            "expect n1.last_index = 0",
+            "expect n1.last_term = 0",
             "expect goose != n1",
             "run 2s until geese = 1",
             "run 1s always violations = 0",
@@ -474,6 +480,8 @@ mod tests {
         }
         assert_eq!(parse_command("   # only a comment", 5), Ok(None));
         assert_eq!(parse("heal # with a comment"), Ok(Command::Heal));
+        assert_eq!(parse("request"), Ok(Command::Request(1)));
+        assert_eq!(parse("request 1000"), Ok(Command::Request(1000)));
     }
 
     #[test]
@@ -510,6 +518,11 @@ mod tests {
             ("drop 12", "not a message"),
             ("set checkquorum=yes", "on or off"),
             ("say", "needs some text"),
+            ("request 0", "use 1 to 1000"),
+            ("request 1001", "use 1 to 1000"),
+            ("request many", "not a number of requests"),
+            ("request 1 2", "at most a count"),
+            ("expect n1.log = 3", "commit, last_index or last_term"),
         ] {
             let err = parse(line).unwrap_err();
             assert!(err.contains(why), "{line}: {err}");
