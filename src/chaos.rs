@@ -5,12 +5,17 @@
 //!
 //! 1. **Safety**: for `faults` of simulated time, a fault every 20–400 ms —
 //!    kills, revives, partitions, isolation, heals, forced timeouts, message
-//!    loss up to 30%, client requests. The invariant checker watches every
-//!    event, the log's invariants (§5.3, §5.4) included.
-//! 2. **Liveness**: the network heals, loss drops to 0, dead nodes come back
-//!    until a majority is alive. From then on a goose must appear within
-//!    [`liveness_bound`], and then a request must commit within that bound
-//!    again (the log makes progress, not just the election).
+//!    loss up to 30%, crash-restarts, client requests, and changes of the
+//!    election range, heartbeat, latency, CheckQuorum and PreVote, unsafe
+//!    values included. One fault in three lands exactly at, or 1 µs either
+//!    side of, a lease end, a crown end, a step-down deadline or an election
+//!    deadline. The invariant checker watches every event, the log's
+//!    invariants (§5.3, §5.4) included.
+//! 2. **Liveness**: the network heals, the starting options come back with
+//!    no loss, dead nodes come back until a majority is alive. From then on a
+//!    goose must appear within [`liveness_bound`], and then a request must
+//!    commit within that bound again (the log makes progress, not just the
+//!    election).
 //!
 //! Every fault is written as a line of the scenario language and applied
 //! through [`Session::exec`], so a failing seed comes with a script that
@@ -108,7 +113,7 @@ impl Driver {
         let sim = self.session.sim();
         let alive: Vec<u32> = (0..self.nodes).filter(|&n| sim.is_alive(n)).collect();
         let dead: Vec<u32> = (0..self.nodes).filter(|&n| !sim.is_alive(n)).collect();
-        let line = match self.pick(12) {
+        let line = match self.pick(14) {
             0 | 1 if !alive.is_empty() => {
                 format!("kill {}", node_name(alive[self.pick(alive.len())]))
             }
@@ -135,16 +140,76 @@ impl Driver {
             6 => format!("reconnect {}", self.node()),
             7 => "heal".into(),
             8 => format!("timeout {}", self.node()),
-            10 | 11 => match self.pick(3) {
+            9 if !alive.is_empty() && self.pick(2) == 0 => {
+                // A crash and an immediate restart: what a node promised
+                // before must still bind it after.
+                let n = node_name(alive[self.pick(alive.len())]);
+                self.exec(format!("kill {n}"));
+                format!("revive {n}")
+            }
+            12 | 13 => match self.pick(3) {
                 0 => "request".into(),
                 n => format!("request {}", n + 1),
             },
-            _ => {
+            9 => {
                 let loss = [0, 0, 10_000, 50_000, 100_000, 300_000][self.pick(6)];
                 format!("set loss={}", format_percent(loss))
             }
+            _ => self.option_change(),
         };
         self.exec(line);
+    }
+
+    /// A `set` of one timing or protocol option, safe or not: latencies above
+    /// `election.min`, heartbeats slower than the timeout, CheckQuorum and
+    /// PreVote switched at any moment. The invariants must hold whatever.
+    fn option_change(&mut self) -> String {
+        let ms = |v: u64| format_duration(v * MS);
+        match self.pick(5) {
+            0 => {
+                let min = [20, 50, 150, 150, 300][self.pick(5)];
+                let max = min + [0, 10, 150, 150, 600][self.pick(5)];
+                format!("set election={}..{}", ms(min), ms(max))
+            }
+            1 => format!("set heartbeat={}", ms([10, 50, 50, 100, 400][self.pick(5)])),
+            2 => {
+                let min = [0, 1, 10, 10, 40][self.pick(5)];
+                let max = min + [0, 5, 5, 40, 200][self.pick(5)];
+                format!("set latency={}..{}", ms(min), ms(max))
+            }
+            3 => format!("set checkquorum={}", ["on", "off"][self.pick(2)]),
+            _ => format!("set prevote={}", ["on", "off"][self.pick(2)]),
+        }
+    }
+
+    /// How long to run before the next fault: usually 20–400 ms, but one
+    /// time in three exactly at, or 1 µs either side of, a deadline that
+    /// matters — a node's lease end, a leader's crown end or step-down, an
+    /// election timer — where an off-by-one in the rules would show.
+    fn pause(&mut self) -> Micros {
+        let sim = self.session.sim();
+        let now = sim.now();
+        let opts = sim.options().clone();
+        let mut edges: Vec<Micros> = Vec::new();
+        for node in sim.nodes() {
+            if !sim.is_alive(node.id()) {
+                continue;
+            }
+            edges.extend(node.lease_until());
+            if node.role().is_leader() {
+                edges.push(node.majority_lease_end());
+                edges.push(node.step_down_at(&opts));
+            } else {
+                edges.push(node.election_deadline());
+            }
+        }
+        edges.retain(|&t| t > now + 1 && t < now + 2 * opts.election.max.max(400 * MS));
+        if !edges.is_empty() && self.pick(3) == 0 {
+            let edge = edges[self.pick(edges.len())];
+            let offset = [-1i64, 0, 1][self.pick(3)];
+            return (edge as i64 + offset) as Micros - now;
+        }
+        self.rng.range_inclusive(20 * MS, 400 * MS)
     }
 }
 
@@ -166,13 +231,20 @@ pub fn run(seed: u64, chaos: &Chaos) -> Report {
     };
     // Safety phase.
     while driver.session.sim().now() < chaos.faults {
-        let pause = driver.rng.range_inclusive(20 * MS, 400 * MS);
+        let pause = driver.pause();
         driver.run(pause);
         driver.random_fault();
     }
-    // Liveness phase: a connected, loss-free network and a live majority.
+    // Liveness phase: a connected, loss-free network with the starting
+    // options and a live majority.
     driver.exec("heal".into());
-    driver.exec("set loss=0%".into());
+    driver.exec(format!(
+        "set {}",
+        Options {
+            loss: 0,
+            ..chaos.options.clone()
+        }
+    ));
     let mut alive = (0..chaos.nodes)
         .filter(|&n| driver.session.sim().is_alive(n))
         .count() as u32;

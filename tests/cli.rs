@@ -724,9 +724,10 @@ fn unstable_settings_are_warned_about_on_stderr_for_the_cluster_and_each_set() {
 fn sweep_counts_runs_and_seeds_separately() {
     let o = ddg(&["sweep", "--seeds", "2", "--first", "5"], "");
     assert_eq!(o.code, Some(0), "{o:?}");
-    assert_eq!(
-        o.stdout.lines().last(),
-        Some("2 seeds x 3 option sets = 6 runs: 0 runs failed, on 0 seeds")
+    let last = o.stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("2 seeds x 3 option sets = 6 runs: 0 runs failed, on 0 seeds ("),
+        "{last}"
     );
 }
 

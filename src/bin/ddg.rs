@@ -18,6 +18,8 @@
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
@@ -81,15 +83,20 @@ struct BenchArgs {
 /// `ddg sweep`.
 #[derive(clap::Args)]
 struct SweepArgs {
-    /// How many seeds to run (each with three option sets).
-    #[arg(long, default_value_t = 1000, value_parser = at_least_one)]
-    seeds: u64,
+    /// How many seeds to run (each with three option sets): 1000 by
+    /// default; with `--minutes`, the most to run (no limit by default).
+    #[arg(long, value_parser = at_least_one)]
+    seeds: Option<u64>,
     /// Cluster size, 1 to 101.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=101))]
     nodes: u32,
     /// The first seed.
     #[arg(long, default_value_t = 1)]
     first: u64,
+    /// Run seeds until this many minutes of wall-clock time have passed
+    /// (on every core), up to `--seeds` (which then defaults to no limit).
+    #[arg(long, value_parser = at_least_one)]
+    minutes: Option<u64>,
 }
 
 /// A count that must be at least 1: a sweep of no seeds would pass vacuously.
@@ -288,43 +295,82 @@ fn cmd_sweep(args: SweepArgs) -> i32 {
         seeds,
         nodes,
         first,
+        minutes,
     } = args;
+    let seeds = match (seeds, minutes) {
+        (Some(n), _) => n,
+        // A time budget and no count: every seed from `first` on.
+        (None, Some(_)) => u64::MAX - first + 1,
+        (None, None) => 1000,
+    };
     let Some(last) = first.checked_add(seeds - 1) else {
         eprintln!("error: --first {first} with --seeds {seeds} runs past the largest seed");
         return 2;
     };
-    let (mut failed_runs, mut failed_seeds) = (0u64, 0u64);
+    let deadline = minutes.map(|m| Instant::now() + std::time::Duration::from_secs(m * 60));
     let sets = sweep_options();
-    for seed in first..=last {
-        let mut seed_failed = false;
-        for options in sets.clone() {
-            let report = chaos::run(
-                seed,
-                &Chaos {
-                    nodes,
-                    options,
-                    faults: 20 * SECOND,
-                },
-            );
-            if !report.violations.is_empty() || report.liveness.is_err() {
-                failed_runs += 1;
-                seed_failed = true;
-                println!(
-                    "seed {seed} FAILED: {:?} {:?}",
-                    report.violations.first(),
-                    report.liveness
-                );
-                println!("{}", report.script);
-            }
+    let next = AtomicU64::new(first);
+    let done = AtomicU64::new(0);
+    let failed_runs = AtomicU64::new(0);
+    let failed_seeds = AtomicU64::new(0);
+    let out = Mutex::new(io::stdout());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return;
+                }
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed > last || seed < first {
+                    return;
+                }
+                let mut seed_failed = false;
+                for options in sets.clone() {
+                    let report = chaos::run(
+                        seed,
+                        &Chaos {
+                            nodes,
+                            options,
+                            faults: 20 * SECOND,
+                        },
+                    );
+                    if !report.violations.is_empty() || report.liveness.is_err() {
+                        failed_runs.fetch_add(1, Ordering::Relaxed);
+                        seed_failed = true;
+                        let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+                        let _ = writeln!(
+                            out,
+                            "seed {seed} FAILED: {:?} {:?}\n{}",
+                            report.violations.first(),
+                            report.liveness,
+                            report.script
+                        );
+                    }
+                }
+                failed_seeds.fetch_add(u64::from(seed_failed), Ordering::Relaxed);
+                done.fetch_add(1, Ordering::Relaxed);
+            });
         }
-        failed_seeds += u64::from(seed_failed);
-    }
-    println!(
-        "{seeds} seeds x {} option sets = {} runs: {failed_runs} runs failed, on {failed_seeds} seeds",
-        sets.len(),
-        u128::from(seeds) * sets.len() as u128
+    });
+    let (done, runs_failed, seeds_failed) = (
+        done.into_inner(),
+        failed_runs.into_inner(),
+        failed_seeds.into_inner(),
     );
-    i32::from(failed_runs > 0)
+    let line = format!(
+        "{done} seeds x {} option sets = {} runs: {runs_failed} runs failed, on {seeds_failed} seeds ({:.1} s on {workers} threads)",
+        sets.len(),
+        u128::from(done) * sets.len() as u128,
+        start.elapsed().as_secs_f64()
+    );
+    let mut out = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        eprintln!("error: cannot write the output: {e}");
+        return 2;
+    }
+    i32::from(runs_failed > 0)
 }
 
 fn sweep_options() -> [Options; 3] {

@@ -253,12 +253,43 @@ impl App {
     fn copy_link(&mut self) {
         let link = self.link();
         self.write_link();
-        if let Some(window) = web_sys::window() {
-            let _ = window.navigator().clipboard().write_text(&link);
-        }
-        self.notice(
-            "A link to this run, at this moment, is on the clipboard (and in the Share box).",
-        );
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        self.notice("Copying a link to this run, at this moment…");
+        // The clipboard answers later, and may refuse (no permission, no
+        // secure context): say which, and on refusal leave the link selected
+        // in the Share box to copy by hand.
+        let said = |text: &str| {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("notice-text"))
+            {
+                el.set_text_content(Some(text));
+            }
+        };
+        let copied = Closure::once(move |_: JsValue| {
+            said("A link to this run, at this moment, is on the clipboard (and in the Share box).");
+        });
+        let refused = Closure::once(move |_: JsValue| {
+            said("The browser would not copy to the clipboard. The link is selected in the Share box: copy it by hand (Ctrl+C or ⌘C).");
+            if let Some(input) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("share-link"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                let _ = input.focus();
+                input.select();
+            }
+        });
+        let _ = window
+            .navigator()
+            .clipboard()
+            .write_text(&link)
+            .then2(&copied, &refused);
+        // Each closure runs at most once, when the promise settles.
+        copied.forget();
+        refused.forget();
     }
 
     /// Saves the run as a `.ddg` file.
@@ -267,24 +298,27 @@ impl App {
         let parts = js_sys::Array::of1(&JsValue::from_str(&text));
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("text/plain");
+        let failed = "Export failed: the browser would not make the file. Copy the link instead.";
         let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-            return;
+            return self.notice(failed);
         };
         let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-            return;
+            return self.notice(failed);
         };
-        if let Some(a) = self
+        let Some(a) = self
             .dom
             .create("a")
             .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlAnchorElement>(e).ok())
-        {
-            a.set_href(&url);
-            a.set_download(&format!(
-                "duckduckgoose-seed{}.ddg",
-                self.timeline.sim().seed()
-            ));
-            a.click();
-        }
+        else {
+            let _ = web_sys::Url::revoke_object_url(&url);
+            return self.notice(failed);
+        };
+        a.set_href(&url);
+        a.set_download(&format!(
+            "duckduckgoose-seed{}.ddg",
+            self.timeline.sim().seed()
+        ));
+        a.click();
         // Give the browser a moment to start the download before the
         // object URL goes.
         gloo_timers::callback::Timeout::new(2_000, move || {
