@@ -3,6 +3,7 @@
 //!
 //! `ddg cluster up` uses fixed ports (8000, 7001…, 8001…), so the test, as
 //! root, runs it in a network namespace of its own; not root, it skips.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

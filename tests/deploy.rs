@@ -8,6 +8,7 @@
 //! (7000, 8080), as three machines or pods would have: the test, as root,
 //! moves its thread into a network namespace of its own and gives them
 //! 127.0.0.1–3. Not root: it says so and skips.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

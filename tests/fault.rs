@@ -25,6 +25,7 @@
 //! a schedule (the same faults in the same order at the same offsets; real
 //! timers make the rest differ). `scripts/fault-test.sh` runs it for 10
 //! minutes.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

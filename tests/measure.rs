@@ -12,6 +12,7 @@
 //!   same settings and a loopback-like latency of 0–1 ms;
 //! - cost: resident memory and CPU per node while idle (heartbeats only);
 //! - 25 nodes: elections started over 30 s of calm (false elections).
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::Path;
 use std::time::{Duration, Instant};

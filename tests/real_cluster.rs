@@ -3,6 +3,7 @@
 //! `ddg cluster run`; plus what only real processes have: a state file that
 //! survives SIGKILL, a corrupt one that stops the node, a paused goose, bad
 //! requests and bad datagrams.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
