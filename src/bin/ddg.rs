@@ -16,6 +16,11 @@
 //! unknown flag or a malformed number is an error (exit code 2), never
 //! silently ignored.
 
+// Native only: `wasm-pack test` builds every binary for wasm32 too, and clap
+// never reaches wasm32; there this binary is an empty crate.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
