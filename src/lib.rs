@@ -25,6 +25,7 @@
 pub mod chaos;
 pub mod experiment;
 pub mod lessons;
+pub mod log;
 pub mod message;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;

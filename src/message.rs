@@ -1,11 +1,12 @@
-//! The messages nodes send each other: RequestVote and AppendEntries of Raft
-//! §5.2 (with no log entries, AppendEntries is a heartbeat), and the PreVote
-//! pair of dissertation §9.6.
+//! The messages nodes send each other: RequestVote (§5.2, with the log
+//! position §5.4.1 compares) and AppendEntries (§5.3; with no entries it is a
+//! heartbeat), and the PreVote pair of dissertation §9.6.
 //!
 //! Every message carries the sender's term (§5.1). Requests that ask the
 //! receiver for a promise under CheckQuorum carry a [`Lease`], and the reply
 //! that accepts it echoes the lease's floor back; [`crate::node`] explains why.
 
+use crate::log::{Entry, Index};
 use crate::options::{Micros, Time};
 use serde::Serialize;
 
@@ -28,13 +29,17 @@ pub struct Lease {
 }
 
 /// What a message says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
     /// RequestVote (§5.2): "vote for me in this term". Under CheckQuorum it
     /// also asks the voter for a lease.
     VoteRequest {
         /// The promise asked for along with the vote, under CheckQuorum.
         lease: Option<Lease>,
+        /// The index of the candidate's last log entry (§5.4.1).
+        last_index: Index,
+        /// The term of the candidate's last log entry (§5.4.1).
+        last_term: Term,
     },
     /// The answer to a RequestVote.
     VoteReply {
@@ -45,27 +50,50 @@ pub enum Body {
     },
     /// PreVote (§9.6): "would you vote for me in this term?" The message's
     /// term is the term the sender would campaign in; nobody changes state.
-    PreVoteRequest,
+    PreVoteRequest {
+        /// The index of the sender's last log entry (§5.4.1 applies to
+        /// pre-votes too).
+        last_index: Index,
+        /// The term of the sender's last log entry.
+        last_term: Term,
+    },
     /// The answer to a PreVote. When granted, its term is the proposed term.
     PreVoteReply {
         /// Whether the receiver would vote for the sender.
         granted: bool,
     },
-    /// An empty AppendEntries (§5.2): "I am the goose of this term".
-    Heartbeat {
+    /// AppendEntries (§5.3): "I am the goose of this term; after entry
+    /// `prev_index` of term `prev_term`, your log holds `entries`". With no
+    /// entries it is a heartbeat (§5.2), and `entries` allocates nothing.
+    AppendEntries {
         /// The promise asked of each duck, under CheckQuorum.
         lease: Option<Lease>,
+        /// The index of the entry just before `entries`.
+        prev_index: Index,
+        /// Its term: the consistency check (§5.3).
+        prev_term: Term,
+        /// The entries to store, at most [`crate::node::MAX_ENTRIES`] of them.
+        entries: Vec<Entry>,
+        /// The goose's commit index (§5.3).
+        commit: Index,
     },
-    /// The answer to a heartbeat: an acknowledgement in the same term, or a
-    /// higher term that makes a stale goose step down.
-    HeartbeatReply {
+    /// The answer to an AppendEntries: an acknowledgement in the same term,
+    /// or a higher term that makes a stale goose step down.
+    AppendReply {
         /// The floor of the lease the duck promised, echoed back.
         lease_floor: Option<Time>,
+        /// Whether the consistency check passed and the entries are stored.
+        success: bool,
+        /// On success, the index up to which the duck's log now matches the
+        /// goose's (its matchIndex). On failure, where the goose should try
+        /// next: past the duck's log, or the first entry of the conflicting
+        /// term (§5.3's optimisation).
+        index: Index,
     },
 }
 
 /// One message: the sender's term and what it says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     /// The sender's current term, or the proposed term for PreVote messages.
     pub term: Term,
@@ -90,9 +118,10 @@ pub enum Kind {
     PrevoteGranted,
     /// A PreVote reply that says no.
     PrevoteDenied,
-    /// A heartbeat (empty AppendEntries).
+    /// An AppendEntries (a heartbeat when it carries no entries; the name
+    /// stays the one people see on the canvas).
     Heartbeat,
-    /// A heartbeat's reply.
+    /// An AppendEntries reply.
     HeartbeatReply,
 }
 
@@ -150,11 +179,21 @@ impl Message {
             Body::VoteRequest { .. } => Kind::VoteRequest,
             Body::VoteReply { granted: true, .. } => Kind::VoteGranted,
             Body::VoteReply { granted: false, .. } => Kind::VoteDenied,
-            Body::PreVoteRequest => Kind::PrevoteRequest,
+            Body::PreVoteRequest { .. } => Kind::PrevoteRequest,
             Body::PreVoteReply { granted: true } => Kind::PrevoteGranted,
             Body::PreVoteReply { granted: false } => Kind::PrevoteDenied,
-            Body::Heartbeat { .. } => Kind::Heartbeat,
-            Body::HeartbeatReply { .. } => Kind::HeartbeatReply,
+            Body::AppendEntries { .. } => Kind::Heartbeat,
+            Body::AppendReply { .. } => Kind::HeartbeatReply,
+        }
+    }
+}
+
+impl Message {
+    /// How many log entries the message carries (0 but for AppendEntries).
+    pub fn entry_count(&self) -> usize {
+        match &self.body {
+            Body::AppendEntries { entries, .. } => entries.len(),
+            _ => 0,
         }
     }
 }

@@ -1,5 +1,5 @@
-//! One node of the cluster: the election rules of Raft §5.2 as a state machine
-//! with no I/O.
+//! One node of the cluster: the election rules of Raft §5.2 and the log
+//! replication of §5.3–§5.4 as a state machine with no I/O.
 //!
 //! A [`Node`] never reads a clock, never draws global randomness and never
 //! sends anything itself. The simulation calls it with the current simulated
@@ -18,9 +18,11 @@
 //!   or candidate that it is stale.
 //! - A duck whose election timer fires becomes a candidate: it increments its
 //!   term, votes for itself and asks every peer for its vote (§5.2).
-//! - A node grants at most one vote per term, first come first served (§5.2;
-//!   with no log, the up-to-date check of §5.4.1 always passes). Granting a
-//!   vote resets the election timer.
+//! - A node grants at most one vote per term, first come first served (§5.2),
+//!   and only to a candidate whose log is at least as up to date as its own:
+//!   the later last term wins, and with equal last terms the longer log
+//!   (§5.4.1, the election restriction; PreVote applies the same test).
+//!   Granting a vote resets the election timer.
 //! - A candidate that holds votes from a majority of the *configured* cluster
 //!   becomes the goose and at once sends heartbeats, then one every
 //!   `heartbeat` (§5.2). A candidate that hears a heartbeat of its own term
@@ -28,9 +30,36 @@
 //! - A duck that hears a heartbeat of its term records the goose as its leader,
 //!   resets its timer and replies.
 //! - Every timer reset draws a fresh timeout uniformly from `election`.
-//! - The term and the vote are persistent and survive a crash (Figure 2); the
-//!   role, the known leader and the votes received do not. A revived node is a
+//! - The term, the vote and the log are persistent and survive a crash
+//!   (Figure 2); the role, the known leader, the votes received, the commit
+//!   index and the goose's nextIndex/matchIndex do not. A revived node is a
 //!   duck.
+//!
+//! # The log (§5.3, §5.4)
+//! - A new goose sets every peer's nextIndex just past its own log and its
+//!   matchIndex to 0, and appends a no-op entry of its term (§5.4.2, §8).
+//! - A client request reaches only the goose, which appends it (§5.3) and
+//!   sends it at once. Every AppendEntries — the periodic heartbeat too —
+//!   carries the entries from the peer's nextIndex on (at most
+//!   [`MAX_ENTRIES`]), the index and term of the entry before them, and the
+//!   goose's commit index. A heartbeat with nothing to send allocates nothing.
+//! - A duck accepts entries only if its log holds the entry before them with
+//!   that term (the consistency check, §5.3). It then deletes any existing
+//!   entry that conflicts with a new one, and everything after it, appends
+//!   what it lacks, and sets its commit index to
+//!   `min(leaderCommit, index of the last new entry)` (Figure 2). On a
+//!   refusal it says where to try next: past its log, or at the first entry
+//!   of the conflicting term (§5.3's optimisation).
+//! - On success the goose raises that peer's matchIndex and nextIndex; on a
+//!   refusal it lowers nextIndex (never below matchIndex + 1) and retries at
+//!   once. A duck left behind by a batch cut short at [`MAX_ENTRIES`] gets
+//!   the rest at once.
+//! - The goose commits the highest index stored on a majority of the
+//!   configured cluster, itself included, but only if that entry is of its
+//!   current term (§5.4.2; Figure 8 shows why counting replicas of an older
+//!   entry is unsafe). Earlier entries commit with it.
+//! - The log holds at most [`crate::log::LOG_CAP`] entries; see
+//!   [`crate::log`].
 //!
 //! # PreVote (dissertation §9.6)
 //! With `pre_vote`, a node whose timer fires first becomes a *precandidate*
@@ -126,7 +155,22 @@
 //! The price: a goose that cannot reach a majority for about `election.min`
 //! loses its crown (the cluster has no goose until a majority answers again
 //! or another node wins), and a node stays loyal to a lease for
-//! `election.min` after each heartbeat or vote. In a real deployment `latency.min` would be taken as 0;
+//! `election.min` after each heartbeat or vote.
+//!
+//! **The log changes none of this.** Every AppendEntries — a heartbeat, a
+//! request's entries sent at once, a retry after a refusal — asks for the same
+//! heartbeat lease and every acceptance echoes its floor (and counts as an
+//! ack): each is one more promise, and the crown only takes the largest floor
+//! each peer echoed. A duck promises whether or not the consistency check
+//! passed, because the promise concerns votes, not entries. The election
+//! restriction (§5.4.1) only adds refusals, so "a node never votes during a
+//! promise" still holds; a duck whose log is behind still makes and keeps
+//! promises. The majorities in the argument are majorities of the configured
+//! cluster, as for votes and commits. Replication and commits do not depend
+//! on the crown: a leader without its crown still replicates and commits
+//! (§5.4.2 is what makes a commit safe), but takes no client requests, since
+//! it does not claim to be goose. In a real deployment `latency.min` would be
+//! taken as 0;
 //! the simulator knows its network, so it may use the true floor.
 //!
 //! # Real clocks (`ddg node`, [`crate::net`])
@@ -145,10 +189,11 @@
 //! so a node that had ever promised a lease boots promising the longest
 //! lease it ever granted (plus the margin) from boot: it began after the old
 //! promise, so it ends after it. A goose answers "goose" only while
-//! `now < quorum_deadline()`, so one that was paused (SIGSTOP) and resumed
+//! `now < majority_lease_end()`, so one that was paused (SIGSTOP) and resumed
 //! after its lease lapsed says "duck" even before it processes its first tick.
 
-use crate::message::{Body, Lease, Message, NodeId, Term};
+use crate::log::{Entry, EntryKind, Index, Log};
+use crate::message::{node_name, Body, Lease, Message, NodeId, Term};
 use crate::options::{Options, Time};
 use crate::rng::SimRng;
 
@@ -232,6 +277,13 @@ pub enum Refusal {
     Lease,
     /// The voter heard from a live goose within `election.min` (PreVote).
     GooseAlive,
+    /// The candidate's log is less up to date than the voter's (§5.4.1).
+    LogBehind {
+        /// The candidate's last log entry: (term, index).
+        theirs: (Term, Index),
+        /// The voter's last log entry: (term, index).
+        mine: (Term, Index),
+    },
 }
 
 /// Why a node became a candidate.
@@ -299,6 +351,17 @@ pub enum Note {
         /// When its promise ends.
         lease_until: Time,
     },
+    /// A duck's log disagreed with the goose's, and it dropped its entries
+    /// from `from` on (§5.3).
+    Truncated {
+        /// The first index dropped.
+        from: Index,
+        /// How many entries went.
+        dropped: u64,
+    },
+    /// The log is full ([`crate::log::LOG_CAP`]): a new goose could not
+    /// append its no-op.
+    LogFull,
     /// The goose's majority lease ran out: it stays leader of its term but no
     /// longer claims to be goose (CheckQuorum).
     LostCrown,
@@ -318,6 +381,9 @@ pub struct Outbox {
     pub messages: Vec<(NodeId, Message)>,
     /// What the node did.
     pub notes: Vec<Note>,
+    /// The lowest log index the step wrote or removed, if it touched the log
+    /// (for the invariant checker, which then looks at that suffix only).
+    pub log_from: Option<Index>,
 }
 
 impl Outbox {
@@ -325,8 +391,17 @@ impl Outbox {
     pub fn clear(&mut self) {
         self.messages.clear();
         self.notes.clear();
+        self.log_from = None;
+    }
+
+    fn log_touched(&mut self, index: Index) {
+        self.log_from = Some(self.log_from.map_or(index, |i| i.min(index)));
     }
 }
+
+/// The most entries one AppendEntries carries (a bound on message size; a
+/// duck further behind catches up over several round trips).
+pub const MAX_ENTRIES: usize = 16;
 
 /// What a node needs from its surroundings for one step.
 pub struct Ctx<'a> {
@@ -346,6 +421,7 @@ pub struct Node {
     // Persistent state (Figure 2), plus the CheckQuorum promise.
     term: Term,
     voted_for: Option<NodeId>,
+    log: Log,
     lease_until: Option<Time>,
     /// Whom every promise still binding was made to, if all to one node.
     lease_holder: Option<NodeId>,
@@ -367,6 +443,14 @@ pub struct Node {
     crown_until: Time,
     /// Cache of [`Node::majority_heard_at`], refreshed whenever an ack arrives.
     majority_heard: Time,
+    commit: Index,
+    // The goose's view of each peer's log (§5.3), indexed by node id.
+    next_index: Vec<Index>,
+    match_index: Vec<Index>,
+    // The highest index sent to each peer in this term, to tell a batch cut
+    // short by MAX_ENTRIES (send the rest at once) from entries in flight.
+    sent_index: Vec<Index>,
+    scratch: Vec<Index>,
 }
 
 /// The number of votes that wins in a cluster of `size` (§5.2).
@@ -382,6 +466,7 @@ impl Node {
             size,
             term: 0,
             voted_for: None,
+            log: Log::new(),
             lease_until: None,
             lease_holder: None,
             role: Role::Duck,
@@ -396,6 +481,11 @@ impl Node {
             acked: vec![0; size as usize],
             crown_until: 0,
             majority_heard: 0,
+            commit: 0,
+            next_index: vec![1; size as usize],
+            match_index: vec![0; size as usize],
+            sent_index: vec![0; size as usize],
+            scratch: Vec::with_capacity(size as usize),
         };
         node.reset_timer(now, opts, rng);
         node
@@ -468,6 +558,29 @@ impl Node {
     /// A (pre)candidate's view of each peer's answer, indexed by node id.
     pub fn ballots(&self) -> &[Ballot] {
         &self.ballots
+    }
+    /// Its log (persistent).
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+    /// The highest index it knows to be committed (§5.3; volatile).
+    pub fn commit(&self) -> Index {
+        self.commit
+    }
+    /// A goose's nextIndex for each peer, indexed by node id (§5.3).
+    pub fn next_index(&self) -> &[Index] {
+        &self.next_index
+    }
+    /// A goose's matchIndex for each peer, indexed by node id (§5.3).
+    pub fn match_index(&self) -> &[Index] {
+        &self.match_index
+    }
+
+    /// Test and checker hook: the log, to plant a corruption the invariant
+    /// checker must catch. Nothing in the protocol calls it.
+    #[doc(hidden)]
+    pub fn log_mut_for_tests(&mut self) -> &mut Log {
+        &mut self.log
     }
 
     /// The instant a leader's majority lease ends: a majority's leases are
@@ -576,7 +689,7 @@ impl Node {
 
     fn broadcast(&self, msg: Message, out: &mut Outbox) {
         for peer in (0..self.size).filter(|&p| p != self.id) {
-            out.messages.push((peer, msg));
+            out.messages.push((peer, msg.clone()));
         }
     }
 
@@ -644,7 +757,10 @@ impl Node {
         self.broadcast(
             Message {
                 term: proposed,
-                body: Body::PreVoteRequest,
+                body: Body::PreVoteRequest {
+                    last_index: self.log.last_index(),
+                    last_term: self.log.last_term(),
+                },
             },
             ctx.out,
         );
@@ -668,7 +784,11 @@ impl Node {
         self.broadcast(
             Message {
                 term: self.term,
-                body: Body::VoteRequest { lease },
+                body: Body::VoteRequest {
+                    lease,
+                    last_index: self.log.last_index(),
+                    last_term: self.log.last_term(),
+                },
             },
             ctx.out,
         );
@@ -683,21 +803,118 @@ impl Node {
         self.role = Role::Goose;
         self.leader = Some(self.id);
         ctx.out.notes.push(Note::Won { votes });
+        // §5.3: the goose starts out assuming every duck's log matches its
+        // own, and backs off on refusals. §5.4.2/§8: it appends a no-op of its
+        // term, the first entry it may commit by counting replicas, which
+        // commits everything before it too.
+        let next = self.log.last_index() + 1;
+        self.next_index.fill(next);
+        self.match_index.fill(0);
+        self.sent_index.fill(0);
+        let noop = Entry {
+            term: self.term,
+            kind: EntryKind::Noop,
+        };
+        match self.log.append(noop) {
+            Some(index) => ctx.out.log_touched(index),
+            None => ctx.out.notes.push(Note::LogFull),
+        }
+        self.match_index[self.id as usize] = self.log.last_index();
         self.send_heartbeats(now, ctx);
+        self.advance_commit();
         self.check_quorum(now, ctx);
     }
 
     fn send_heartbeats(&mut self, now: Time, ctx: &mut Ctx) {
         self.heartbeat_last = now;
         self.heartbeat_due = now + ctx.opts.heartbeat;
-        let lease = self.lease(now, 0, ctx.opts);
-        self.broadcast(
+        self.replicate(now, ctx);
+    }
+
+    /// One AppendEntries to every peer, each from its nextIndex (§5.3).
+    fn replicate(&mut self, now: Time, ctx: &mut Ctx) {
+        for peer in 0..self.size {
+            if peer != self.id {
+                self.send_append(now, peer, ctx);
+            }
+        }
+    }
+
+    /// AppendEntries to `peer`: the entries from its nextIndex on (at most
+    /// [`MAX_ENTRIES`]), after the entry just before them (§5.3).
+    fn send_append(&mut self, now: Time, peer: NodeId, ctx: &mut Ctx) {
+        let next = self.next_index[peer as usize];
+        let prev_index = next - 1;
+        let prev_term = self.log.term_at(prev_index).unwrap_or(0);
+        let entries = self.log.slice(next, MAX_ENTRIES);
+        self.sent_index[peer as usize] = prev_index + entries.len() as Index;
+        let body = Body::AppendEntries {
+            lease: self.lease(now, 0, ctx.opts),
+            prev_index,
+            prev_term,
+            entries,
+            commit: self.commit,
+        };
+        ctx.out.messages.push((
+            peer,
             Message {
                 term: self.term,
-                body: Body::Heartbeat { lease },
+                body,
             },
-            ctx.out,
-        );
+        ));
+    }
+
+    /// The commit rule of §5.4.2: the goose commits the highest index stored
+    /// on a majority, but only if that entry is of its own term (counting
+    /// replicas of an older term's entry is unsafe: Figure 8). Earlier
+    /// entries commit with it (Log Matching).
+    fn advance_commit(&mut self) {
+        if !self.role.is_leader() {
+            return;
+        }
+        self.match_index[self.id as usize] = self.log.last_index();
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.match_index);
+        let needed = majority(self.size) as usize;
+        let (_, &mut kth, _) = self
+            .scratch
+            .select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
+        if kth > self.commit && self.log.term_at(kth) == Some(self.term) {
+            self.commit = kth;
+        }
+    }
+
+    /// A client request reaches this node (`request` in a scenario). Only the
+    /// goose accepts it (§5.3): it appends one entry per payload, and sends
+    /// them at once. Returns the index of the last entry, or why not.
+    pub fn propose(
+        &mut self,
+        now: Time,
+        kinds: &[EntryKind],
+        ctx: &mut Ctx,
+    ) -> Result<Index, String> {
+        if self.role != Role::Goose {
+            return Err(format!("{} is not the goose", node_name(self.id)));
+        }
+        if self.log.last_index() as usize + kinds.len() > crate::log::LOG_CAP {
+            return Err(format!(
+                "{}'s log is full ({} entries, the cap)",
+                node_name(self.id),
+                crate::log::LOG_CAP
+            ));
+        }
+        for &kind in kinds {
+            let entry = Entry {
+                term: self.term,
+                kind,
+            };
+            if let Some(index) = self.log.append(entry) {
+                ctx.out.log_touched(index);
+            }
+        }
+        self.advance_commit();
+        self.replicate(now, ctx);
+        Ok(self.log.last_index())
     }
 
     /// CheckQuorum: refresh both caches, then crown or uncrown the leader and
@@ -773,6 +990,7 @@ impl Node {
     pub fn restart(&mut self, now: Time, ctx: &mut Ctx) {
         self.role = Role::Duck;
         self.leader = None;
+        self.commit = 0;
         self.goose_heard = None;
         self.start_ballots();
         self.reset_timer(now, ctx.opts, ctx.rng);
@@ -802,7 +1020,13 @@ impl Node {
     pub fn receive(&mut self, now: Time, from: NodeId, msg: Message, ctx: &mut Ctx) {
         match msg.body {
             // A pre-vote changes nobody's term (§9.6).
-            Body::PreVoteRequest => return self.answer_prevote(now, from, msg.term, ctx),
+            Body::PreVoteRequest {
+                last_index,
+                last_term,
+            } => {
+                let last = (last_term, last_index);
+                return self.answer_prevote(now, from, msg.term, last, ctx);
+            }
             // A yes carries the term it was proposed for, not the voter's
             // term: it counts only in a round that proposes that very term.
             // A yes for an earlier round (term + 1 back then, at most our
@@ -820,7 +1044,7 @@ impl Node {
             // won it (see "Handing the term on" in the module doc).
             let handing_on = self.role == Role::Goose
                 && ctx.opts.check_quorum
-                && matches!(msg.body, Body::HeartbeatReply { .. });
+                && matches!(msg.body, Body::AppendReply { .. });
             if matches!(msg.body, Body::VoteRequest { .. }) && self.in_lease(now, from, ctx.opts) {
                 // §4.2.3: within a lease, a vote request neither wins a vote
                 // nor moves the term.
@@ -847,13 +1071,17 @@ impl Node {
                     });
                     self.reply_vote(from, false, None, ctx);
                 }
-                Body::Heartbeat { .. } => self.reply_heartbeat(from, None, ctx),
+                Body::AppendEntries { .. } => self.reply_append(from, None, false, 0, ctx),
                 _ => {}
             }
             return;
         }
         match msg.body {
-            Body::VoteRequest { lease } => self.answer_vote(now, from, lease, ctx),
+            Body::VoteRequest {
+                lease,
+                last_index,
+                last_term,
+            } => self.answer_vote(now, from, lease, (last_term, last_index), ctx),
             Body::VoteReply {
                 granted,
                 lease_floor,
@@ -870,18 +1098,36 @@ impl Node {
                     self.count_prevote(now, from, granted, ctx);
                 }
             }
-            Body::Heartbeat { lease } => self.hear_heartbeat(now, from, lease, ctx),
-            Body::HeartbeatReply { lease_floor } => {
+            Body::AppendEntries {
+                lease,
+                prev_index,
+                prev_term,
+                entries,
+                commit,
+            } => {
+                if self.hear_goose(now, from, ctx) {
+                    let floor = self.promise(now, from, lease);
+                    let (success, index) =
+                        self.append_entries(prev_index, prev_term, &entries, commit, ctx);
+                    self.reply_append(from, floor, success, index, ctx);
+                }
+            }
+            Body::AppendReply {
+                lease_floor,
+                success,
+                index,
+            } => {
                 if self.role.is_leader() {
                     self.acked[from as usize] = now;
                     if let Some(floor) = lease_floor {
                         let slot = &mut self.floors[from as usize];
                         *slot = (*slot).max(floor);
                     }
+                    self.hear_append_reply(now, from, success, index, ctx);
                     self.check_quorum(now, ctx);
                 }
             }
-            Body::PreVoteRequest => unreachable!("handled above"),
+            Body::PreVoteRequest { .. } => unreachable!("handled above"),
         }
     }
 
@@ -898,25 +1144,57 @@ impl Node {
         ));
     }
 
-    fn reply_heartbeat(&self, to: NodeId, lease_floor: Option<Time>, ctx: &mut Ctx) {
+    fn reply_append(
+        &self,
+        to: NodeId,
+        lease_floor: Option<Time>,
+        success: bool,
+        index: Index,
+        ctx: &mut Ctx,
+    ) {
         ctx.out.messages.push((
             to,
             Message {
                 term: self.term,
-                body: Body::HeartbeatReply { lease_floor },
+                body: Body::AppendReply {
+                    lease_floor,
+                    success,
+                    index,
+                },
             },
         ));
     }
 
-    /// RequestVote in our own term (§5.2): one vote per term, none in a lease.
-    fn answer_vote(&mut self, now: Time, from: NodeId, lease: Option<Lease>, ctx: &mut Ctx) {
+    /// §5.4.1: the refusal a voter owes a (pre)candidate whose log, ending at
+    /// `theirs` = (last term, last index), is less up to date than its own.
+    fn log_refusal(&self, theirs: (Term, Index)) -> Option<Refusal> {
+        let (term, index) = theirs;
+        (!self.log.candidate_up_to_date(term, index)).then(|| Refusal::LogBehind {
+            theirs,
+            mine: (self.log.last_term(), self.log.last_index()),
+        })
+    }
+
+    /// RequestVote in our own term (§5.2): one vote per term, only for a log
+    /// at least as up to date as ours (§5.4.1), none in a lease.
+    fn answer_vote(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        lease: Option<Lease>,
+        theirs: (Term, Index),
+        ctx: &mut Ctx,
+    ) {
         let refusal = match self.voted_for {
             Some(v) if v != from => Some(Refusal::AlreadyVoted(v)),
             // Asked again by the candidate it already voted for: the vote
             // (and its promise) stand, so say yes again.
             Some(_) => None,
-            None if self.in_lease(now, from, ctx.opts) => Some(Refusal::Lease),
-            None => None,
+            None => match self.log_refusal(theirs) {
+                Some(why) => Some(why),
+                None if self.in_lease(now, from, ctx.opts) => Some(Refusal::Lease),
+                None => None,
+            },
         };
         if let Some(why) = refusal {
             ctx.out.notes.push(Note::Refused {
@@ -962,9 +1240,18 @@ impl Node {
 
     /// PreVote (§9.6): yes only for a newer term, and only if no goose is
     /// known to be alive. The answer changes nothing in the receiver.
-    fn answer_prevote(&mut self, now: Time, from: NodeId, proposed: Term, ctx: &mut Ctx) {
+    fn answer_prevote(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        proposed: Term,
+        theirs: (Term, Index),
+        ctx: &mut Ctx,
+    ) {
         let refusal = if proposed <= self.term {
             Some(Refusal::StaleTerm)
+        } else if let Some(why) = self.log_refusal(theirs) {
+            Some(why)
         } else if self.heard_goose_recently(now, ctx.opts) {
             Some(Refusal::GooseAlive)
         } else if self.in_lease(now, from, ctx.opts) {
@@ -1008,12 +1295,13 @@ impl Node {
         }
     }
 
-    /// A heartbeat of our term: there is a goose, and it is `from` (§5.2).
-    fn hear_heartbeat(&mut self, now: Time, from: NodeId, lease: Option<Lease>, ctx: &mut Ctx) {
+    /// An AppendEntries of our term: there is a goose, and it is `from`
+    /// (§5.2). Returns whether this node listens to it.
+    fn hear_goose(&mut self, now: Time, from: NodeId, ctx: &mut Ctx) -> bool {
         if self.role.is_leader() {
             // Two leaders in one term: impossible unless a node lost its disk.
             // The invariant checker reports it; the leader keeps its role.
-            return;
+            return false;
         }
         if self.role != Role::Duck {
             self.become_duck(now, StepDown::GooseHeard { goose: from }, ctx);
@@ -1021,8 +1309,97 @@ impl Node {
         self.leader = Some(from);
         self.goose_heard = Some(now);
         self.reset_timer(now, ctx.opts, ctx.rng);
-        let floor = self.promise(now, from, lease);
-        self.reply_heartbeat(from, floor, ctx);
+        true
+    }
+
+    /// The duck's side of AppendEntries (§5.3): the consistency check, the
+    /// repair of a diverged suffix, and the commit index. Returns the reply's
+    /// `(success, index)`.
+    fn append_entries(
+        &mut self,
+        prev_index: Index,
+        prev_term: Term,
+        entries: &[Entry],
+        leader_commit: Index,
+        ctx: &mut Ctx,
+    ) -> (bool, Index) {
+        match self.log.term_at(prev_index) {
+            // §5.3: no entry at prev_index: try right after our log.
+            None => return (false, self.log.last_index() + 1),
+            // §5.3: a different term there: skip back over that whole term
+            // (the conflict-term optimisation), but never below 1.
+            Some(t) if t != prev_term => {
+                return (false, self.log.first_index_of_term_at(prev_index).max(1))
+            }
+            Some(_) => {}
+        }
+        let mut stored = prev_index;
+        for entry in entries {
+            let index = stored + 1;
+            match self.log.term_at(index) {
+                Some(t) if t == entry.term => {}
+                found => {
+                    if found.is_some() {
+                        // §5.3: an existing entry conflicts with a new one:
+                        // delete it and all that follow it.
+                        let dropped = self.log.truncate_from(index) as u64;
+                        ctx.out.notes.push(Note::Truncated {
+                            from: index,
+                            dropped,
+                        });
+                    }
+                    ctx.out.log_touched(index);
+                    if self.log.append(*entry).is_none() {
+                        break;
+                    }
+                }
+            }
+            stored = index;
+        }
+        // Figure 2: commitIndex = min(leaderCommit, index of last new entry);
+        // entries past `stored` may still be stale.
+        let commit = leader_commit.min(stored);
+        if commit > self.commit {
+            self.commit = commit;
+        }
+        (true, stored)
+    }
+
+    /// The goose hears how AppendEntries went (§5.3): on success, matchIndex
+    /// and nextIndex move up and the commit index may follow (§5.4.2); on a
+    /// refusal, nextIndex backs off and the goose tries again at once. A duck
+    /// still behind gets, at once, what no AppendEntries has carried yet.
+    fn hear_append_reply(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        success: bool,
+        index: Index,
+        ctx: &mut Ctx,
+    ) {
+        let p = from as usize;
+        let last = self.log.last_index();
+        if success {
+            let index = index.min(last);
+            if index > self.match_index[p] {
+                self.match_index[p] = index;
+                self.advance_commit();
+            }
+            self.next_index[p] = self.next_index[p].max(index + 1);
+            // Entries sent already are on their way; only a batch cut short
+            // by MAX_ENTRIES leaves some that were never sent.
+            if self.sent_index[p] < last && self.next_index[p] <= last {
+                self.send_append(now, from, ctx);
+            }
+        } else {
+            let floor = self.match_index[p] + 1;
+            let next = self.next_index[p];
+            let backed = index.min(next.saturating_sub(1)).max(floor).max(1);
+            if backed < next {
+                self.next_index[p] = backed;
+                self.send_append(now, from, ctx);
+            }
+        }
     }
 }
 

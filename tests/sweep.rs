@@ -1,7 +1,8 @@
 //! The seed sweep: random faults (kills, revivals, partitions, isolation,
-//! forced timeouts, message loss) on many seeds, with the invariant checker
-//! watching every event, then a healed network with a live majority that
-//! must elect a goose within [`chaos::liveness_bound`].
+//! forced timeouts, message loss) and client requests on many seeds, with the
+//! invariant checker watching every event (the log's invariants included),
+//! then a healed network with a live majority that must elect a goose within
+//! [`chaos::liveness_bound`] and then commit a request within it again.
 //!
 //! Every seed runs under three option sets (CheckQuorum on, the default;
 //! PreVote on as well; CheckQuorum off); clusters of 5 nodes take seeds

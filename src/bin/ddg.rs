@@ -3,7 +3,8 @@
 //! - `ddg run [--trace] [--elections CSV] FILE` runs a scenario (`-` reads
 //!   standard input); exit code 0, 1 for a failed `expect`, 2 for bad input.
 //! - `ddg bench [--quick]` prints simulated events per second for clusters
-//!   of 5, 25 and 101 nodes.
+//!   of 5, 25 and 101 nodes, and for 5 nodes with a steady stream of client
+//!   requests.
 //! - `ddg sweep [--seeds N] [--nodes N] [--first S]` runs the chaos seed
 //!   sweep and prints any seed that breaks an invariant or liveness, with its
 //!   replay script.
@@ -34,7 +35,7 @@ use duckduckgoose::chaos::{self, Chaos};
 use duckduckgoose::options::{Options, MS, SECOND};
 use duckduckgoose::random_seed;
 use duckduckgoose::script::{run_script_limited, MAX_RUN_EVENTS};
-use duckduckgoose::sim::{Action, Cluster, Simulation};
+use duckduckgoose::sim::{Action, Cluster, Outcome, Simulation};
 
 /// DuckDuckGoose: Raft leader election you can watch, break and replay.
 ///
@@ -212,6 +213,60 @@ fn churn(sim: &mut Simulation, budget: f64) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
+/// The request stream's row: 5 nodes, the same churn, and a client request
+/// every 10 ms of simulated time (refused while there is no goose). A log
+/// holds at most `LOG_CAP` entries, so when the goose's log nears the cap the
+/// row goes on with a fresh cluster (the next seed): every request appended
+/// is real work, none is refused for a full log. Returns (events, requests
+/// appended, wall seconds, the first violation if any).
+fn request_stream(budget: f64) -> (u64, u64, f64, Option<String>) {
+    use duckduckgoose::log::LOG_CAP;
+    let start = Instant::now();
+    let (mut events, mut appended, mut seed) = (0, 0, 1);
+    while start.elapsed().as_secs_f64() < budget {
+        let mut sim = Simulation::new(Cluster {
+            nodes: 5,
+            seed,
+            options: Options::default(),
+        });
+        seed += 1;
+        let mut victim = None;
+        let full = |sim: &Simulation| {
+            sim.nodes()
+                .iter()
+                .any(|n| n.log().last_index() as usize + 200 >= LOG_CAP)
+        };
+        while !full(&sim) && start.elapsed().as_secs_f64() < budget {
+            for _ in 0..150 {
+                sim.run_for(10 * MS);
+                if let Ok(Outcome::Done) = sim.apply(&Action::Request(1)) {
+                    appended += 1;
+                }
+            }
+            if let Some(v) = victim.take() {
+                let _ = sim.apply(&Action::Revive(v));
+            }
+            if let Some(g) = sim.goose() {
+                let _ = sim.apply(&Action::Kill {
+                    node: g,
+                    amnesia: false,
+                });
+                victim = Some(g);
+            }
+        }
+        events += sim.stats().events;
+        if let Some(v) = sim.violations().first() {
+            return (
+                events,
+                appended,
+                start.elapsed().as_secs_f64(),
+                Some(v.to_string()),
+            );
+        }
+    }
+    (events, appended, start.elapsed().as_secs_f64(), None)
+}
+
 fn cmd_bench(args: BenchArgs) -> i32 {
     let budget = if args.quick { 0.3 } else { 3.0 };
     println!("ddg bench: default settings, the goose killed every 1.5s of simulated time");
@@ -244,6 +299,16 @@ fn cmd_bench(args: BenchArgs) -> i32 {
             );
             return 1;
         }
+    }
+    let (events, appended, wall, violation) = request_stream(budget);
+    println!(
+        "with a client request every 10ms (5 nodes): {events} events, {appended} requests \
+         appended, {:.0} events/s, {wall:.2} wall s",
+        events as f64 / wall
+    );
+    if let Some(v) = violation {
+        eprintln!("error: the benchmark run broke an invariant: {v}");
+        return 1;
     }
     0
 }

@@ -657,7 +657,17 @@ impl RealWorld {
                     Field::VotedFor => Value::Node(s.node_field("voted_for", size)),
                     Field::Leader => Value::Node(s.node_field("leader", size)),
                     Field::Alive => Value::Bool(!matches!(s, Seen::Dead)),
+                    Field::Commit | Field::LastIndex | Field::LastTerm => {
+                        return Err(Failure::Error(
+                            "a real node does not report its log yet (issue 9 §5)".into(),
+                        ))
+                    }
                 }
+            }
+            Quantity::Commit => {
+                return Err(Failure::Error(
+                    "a real node does not report its log yet (issue 9 §5)".into(),
+                ))
             }
             Quantity::Violations(_) | Quantity::Stat(_) | Quantity::InFlight { .. } => {
                 return Err(Failure::Error(
@@ -769,6 +779,11 @@ impl RealWorld {
             },
             Command::Set(_) | Command::Drop(_) | Command::Stats => Err(e(
                 "set, drop and stats act on the simulator only, not on a real cluster".into(),
+            )),
+            Command::Request(_) => Err(e(
+                "client requests reach the simulator only: real nodes do not serve them yet \
+                 (issue 9 §5)"
+                    .into(),
             )),
         }
     }

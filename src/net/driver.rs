@@ -149,7 +149,7 @@ pub struct Metrics {
     /// Messages that could not be sent (unresolved peer, socket error).
     pub send_errors: AtomicU64,
     /// Votes refused: stale term, already voted, lease, goose alive.
-    pub refusals: [AtomicU64; 4],
+    pub refusals: [AtomicU64; 5],
     /// State saves, their total and largest latency in µs.
     pub persist_count: AtomicU64,
     /// Sum of save latencies, µs.
@@ -167,7 +167,13 @@ pub const BAD_REASONS: [wire::Error; 4] = [
 ];
 
 /// Refusal reasons in the order of [`Metrics::refusals`].
-pub const REFUSAL_NAMES: [&str; 4] = ["stale_term", "already_voted", "lease", "goose_alive"];
+pub const REFUSAL_NAMES: [&str; 5] = [
+    "stale_term",
+    "already_voted",
+    "lease",
+    "goose_alive",
+    "log_behind",
+];
 
 fn refusal_index(why: Refusal) -> usize {
     match why {
@@ -175,6 +181,7 @@ fn refusal_index(why: Refusal) -> usize {
         Refusal::AlreadyVoted(_) => 1,
         Refusal::Lease => 2,
         Refusal::GooseAlive => 3,
+        Refusal::LogBehind { .. } => 4,
     }
 }
 
@@ -473,8 +480,8 @@ impl Driver {
         m.received[kind].fetch_add(1, Relaxed);
         // The duck's side of the clock-rate margin: every promise asked of
         // this node lasts `margin` longer than asked (see crate::node).
-        if let Body::Heartbeat { lease: Some(l) } | Body::VoteRequest { lease: Some(l) } =
-            &mut msg.body
+        if let Body::AppendEntries { lease: Some(l), .. }
+        | Body::VoteRequest { lease: Some(l), .. } = &mut msg.body
         {
             l.length += self.cfg.margin;
             self.lease_asked = self.lease_asked.max(l.length);

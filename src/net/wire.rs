@@ -10,21 +10,29 @@
 //! | 4 | sender's node id |
 //! | 4 | receiver's node id |
 //! | 8 | the message's term |
-//! | 1 | kind: 0 vote request, 1 vote reply, 2 pre-vote request, 3 pre-vote reply, 4 heartbeat, 5 heartbeat reply |
+//! | 1 | kind: 0 vote request, 1 vote reply, 2 pre-vote request, 3 pre-vote reply, 4 append entries, 5 append reply |
 //! | … | the body (see [`encode`]) |
+//!
+//! Version 2 added the log (Raft §5.3, §5.4.1): a (pre)vote request carries
+//! the last log index and term; AppendEntries carries prevLogIndex,
+//! prevLogTerm, leaderCommit and up to [`MAX_ENTRIES`] entries (each a term,
+//! a kind byte — 0 no-op, 1 client request — and a request's number); its
+//! reply carries success and an index.
 //!
 //! Decoding checks everything and never panics: a datagram that is too short,
 //! too long, of another version, of another cluster, addressed to somebody
 //! else or with a bad field is an [`Error`], which the driver counts and drops.
 
+use crate::log::{Entry, EntryKind};
 use crate::message::{Body, Lease, Message, NodeId};
+use crate::node::MAX_ENTRIES;
 
 /// The format's version, the fourth byte of every datagram.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
-/// The longest datagram a node accepts (a vote request with a lease is 46
-/// bytes); anything longer is dropped unread.
-pub const MAX_DATAGRAM: usize = 64;
+/// The longest datagram a node accepts (a full AppendEntries is 343 bytes);
+/// anything longer is dropped unread.
+pub const MAX_DATAGRAM: usize = 512;
 
 const MAGIC: &[u8; 3] = b"DDG";
 const HEADER: usize = 4 + 8 + 4 + 4 + 8 + 1;
@@ -96,12 +104,19 @@ pub fn encode(env: Envelope, msg: &Message) -> Vec<u8> {
     buf.extend_from_slice(&env.from.to_be_bytes());
     buf.extend_from_slice(&env.to.to_be_bytes());
     buf.extend_from_slice(&msg.term.to_be_bytes());
-    match msg.body {
-        Body::VoteRequest { lease } => {
+    let put = |buf: &mut Vec<u8>, v: u64| buf.extend_from_slice(&v.to_be_bytes());
+    match &msg.body {
+        &Body::VoteRequest {
+            lease,
+            last_index,
+            last_term,
+        } => {
             buf.push(0);
             put_lease(&mut buf, lease);
+            put(&mut buf, last_index);
+            put(&mut buf, last_term);
         }
-        Body::VoteReply {
+        &Body::VoteReply {
             granted,
             lease_floor,
         } => {
@@ -109,18 +124,52 @@ pub fn encode(env: Envelope, msg: &Message) -> Vec<u8> {
             buf.push(granted as u8);
             put_opt_u64(&mut buf, lease_floor);
         }
-        Body::PreVoteRequest => buf.push(2),
-        Body::PreVoteReply { granted } => {
+        &Body::PreVoteRequest {
+            last_index,
+            last_term,
+        } => {
+            buf.push(2);
+            put(&mut buf, last_index);
+            put(&mut buf, last_term);
+        }
+        &Body::PreVoteReply { granted } => {
             buf.push(3);
             buf.push(granted as u8);
         }
-        Body::Heartbeat { lease } => {
+        Body::AppendEntries {
+            lease,
+            prev_index,
+            prev_term,
+            entries,
+            commit,
+        } => {
             buf.push(4);
-            put_lease(&mut buf, lease);
+            put_lease(&mut buf, *lease);
+            put(&mut buf, *prev_index);
+            put(&mut buf, *prev_term);
+            put(&mut buf, *commit);
+            // The node never sends more than MAX_ENTRIES (a u8 holds it).
+            buf.push(entries.len().min(MAX_ENTRIES) as u8);
+            for entry in entries.iter().take(MAX_ENTRIES) {
+                put(&mut buf, entry.term);
+                match entry.kind {
+                    EntryKind::Noop => buf.push(0),
+                    EntryKind::Request(k) => {
+                        buf.push(1);
+                        put(&mut buf, k);
+                    }
+                }
+            }
         }
-        Body::HeartbeatReply { lease_floor } => {
+        &Body::AppendReply {
+            lease_floor,
+            success,
+            index,
+        } => {
             buf.push(5);
             put_opt_u64(&mut buf, lease_floor);
+            buf.push(success as u8);
+            put(&mut buf, index);
         }
     }
     buf
@@ -198,16 +247,51 @@ pub fn decode(
     }
     let term = r.u64()?;
     let body = match r.u8()? {
-        0 => Body::VoteRequest { lease: r.lease()? },
+        0 => Body::VoteRequest {
+            lease: r.lease()?,
+            last_index: r.u64()?,
+            last_term: r.u64()?,
+        },
         1 => Body::VoteReply {
             granted: r.flag()?,
             lease_floor: r.opt_u64()?,
         },
-        2 => Body::PreVoteRequest,
+        2 => Body::PreVoteRequest {
+            last_index: r.u64()?,
+            last_term: r.u64()?,
+        },
         3 => Body::PreVoteReply { granted: r.flag()? },
-        4 => Body::Heartbeat { lease: r.lease()? },
-        5 => Body::HeartbeatReply {
+        4 => {
+            let lease = r.lease()?;
+            let prev_index = r.u64()?;
+            let prev_term = r.u64()?;
+            let commit = r.u64()?;
+            let count = r.u8()? as usize;
+            if count > MAX_ENTRIES {
+                return Err(Error::Malformed);
+            }
+            let mut entries = Vec::with_capacity(count);
+            for _ in 0..count {
+                let term = r.u64()?;
+                let kind = match r.u8()? {
+                    0 => EntryKind::Noop,
+                    1 => EntryKind::Request(r.u64()?),
+                    _ => return Err(Error::Malformed),
+                };
+                entries.push(Entry { term, kind });
+            }
+            Body::AppendEntries {
+                lease,
+                prev_index,
+                prev_term,
+                entries,
+                commit,
+            }
+        }
+        5 => Body::AppendReply {
             lease_floor: r.opt_u64()?,
+            success: r.flag()?,
+            index: r.u64()?,
         },
         _ => return Err(Error::Malformed),
     };
@@ -227,9 +311,27 @@ mod tests {
             length: 150_000,
             floor: u64::MAX - 1,
         });
+        let entries: Vec<Entry> = (0..MAX_ENTRIES as u64)
+            .map(|k| Entry {
+                term: u64::MAX - k,
+                kind: if k % 2 == 0 {
+                    EntryKind::Noop
+                } else {
+                    EntryKind::Request(u64::MAX - 3 * k)
+                },
+            })
+            .collect();
         let bodies = [
-            Body::VoteRequest { lease: None },
-            Body::VoteRequest { lease },
+            Body::VoteRequest {
+                lease: None,
+                last_index: 0,
+                last_term: 0,
+            },
+            Body::VoteRequest {
+                lease,
+                last_index: u64::MAX,
+                last_term: 7,
+            },
             Body::VoteReply {
                 granted: true,
                 lease_floor: Some(7),
@@ -238,14 +340,35 @@ mod tests {
                 granted: false,
                 lease_floor: None,
             },
-            Body::PreVoteRequest,
+            Body::PreVoteRequest {
+                last_index: 12,
+                last_term: 3,
+            },
             Body::PreVoteReply { granted: true },
             Body::PreVoteReply { granted: false },
-            Body::Heartbeat { lease: None },
-            Body::Heartbeat { lease },
-            Body::HeartbeatReply { lease_floor: None },
-            Body::HeartbeatReply {
+            Body::AppendEntries {
+                lease: None,
+                prev_index: 0,
+                prev_term: 0,
+                entries: Vec::new(),
+                commit: 0,
+            },
+            Body::AppendEntries {
+                lease,
+                prev_index: 41,
+                prev_term: 6,
+                entries,
+                commit: u64::MAX,
+            },
+            Body::AppendReply {
+                lease_floor: None,
+                success: false,
+                index: 5,
+            },
+            Body::AppendReply {
                 lease_floor: Some(123_456_789),
+                success: true,
+                index: u64::MAX,
             },
         ];
         bodies
@@ -293,9 +416,12 @@ mod tests {
     fn bad_datagrams_are_errors_not_panics() {
         let good = encode(ENV, &every_message()[1]);
         assert_eq!(decode(&[], 0, 0, 5), Err(Error::Malformed));
-        assert_eq!(decode(&[0; 65], 0, 0, 5), Err(Error::Oversized));
+        assert_eq!(
+            decode(&[0; MAX_DATAGRAM + 1], 0, 0, 5),
+            Err(Error::Oversized)
+        );
         let mut other_version = good.clone();
-        other_version[3] = 2;
+        other_version[3] = 1;
         assert_eq!(
             decode(&other_version, ENV.cluster, 4, 5),
             Err(Error::Version)

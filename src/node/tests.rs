@@ -47,8 +47,30 @@ fn with_pv() -> Options {
 fn vote_request(term: Term, lease: Option<Lease>) -> Message {
     Message {
         term,
-        body: Body::VoteRequest { lease },
+        body: Body::VoteRequest {
+            lease,
+            last_index: 0,
+            last_term: 0,
+        },
     }
+}
+
+/// `msg`, a (pre)vote request, from a candidate whose log ends at
+/// (`last_term`, `last_index`).
+fn with_log(mut msg: Message, last_term: Term, last_index: Index) -> Message {
+    match &mut msg.body {
+        Body::VoteRequest {
+            last_index: i,
+            last_term: t,
+            ..
+        }
+        | Body::PreVoteRequest {
+            last_index: i,
+            last_term: t,
+        } => (*i, *t) = (last_index, last_term),
+        other => panic!("not a vote request: {other:?}"),
+    }
+    msg
 }
 
 fn vote_reply(term: Term, granted: bool, lease_floor: Option<Time>) -> Message {
@@ -61,24 +83,74 @@ fn vote_reply(term: Term, granted: bool, lease_floor: Option<Time>) -> Message {
     }
 }
 
+/// An AppendEntries with no entries, after index 0: a bare heartbeat.
 fn heartbeat(term: Term, lease: Option<Lease>) -> Message {
     Message {
         term,
-        body: Body::Heartbeat { lease },
+        body: Body::AppendEntries {
+            lease,
+            prev_index: 0,
+            prev_term: 0,
+            entries: Vec::new(),
+            commit: 0,
+        },
     }
 }
 
-fn heartbeat_reply(term: Term, lease_floor: Option<Time>) -> Message {
+/// The first AppendEntries of a new goose of `term` with an empty log
+/// before: its no-op (§5.4.2).
+fn first_append(term: Term, lease: Option<Lease>) -> Message {
     Message {
         term,
-        body: Body::HeartbeatReply { lease_floor },
+        body: Body::AppendEntries {
+            lease,
+            prev_index: 0,
+            prev_term: 0,
+            entries: vec![Entry {
+                term,
+                kind: EntryKind::Noop,
+            }],
+            commit: 0,
+        },
+    }
+}
+
+/// A duck's acknowledgement of a bare heartbeat: its log matches up to 0.
+fn heartbeat_reply(term: Term, lease_floor: Option<Time>) -> Message {
+    ack(term, lease_floor, 0)
+}
+
+/// A duck's acknowledgement: its log matches the goose's up to `index`.
+fn ack(term: Term, lease_floor: Option<Time>, index: Index) -> Message {
+    Message {
+        term,
+        body: Body::AppendReply {
+            lease_floor,
+            success: true,
+            index,
+        },
+    }
+}
+
+/// The answer to an AppendEntries of a stale term (§5.1).
+fn stale_append_reply(term: Term) -> Message {
+    Message {
+        term,
+        body: Body::AppendReply {
+            lease_floor: None,
+            success: false,
+            index: 0,
+        },
     }
 }
 
 fn prevote_request(term: Term) -> Message {
     Message {
         term,
-        body: Body::PreVoteRequest,
+        body: Body::PreVoteRequest {
+            last_index: 0,
+            last_term: 0,
+        },
     }
 }
 
@@ -183,7 +255,7 @@ impl Env {
 fn to_all(size: u32, except: NodeId, msg: Message) -> Vec<(NodeId, Message)> {
     (0..size)
         .filter(|&p| p != except)
-        .map(|p| (p, msg))
+        .map(|p| (p, msg.clone()))
         .collect()
 }
 
@@ -331,7 +403,7 @@ fn stale_heartbeat_is_answered_with_higher_term() {
     env.receive(&mut n, 20 * MS, 0, heartbeat(3, lease(SECOND, 2 * SECOND)));
     assert_eq!(
         env.sent(),
-        &[(0, heartbeat_reply(5, None))],
+        &[(0, stale_append_reply(5))],
         "the stale goose learns term 5, and no lease floor is echoed"
     );
     assert!(env.notes().is_empty());
@@ -587,7 +659,7 @@ fn winner_sends_heartbeats_at_once_and_then_every_interval() {
     let mut n = env.node(0, 3);
     elect(&mut env, &mut n, 20 * MS, None);
     assert_eq!(env.notes(), &[Note::Won { votes: 2 }]);
-    assert_eq!(env.sent(), to_all(3, 0, heartbeat(1, None)).as_slice());
+    assert_eq!(env.sent(), to_all(3, 0, first_append(1, None)).as_slice());
     assert_eq!(n.leader(), Some(0));
     assert_eq!(n.heartbeat_times(), (20 * MS, 20 * MS + HB));
     assert_eq!(n.deadline(&env.opts), 20 * MS + HB);
@@ -597,7 +669,8 @@ fn winner_sends_heartbeats_at_once_and_then_every_interval() {
         env.tick(&mut n, last + HB - 1);
         assert!(env.is_quiet(), "nothing before the interval is up");
         env.tick(&mut n, last + HB);
-        assert_eq!(env.sent(), to_all(3, 0, heartbeat(1, None)).as_slice());
+        // Nobody acknowledged the no-op, so every heartbeat carries it again.
+        assert_eq!(env.sent(), to_all(3, 0, first_append(1, None)).as_slice());
         last += HB;
         assert_eq!(n.heartbeat_times(), (last, last + HB));
         assert_eq!(n.deadline(&env.opts), last + HB);
@@ -879,7 +952,7 @@ fn requests_carry_a_lease_only_under_check_quorum() {
         vote_reply(1, true, Some(1000 + LAT_MIN + VOTE_LEASE)),
     );
     let want = lease(MIN, 2000 + LAT_MIN + MIN);
-    assert_eq!(env.sent(), to_all(3, 0, heartbeat(1, want)).as_slice());
+    assert_eq!(env.sent(), to_all(3, 0, first_append(1, want)).as_slice());
 
     let mut env = Env::new(plain());
     let mut n = env.node(0, 3);
@@ -1023,7 +1096,7 @@ fn goose_under_check_quorum_refuses_votes_and_keeps_its_term() {
     let mut env = Env::new(plain());
     let mut n = env.node(0, 3);
     elect(&mut env, &mut n, 0, None);
-    env.receive(&mut n, 30 * MS, 2, vote_request(5, None));
+    env.receive(&mut n, 30 * MS, 2, with_log(vote_request(5, None), 1, 1));
     assert_eq!(env.sent(), &[(2, vote_reply(5, true, None))]);
     assert_eq!(
         (n.role(), n.term(), n.voted_for()),
@@ -1086,8 +1159,8 @@ fn quorum_deadline_is_the_majority_minus_one_th_largest_echoed_floor() {
 fn cq_goose(env: &mut Env) -> Node {
     let mut n = env.node(0, 3);
     env.force_timeout(&mut n, 0);
-    let floor = match env.sent()[0].1.body {
-        Body::VoteRequest { lease: Some(l) } => l.floor,
+    let floor = match &env.sent()[0].1.body {
+        Body::VoteRequest { lease: Some(l), .. } => l.floor,
         other => panic!("a vote request with a lease, not {other:?}"),
     };
     assert_eq!(floor, LAT_MIN + VOTE_LEASE);
@@ -1118,8 +1191,8 @@ fn goose_loses_its_crown_at_the_lease_end_and_steps_down_an_election_timeout_aft
     assert_eq!(env.notes(), &[Note::LostCrown]);
     assert_eq!(
         env.sent(),
-        to_all(3, 0, heartbeat(1, lease(MIN, 190 * MS + LAT_MIN + MIN))).as_slice(),
-        "asks for fresh acks at once"
+        to_all(3, 0, first_append(1, lease(MIN, 190 * MS + LAT_MIN + MIN))).as_slice(),
+        "asks for fresh acks at once (with the no-op nobody acknowledged)"
     );
     assert_eq!(
         (n.role(), n.term(), n.leader()),
@@ -1150,7 +1223,7 @@ fn heartbeat_acks_push_the_crown_forward_and_give_it_back() {
     let mut env = Env::new(with_cq());
     let mut n = cq_goose(&mut env);
     env.tick(&mut n, 74 * MS);
-    env.receive(&mut n, 90 * MS, 2, heartbeat_reply(1, Some(234 * MS)));
+    env.receive(&mut n, 90 * MS, 2, ack(1, Some(234 * MS), 1));
     assert!(env.is_quiet());
     assert_eq!(
         n.majority_lease_end(),
@@ -1438,7 +1511,7 @@ fn goose_refuses_prevotes() {
     let mut env = Env::new(with_pv());
     let mut n = env.node(0, 3);
     elect(&mut env, &mut n, 0, None);
-    env.receive(&mut n, 30 * MS + MIN, 2, prevote_request(2));
+    env.receive(&mut n, 30 * MS + MIN, 2, with_log(prevote_request(2), 1, 1));
     assert_eq!(env.sent(), &[(2, prevote_reply(1, false))]);
     assert_eq!(
         env.notes(),
@@ -1754,8 +1827,9 @@ fn random_inputs_never_break_the_rules_of_one_node() {
                     0..=7 => {
                         let msg = random_message(&mut pick, n.term(), now);
                         let from = pick.range_inclusive(1, 4) as NodeId;
+                        let said = format!("receive {msg:?} from {from}");
                         env.receive(&mut n, now, from, msg);
-                        format!("receive {msg:?} from {from}")
+                        said
                     }
                     8 => {
                         let fired = env.force_timeout(&mut n, now);
@@ -1804,18 +1878,23 @@ fn random_inputs_never_break_the_rules_of_one_node() {
             }
             // Every message carries the sender's term, except pre-vote
             // requests and grants, which carry the proposed term.
-            for &(to, m) in env.sent() {
+            for (to, m) in env.sent() {
+                let to = *to;
                 assert_ne!(to, 0, "{at}: a message to itself");
                 match m.body {
-                    Body::PreVoteRequest => assert_eq!(m.term, n.term() + 1, "{at}"),
+                    Body::PreVoteRequest { .. } => assert_eq!(m.term, n.term() + 1, "{at}"),
                     Body::PreVoteReply { granted: true } => assert!(m.term > n.term(), "{at}"),
                     _ => assert_eq!(m.term, n.term(), "{at}: {m:?}"),
                 }
                 let asks_lease = matches!(
                     m.body,
-                    Body::VoteRequest { lease: Some(_) } | Body::Heartbeat { lease: Some(_) }
+                    Body::VoteRequest { lease: Some(_), .. }
+                        | Body::AppendEntries { lease: Some(_), .. }
                 );
-                let asks = matches!(m.body, Body::VoteRequest { .. } | Body::Heartbeat { .. });
+                let asks = matches!(
+                    m.body,
+                    Body::VoteRequest { .. } | Body::AppendEntries { .. }
+                );
                 assert_eq!(asks_lease, asks && opts.check_quorum, "{at}: {m:?}");
             }
             // Roles and what they imply.
@@ -1865,3 +1944,6 @@ fn random_inputs_never_break_the_rules_of_one_node() {
         }
     }
 }
+
+/// The log rules (§5.3, §5.4): see `tests/log.rs`.
+mod log;

@@ -80,6 +80,12 @@ pub enum Field {
     Leader,
     /// `nK.alive`
     Alive,
+    /// `nK.commit`: its commit index (§5.3)
+    Commit,
+    /// `nK.last_index`: the index of its last log entry
+    LastIndex,
+    /// `nK.last_term`: the term of its last log entry
+    LastTerm,
 }
 
 /// A statistic that conditions can read.
@@ -112,6 +118,8 @@ pub enum Quantity {
     Time,
     /// `max_term`
     MaxTerm,
+    /// `commit`: the highest commit index of any live node (§5.3)
+    Commit,
     /// `nK.field`
     Node(NodeId, Field),
     /// `violations` or `violations.<invariant>`
@@ -203,6 +211,14 @@ impl Quantity {
             Quantity::MaxTerm => {
                 Value::Number(sim.nodes().iter().map(|n| n.term()).max().unwrap_or(0))
             }
+            Quantity::Commit => Value::Number(
+                sim.nodes()
+                    .iter()
+                    .filter(|n| sim.is_alive(n.id()))
+                    .map(|n| n.commit())
+                    .max()
+                    .unwrap_or(0),
+            ),
             Quantity::Node(id, field) => {
                 let node = &sim.nodes()[id as usize];
                 let alive = sim.is_alive(id);
@@ -213,6 +229,9 @@ impl Quantity {
                     Field::VotedFor => Value::Node(node.voted_for()),
                     Field::Leader => Value::Node(node.leader().filter(|_| alive)),
                     Field::Alive => Value::Bool(alive),
+                    Field::Commit => Value::Number(node.commit()),
+                    Field::LastIndex => Value::Number(node.log().last_index()),
+                    Field::LastTerm => Value::Number(node.log().last_term()),
                 }
             }
             Quantity::Violations(None) => Value::Number(sim.violation_count()),
@@ -269,9 +288,9 @@ impl Condition {
     }
 }
 
-const QUANTITIES: &str = "goose, geese, t, max_term, nK.role, nK.term, nK.voted_for, nK.leader, \
-                          nK.alive, violations, violations.<invariant>, stats.<counter>, \
-                          inflight[.<kind>] [to nK] [from nK]";
+const QUANTITIES: &str = "goose, geese, t, max_term, commit, nK.role, nK.term, nK.voted_for, \
+                          nK.leader, nK.alive, nK.commit, nK.last_index, nK.last_term, violations, \
+                          violations.<invariant>, stats.<counter>, inflight[.<kind>] [to nK] [from nK]";
 
 /// `inflight[.<kind>] [to nK] [from nK]`, or `None` if `text` is not about
 /// messages in flight.
@@ -330,6 +349,7 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
         "geese" => Quantity::Geese,
         "t" => Quantity::Time,
         "max_term" => Quantity::MaxTerm,
+        "commit" => Quantity::Commit,
         "violations" => Quantity::Violations(None),
         _ => {
             if let Some(name) = text.strip_prefix("violations.") {
@@ -339,7 +359,8 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                     .ok_or_else(|| {
                         format!(
                             "`{name}` is not an invariant: use election_safety, one_vote_per_term, \
-                             terms_never_decrease or one_goose_at_a_time"
+                             terms_never_decrease, one_goose_at_a_time, log_matching, \
+                             leader_completeness or state_machine_safety"
                         )
                     })?;
                 Quantity::Violations(Some(kind))
@@ -367,9 +388,13 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                     "voted_for" => Field::VotedFor,
                     "leader" => Field::Leader,
                     "alive" => Field::Alive,
+                    "commit" => Field::Commit,
+                    "last_index" => Field::LastIndex,
+                    "last_term" => Field::LastTerm,
                     _ => {
                         return Err(format!(
-                        "`{field}` is not a node field: use role, term, voted_for, leader or alive"
+                        "`{field}` is not a node field: use role, term, voted_for, leader, alive, \
+                         commit, last_index or last_term"
                     ))
                     }
                 };

@@ -437,6 +437,7 @@ impl Session {
                 self.act(Action::Set(options))
             }
             Command::Drop(id) => self.act(Action::Drop(*id)),
+            Command::Request(count) => self.act(Action::Request(*count)),
             Command::Say(_) => Ok(Reply::Done),
             Command::Status => Ok(Reply::Status(self.sim.status())),
             Command::Stats => Ok(Reply::Stats(Box::new(StatsReport::of(&self.sim)))),

@@ -126,6 +126,8 @@ pub enum Command {
     Set(Settings),
     /// `drop m12`
     Drop(MessageId),
+    /// `request`, `request 3`: client requests to the goose (§5.3)
+    Request(u32),
     /// `status`
     Status,
     /// `stats`
@@ -388,6 +390,21 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
             ),
             _ => return Err("drop takes one message, like `drop m12`".into()),
         },
+        "request" => match args {
+            [] => Command::Request(1),
+            [n] => Command::Request(
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=crate::sim::MAX_REQUESTS).contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "`{n}` is not a number of requests: use 1 to {}",
+                            crate::sim::MAX_REQUESTS
+                        )
+                    })?,
+            ),
+            _ => return Err("request takes at most a count, like `request 3`".into()),
+        },
         "status" => no_args(Command::Status)?,
         "stats" => no_args(Command::Stats)?,
         "expect" => Command::Expect(parse_condition(rest, size)?),
@@ -403,7 +420,7 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
         _ => {
             return Err(format!(
                 "unknown command `{name}`: the commands are cluster, run, kill, revive, timeout, \
-                 isolate, reconnect, partition, heal, set, drop, status, stats, expect, say"
+                 isolate, reconnect, partition, heal, set, drop, request, status, stats, expect, say"
             ))
         }
     };
@@ -501,6 +518,12 @@ mod tests {
             "kill n2 amnesia",
             "reconnect n3",
             "drop m7",
+            "request",
+            "request 3",
+            "expect n3.commit >= 4",
+            "expect commit = 2",
+            "expect n1.last_index = 0",
+            "expect n1.last_term = 0",
             "expect goose != n1",
             "run 2s until geese = 1",
             "run 1s always violations = 0",
@@ -510,6 +533,8 @@ mod tests {
         }
         assert_eq!(parse_command("   # only a comment", 5), Ok(None));
         assert_eq!(parse("heal # with a comment"), Ok(Command::Heal));
+        assert_eq!(parse("request"), Ok(Command::Request(1)));
+        assert_eq!(parse("request 1000"), Ok(Command::Request(1000)));
     }
 
     #[test]
@@ -547,6 +572,11 @@ mod tests {
             ("drop 12", "not a message"),
             ("set checkquorum=yes", "on or off"),
             ("say", "needs some text"),
+            ("request 0", "use 1 to 1000"),
+            ("request 1001", "use 1 to 1000"),
+            ("request many", "not a number of requests"),
+            ("request 1 2", "at most a count"),
+            ("expect n1.log = 3", "commit, last_index or last_term"),
         ] {
             let err = parse(line).unwrap_err();
             assert!(err.contains(why), "{line}: {err}");

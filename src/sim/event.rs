@@ -54,6 +54,15 @@ pub enum Fault {
     },
     /// Every partition and isolation was removed.
     Healed,
+    /// Client requests reached the goose, which appended them (§5.3).
+    Requested {
+        /// The goose.
+        goose: NodeId,
+        /// How many.
+        count: u32,
+        /// The index of the last one in the goose's log.
+        last: u64,
+    },
     /// The options changed.
     OptionsSet {
         /// The new options.
@@ -129,8 +138,16 @@ fn names(nodes: &[NodeId]) -> String {
         .join(",")
 }
 
-fn refusal(why: Refusal) -> String {
+fn refusal(why: Refusal, candidate: NodeId) -> String {
     match why {
+        Refusal::LogBehind {
+            theirs: (their_term, their_index),
+            mine: (my_term, my_index),
+        } => format!(
+            "{}'s log ends at term {their_term}, index {their_index}; \
+             mine at term {my_term}, index {my_index}: not up to date (§5.4.1)",
+            node_name(candidate)
+        ),
         Refusal::StaleTerm => "its term is newer".into(),
         Refusal::AlreadyVoted(v) => format!("already voted for {}", node_name(v)),
         Refusal::Lease => "bound by a lease (CheckQuorum)".into(),
@@ -283,7 +300,15 @@ pub fn note_text(note: Note, term: Term, exact: bool) -> String {
             "refused {} to {}: {}",
             if pre { "a pre-vote" } else { "its vote" },
             node_name(candidate),
-            refusal(why)
+            refusal(why, candidate)
+        ),
+        Note::Truncated { from, dropped } => format!(
+            "dropped {dropped} entr{} from index {from}: they disagreed with the goose's log (§5.3)",
+            if dropped == 1 { "y" } else { "ies" }
+        ),
+        Note::LogFull => format!(
+            "could not append its no-op: the log is full ({} entries)",
+            crate::log::LOG_CAP
         ),
         Note::LostCrown if exact => {
             "lost its crown: no majority's lease holds (CheckQuorum); still leader".into()
@@ -331,6 +356,17 @@ fn fault_text(f: &Fault) -> String {
                 .join(" | ")
         ),
         Fault::Healed => "the network healed".into(),
+        Fault::Requested { goose, count, last } => format!(
+            "{count} client request{} reached {}, which appended {} at index {}",
+            if *count == 1 { "" } else { "s" },
+            node_name(*goose),
+            if *count == 1 { "it" } else { "them" },
+            if *count == 1 {
+                last.to_string()
+            } else {
+                format!("{}..{last}", last + 1 - *count as u64)
+            }
+        ),
         Fault::OptionsSet { options } => format!("settings changed: {options}"),
         Fault::MessageDropped { id } => format!("message m{id} was dropped by hand"),
     }

@@ -9,6 +9,19 @@
 //! - **One goose at a time**, with CheckQuorum on: never two live geese (crowned
 //!   leaders, the nodes that claim to be goose) at the same instant (see
 //!   [`crate::node`] for why CheckQuorum guarantees it).
+//! - **Log Matching** (§5.3, Figure 3): two entries with the same index and
+//!   term are the same entry and follow the same entries. The checker keeps,
+//!   for every (index, term) it ever saw, the entry's kind and its
+//!   predecessor's term; by induction over the index that is the whole
+//!   property, and it costs one lookup per appended entry.
+//! - **Leader Completeness** (§5.4, Figure 3): a new leader holds every entry
+//!   committed before it won.
+//! - **State Machine Safety** (§5.4.3, Figure 3): a committed index holds the
+//!   same entry on every node that commits it, and a node never drops or
+//!   rewrites an entry it has committed.
+//!
+//! What was committed is the checker's own record (the longest commit index
+//! any node reached, with its entries), not any node's say.
 //!
 //! The checker keeps its own memory of what it saw — it never trusts a node's
 //! word — so a node that loses its disk and votes twice is caught. That memory
@@ -20,6 +33,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::log::{Entry, EntryKind, Index, Log};
 use crate::message::{node_name, NodeId, Term};
 use crate::node::Role;
 use crate::options::{human_duration, Time};
@@ -36,15 +50,24 @@ pub enum Invariant {
     TermsNeverDecrease,
     /// With CheckQuorum, never two live geese at one instant.
     OneGooseAtATime,
+    /// Same index and term, same entry and same history (§5.3).
+    LogMatching,
+    /// A new goose's log holds every committed entry (§5.4).
+    LeaderCompleteness,
+    /// A committed entry is never lost or changed (§5.4.3).
+    StateMachineSafety,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 4] = [
+    pub const ALL: [Invariant; 7] = [
         Invariant::ElectionSafety,
         Invariant::OneVotePerTerm,
         Invariant::TermsNeverDecrease,
         Invariant::OneGooseAtATime,
+        Invariant::LogMatching,
+        Invariant::LeaderCompleteness,
+        Invariant::StateMachineSafety,
     ];
 
     /// The snake_case name used in JSON and in `expect violations.<name>`.
@@ -54,6 +77,9 @@ impl Invariant {
             Invariant::OneVotePerTerm => "one_vote_per_term",
             Invariant::TermsNeverDecrease => "terms_never_decrease",
             Invariant::OneGooseAtATime => "one_goose_at_a_time",
+            Invariant::LogMatching => "log_matching",
+            Invariant::LeaderCompleteness => "leader_completeness",
+            Invariant::StateMachineSafety => "state_machine_safety",
         }
     }
 }
@@ -109,6 +135,19 @@ struct Seen {
     voted_for: Option<NodeId>,
 }
 
+/// What the checker reads of one node's log.
+#[derive(Clone, Copy, Debug)]
+pub struct LogState<'a> {
+    /// The node.
+    pub id: NodeId,
+    /// Its current term.
+    pub term: Term,
+    /// Its log.
+    pub log: &'a Log,
+    /// Its commit index.
+    pub commit: Index,
+}
+
 /// What the checker remembers between events.
 #[derive(Clone, Debug)]
 pub struct Checker {
@@ -122,9 +161,20 @@ pub struct Checker {
     overlap_reported: bool,
     violations: Vec<Violation>,
     total: u64,
+    /// For every (index, term) seen in any log: the entry's kind and the term
+    /// of the entry before it. Bounded by the entries ever appended, which the
+    /// log cap bounds per node.
+    /// Indexed by log index − 1: each (term, kind, predecessor's term) seen
+    /// at that index, usually just one. A vector, not a hash map: one lookup
+    /// per appended entry is on the hot path of a request stream.
+    entries: Vec<Vec<(Term, EntryKind, Term)>>,
+    /// The committed prefix, as first seen committed.
+    committed: Vec<Entry>,
+    /// Each node's commit index when last looked at.
+    commit_seen: Vec<Index>,
     /// How many violations of each invariant, in [`Invariant::ALL`] order,
     /// kept or not.
-    totals: [u64; 4],
+    totals: [u64; Invariant::ALL.len()],
 }
 
 impl Checker {
@@ -146,7 +196,140 @@ impl Checker {
             overlap_reported: false,
             violations: Vec::new(),
             total: 0,
-            totals: [0; 4],
+            entries: Vec::new(),
+            committed: Vec::new(),
+            commit_seen: vec![0; size as usize],
+            totals: [0; Invariant::ALL.len()],
+        }
+    }
+
+    /// Node `id`'s commit index when the checker last looked.
+    pub fn commit_seen(&self, id: NodeId) -> Index {
+        self.commit_seen[id as usize]
+    }
+
+    /// The entries committed so far, as the checker recorded them.
+    pub fn committed(&self) -> &[Entry] {
+        &self.committed
+    }
+
+    /// Looks at a node's log after a step: `from` is the lowest index the
+    /// step wrote or removed (if any), and `won` whether it just became goose.
+    pub fn observe_log(&mut self, now: Time, node: LogState, from: Option<Index>, won: bool) {
+        let LogState {
+            id,
+            term,
+            log,
+            commit,
+        } = node;
+        let i = id as usize;
+        if let Some(from) = from {
+            if from <= self.commit_seen[i] {
+                self.report(
+                    now,
+                    Invariant::StateMachineSafety,
+                    vec![id],
+                    term,
+                    format!(
+                        "{} rewrote its log from index {from}, at or below its commit index {}",
+                        node_name(id),
+                        self.commit_seen[i]
+                    ),
+                );
+            }
+            for index in from.max(1)..=log.last_index() {
+                self.check_entry(now, id, log, index);
+            }
+        }
+        if commit < self.commit_seen[i] {
+            // A restart: the commit index is volatile (Figure 2).
+            self.commit_seen[i] = commit;
+        }
+        for index in self.commit_seen[i] + 1..=commit {
+            let Some(&entry) = log.get(index) else {
+                self.report(
+                    now,
+                    Invariant::StateMachineSafety,
+                    vec![id],
+                    term,
+                    format!(
+                        "{} committed index {index} past the end of its log",
+                        node_name(id)
+                    ),
+                );
+                break;
+            };
+            match self.committed.get(index as usize - 1) {
+                None => self.committed.push(entry),
+                Some(&known) if known == entry => {}
+                Some(&known) => self.report(
+                    now,
+                    Invariant::StateMachineSafety,
+                    vec![id],
+                    term,
+                    format!(
+                        "{} committed {entry} at index {index}, where {known} was committed",
+                        node_name(id)
+                    ),
+                ),
+            }
+        }
+        self.commit_seen[i] = commit;
+        if won {
+            self.check_completeness(now, id, term, log);
+        }
+    }
+
+    fn check_entry(&mut self, now: Time, id: NodeId, log: &Log, index: Index) {
+        let Some(&entry) = log.get(index) else { return };
+        let prev = log.term_at(index - 1).unwrap_or(0);
+        let slot = index as usize - 1;
+        if self.entries.len() <= slot {
+            self.entries.resize_with(slot + 1, Vec::new);
+        }
+        let seen = self.entries[slot]
+            .iter()
+            .find(|&&(t, _, _)| t == entry.term)
+            .map(|&(_, kind, prev)| (kind, prev));
+        match seen {
+            None => self.entries[slot].push((entry.term, entry.kind, prev)),
+            Some(seen) if seen == (entry.kind, prev) => {}
+            Some((kind, prev_seen)) => self.report(
+                now,
+                Invariant::LogMatching,
+                vec![id],
+                entry.term,
+                format!(
+                    "{} holds {entry} at index {index} after term {prev}, where another \
+                     log holds {} there after term {prev_seen}",
+                    node_name(id),
+                    Entry {
+                        term: entry.term,
+                        kind
+                    }
+                ),
+            ),
+        }
+    }
+
+    fn check_completeness(&mut self, now: Time, id: NodeId, term: Term, log: &Log) {
+        let missing = self
+            .committed
+            .iter()
+            .enumerate()
+            .find(|&(k, e)| log.get(k as Index + 1) != Some(e))
+            .map(|(k, &e)| (k as Index + 1, e));
+        if let Some((index, entry)) = missing {
+            self.report(
+                now,
+                Invariant::LeaderCompleteness,
+                vec![id],
+                term,
+                format!(
+                    "{} became goose of term {term} without committed entry {index}, {entry}",
+                    node_name(id)
+                ),
+            );
         }
     }
 
@@ -163,6 +346,12 @@ impl Checker {
                 .map(|v| 96 + v.detail.len())
                 .sum::<usize>()
             + self.seen.len() * 32
+            + self
+                .entries
+                .iter()
+                .map(|v| 24 + v.capacity() * 32)
+                .sum::<usize>()
+            + self.committed.capacity() * std::mem::size_of::<Entry>()
     }
 
     /// The violations so far (the first [`MAX_KEPT`]).
@@ -414,5 +603,89 @@ mod tests {
         c.observe(5, 0, Some(Role::Duck), 2, None);
         c.end_of_event(5, true);
         assert_eq!(c.live_geese(), &[1]);
+    }
+
+    fn st(id: NodeId, term: Term, log: &Log, commit: Index) -> LogState<'_> {
+        LogState {
+            id,
+            term,
+            log,
+            commit,
+        }
+    }
+
+    fn log_of(entries: &[(Term, EntryKind)]) -> Log {
+        let mut log = Log::new();
+        for &(term, kind) in entries {
+            log.append(Entry { term, kind });
+        }
+        log
+    }
+
+    // Reference: Raft §5.3 (Log Matching Property)
+    #[test]
+    fn a_planted_log_matching_break_is_caught() {
+        let mut c = Checker::new(3, 9);
+        let a = log_of(&[(1, EntryKind::Noop), (1, EntryKind::Request(1))]);
+        let b = log_of(&[(1, EntryKind::Noop), (1, EntryKind::Request(2))]);
+        c.observe_log(10, st(0, 1, &a, 0), Some(1), false);
+        c.observe_log(11, st(1, 1, &a, 0), Some(1), false);
+        assert_eq!(c.total(), 0, "identical logs match");
+        c.observe_log(12, st(2, 1, &b, 0), Some(1), false);
+        assert_eq!(c.total(), 1);
+        assert_eq!(c.violations()[0].invariant, Invariant::LogMatching);
+        assert_eq!(c.violations()[0].nodes, vec![2]);
+    }
+
+    // Reference: Raft §5.4.3 (State Machine Safety)
+    #[test]
+    fn committing_a_different_entry_at_a_committed_index_is_caught() {
+        let mut c = Checker::new(3, 9);
+        let a = log_of(&[(1, EntryKind::Noop), (1, EntryKind::Request(1))]);
+        let b = log_of(&[(1, EntryKind::Noop), (2, EntryKind::Noop)]);
+        c.observe_log(10, st(0, 1, &a, 2), Some(1), false);
+        assert_eq!(c.committed().len(), 2);
+        c.observe_log(11, st(1, 2, &b, 2), Some(1), false);
+        let kinds: Vec<Invariant> = c.violations().iter().map(|v| v.invariant).collect();
+        assert_eq!(kinds, vec![Invariant::StateMachineSafety]);
+    }
+
+    // Reference: Raft §5.4.3 (a committed entry is never removed)
+    #[test]
+    fn rewriting_a_committed_entry_is_caught_but_a_restart_is_not() {
+        let mut c = Checker::new(3, 9);
+        let a = log_of(&[(1, EntryKind::Noop), (1, EntryKind::Request(1))]);
+        c.observe_log(10, st(0, 1, &a, 2), Some(1), false);
+        // A restart forgets the commit index (it is volatile): no violation.
+        c.observe_log(20, st(0, 1, &a, 0), None, false);
+        assert_eq!(c.total(), 0);
+        c.observe_log(30, st(0, 1, &a, 2), None, false);
+        let shorter = log_of(&[(1, EntryKind::Noop)]);
+        c.observe_log(40, st(0, 1, &shorter, 1), Some(2), false);
+        assert_eq!(c.total(), 1);
+        assert_eq!(c.violations()[0].invariant, Invariant::StateMachineSafety);
+    }
+
+    // Reference: Raft §5.4 (Leader Completeness Property)
+    #[test]
+    fn a_goose_without_a_committed_entry_is_caught() {
+        let mut c = Checker::new(3, 9);
+        let a = log_of(&[(1, EntryKind::Noop), (1, EntryKind::Request(1))]);
+        c.observe_log(10, st(0, 1, &a, 2), Some(1), false);
+        let complete = log_of(&[
+            (1, EntryKind::Noop),
+            (1, EntryKind::Request(1)),
+            (2, EntryKind::Noop),
+        ]);
+        c.observe_log(20, st(1, 2, &complete, 0), Some(1), true);
+        assert_eq!(
+            c.total(),
+            0,
+            "a goose holding every committed entry is fine"
+        );
+        let behind = log_of(&[(1, EntryKind::Noop), (3, EntryKind::Noop)]);
+        c.observe_log(30, st(2, 3, &behind, 0), Some(1), true);
+        assert_eq!(c.total(), 1);
+        assert_eq!(c.violations()[0].invariant, Invariant::LeaderCompleteness);
     }
 }

@@ -23,13 +23,14 @@ use std::collections::BinaryHeap;
 
 use serde::Serialize;
 
+use crate::log::{EntryKind, Index};
 use crate::message::{node_name, NodeId};
 use crate::node::{Ctx, Node, Note, Outbox, Role, StepDown};
 use crate::options::{Micros, Options, Time};
 use crate::rng::SimRng;
 
 use event::{Event, Fault, Record};
-use invariants::{Checker, Violation};
+use invariants::{Checker, LogState, Violation};
 use network::{InFlight, LossCause, MessageId, Network};
 use stats::Stats;
 
@@ -73,7 +74,12 @@ pub enum Action {
     Set(Options),
     /// Drop a message in flight.
     Drop(MessageId),
+    /// Send this many client requests to the goose (§5.3).
+    Request(u32),
 }
+
+/// The most client requests one action sends.
+pub const MAX_REQUESTS: u32 = 1000;
 
 /// What applying an action did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +171,9 @@ pub struct Simulation {
     recording: bool,
     records: Vec<Record>,
     last_event: Option<Time>,
+    /// Client requests sent so far; each carries its number as its payload.
+    requests: u64,
+    request_batch: Vec<EntryKind>,
 }
 
 impl Simulation {
@@ -200,6 +209,8 @@ impl Simulation {
             recording: false,
             records: Vec::new(),
             last_event: None,
+            requests: 0,
+            request_batch: Vec::new(),
             opts_now: cluster.options.clone(),
             cluster,
         };
@@ -376,11 +387,13 @@ impl Simulation {
 
     fn after_step(&mut self, id: NodeId, before: (u64, Option<NodeId>, Role)) {
         let term = self.nodes[id as usize].term();
+        let mut won = false;
         for i in 0..self.outbox.notes.len() {
             let note = self.outbox.notes[i];
             match note {
                 Note::Campaign { term, .. } => self.stats.campaign(self.now, id, term),
                 Note::Won { votes } => {
+                    won = true;
                     self.stats.won(term, id, votes);
                     let peers = crate::node::majority(self.size()) - 1;
                     self.stats.await_heartbeats(self.now, id, term, peers);
@@ -398,8 +411,8 @@ impl Simulation {
             self.stats.end_candidacy(id);
         }
         let depart = self.departure(id, (before.0, before.1));
-        for i in 0..self.outbox.messages.len() {
-            let (to, msg) = self.outbox.messages[i];
+        let mut outbox = std::mem::take(&mut self.outbox);
+        for (to, msg) in outbox.messages.drain(..) {
             self.stats.count_sent(msg.kind());
             let (slot, flight) = self
                 .net
@@ -411,8 +424,29 @@ impl Simulation {
             }
             self.push(at, Due::Message { slot, id: mid });
         }
+        self.outbox = outbox;
         self.schedule_timer(id);
         self.observe(id);
+        self.observe_log(id, self.outbox.log_from, won);
+    }
+
+    /// Shows node `id`'s log to the checker when it may have changed.
+    fn observe_log(&mut self, id: NodeId, from: Option<Index>, won: bool) {
+        let node = &self.nodes[id as usize];
+        if from.is_none() && !won && node.commit() == self.checker.commit_seen(id) {
+            return;
+        }
+        let violations = self.checker.total();
+        let state = LogState {
+            id,
+            term: node.term(),
+            log: node.log(),
+            commit: node.commit(),
+        };
+        self.checker.observe_log(self.now, state, from, won);
+        if self.checker.total() != violations {
+            self.record_new_violations(violations);
+        }
     }
 
     fn observe(&mut self, id: NodeId) {
@@ -705,6 +739,37 @@ impl Simulation {
                     if self.alive[id as usize] {
                         self.with_node(id, |n, now, ctx| n.options_changed(now, &old, ctx));
                     }
+                }
+            }
+            Action::Request(count) => {
+                let count = *count;
+                if !(1..=MAX_REQUESTS).contains(&count) {
+                    return Err(format!("send 1 to {MAX_REQUESTS} requests at a time"));
+                }
+                // A client finds the goose of the highest term (a stale goose
+                // without CheckQuorum may linger, unaware).
+                let Some(goose) = self
+                    .geese()
+                    .iter()
+                    .copied()
+                    .max_by_key(|&g| self.nodes[g as usize].term())
+                else {
+                    return nothing("no goose to take the request: it is refused".into());
+                };
+                let mut batch = std::mem::take(&mut self.request_batch);
+                batch.clear();
+                batch.extend((1..=count as u64).map(|k| EntryKind::Request(self.requests + k)));
+                let mut result = Ok(0);
+                self.with_node(goose, |n, now, ctx| {
+                    result = n.propose(now, &batch, ctx);
+                });
+                self.request_batch = batch;
+                match result {
+                    Ok(last) => {
+                        self.requests += count as u64;
+                        self.record(Event::Fault(Fault::Requested { goose, count, last }));
+                    }
+                    Err(why) => return nothing(format!("refused: {why}")),
                 }
             }
             Action::Drop(id) => {

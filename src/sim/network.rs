@@ -230,7 +230,13 @@ mod tests {
     fn heartbeat() -> Message {
         Message {
             term: 1,
-            body: Body::Heartbeat { lease: None },
+            body: Body::AppendEntries {
+                lease: None,
+                prev_index: 0,
+                prev_term: 0,
+                entries: Vec::new(),
+                commit: 0,
+            },
         }
     }
 

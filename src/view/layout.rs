@@ -423,7 +423,13 @@ mod tests {
             to: 1,
             msg: Message {
                 term: 1,
-                body: Body::Heartbeat { lease: None },
+                body: Body::AppendEntries {
+                    lease: None,
+                    prev_index: 0,
+                    prev_term: 0,
+                    entries: Vec::new(),
+                    commit: 0,
+                },
             },
             sent: 1000,
             arrives: 3000,

@@ -613,6 +613,8 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
         Command::Heal => "heal".into(),
         Command::Set(settings) => set_line(session.sim().options(), settings),
         Command::Drop(id) => format!("drop m{id}"),
+        Command::Request(1) => "request".into(),
+        Command::Request(count) => format!("request {count}"),
         _ => unreachable!("only actions reach the tape"),
     };
     Ok((resolved, line))

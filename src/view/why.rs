@@ -80,6 +80,12 @@ pub fn refusal(voter: NodeId, term: u64, why: Refusal, lease_until: Option<Time>
         Refusal::GooseAlive => format!(
             "{v} heard from a live goose less than an election timeout ago (PreVote, dissertation §9.6)"
         ),
+        Refusal::LogBehind {
+            theirs: (their_term, their_index),
+            mine: (my_term, my_index),
+        } => format!(
+            "the candidate's log ends at term {their_term}, index {their_index}; {v}'s at term {my_term}, index {my_index}: {v} votes only for a log at least as up to date as its own (election restriction, Raft §5.4.1)"
+        ),
     }
 }
 
