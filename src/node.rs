@@ -367,6 +367,54 @@ pub struct Node {
     crown_until: Time,
     /// Cache of [`Node::majority_heard_at`], refreshed whenever an ack arrives.
     majority_heard: Time,
+    /// Room to select the k-th largest of the peers' values in, so that
+    /// refreshing the caches on every ack allocates nothing (the hot path of
+    /// a steady cluster). Holds no state between calls.
+    scratch: Vec<Time>,
+}
+
+/// Up to this many needed peers, [`kth_of_peers`] keeps a small sorted
+/// array instead of selecting in a copy.
+const SMALL_K: usize = 8;
+
+/// The `(majority − 1)`-th largest of the peers' `values` (one per node,
+/// `me`'s own ignored): the goose itself is one member of the majority and
+/// needs `majority − 1` peers. `scratch` is working room, left holding
+/// nothing of value.
+fn kth_of_peers(me: NodeId, values: &[Time], scratch: &mut Vec<Time>) -> Time {
+    let needed = majority(values.len() as u32) as usize - 1;
+    if needed == 0 {
+        return Time::MAX;
+    }
+    if needed <= SMALL_K {
+        // Up to 15 nodes (the page, the usual CLI sizes): keep the `needed`
+        // largest in a little sorted array, with no sort and no allocation.
+        let mut top = [0 as Time; SMALL_K];
+        let mut held = 0;
+        for (p, &v) in values.iter().enumerate() {
+            if p == me as usize || (held == needed && v <= top[needed - 1]) {
+                continue;
+            }
+            let mut i = held.min(needed - 1);
+            held = (held + 1).min(needed);
+            while i > 0 && top[i - 1] < v {
+                top[i] = top[i - 1];
+                i -= 1;
+            }
+            top[i] = v;
+        }
+        return top[needed - 1];
+    }
+    scratch.clear();
+    scratch.extend(
+        values
+            .iter()
+            .enumerate()
+            .filter(|&(p, _)| p != me as usize)
+            .map(|(_, &v)| v),
+    );
+    let (_, kth, _) = scratch.select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
+    *kth
 }
 
 /// The number of votes that wins in a cluster of `size` (§5.2).
@@ -396,6 +444,7 @@ impl Node {
             acked: vec![0; size as usize],
             crown_until: 0,
             majority_heard: 0,
+            scratch: Vec::with_capacity(size as usize),
         };
         node.reset_timer(now, opts, rng);
         node
@@ -474,7 +523,7 @@ impl Node {
     /// guaranteed until then and no longer (see the module doc). Under
     /// CheckQuorum the leader is goose only before this instant.
     pub fn majority_lease_end(&self) -> Time {
-        self.kth_of_peers(&self.floors)
+        kth_of_peers(self.id, &self.floors, &mut Vec::new())
     }
 
     /// When the leader last heard from a majority: the latest instant by
@@ -482,22 +531,7 @@ impl Node {
     /// with a vote or a heartbeat ack in this leadership. Under CheckQuorum
     /// the leader steps down an election timeout after it (§6.2).
     pub fn majority_heard_at(&self) -> Time {
-        self.kth_of_peers(&self.acked)
-    }
-
-    /// The `(majority − 1)`-th largest of the peers' `values`: the goose
-    /// itself is one member of the majority and needs `majority − 1` peers.
-    fn kth_of_peers(&self, values: &[Time]) -> Time {
-        let needed = majority(self.size) as usize - 1;
-        if needed == 0 {
-            return Time::MAX;
-        }
-        let mut peers: Vec<Time> = (0..self.size)
-            .filter(|&p| p != self.id)
-            .map(|p| values[p as usize])
-            .collect();
-        let (_, kth, _) = peers.select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
-        *kth
+        kth_of_peers(self.id, &self.acked, &mut Vec::new())
     }
 
     /// When a leader under CheckQuorum steps down: an election timeout (its
@@ -707,8 +741,40 @@ impl Node {
         if !self.role.is_leader() {
             return;
         }
-        self.crown_until = self.majority_lease_end();
-        self.majority_heard = self.majority_heard_at();
+        self.crown_until = kth_of_peers(self.id, &self.floors, &mut self.scratch);
+        self.majority_heard = kth_of_peers(self.id, &self.acked, &mut self.scratch);
+        self.judge_quorum(now, ctx);
+    }
+
+    /// A leader hears a heartbeat ack from `from` at `now`, echoing
+    /// `lease_floor`: the peer's ack time and floor move up, and so may the
+    /// two caches. While a node leads, acks are the only thing that moves
+    /// `acked` and `floors`, and both only ever grow, so a k-th largest can
+    /// change only when the peer's value crosses it from at or below to
+    /// above; otherwise the cache is still exact and is not recomputed (the
+    /// recomputation is O(size) and this is the steady cluster's hot path).
+    fn hear_ack(&mut self, now: Time, from: NodeId, lease_floor: Option<Time>, ctx: &mut Ctx) {
+        let crosses = |old: Time, new: Time, kth: Time| old <= kth && new > kth;
+        let old_ack = std::mem::replace(&mut self.acked[from as usize], now);
+        if crosses(old_ack, now, self.majority_heard) {
+            self.majority_heard = kth_of_peers(self.id, &self.acked, &mut self.scratch);
+        }
+        if let Some(floor) = lease_floor {
+            let slot = &mut self.floors[from as usize];
+            let old_floor = *slot;
+            *slot = old_floor.max(floor);
+            if crosses(old_floor, *slot, self.crown_until) {
+                self.crown_until = kth_of_peers(self.id, &self.floors, &mut self.scratch);
+            }
+        }
+        debug_assert_eq!(self.crown_until, self.majority_lease_end());
+        debug_assert_eq!(self.majority_heard, self.majority_heard_at());
+        self.judge_quorum(now, ctx);
+    }
+
+    /// CheckQuorum with the caches up to date: crown or uncrown the leader,
+    /// or step down (see [`Node::check_quorum`]).
+    fn judge_quorum(&mut self, now: Time, ctx: &mut Ctx) {
         if !ctx.opts.check_quorum {
             if self.role == Role::Uncrowned {
                 self.role = Role::Goose;
@@ -873,12 +939,7 @@ impl Node {
             Body::Heartbeat { lease } => self.hear_heartbeat(now, from, lease, ctx),
             Body::HeartbeatReply { lease_floor } => {
                 if self.role.is_leader() {
-                    self.acked[from as usize] = now;
-                    if let Some(floor) = lease_floor {
-                        let slot = &mut self.floors[from as usize];
-                        *slot = (*slot).max(floor);
-                    }
-                    self.check_quorum(now, ctx);
+                    self.hear_ack(now, from, lease_floor, ctx);
                 }
             }
             Body::PreVoteRequest => unreachable!("handled above"),
