@@ -152,6 +152,9 @@ use crate::message::{Body, Lease, Message, NodeId, Term};
 use crate::options::{Options, Time};
 use crate::rng::SimRng;
 
+mod ranked;
+use ranked::Ranked;
+
 /// What a node believes it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -359,62 +362,10 @@ pub struct Node {
     goose_heard: Option<Time>,
     ballots: Vec<Ballot>,
     /// For each peer, the largest lease floor it echoed in this leadership.
-    floors: Vec<Time>,
+    floors: Ranked,
     /// For each peer, when its last granted vote or heartbeat ack of this
     /// leadership arrived.
-    acked: Vec<Time>,
-    /// Cache of [`Node::majority_lease_end`], refreshed whenever a floor moves.
-    crown_until: Time,
-    /// Cache of [`Node::majority_heard_at`], refreshed whenever an ack arrives.
-    majority_heard: Time,
-    /// Room to select the k-th largest of the peers' values in, so that
-    /// refreshing the caches on every ack allocates nothing (the hot path of
-    /// a steady cluster). Holds no state between calls.
-    scratch: Vec<Time>,
-}
-
-/// Up to this many needed peers, [`kth_of_peers`] keeps a small sorted
-/// array instead of selecting in a copy.
-const SMALL_K: usize = 8;
-
-/// The `(majority − 1)`-th largest of the peers' `values` (one per node,
-/// `me`'s own ignored): the goose itself is one member of the majority and
-/// needs `majority − 1` peers. `scratch` is working room, left holding
-/// nothing of value.
-fn kth_of_peers(me: NodeId, values: &[Time], scratch: &mut Vec<Time>) -> Time {
-    let needed = majority(values.len() as u32) as usize - 1;
-    if needed == 0 {
-        return Time::MAX;
-    }
-    if needed <= SMALL_K {
-        // Up to 15 nodes (the page, the usual CLI sizes): keep the `needed`
-        // largest in a little sorted array, with no sort and no allocation.
-        let mut top = [0 as Time; SMALL_K];
-        let mut held = 0;
-        for (p, &v) in values.iter().enumerate() {
-            if p == me as usize || (held == needed && v <= top[needed - 1]) {
-                continue;
-            }
-            let mut i = held.min(needed - 1);
-            held = (held + 1).min(needed);
-            while i > 0 && top[i - 1] < v {
-                top[i] = top[i - 1];
-                i -= 1;
-            }
-            top[i] = v;
-        }
-        return top[needed - 1];
-    }
-    scratch.clear();
-    scratch.extend(
-        values
-            .iter()
-            .enumerate()
-            .filter(|&(p, _)| p != me as usize)
-            .map(|(_, &v)| v),
-    );
-    let (_, kth, _) = scratch.select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
-    *kth
+    acked: Ranked,
 }
 
 /// The number of votes that wins in a cluster of `size` (§5.2).
@@ -440,11 +391,8 @@ impl Node {
             heartbeat_due: now,
             goose_heard: None,
             ballots: vec![Ballot::Pending; size as usize],
-            floors: vec![0; size as usize],
-            acked: vec![0; size as usize],
-            crown_until: 0,
-            majority_heard: 0,
-            scratch: Vec::with_capacity(size as usize),
+            floors: Ranked::new(id, size),
+            acked: Ranked::new(id, size),
         };
         node.reset_timer(now, opts, rng);
         node
@@ -523,7 +471,7 @@ impl Node {
     /// guaranteed until then and no longer (see the module doc). Under
     /// CheckQuorum the leader is goose only before this instant.
     pub fn majority_lease_end(&self) -> Time {
-        kth_of_peers(self.id, &self.floors, &mut Vec::new())
+        self.floors.kth_largest()
     }
 
     /// When the leader last heard from a majority: the latest instant by
@@ -531,13 +479,13 @@ impl Node {
     /// with a vote or a heartbeat ack in this leadership. Under CheckQuorum
     /// the leader steps down an election timeout after it (§6.2).
     pub fn majority_heard_at(&self) -> Time {
-        kth_of_peers(self.id, &self.acked, &mut Vec::new())
+        self.acked.kth_largest()
     }
 
     /// When a leader under CheckQuorum steps down: an election timeout (its
     /// longest, `election.max`) after it last heard from a majority.
     pub fn step_down_at(&self, opts: &Options) -> Time {
-        self.majority_heard.saturating_add(opts.election.max)
+        self.majority_heard_at().saturating_add(opts.election.max)
     }
 
     /// The next instant at which this node wants [`Node::tick`] called.
@@ -545,7 +493,7 @@ impl Node {
         match self.role {
             Role::Goose if opts.check_quorum => self
                 .heartbeat_due
-                .min(self.crown_until)
+                .min(self.majority_lease_end())
                 .min(self.step_down_at(opts)),
             Role::Uncrowned => self.heartbeat_due.min(self.step_down_at(opts)),
             Role::Goose => self.heartbeat_due,
@@ -636,10 +584,8 @@ impl Node {
     fn start_ballots(&mut self) {
         self.ballots.fill(Ballot::Pending);
         self.ballots[self.id as usize] = Ballot::Granted;
-        self.floors.fill(0);
-        self.acked.fill(0);
-        self.crown_until = 0;
-        self.majority_heard = 0;
+        self.floors.reset();
+        self.acked.reset();
     }
 
     fn granted(&self) -> u32 {
@@ -734,46 +680,28 @@ impl Node {
         );
     }
 
-    /// CheckQuorum: refresh both caches, then crown or uncrown the leader and
-    /// step down if an election timeout passed with no word from a majority
-    /// (see the module doc for why the deadlines are what they are).
+    /// CheckQuorum: crown or uncrown the leader, and step down if an
+    /// election timeout passed with no word from a majority (see the module
+    /// doc for why the deadlines are what they are).
     fn check_quorum(&mut self, now: Time, ctx: &mut Ctx) {
-        if !self.role.is_leader() {
-            return;
+        if self.role.is_leader() {
+            self.judge_quorum(now, ctx);
         }
-        self.crown_until = kth_of_peers(self.id, &self.floors, &mut self.scratch);
-        self.majority_heard = kth_of_peers(self.id, &self.acked, &mut self.scratch);
-        self.judge_quorum(now, ctx);
     }
 
     /// A leader hears a heartbeat ack from `from` at `now`, echoing
-    /// `lease_floor`: the peer's ack time and floor move up, and so may the
-    /// two caches. While a node leads, acks are the only thing that moves
-    /// `acked` and `floors`, and both only ever grow, so a k-th largest can
-    /// change only when the peer's value crosses it from at or below to
-    /// above; otherwise the cache is still exact and is not recomputed (the
-    /// recomputation is O(size) and this is the steady cluster's hot path).
+    /// `lease_floor`: the peer's ack time and floor move up (never down), and
+    /// the leader judges its quorum again.
     fn hear_ack(&mut self, now: Time, from: NodeId, lease_floor: Option<Time>, ctx: &mut Ctx) {
-        let crosses = |old: Time, new: Time, kth: Time| old <= kth && new > kth;
-        let old_ack = std::mem::replace(&mut self.acked[from as usize], now);
-        if crosses(old_ack, now, self.majority_heard) {
-            self.majority_heard = kth_of_peers(self.id, &self.acked, &mut self.scratch);
-        }
+        self.acked.raise(from, now);
         if let Some(floor) = lease_floor {
-            let slot = &mut self.floors[from as usize];
-            let old_floor = *slot;
-            *slot = old_floor.max(floor);
-            if crosses(old_floor, *slot, self.crown_until) {
-                self.crown_until = kth_of_peers(self.id, &self.floors, &mut self.scratch);
-            }
+            self.floors.raise(from, floor);
         }
-        debug_assert_eq!(self.crown_until, self.majority_lease_end());
-        debug_assert_eq!(self.majority_heard, self.majority_heard_at());
         self.judge_quorum(now, ctx);
     }
 
-    /// CheckQuorum with the caches up to date: crown or uncrown the leader,
-    /// or step down (see [`Node::check_quorum`]).
+    /// CheckQuorum for a leader: crown or uncrown it, or step down (see
+    /// [`Node::check_quorum`]).
     fn judge_quorum(&mut self, now: Time, ctx: &mut Ctx) {
         if !ctx.opts.check_quorum {
             if self.role == Role::Uncrowned {
@@ -785,7 +713,8 @@ impl Node {
         if now >= self.step_down_at(ctx.opts) {
             return self.become_duck(now, StepDown::LostQuorum, ctx);
         }
-        let crowned = now < self.crown_until;
+        let crown_until = self.majority_lease_end();
+        let crowned = now < crown_until;
         match self.role {
             Role::Goose if !crowned => {
                 self.role = Role::Uncrowned;
@@ -797,9 +726,7 @@ impl Node {
             }
             Role::Uncrowned if crowned => {
                 self.role = Role::Goose;
-                ctx.out.notes.push(Note::Crowned {
-                    until: self.crown_until,
-                });
+                ctx.out.notes.push(Note::Crowned { until: crown_until });
             }
             _ => {}
         }
@@ -1013,9 +940,9 @@ impl Node {
             Ballot::Denied
         };
         if granted {
-            self.acked[from as usize] = now;
+            self.acked.raise(from, now);
             if let Some(floor) = lease_floor {
-                self.floors[from as usize] = floor;
+                self.floors.raise(from, floor);
             }
             self.maybe_win(now, ctx);
         }

@@ -1865,37 +1865,3 @@ fn random_inputs_never_break_the_rules_of_one_node() {
         }
     }
 }
-
-/// The k-th largest of the peers' values, with or without the small-array
-/// path, is the same as sorting a copy (the CheckQuorum caches depend on it
-/// being exact: it decides when a goose loses its crown). Seeded; the seed
-/// and the input are in the failure message.
-#[test]
-fn kth_of_peers_is_the_kth_largest_of_the_peers() {
-    let mut rng = crate::rng::SimRng::new(0x6b74_6831);
-    let mut scratch = Vec::new();
-    for case in 0..20_000u32 {
-        let size = rng.range_inclusive(1, 101) as usize;
-        let me = rng.range_inclusive(0, size as u64 - 1) as NodeId;
-        // Few distinct values, so that ties are common.
-        let values: Vec<Time> = (0..size).map(|_| rng.range_inclusive(0, 11)).collect();
-        let needed = majority(size as u32) as usize - 1;
-        let mut peers: Vec<Time> = values
-            .iter()
-            .enumerate()
-            .filter(|&(p, _)| p != me as usize)
-            .map(|(_, &v)| v)
-            .collect();
-        peers.sort_unstable_by(|a, b| b.cmp(a));
-        let want = if needed == 0 {
-            Time::MAX
-        } else {
-            peers[needed - 1]
-        };
-        assert_eq!(
-            kth_of_peers(me, &values, &mut scratch),
-            want,
-            "case {case} (seed 0x6b746831): me {me}, values {values:?}"
-        );
-    }
-}
