@@ -794,59 +794,21 @@ impl Node {
     /// Handles one message from `from` (§5.1, §5.2, §9.6).
     pub fn receive(&mut self, now: Time, from: NodeId, msg: Message, ctx: &mut Ctx) {
         match msg.body {
-            // A pre-vote changes nobody's term (§9.6).
+            // Requests are judged whole by `vote_decision`, term included.
             Body::PreVoteRequest => return self.answer_prevote(now, from, msg.term, ctx),
-            // A yes carries the term it was proposed for, not the voter's
-            // term: it counts only in a round that proposes that very term.
-            // A yes for an earlier round (term + 1 back then, at most our
-            // term now) is stale and says nothing about this one.
-            Body::PreVoteReply { granted: true } => {
-                if msg.term == self.term + 1 {
-                    self.count_prevote(now, from, true, ctx);
+            Body::VoteRequest { lease } => {
+                return self.answer_vote(now, from, msg.term, lease, ctx)
+            }
+            // A pre-vote yes carries the term it was proposed for, not the
+            // voter's term: it moves nobody's term (§9.6).
+            Body::PreVoteReply { granted: true } => {}
+            _ => {
+                if !self.hear_term(now, from, msg, ctx) {
+                    return;
                 }
-                return;
             }
-            _ => {}
-        }
-        if msg.term > self.term {
-            // A crowned goose that sees a higher term in an ack knows nobody
-            // won it (see "Handing the term on" in the module doc).
-            let handing_on = self.role == Role::Goose
-                && ctx.opts.check_quorum
-                && matches!(msg.body, Body::HeartbeatReply { .. });
-            if matches!(msg.body, Body::VoteRequest { .. }) && self.in_lease(now, from, ctx.opts) {
-                // §4.2.3: within a lease, a vote request neither wins a vote
-                // nor moves the term.
-                ctx.out.notes.push(Note::Refused {
-                    candidate: from,
-                    pre: false,
-                    why: Refusal::Lease,
-                });
-                return self.reply_vote(from, false, None, ctx);
-            }
-            self.adopt_term(now, msg.term, from, ctx);
-            if handing_on && self.bound_against(now, self.id).is_none() {
-                return self.campaign(now, Cause::Deposed, ctx);
-            }
-        }
-        if msg.term < self.term {
-            // §5.1: refuse stale requests with our term; ignore stale replies.
-            match msg.body {
-                Body::VoteRequest { .. } => {
-                    ctx.out.notes.push(Note::Refused {
-                        candidate: from,
-                        pre: false,
-                        why: Refusal::StaleTerm,
-                    });
-                    self.reply_vote(from, false, None, ctx);
-                }
-                Body::Heartbeat { .. } => self.reply_heartbeat(from, None, ctx),
-                _ => {}
-            }
-            return;
         }
         match msg.body {
-            Body::VoteRequest { lease } => self.answer_vote(now, from, lease, ctx),
             Body::VoteReply {
                 granted,
                 lease_floor,
@@ -855,22 +817,111 @@ impl Node {
                     self.count_vote(now, from, granted, lease_floor, ctx);
                 }
             }
-            Body::PreVoteReply { granted } => {
-                // A yes carries the term it was given for; this round's yeses
-                // (for our term + 1) were counted above. A yes for our current
-                // term was given in an earlier round and must not count.
-                if self.role == Role::PreCandidate && !granted {
-                    self.count_prevote(now, from, granted, ctx);
-                }
-            }
+            Body::PreVoteReply { granted } => self.count_prevote(now, from, msg.term, granted, ctx),
             Body::Heartbeat { lease } => self.hear_heartbeat(now, from, lease, ctx),
             Body::HeartbeatReply { lease_floor } => {
                 if self.role.is_leader() {
                     self.hear_ack(now, from, lease_floor, ctx);
                 }
             }
-            Body::PreVoteRequest => unreachable!("handled above"),
+            Body::PreVoteRequest | Body::VoteRequest { .. } => unreachable!("answered above"),
         }
+    }
+
+    /// The term rule of §5.1 for a message that carries its sender's term: a
+    /// higher term is adopted; a stale heartbeat is answered with our term so
+    /// that its goose learns it is stale, and any other stale message is
+    /// ignored. Returns whether the message is of our term and still to be
+    /// handled.
+    fn hear_term(&mut self, now: Time, from: NodeId, msg: Message, ctx: &mut Ctx) -> bool {
+        if msg.term > self.term {
+            // A crowned goose that sees a higher term in an ack knows nobody
+            // won it (see "Handing the term on" in the module doc).
+            let handing_on = self.role == Role::Goose
+                && ctx.opts.check_quorum
+                && matches!(msg.body, Body::HeartbeatReply { .. });
+            self.adopt_term(now, msg.term, from, ctx);
+            if handing_on && self.bound_against(now, self.id).is_none() {
+                self.campaign(now, Cause::Deposed, ctx);
+                return false;
+            }
+        }
+        if msg.term < self.term {
+            if let Body::Heartbeat { .. } = msg.body {
+                self.reply_heartbeat(from, None, ctx);
+            }
+            return false;
+        }
+        true
+    }
+
+    /// The vote rules, all of them: whether this node may give `candidate`
+    /// its vote for `term` at `now` (a pre-vote when `pre`), and if not, why.
+    ///
+    /// - A request for a term below ours is stale (§5.1); a pre-vote must
+    ///   propose a term above ours (§9.6).
+    /// - One vote per term, first come first served (§5.2); asked again by
+    ///   the candidate it voted for, the vote stands.
+    /// - A pre-vote is refused while a goose was heard within `election.min`
+    ///   (§9.6).
+    /// - No vote or pre-vote within a promised lease (CheckQuorum, §4.2.3 of
+    ///   the dissertation), whatever the term: a request in a lease neither
+    ///   wins a vote nor moves the term.
+    fn vote_decision(
+        &self,
+        now: Time,
+        candidate: NodeId,
+        term: Term,
+        pre: bool,
+        opts: &Options,
+    ) -> Result<(), Refusal> {
+        let stale = if pre {
+            term <= self.term
+        } else {
+            term < self.term
+        };
+        if stale {
+            return Err(Refusal::StaleTerm);
+        }
+        if pre && self.heard_goose_recently(now, opts) {
+            return Err(Refusal::GooseAlive);
+        }
+        match self.voted_for {
+            Some(v) if !pre && term == self.term => {
+                if v == candidate {
+                    Ok(())
+                } else {
+                    Err(Refusal::AlreadyVoted(v))
+                }
+            }
+            _ if self.in_lease(now, candidate, opts) => Err(Refusal::Lease),
+            _ => Ok(()),
+        }
+    }
+
+    /// Notes a refusal and says no: a vote refusal carries our term, a
+    /// pre-vote refusal too (so a precandidate behind learns it).
+    fn refuse(&self, candidate: NodeId, pre: bool, why: Refusal, ctx: &mut Ctx) {
+        ctx.out.notes.push(Note::Refused {
+            candidate,
+            pre,
+            why,
+        });
+        let body = if pre {
+            Body::PreVoteReply { granted: false }
+        } else {
+            Body::VoteReply {
+                granted: false,
+                lease_floor: None,
+            }
+        };
+        ctx.out.messages.push((
+            candidate,
+            Message {
+                term: self.term,
+                body,
+            },
+        ));
     }
 
     fn reply_vote(&self, to: NodeId, granted: bool, lease_floor: Option<Time>, ctx: &mut Ctx) {
@@ -896,23 +947,22 @@ impl Node {
         ));
     }
 
-    /// RequestVote in our own term (§5.2): one vote per term, none in a lease.
-    fn answer_vote(&mut self, now: Time, from: NodeId, lease: Option<Lease>, ctx: &mut Ctx) {
-        let refusal = match self.voted_for {
-            Some(v) if v != from => Some(Refusal::AlreadyVoted(v)),
-            // Asked again by the candidate it already voted for: the vote
-            // (and its promise) stand, so say yes again.
-            Some(_) => None,
-            None if self.in_lease(now, from, ctx.opts) => Some(Refusal::Lease),
-            None => None,
-        };
-        if let Some(why) = refusal {
-            ctx.out.notes.push(Note::Refused {
-                candidate: from,
-                pre: false,
-                why,
-            });
-            return self.reply_vote(from, false, None, ctx);
+    /// RequestVote (§5.2): granted or refused by [`Node::vote_decision`].
+    /// A granted vote for a higher term adopts that term first (§5.1), resets
+    /// the election timer and promises the candidate's lease.
+    fn answer_vote(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        term: Term,
+        lease: Option<Lease>,
+        ctx: &mut Ctx,
+    ) {
+        if let Err(why) = self.vote_decision(now, from, term, false, ctx.opts) {
+            return self.refuse(from, false, why, ctx);
+        }
+        if term > self.term {
+            self.adopt_term(now, term, from, ctx);
         }
         self.voted_for = Some(from);
         // §5.2: granting a vote restarts the election timer.
@@ -948,37 +998,34 @@ impl Node {
         }
     }
 
-    /// PreVote (§9.6): yes only for a newer term, and only if no goose is
-    /// known to be alive. The answer changes nothing in the receiver.
+    /// PreVote (§9.6): granted or refused by [`Node::vote_decision`]. The
+    /// answer changes nothing in the receiver; a yes carries the proposed
+    /// term.
     fn answer_prevote(&mut self, now: Time, from: NodeId, proposed: Term, ctx: &mut Ctx) {
-        let refusal = if proposed <= self.term {
-            Some(Refusal::StaleTerm)
-        } else if self.heard_goose_recently(now, ctx.opts) {
-            Some(Refusal::GooseAlive)
-        } else if self.in_lease(now, from, ctx.opts) {
-            Some(Refusal::Lease)
-        } else {
-            None
-        };
-        if let Some(why) = refusal {
-            ctx.out.notes.push(Note::Refused {
-                candidate: from,
-                pre: true,
-                why,
-            });
+        if let Err(why) = self.vote_decision(now, from, proposed, true, ctx.opts) {
+            return self.refuse(from, true, why, ctx);
         }
-        let granted = refusal.is_none();
         ctx.out.messages.push((
             from,
             Message {
-                term: if granted { proposed } else { self.term },
-                body: Body::PreVoteReply { granted },
+                term: proposed,
+                body: Body::PreVoteReply { granted: true },
             },
         ));
     }
 
-    fn count_prevote(&mut self, now: Time, from: NodeId, granted: bool, ctx: &mut Ctx) {
-        if self.role != Role::PreCandidate {
+    /// A pre-vote answer, counted only in this node's pre-vote round: a yes
+    /// carries the term it was proposed for, so only a yes for our term + 1
+    /// is of this round (a yes for an earlier round says nothing about this
+    /// one); a no carries the voter's term, ours by now (a higher one was
+    /// adopted in [`Node::hear_term`]).
+    fn count_prevote(&mut self, now: Time, from: NodeId, term: Term, granted: bool, ctx: &mut Ctx) {
+        let this_round = if granted {
+            term == self.term + 1
+        } else {
+            term == self.term
+        };
+        if self.role != Role::PreCandidate || !this_round {
             return;
         }
         self.ballots[from as usize] = if granted {

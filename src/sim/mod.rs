@@ -508,6 +508,9 @@ impl Simulation {
         self.scheduled[i] = Time::MAX;
         self.jittered_for[i] = Time::MAX;
         self.with_node(id, |node, now, ctx| node.tick(now, ctx));
+        if self.outbox.messages.is_empty() && self.outbox.notes.is_empty() {
+            self.stats.idle_ticks += 1;
+        }
         if self.scheduled[i] == self.now {
             // A node that wants waking again at the instant it was just woken
             // would spin the clock forever. That is a bug in the node; loudly

@@ -138,6 +138,9 @@ pub struct Stats {
     pub lost: u64,
     /// Events processed: deliveries, losses and timer firings.
     pub events: u64,
+    /// Timer firings after which the node did nothing: wake-ups a node asked
+    /// for in vain (its deadline was stale). Zero in a correct run.
+    pub idle_ticks: u64,
     /// Time with no live goose before the current stretch.
     downtime_closed: Micros,
     /// Since when there has been no live goose, if there is none now.
@@ -181,6 +184,7 @@ impl Stats {
             sent: [0; 8],
             lost: 0,
             events: 0,
+            idle_ticks: 0,
             downtime_closed: 0,
             goose_lost_at: Some(0),
             time_to_elect: Vec::new(),
