@@ -673,17 +673,15 @@ impl Simulation {
                 }));
             }
             Action::Partition(groups) => {
-                let mut named = vec![false; self.size() as usize];
                 for &node in groups.iter().flatten() {
                     self.check_node(node)?;
-                    if std::mem::replace(&mut named[node as usize], true) {
-                        return Err(format!("{} is named in two groups", node_name(node)));
-                    }
                 }
-                if groups.iter().any(|g| g.is_empty()) {
-                    return Err("a group of the partition is empty".into());
-                }
+                network::check_groups(groups, node_name)?;
                 self.net.partition(groups);
+                let mut named = vec![false; self.size() as usize];
+                for &node in groups.iter().flatten() {
+                    named[node as usize] = true;
+                }
                 let mut shown = groups.clone();
                 let rest: Vec<NodeId> = (0..self.size()).filter(|&n| !named[n as usize]).collect();
                 if !rest.is_empty() {
