@@ -57,22 +57,56 @@ pub struct Report {
     pub events: u64,
 }
 
-/// How long a healed cluster with a live majority may take to elect a goose.
+/// How long a healed cluster of `nodes` with a live majority may take to
+/// elect a goose (and, in the sweep, to commit a request after that).
 ///
 /// Leases still running end within `election.min` (plus the latency of the
 /// message that set them). After that every live node's timer fires within
 /// `election.max`; a round (pre-vote, vote, replies) completes within four
-/// one-way latencies. Without the log, rounds fail only when they collide,
-/// which randomized timeouts make unlikely, and 8 failed rounds had a chance
-/// far below one in a billion. With the log, a round also fails when the
-/// node that times out first has a log that is behind (§5.4.1): with just a
-/// majority alive, perhaps only one live node can win, and every futile
-/// campaign binds its voters with vote leases for a while. The sweep saw 2 in
-/// 5,000 runs of 7 nodes (4 alive) need 9 to 12 rounds, so the bound allows
-/// 23 failed rounds; it is measured, no longer a one-in-a-billion argument.
-pub fn liveness_bound(opts: &Options) -> Micros {
+/// one-way latencies, so a round lasts at most `election.max + 4 ×
+/// latency.max`. The bound allows as many rounds as it takes for the chance
+/// that all of them fail to fall below one in a billion:
+///
+/// - **Collisions.** Without the log a round failed only when timers
+///   collided, which randomized timeouts make unlikely: the bound used to
+///   allow 8 failed rounds for a one-in-a-billion chance, i.e. a round
+///   collides with probability at most `c = 10^(-9/8)` ≈ 0.075.
+/// - **The election restriction (§5.4.1).** A round also fails when the node
+///   that times out first cannot win because its log is behind. Rank the `m`
+///   live nodes by how up to date their logs are: the node of rank `r` can
+///   gather the votes of every node ranked `r` or below, `m − r + 1` of them,
+///   so at least `w = m − majority + 1` live nodes can win (the most up to
+///   date one always can). Timeouts are drawn independently of the logs, so
+///   the first to time out is one of them with probability `w / m`, which
+///   is smallest, `1 / majority`, when only a bare majority is alive.
+///
+/// A round thus succeeds with probability at least `(1 − c) / majority`, and
+/// `k` rounds all fail with probability at most `(1 − (1 − c) / majority)^k`.
+/// That is 57 rounds at 5 nodes and 79 at 7, and 8 with one node, whose
+/// rounds fail only by collision, as before the log ([`liveness_rounds`]). The
+/// argument is pessimistic (a node refusing a candidate behind it keeps its
+/// own timer running, so it tends to time out next), which is why the sweep
+/// sees at most about a dozen rounds; but it is derived, not measured, and a
+/// cluster that never elects or never commits still fails it.
+pub fn liveness_bound(opts: &Options, nodes: u32) -> Micros {
     let round = opts.election.max + 4 * opts.latency.max;
-    opts.election.min + opts.latency.max + 24 * round
+    opts.election.min + opts.latency.max + (liveness_rounds(nodes) + 1) * round
+}
+
+/// The number of failed rounds [`liveness_bound`] allows in a cluster of
+/// `nodes`: the least `k` with `(1 − (1 − c) / majority)^k ≤ 10⁻⁹` (see
+/// there; computed by multiplying, as the core uses no `libm`).
+pub fn liveness_rounds(nodes: u32) -> u64 {
+    // c = 10^(-9/8): eight collided rounds in a row have a one-in-a-billion chance.
+    const COLLIDE: f64 = 0.074_989_420_933_245_58;
+    let fail = 1.0 - (1.0 - COLLIDE) / f64::from(majority(nodes));
+    let mut chance = 1.0;
+    let mut rounds = 0;
+    while chance > 1e-9 {
+        chance *= fail;
+        rounds += 1;
+    }
+    rounds
 }
 
 struct Driver {
@@ -257,7 +291,7 @@ pub fn run(seed: u64, chaos: &Chaos) -> Report {
             alive += 1;
         }
     }
-    let bound = liveness_bound(driver.session.sim().options());
+    let bound = liveness_bound(driver.session.sim().options(), chaos.nodes);
     let start = driver.session.sim().now();
     let until = format!("run {} until geese = 1", format_duration(bound));
     let command = parse_command(&until, chaos.nodes)

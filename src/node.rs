@@ -197,6 +197,9 @@ use crate::message::{node_name, Body, Lease, Message, NodeId, Term};
 use crate::options::{Options, Time};
 use crate::rng::SimRng;
 
+mod ranked;
+use ranked::Ranked;
+
 /// What a node believes it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -435,14 +438,10 @@ pub struct Node {
     goose_heard: Option<Time>,
     ballots: Vec<Ballot>,
     /// For each peer, the largest lease floor it echoed in this leadership.
-    floors: Vec<Time>,
+    floors: Ranked,
     /// For each peer, when its last granted vote or heartbeat ack of this
     /// leadership arrived.
-    acked: Vec<Time>,
-    /// Cache of [`Node::majority_lease_end`], refreshed whenever a floor moves.
-    crown_until: Time,
-    /// Cache of [`Node::majority_heard_at`], refreshed whenever an ack arrives.
-    majority_heard: Time,
+    acked: Ranked,
     commit: Index,
     // The goose's view of each peer's log (§5.3), indexed by node id.
     next_index: Vec<Index>,
@@ -477,10 +476,8 @@ impl Node {
             heartbeat_due: now,
             goose_heard: None,
             ballots: vec![Ballot::Pending; size as usize],
-            floors: vec![0; size as usize],
-            acked: vec![0; size as usize],
-            crown_until: 0,
-            majority_heard: 0,
+            floors: Ranked::new(id, size),
+            acked: Ranked::new(id, size),
             commit: 0,
             next_index: vec![1; size as usize],
             match_index: vec![0; size as usize],
@@ -587,7 +584,7 @@ impl Node {
     /// guaranteed until then and no longer (see the module doc). Under
     /// CheckQuorum the leader is goose only before this instant.
     pub fn majority_lease_end(&self) -> Time {
-        self.kth_of_peers(&self.floors)
+        self.floors.kth_largest()
     }
 
     /// When the leader last heard from a majority: the latest instant by
@@ -595,28 +592,13 @@ impl Node {
     /// with a vote or a heartbeat ack in this leadership. Under CheckQuorum
     /// the leader steps down an election timeout after it (§6.2).
     pub fn majority_heard_at(&self) -> Time {
-        self.kth_of_peers(&self.acked)
-    }
-
-    /// The `(majority − 1)`-th largest of the peers' `values`: the goose
-    /// itself is one member of the majority and needs `majority − 1` peers.
-    fn kth_of_peers(&self, values: &[Time]) -> Time {
-        let needed = majority(self.size) as usize - 1;
-        if needed == 0 {
-            return Time::MAX;
-        }
-        let mut peers: Vec<Time> = (0..self.size)
-            .filter(|&p| p != self.id)
-            .map(|p| values[p as usize])
-            .collect();
-        let (_, kth, _) = peers.select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
-        *kth
+        self.acked.kth_largest()
     }
 
     /// When a leader under CheckQuorum steps down: an election timeout (its
     /// longest, `election.max`) after it last heard from a majority.
     pub fn step_down_at(&self, opts: &Options) -> Time {
-        self.majority_heard.saturating_add(opts.election.max)
+        self.majority_heard_at().saturating_add(opts.election.max)
     }
 
     /// The next instant at which this node wants [`Node::tick`] called.
@@ -624,7 +606,7 @@ impl Node {
         match self.role {
             Role::Goose if opts.check_quorum => self
                 .heartbeat_due
-                .min(self.crown_until)
+                .min(self.majority_lease_end())
                 .min(self.step_down_at(opts)),
             Role::Uncrowned => self.heartbeat_due.min(self.step_down_at(opts)),
             Role::Goose => self.heartbeat_due,
@@ -715,10 +697,8 @@ impl Node {
     fn start_ballots(&mut self) {
         self.ballots.fill(Ballot::Pending);
         self.ballots[self.id as usize] = Ballot::Granted;
-        self.floors.fill(0);
-        self.acked.fill(0);
-        self.crown_until = 0;
-        self.majority_heard = 0;
+        self.floors.reset();
+        self.acked.reset();
     }
 
     fn granted(&self) -> u32 {
@@ -917,15 +897,18 @@ impl Node {
         Ok(self.log.last_index())
     }
 
-    /// CheckQuorum: refresh both caches, then crown or uncrown the leader and
-    /// step down if an election timeout passed with no word from a majority
-    /// (see the module doc for why the deadlines are what they are).
+    /// CheckQuorum: crown or uncrown the leader, and step down if an
+    /// election timeout passed with no word from a majority (see the module
+    /// doc for why the deadlines are what they are).
     fn check_quorum(&mut self, now: Time, ctx: &mut Ctx) {
-        if !self.role.is_leader() {
-            return;
+        if self.role.is_leader() {
+            self.judge_quorum(now, ctx);
         }
-        self.crown_until = self.majority_lease_end();
-        self.majority_heard = self.majority_heard_at();
+    }
+
+    /// CheckQuorum for a leader: crown or uncrown it, or step down (see
+    /// [`Node::check_quorum`]).
+    fn judge_quorum(&mut self, now: Time, ctx: &mut Ctx) {
         if !ctx.opts.check_quorum {
             if self.role == Role::Uncrowned {
                 self.role = Role::Goose;
@@ -936,7 +919,8 @@ impl Node {
         if now >= self.step_down_at(ctx.opts) {
             return self.become_duck(now, StepDown::LostQuorum, ctx);
         }
-        let crowned = now < self.crown_until;
+        let crown_until = self.majority_lease_end();
+        let crowned = now < crown_until;
         match self.role {
             Role::Goose if !crowned => {
                 self.role = Role::Uncrowned;
@@ -948,9 +932,7 @@ impl Node {
             }
             Role::Uncrowned if crowned => {
                 self.role = Role::Goose;
-                ctx.out.notes.push(Note::Crowned {
-                    until: self.crown_until,
-                });
+                ctx.out.notes.push(Note::Crowned { until: crown_until });
             }
             _ => {}
         }
@@ -1019,7 +1001,7 @@ impl Node {
     /// Handles one message from `from` (§5.1, §5.2, §9.6).
     pub fn receive(&mut self, now: Time, from: NodeId, msg: Message, ctx: &mut Ctx) {
         match msg.body {
-            // A pre-vote changes nobody's term (§9.6).
+            // Requests are judged whole by `vote_decision`, term included.
             Body::PreVoteRequest {
                 last_index,
                 last_term,
@@ -1027,61 +1009,24 @@ impl Node {
                 let last = (last_term, last_index);
                 return self.answer_prevote(now, from, msg.term, last, ctx);
             }
-            // A yes carries the term it was proposed for, not the voter's
-            // term: it counts only in a round that proposes that very term.
-            // A yes for an earlier round (term + 1 back then, at most our
-            // term now) is stale and says nothing about this one.
-            Body::PreVoteReply { granted: true } => {
-                if msg.term == self.term + 1 {
-                    self.count_prevote(now, from, true, ctx);
-                }
-                return;
-            }
-            _ => {}
-        }
-        if msg.term > self.term {
-            // A crowned goose that sees a higher term in an ack knows nobody
-            // won it (see "Handing the term on" in the module doc).
-            let handing_on = self.role == Role::Goose
-                && ctx.opts.check_quorum
-                && matches!(msg.body, Body::AppendReply { .. });
-            if matches!(msg.body, Body::VoteRequest { .. }) && self.in_lease(now, from, ctx.opts) {
-                // §4.2.3: within a lease, a vote request neither wins a vote
-                // nor moves the term.
-                ctx.out.notes.push(Note::Refused {
-                    candidate: from,
-                    pre: false,
-                    why: Refusal::Lease,
-                });
-                return self.reply_vote(from, false, None, ctx);
-            }
-            self.adopt_term(now, msg.term, from, ctx);
-            if handing_on && self.bound_against(now, self.id).is_none() {
-                return self.campaign(now, Cause::Deposed, ctx);
-            }
-        }
-        if msg.term < self.term {
-            // §5.1: refuse stale requests with our term; ignore stale replies.
-            match msg.body {
-                Body::VoteRequest { .. } => {
-                    ctx.out.notes.push(Note::Refused {
-                        candidate: from,
-                        pre: false,
-                        why: Refusal::StaleTerm,
-                    });
-                    self.reply_vote(from, false, None, ctx);
-                }
-                Body::AppendEntries { .. } => self.reply_append(from, None, false, 0, ctx),
-                _ => {}
-            }
-            return;
-        }
-        match msg.body {
             Body::VoteRequest {
                 lease,
                 last_index,
                 last_term,
-            } => self.answer_vote(now, from, lease, (last_term, last_index), ctx),
+            } => {
+                let last = (last_term, last_index);
+                return self.answer_vote(now, from, msg.term, lease, last, ctx);
+            }
+            // A pre-vote yes carries the term it was proposed for, not the
+            // voter's term: it moves nobody's term (§9.6).
+            Body::PreVoteReply { granted: true } => {}
+            _ => {
+                if !self.hear_term(now, from, &msg, ctx) {
+                    return;
+                }
+            }
+        }
+        match msg.body {
             Body::VoteReply {
                 granted,
                 lease_floor,
@@ -1090,14 +1035,7 @@ impl Node {
                     self.count_vote(now, from, granted, lease_floor, ctx);
                 }
             }
-            Body::PreVoteReply { granted } => {
-                // A yes carries the term it was given for; this round's yeses
-                // (for our term + 1) were counted above. A yes for our current
-                // term was given in an earlier round and must not count.
-                if self.role == Role::PreCandidate && !granted {
-                    self.count_prevote(now, from, granted, ctx);
-                }
-            }
+            Body::PreVoteReply { granted } => self.count_prevote(now, from, msg.term, granted, ctx),
             Body::AppendEntries {
                 lease,
                 prev_index,
@@ -1118,17 +1056,127 @@ impl Node {
                 index,
             } => {
                 if self.role.is_leader() {
-                    self.acked[from as usize] = now;
+                    // An ack: the peer's ack time and floor move up (never
+                    // down), the log's bookkeeping follows, and the leader
+                    // judges its quorum again.
+                    self.acked.raise(from, now);
                     if let Some(floor) = lease_floor {
-                        let slot = &mut self.floors[from as usize];
-                        *slot = (*slot).max(floor);
+                        self.floors.raise(from, floor);
                     }
                     self.hear_append_reply(now, from, success, index, ctx);
-                    self.check_quorum(now, ctx);
+                    self.judge_quorum(now, ctx);
                 }
             }
-            Body::PreVoteRequest { .. } => unreachable!("handled above"),
+            Body::PreVoteRequest { .. } | Body::VoteRequest { .. } => {
+                unreachable!("answered above")
+            }
         }
+    }
+
+    /// The term rule of §5.1 for a message that carries its sender's term: a
+    /// higher term is adopted; a stale heartbeat is answered with our term so
+    /// that its goose learns it is stale, and any other stale message is
+    /// ignored. Returns whether the message is of our term and still to be
+    /// handled.
+    fn hear_term(&mut self, now: Time, from: NodeId, msg: &Message, ctx: &mut Ctx) -> bool {
+        if msg.term > self.term {
+            // A crowned goose that sees a higher term in an ack knows nobody
+            // won it (see "Handing the term on" in the module doc).
+            let handing_on = self.role == Role::Goose
+                && ctx.opts.check_quorum
+                && matches!(msg.body, Body::AppendReply { .. });
+            self.adopt_term(now, msg.term, from, ctx);
+            if handing_on && self.bound_against(now, self.id).is_none() {
+                self.campaign(now, Cause::Deposed, ctx);
+                return false;
+            }
+        }
+        if msg.term < self.term {
+            if let Body::AppendEntries { .. } = msg.body {
+                self.reply_append(from, None, false, 0, ctx);
+            }
+            return false;
+        }
+        true
+    }
+
+    /// The vote rules, all of them: whether this node may give `candidate`
+    /// its vote for `term` at `now` (a pre-vote when `pre`), and if not, why.
+    ///
+    /// - A request for a term below ours is stale (§5.1); a pre-vote must
+    ///   propose a term above ours (§9.6).
+    /// - One vote per term, first come first served (§5.2); asked again by
+    ///   the candidate it voted for, the vote stands.
+    /// - A pre-vote is refused while a goose was heard within `election.min`
+    ///   (§9.6).
+    /// - No vote or pre-vote within a promised lease (CheckQuorum, §4.2.3 of
+    ///   the dissertation), whatever the term: a request in a lease neither
+    ///   wins a vote nor moves the term.
+    /// - The election restriction (§5.4.1): no vote or pre-vote for a
+    ///   candidate whose log, ending at `theirs` = (last term, last index),
+    ///   is less up to date than ours (last term first, then last index).
+    ///   Checked after the lease, so that a request refused for its log may
+    ///   still move the term (§5.1; see [`Node::answer_vote`]).
+    fn vote_decision(
+        &self,
+        now: Time,
+        candidate: NodeId,
+        term: Term,
+        theirs: (Term, Index),
+        pre: bool,
+        opts: &Options,
+    ) -> Result<(), Refusal> {
+        let stale = if pre {
+            term <= self.term
+        } else {
+            term < self.term
+        };
+        if stale {
+            return Err(Refusal::StaleTerm);
+        }
+        if pre && self.heard_goose_recently(now, opts) {
+            return Err(Refusal::GooseAlive);
+        }
+        match self.voted_for {
+            Some(v) if !pre && term == self.term => {
+                if v == candidate {
+                    Ok(())
+                } else {
+                    Err(Refusal::AlreadyVoted(v))
+                }
+            }
+            _ if self.in_lease(now, candidate, opts) => Err(Refusal::Lease),
+            _ if !self.log.candidate_up_to_date(theirs.0, theirs.1) => Err(Refusal::LogBehind {
+                theirs,
+                mine: (self.log.last_term(), self.log.last_index()),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Notes a refusal and says no: a vote refusal carries our term, a
+    /// pre-vote refusal too (so a precandidate behind learns it).
+    fn refuse(&self, candidate: NodeId, pre: bool, why: Refusal, ctx: &mut Ctx) {
+        ctx.out.notes.push(Note::Refused {
+            candidate,
+            pre,
+            why,
+        });
+        let body = if pre {
+            Body::PreVoteReply { granted: false }
+        } else {
+            Body::VoteReply {
+                granted: false,
+                lease_floor: None,
+            }
+        };
+        ctx.out.messages.push((
+            candidate,
+            Message {
+                term: self.term,
+                body,
+            },
+        ));
     }
 
     fn reply_vote(&self, to: NodeId, granted: bool, lease_floor: Option<Time>, ctx: &mut Ctx) {
@@ -1165,44 +1213,28 @@ impl Node {
         ));
     }
 
-    /// §5.4.1: the refusal a voter owes a (pre)candidate whose log, ending at
-    /// `theirs` = (last term, last index), is less up to date than its own.
-    fn log_refusal(&self, theirs: (Term, Index)) -> Option<Refusal> {
-        let (term, index) = theirs;
-        (!self.log.candidate_up_to_date(term, index)).then(|| Refusal::LogBehind {
-            theirs,
-            mine: (self.log.last_term(), self.log.last_index()),
-        })
-    }
-
-    /// RequestVote in our own term (§5.2): one vote per term, only for a log
-    /// at least as up to date as ours (§5.4.1), none in a lease.
+    /// RequestVote (§5.2): granted or refused by [`Node::vote_decision`].
+    /// A request for a higher term adopts that term first (§5.1) unless it
+    /// is refused for a lease (a request in a lease moves no term) or as
+    /// stale; a granted vote then resets the election timer and promises the
+    /// candidate's lease.
     fn answer_vote(
         &mut self,
         now: Time,
         from: NodeId,
+        term: Term,
         lease: Option<Lease>,
         theirs: (Term, Index),
         ctx: &mut Ctx,
     ) {
-        let refusal = match self.voted_for {
-            Some(v) if v != from => Some(Refusal::AlreadyVoted(v)),
-            // Asked again by the candidate it already voted for: the vote
-            // (and its promise) stand, so say yes again.
-            Some(_) => None,
-            None => match self.log_refusal(theirs) {
-                Some(why) => Some(why),
-                None if self.in_lease(now, from, ctx.opts) => Some(Refusal::Lease),
-                None => None,
-            },
-        };
-        if let Some(why) = refusal {
-            ctx.out.notes.push(Note::Refused {
-                candidate: from,
-                pre: false,
-                why,
-            });
-            return self.reply_vote(from, false, None, ctx);
+        let decision = self.vote_decision(now, from, term, theirs, false, ctx.opts);
+        if term > self.term && !matches!(decision, Err(Refusal::Lease)) {
+            // §5.1: a higher term is adopted even when the vote is refused
+            // for the candidate's log (§5.4.1).
+            self.adopt_term(now, term, from, ctx);
+        }
+        if let Err(why) = decision {
+            return self.refuse(from, false, why, ctx);
         }
         self.voted_for = Some(from);
         // §5.2: granting a vote restarts the election timer.
@@ -1230,16 +1262,17 @@ impl Node {
             Ballot::Denied
         };
         if granted {
-            self.acked[from as usize] = now;
+            self.acked.raise(from, now);
             if let Some(floor) = lease_floor {
-                self.floors[from as usize] = floor;
+                self.floors.raise(from, floor);
             }
             self.maybe_win(now, ctx);
         }
     }
 
-    /// PreVote (§9.6): yes only for a newer term, and only if no goose is
-    /// known to be alive. The answer changes nothing in the receiver.
+    /// PreVote (§9.6): granted or refused by [`Node::vote_decision`]. The
+    /// answer changes nothing in the receiver; a yes carries the proposed
+    /// term.
     fn answer_prevote(
         &mut self,
         now: Time,
@@ -1248,36 +1281,30 @@ impl Node {
         theirs: (Term, Index),
         ctx: &mut Ctx,
     ) {
-        let refusal = if proposed <= self.term {
-            Some(Refusal::StaleTerm)
-        } else if let Some(why) = self.log_refusal(theirs) {
-            Some(why)
-        } else if self.heard_goose_recently(now, ctx.opts) {
-            Some(Refusal::GooseAlive)
-        } else if self.in_lease(now, from, ctx.opts) {
-            Some(Refusal::Lease)
-        } else {
-            None
-        };
-        if let Some(why) = refusal {
-            ctx.out.notes.push(Note::Refused {
-                candidate: from,
-                pre: true,
-                why,
-            });
+        if let Err(why) = self.vote_decision(now, from, proposed, theirs, true, ctx.opts) {
+            return self.refuse(from, true, why, ctx);
         }
-        let granted = refusal.is_none();
         ctx.out.messages.push((
             from,
             Message {
-                term: if granted { proposed } else { self.term },
-                body: Body::PreVoteReply { granted },
+                term: proposed,
+                body: Body::PreVoteReply { granted: true },
             },
         ));
     }
 
-    fn count_prevote(&mut self, now: Time, from: NodeId, granted: bool, ctx: &mut Ctx) {
-        if self.role != Role::PreCandidate {
+    /// A pre-vote answer, counted only in this node's pre-vote round: a yes
+    /// carries the term it was proposed for, so only a yes for our term + 1
+    /// is of this round (a yes for an earlier round says nothing about this
+    /// one); a no carries the voter's term, ours by now (a higher one was
+    /// adopted in [`Node::hear_term`]).
+    fn count_prevote(&mut self, now: Time, from: NodeId, term: Term, granted: bool, ctx: &mut Ctx) {
+        let this_round = if granted {
+            term == self.term + 1
+        } else {
+            term == self.term
+        };
+        if self.role != Role::PreCandidate || !this_round {
             return;
         }
         self.ballots[from as usize] = if granted {

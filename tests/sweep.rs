@@ -154,7 +154,7 @@ fn sweep(nodes: u32, options: Options) {
         options: options.clone(),
         faults: FAULTS,
     };
-    let bound = chaos::liveness_bound(&options);
+    let bound = chaos::liveness_bound(&options, nodes);
     let n = seeds();
     let Outcome {
         failures,
@@ -306,7 +306,7 @@ fn a_failure_message_names_the_seed_and_carries_the_script() {
             },
         )
     });
-    let bound = chaos::liveness_bound(&Options::default());
+    let bound = chaos::liveness_bound(&Options::default(), 5);
     assert_eq!(failure(&report, bound), None);
     report.liveness = Err(bound);
     let message = failure(&report, bound).expect("a failure");
@@ -314,4 +314,21 @@ fn a_failure_message_names_the_seed_and_carries_the_script() {
     assert!(message.contains("cluster nodes=5 seed=3 election=150ms..300ms"));
     assert!(message.contains(&report.script));
     assert!(message.contains("expect violations = 0"));
+}
+
+/// The liveness bound is derived (see [`chaos::liveness_bound`]): with one
+/// node only collisions fail a round (8 failed rounds, as before the log),
+/// and the more voters a winner needs, the more rounds the bound allows.
+#[test]
+fn the_liveness_bound_follows_from_the_majority() {
+    assert_eq!(chaos::liveness_rounds(1), 8);
+    assert_eq!(chaos::liveness_rounds(5), 57);
+    assert_eq!(chaos::liveness_rounds(7), 79);
+    assert_eq!(chaos::liveness_rounds(7), chaos::liveness_rounds(8));
+    let opts = Options::default();
+    let round = opts.election.max + 4 * opts.latency.max;
+    assert_eq!(
+        chaos::liveness_bound(&opts, 5) - chaos::liveness_bound(&opts, 3),
+        (57 - 34) * round
+    );
 }

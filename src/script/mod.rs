@@ -261,7 +261,9 @@ impl Session {
         &mut self.sim
     }
 
-    fn resolve(&self, target: Target) -> Result<NodeId, Failure> {
+    /// The node `target` names now: itself, or for `goose` the one goose
+    /// there is (an error when there is none, or several).
+    pub fn resolve(&self, target: Target) -> Result<NodeId, Failure> {
         match target {
             Target::Node(n) => Ok(n),
             Target::Goose => match self.sim.geese() {

@@ -21,6 +21,16 @@ pub enum Target {
     Goose,
 }
 
+impl Target {
+    /// How a script writes it: `n3` or `goose`.
+    pub fn name(self) -> String {
+        match self {
+            Target::Node(n) => crate::message::node_name(n),
+            Target::Goose => "goose".into(),
+        }
+    }
+}
+
 /// The `cluster` line: everything a run starts from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterSpec {
@@ -271,26 +281,13 @@ fn parse_partition(rest: &str, size: u32) -> Result<Vec<Vec<Target>>, String> {
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|w| !w.is_empty())
             .collect();
-        if members.is_empty() {
-            return Err("a group of the partition is empty".into());
-        }
         let members = members
             .iter()
             .map(|w| parse_target(w, size))
             .collect::<Result<Vec<_>, _>>()?;
         groups.push(members);
     }
-    let mut named: Vec<Target> = Vec::new();
-    for &t in groups.iter().flatten() {
-        if named.contains(&t) {
-            let name = match t {
-                Target::Node(n) => crate::message::node_name(n),
-                Target::Goose => "goose".into(),
-            };
-            return Err(format!("{name} is named in two groups"));
-        }
-        named.push(t);
-    }
+    crate::sim::network::check_groups(&groups, Target::name)?;
     Ok(groups)
 }
 

@@ -541,7 +541,15 @@ impl Simulation {
         }
         self.scheduled[i] = Time::MAX;
         self.jittered_for[i] = Time::MAX;
-        self.with_node(id, |node, now, ctx| node.tick(now, ctx));
+        // Judged before `after_step` sends (and so drains) the messages.
+        let mut idle = false;
+        self.with_node(id, |node, now, ctx| {
+            node.tick(now, ctx);
+            idle = ctx.out.messages.is_empty() && ctx.out.notes.is_empty();
+        });
+        if idle {
+            self.stats.idle_ticks += 1;
+        }
         if self.scheduled[i] == self.now {
             // A node that wants waking again at the instant it was just woken
             // would spin the clock forever. That is a bug in the node; loudly
@@ -704,17 +712,15 @@ impl Simulation {
                 }));
             }
             Action::Partition(groups) => {
-                let mut named = vec![false; self.size() as usize];
                 for &node in groups.iter().flatten() {
                     self.check_node(node)?;
-                    if std::mem::replace(&mut named[node as usize], true) {
-                        return Err(format!("{} is named in two groups", node_name(node)));
-                    }
                 }
-                if groups.iter().any(|g| g.is_empty()) {
-                    return Err("a group of the partition is empty".into());
-                }
+                network::check_groups(groups, node_name)?;
                 self.net.partition(groups);
+                let mut named = vec![false; self.size() as usize];
+                for &node in groups.iter().flatten() {
+                    named[node as usize] = true;
+                }
                 let mut shown = groups.clone();
                 let rest: Vec<NodeId> = (0..self.size()).filter(|&n| !named[n as usize]).collect();
                 if !rest.is_empty() {

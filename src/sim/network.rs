@@ -11,6 +11,27 @@ use crate::message::{Message, NodeId};
 use crate::options::{Options, Time};
 use crate::rng::SimRng;
 
+/// The partition rule, in one place: every group names at least one node and
+/// no node is named in two groups. `name` says how to write a member in the
+/// error (the script checks `goose` as written, the page and the simulation
+/// check nodes).
+pub fn check_groups<T: Copy + PartialEq>(
+    groups: &[Vec<T>],
+    name: impl Fn(T) -> String,
+) -> Result<(), String> {
+    if groups.iter().any(|g| g.is_empty()) {
+        return Err("a group of the partition is empty".into());
+    }
+    let mut named: Vec<T> = Vec::new();
+    for &t in groups.iter().flatten() {
+        if named.contains(&t) {
+            return Err(format!("{} is named in two groups", name(t)));
+        }
+        named.push(t);
+    }
+    Ok(())
+}
+
 /// A message's number, unique within a run: `m1`, `m2`, … in the scenario
 /// language (`drop m12`).
 pub type MessageId = u64;

@@ -138,6 +138,9 @@ pub struct Stats {
     pub lost: u64,
     /// Events processed: deliveries, losses and timer firings.
     pub events: u64,
+    /// Timer firings after which the node did nothing: wake-ups a node asked
+    /// for in vain (its deadline was stale). Zero in a correct run.
+    pub idle_ticks: u64,
     /// Time with no live goose before the current stretch.
     downtime_closed: Micros,
     /// Since when there has been no live goose, if there is none now.
@@ -181,6 +184,7 @@ impl Stats {
             sent: [0; 8],
             lost: 0,
             events: 0,
+            idle_ticks: 0,
             downtime_closed: 0,
             goose_lost_at: Some(0),
             time_to_elect: Vec::new(),
@@ -265,9 +269,11 @@ impl Stats {
         };
         // `geese_changed` fills in the time to win when the new goose is
         // counted, right after this.
-        match self.elections.iter_mut().rev().find(|r| r.term == term) {
-            Some(r) if recorded => *r = won,
-            _ => self.push_record(won),
+        // Only a term already recorded is looked for: scanning every kept
+        // record for each new term made long runs slow (cache misses).
+        match self.recorded_term(term, recorded) {
+            Some(r) => *r = won,
+            None => self.push_record(won),
         }
     }
 
@@ -314,13 +320,23 @@ impl Stats {
             time_to_win_us: None,
             time_to_heartbeat_us: None,
         };
-        match self.elections.iter_mut().rev().find(|r| r.term == term) {
-            Some(r) if recorded => {
+        match self.recorded_term(term, recorded) {
+            Some(r) => {
                 r.candidates = candidates;
                 r.split = split;
             }
-            _ => self.push_record(failed),
+            None => self.push_record(failed),
         }
+    }
+
+    /// The kept record of `term`, looked for only if the term was
+    /// `recorded` before (a term decided again: a lagging candidate reopened
+    /// it).
+    fn recorded_term(&mut self, term: Term, recorded: bool) -> Option<&mut ElectionRecord> {
+        if !recorded {
+            return None;
+        }
+        self.elections.iter_mut().rev().find(|r| r.term == term)
     }
 
     fn push_record(&mut self, record: ElectionRecord) {

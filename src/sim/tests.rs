@@ -1077,3 +1077,60 @@ fn time_to_heartbeat_follows_the_win_by_the_heartbeat_latency() {
     assert_eq!(st.time_to_heartbeat.len(), 1);
     assert_eq!(st.time_to_heartbeat[0], st.time_to_elect[0] + 10 * MS);
 }
+
+/// A node is woken only when something is due: after every timer firing it
+/// sent or noted something, whatever the options, with crashes, isolation and
+/// option changes mid-run (a stale deadline would be a wasted event, the
+/// "no-op wake-up" of an earlier CheckQuorum cache).
+#[test]
+fn no_timer_fires_in_vain() {
+    let variants: &[Variant] = &[
+        ("default", |_| {}),
+        ("checkquorum", |o| o.check_quorum = true),
+        ("prevote+checkquorum", |o| {
+            o.check_quorum = true;
+            o.pre_vote = true;
+        }),
+        ("slow disk, jitter, lossy", |o| {
+            o.check_quorum = true;
+            o.disk = Span::new(2 * MS, 9 * MS);
+            o.jitter = 3 * MS;
+            o.loss = CERTAIN / 10;
+        }),
+        ("latency near the timeout", |o| {
+            o.check_quorum = true;
+            o.latency = Span::new(40 * MS, 60 * MS);
+        }),
+    ];
+    for &(name, tweak) in variants {
+        for seed in 1..=6 {
+            let mut s = sim(5, seed, tweak);
+            for round in 0..20u32 {
+                s.run_for(700 * MS);
+                let action = match (round % 4, s.goose()) {
+                    (0, Some(g)) => Action::Kill {
+                        node: g,
+                        amnesia: false,
+                    },
+                    (1, _) => Action::Revive((round % 5) as NodeId),
+                    (2, Some(g)) => Action::Isolate(g),
+                    (3, _) => Action::Reconnect((round % 5) as NodeId),
+                    _ => Action::Heal,
+                };
+                let _ = s.apply(&action);
+                if round == 10 {
+                    let mut o = s.options().clone();
+                    o.check_quorum = !o.check_quorum;
+                    o.heartbeat = 40 * MS;
+                    let _ = s.apply(&Action::Set(o));
+                }
+            }
+            assert!(s.stats().events > 1000, "{name}, seed {seed}: the run ran");
+            assert_eq!(
+                s.stats().idle_ticks,
+                0,
+                "{name}, seed {seed}: timers fired with nothing to do"
+            );
+        }
+    }
+}

@@ -22,6 +22,7 @@ use crate::options::{format_duration, Micros, Time, MS, SECOND};
 use crate::script::parse::{parse_command, ClusterSpec, Settings, Target};
 use crate::script::{Command, Failure, Reply, Session};
 use crate::sim::event::{Event, Fault, Record};
+use crate::sim::network::check_groups;
 use crate::sim::Simulation;
 
 /// The most checkpoints kept.
@@ -537,24 +538,8 @@ impl Timeline {
 /// An action with `goose` replaced by the node it names now, and the line
 /// that writes it in the scenario language.
 fn canonical(command: &Command, session: &Session) -> Result<(Command, String), Failure> {
-    let node = |t: Target| -> Result<Target, Failure> {
-        match t {
-            Target::Goose => match session.sim().geese() {
-                [g] => Ok(Target::Node(*g)),
-                [] => Err(Failure::Error(
-                    "`goose` names nobody: there is no goose now".into(),
-                )),
-                _ => Err(Failure::Error(
-                    "`goose` is ambiguous: there are several geese now".into(),
-                )),
-            },
-            t => Ok(t),
-        }
-    };
-    let name = |t: Target| match t {
-        Target::Node(n) => node_name(n),
-        Target::Goose => "goose".into(),
-    };
+    let node = |t: Target| session.resolve(t).map(Target::Node);
+    let name = Target::name;
     let resolved = match command {
         Command::Kill { target, amnesia } => Command::Kill {
             target: node(*target)?,
@@ -569,16 +554,7 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
                 .iter()
                 .map(|g| g.iter().map(|&t| node(t)).collect::<Result<Vec<_>, _>>())
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut named: Vec<Target> = Vec::new();
-            for &t in groups.iter().flatten() {
-                if named.contains(&t) {
-                    return Err(Failure::Error(format!(
-                        "{} is named in two groups",
-                        name(t)
-                    )));
-                }
-                named.push(t);
-            }
+            check_groups(&groups, name).map_err(Failure::Error)?;
             Command::Partition(groups)
         }
         Command::Set(settings) => {

@@ -164,6 +164,9 @@ test('keyboard: ? opens the help, space pauses, digits inspect a node', async ()
   await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  // Closing the dialog gives focus back to where it was; Space is the
+  // page's key only when no control has focus (on a button it presses it).
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press(' ');
   await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
   const t0 = (await status(page)).t_us;
