@@ -199,6 +199,7 @@ test('the page works from a sub-path of any static host', async () => {
     await page.close();
   } finally {
     host.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
