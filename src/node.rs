@@ -145,7 +145,7 @@
 //! so a node that had ever promised a lease boots promising the longest
 //! lease it ever granted (plus the margin) from boot: it began after the old
 //! promise, so it ends after it. A goose answers "goose" only while
-//! `now < quorum_deadline()`, so one that was paused (SIGSTOP) and resumed
+//! `now < majority_lease_end()`, so one that was paused (SIGSTOP) and resumed
 //! after its lease lapsed says "duck" even before it processes its first tick.
 
 use crate::message::{Body, Lease, Message, NodeId, Term};

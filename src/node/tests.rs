@@ -1032,7 +1032,7 @@ fn goose_under_check_quorum_refuses_votes_and_keeps_its_term() {
 }
 
 #[test]
-fn quorum_deadline_is_the_majority_minus_one_th_largest_echoed_floor() {
+fn majority_lease_end_is_the_majority_minus_one_th_largest_echoed_floor() {
     // Reference: dissertation §6.2 (the leader's lease lasts as long as a majority's promises)
     let mut env = Env::new(with_cq());
     let mut n = env.node(0, 5);
