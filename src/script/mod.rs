@@ -659,7 +659,7 @@ fn run_script_writing(
 pub fn elections_csv(sim: &Simulation) -> String {
     let mut csv = String::from(ElectionRecord::CSV_HEADER);
     csv.push('\n');
-    for record in &sim.stats().elections {
+    for record in sim.stats().elections.iter() {
         csv += &record.csv_row();
         csv.push('\n');
     }
