@@ -33,6 +33,7 @@ pub mod options;
 pub mod rng;
 pub mod script;
 pub mod sim;
+pub mod vec_map;
 pub mod view;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

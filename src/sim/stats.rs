@@ -9,13 +9,14 @@
 //! candidate of that term (moved to a later term, stepped down, or died).
 //! Until then somebody may still win it, so it is not counted.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::message::{Kind, NodeId, Term};
 use crate::options::{Micros, Time};
+use crate::vec_map::VecMap;
 
 /// How many recent terms the split-vote bookkeeping remembers.
 const TERMS_REMEMBERED: usize = 64;
@@ -289,7 +290,7 @@ pub struct Stats {
     /// the new leader's first heartbeat", §9.3).
     pub time_to_heartbeat: Vec<Micros>,
     awaiting: Option<Awaiting>,
-    terms: BTreeMap<Term, TermRecord>,
+    terms: VecMap<Term, TermRecord>,
     /// The decided elections, oldest first (at most [`RECORDS_KEPT`]).
     pub elections: Elections,
     /// How the last goose was lost, while there is none.
@@ -323,7 +324,7 @@ impl Stats {
             time_to_elect: Vec::new(),
             time_to_heartbeat: Vec::new(),
             awaiting: None,
-            terms: BTreeMap::new(),
+            terms: VecMap::new(),
             elections: Elections::default(),
             lost_how: GooseLoss::Start,
             open: Vec::new(),
@@ -367,7 +368,7 @@ impl Stats {
         }
         self.open[i] = Some(term);
         self.elections_started += 1;
-        let record = self.terms.entry(term).or_insert(TermRecord {
+        let record = self.terms.get_or_insert_with(term, || TermRecord {
             started: now,
             ..TermRecord::default()
         });
@@ -380,7 +381,7 @@ impl Stats {
     /// A candidate won `term` with `votes` votes.
     pub fn won(&mut self, term: Term, winner: NodeId, votes: u32) {
         self.elections_won += 1;
-        let record = self.terms.entry(term).or_default();
+        let record = self.terms.get_or_insert_with(term, TermRecord::default);
         record.won = true;
         if std::mem::replace(&mut record.split, false) {
             // A late candidate won a term its first candidates had given up.
