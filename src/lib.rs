@@ -23,6 +23,7 @@
 //! browser; it builds and tests natively.
 
 pub mod chaos;
+pub mod compact;
 pub mod experiment;
 pub mod lessons;
 pub mod message;
@@ -33,7 +34,6 @@ pub mod options;
 pub mod rng;
 pub mod script;
 pub mod sim;
-pub mod vec_map;
 pub mod view;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

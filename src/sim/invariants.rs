@@ -20,10 +20,10 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::compact::VecMap;
 use crate::message::{node_name, NodeId, Term};
 use crate::node::Role;
 use crate::options::{human_duration, Time};
-use crate::vec_map::VecMap;
 
 /// The invariants the checker enforces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

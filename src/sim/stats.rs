@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::compact::VecMap;
 use crate::message::{Kind, NodeId, Term};
 use crate::options::{Micros, Time};
-use crate::vec_map::VecMap;
 
 /// How many recent terms the split-vote bookkeeping remembers.
 const TERMS_REMEMBERED: usize = 64;

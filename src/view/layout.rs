@@ -173,7 +173,7 @@ fn contiguous(order: &[NodeId], island: impl Fn(NodeId) -> u64) -> bool {
         .filter(|&s| island(order[s]) != island(order[(s + 1) % n]))
         .count();
     let mut islands: Vec<u64> = order.iter().map(|&id| island(id)).collect();
-    islands.sort_unstable();
+    crate::compact::sort_by(&mut islands, u64::cmp);
     islands.dedup();
     // Going round once, k contiguous islands change k times (once when whole).
     changes == if islands.len() > 1 { islands.len() } else { 0 }

@@ -40,7 +40,7 @@ pub enum Inspected {
 /// Handles on the page's panels.
 pub struct Dom {
     doc: Document,
-    cache: crate::vec_map::VecMap<String, String>,
+    cache: crate::compact::VecMap<String, String>,
     rows_for: u32,
     inspector_for: Option<Inspected>,
     log_len: usize,
@@ -57,7 +57,7 @@ impl Dom {
     pub fn new(doc: Document) -> Dom {
         Dom {
             doc,
-            cache: crate::vec_map::VecMap::new(),
+            cache: crate::compact::VecMap::new(),
             rows_for: 0,
             inspector_for: None,
             log_len: 0,

@@ -168,7 +168,7 @@ enum Bird {
 /// canvases, then stamped: a bird is some forty path operations, a stamp one.
 pub struct Sprites {
     dpr: f64,
-    cache: crate::vec_map::VecMap<(Bird, u32, &'static str), HtmlCanvasElement>,
+    cache: crate::compact::VecMap<(Bird, u32, &'static str), HtmlCanvasElement>,
 }
 
 impl Sprites {
@@ -176,7 +176,7 @@ impl Sprites {
     pub fn new(dpr: f64) -> Sprites {
         Sprites {
             dpr,
-            cache: crate::vec_map::VecMap::new(),
+            cache: crate::compact::VecMap::new(),
         }
     }
 

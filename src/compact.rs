@@ -1,4 +1,6 @@
-//! A small ordered map kept as a sorted vector of pairs.
+//! Collections code that stays small in the page's wasm (its download
+//! budget): [`VecMap`], an ordered map kept as a sorted vector of pairs, and
+//! [`sort_by`], a heap sort.
 //!
 //! The maps in the page are small (a few dozen entries, a few hundred at
 //! most) and mostly read. `std`'s `BTreeMap` serves them just as well, but
@@ -8,8 +10,45 @@
 //! O(log n); an insertion or removal moves the entries after it, which is
 //! cheap at these sizes and free for the common case of a key above all
 //! others (terms only grow).
+//!
+//! Likewise `std`'s slice sorts (driftsort, ipnsort) are fast on large inputs
+//! but bring some 10 KB of code; the page sorts a few hundred numbers at most,
+//! and a heap sort does it in O(n log n) with a few hundred bytes.
 
 use std::borrow::Borrow;
+use std::cmp::Ordering;
+
+/// Sorts `v` by `cmp`, in place: a heap sort, so O(n log n) in every case but
+/// not stable (use it where equal elements are indistinguishable).
+pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    let mut less = |a: &T, b: &T| cmp(a, b) == Ordering::Less;
+    let n = v.len();
+    for root in (0..n / 2).rev() {
+        sift_down(v, root, n, &mut less);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end, &mut less);
+    }
+}
+
+/// Moves `v[root]` down the max-heap `v[..end]` to its place.
+fn sift_down<T>(v: &mut [T], mut root: usize, end: usize, less: &mut impl FnMut(&T, &T) -> bool) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && less(&v[child], &v[child + 1]) {
+            child += 1;
+        }
+        if !less(&v[root], &v[child]) {
+            return;
+        }
+        v.swap(root, child);
+        root = child;
+    }
+}
 
 /// An ordered map as a sorted `Vec` of `(key, value)`: one entry per key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,6 +224,29 @@ mod tests {
             assert_eq!(b.len(), v.len(), "seed {seed}");
             assert!(b.iter().eq(v.iter()), "seed {seed}, step {step}");
         }
+    }
+
+    #[test]
+    fn sorts_like_std() {
+        let seed = 0xfeed_u64;
+        let mut x = seed;
+        for len in 0..200 {
+            let mut v: Vec<u64> = (0..len)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (x >> 33) % (len as u64 / 2 + 1)
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            sort_by(&mut v, u64::cmp);
+            assert_eq!(v, expected, "seed {seed}, len {len}");
+        }
+        let mut f = [3.5, -1.0, f64::INFINITY, 0.0, -0.0, 2.25];
+        sort_by(&mut f, f64::total_cmp);
+        assert_eq!(f, [-1.0, -0.0, 0.0, 2.25, 3.5, f64::INFINITY]);
     }
 
     #[test]
