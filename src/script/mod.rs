@@ -39,6 +39,7 @@
 
 pub mod duration;
 pub mod expect;
+mod json;
 mod names;
 pub mod parse;
 
@@ -86,21 +87,10 @@ impl Reply {
     /// The one-line JSON of `status` and `stats`, if this is one of them.
     pub fn json(&self) -> Option<String> {
         match self {
-            Reply::Status(s) => Some(to_json(s)),
-            Reply::Stats(s) => Some(to_json(&**s)),
+            Reply::Status(s) => Some(json::status(s)),
+            Reply::Stats(s) => Some(json::stats(s)),
             _ => None,
         }
-    }
-}
-
-/// `value` as one line of JSON. Only for plain structs of strings, numbers
-/// and lists, whose serialization cannot fail. The panic message is static
-/// on purpose: formatting serde_json's error would pull the standard
-/// library's I/O error texts into the page's download.
-fn to_json<T: Serialize>(value: &T) -> String {
-    match serde_json::to_string(value) {
-        Ok(text) => text,
-        Err(_) => panic!("a plain struct of strings and numbers always serializes to JSON"),
     }
 }
 
