@@ -212,7 +212,9 @@ fn violation(out: &mut String, v: &Violation) {
     o.u64("t_us", v.t)
         .u64("seed", v.seed)
         .str("invariant", v.invariant.name());
-    list(o.key("nodes"), &v.nodes, |out, &n| string(out, &node_name(n)));
+    list(o.key("nodes"), &v.nodes, |out, &n| {
+        string(out, &node_name(n))
+    });
     o.u64("term", v.term).str("detail", &v.detail).close();
 }
 
@@ -240,16 +242,26 @@ mod tests {
             "cluster nodes=3 seed=8 checkquorum=off prevote=on",
         ] {
             let mut s = session(line);
-            for (i, act) in ["kill n1", "partition n1,n2 | n3", "heal", "revive n1", "timeout n2"]
-                .iter()
-                .enumerate()
+            for (i, act) in [
+                "kill n1",
+                "partition n1,n2 | n3",
+                "heal",
+                "revive n1",
+                "timeout n2",
+            ]
+            .iter()
+            .enumerate()
             {
                 s.sim_mut().run_until((i as u64 + 1) * 700_000);
                 let _ = s.exec(&parse_command(act, s.sim().size()).unwrap().unwrap());
                 let st = s.sim().status();
                 assert_eq!(status(&st), serde_json::to_string(&st).unwrap(), "{line}");
                 let report = StatsReport::of(s.sim());
-                assert_eq!(stats(&report), serde_json::to_string(&report).unwrap(), "{line}");
+                assert_eq!(
+                    stats(&report),
+                    serde_json::to_string(&report).unwrap(),
+                    "{line}"
+                );
             }
         }
     }
