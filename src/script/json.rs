@@ -266,6 +266,31 @@ mod tests {
         }
     }
 
+    /// The mean in u64 parts is the exact mean, rounded down.
+    #[test]
+    fn durations_mean_is_exact() {
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        for len in 0..300usize {
+            let values: Vec<u64> = (0..len)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if i % 3 == 0 {
+                        u64::MAX - (x % 5)
+                    } else {
+                        x >> (x % 64)
+                    }
+                })
+                .collect();
+            let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+            let exact = (len > 0).then(|| (sum / len as u128) as u64);
+            let d = Durations::of(&values);
+            assert_eq!(d.mean, exact, "{values:?}");
+            assert_eq!((d.count, d.max), (len, values.iter().copied().max()));
+        }
+    }
+
     #[test]
     fn every_field_and_escape_prints_as_serde_json_does() {
         let record = ElectionRecord {
