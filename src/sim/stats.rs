@@ -403,10 +403,15 @@ impl Stats {
         };
         // `geese_changed` fills in the time to win when the new goose is
         // counted, right after this.
-        match self.elections.last_of_mut(term, usize::MAX) {
-            Some(r) if recorded => *r = won,
-            _ => self.push_record(won),
+        // Only a recorded term has a record to update: no search otherwise
+        // (a long partition decides thousands of elections).
+        if recorded {
+            if let Some(r) = self.elections.last_of_mut(term, usize::MAX) {
+                *r = won;
+                return;
+            }
         }
+        self.push_record(won);
     }
 
     fn loss_now(&self) -> GooseLoss {
@@ -452,13 +457,14 @@ impl Stats {
             time_to_win_us: None,
             time_to_heartbeat_us: None,
         };
-        match self.elections.last_of_mut(term, usize::MAX) {
-            Some(r) if recorded => {
+        if recorded {
+            if let Some(r) = self.elections.last_of_mut(term, usize::MAX) {
                 r.candidates = candidates;
                 r.split = split;
+                return;
             }
-            _ => self.push_record(failed),
         }
+        self.push_record(failed);
     }
 
     fn push_record(&mut self, record: ElectionRecord) {
