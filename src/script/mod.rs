@@ -39,6 +39,7 @@
 
 pub mod duration;
 pub mod expect;
+mod json;
 mod names;
 pub mod parse;
 
@@ -86,21 +87,10 @@ impl Reply {
     /// The one-line JSON of `status` and `stats`, if this is one of them.
     pub fn json(&self) -> Option<String> {
         match self {
-            Reply::Status(s) => Some(to_json(s)),
-            Reply::Stats(s) => Some(to_json(&**s)),
+            Reply::Status(s) => Some(json::status(s)),
+            Reply::Stats(s) => Some(json::stats(s)),
             _ => None,
         }
-    }
-}
-
-/// `value` as one line of JSON. Only for plain structs of strings, numbers
-/// and lists, whose serialization cannot fail. The panic message is static
-/// on purpose: formatting serde_json's error would pull the standard
-/// library's I/O error texts into the page's download.
-fn to_json<T: Serialize>(value: &T) -> String {
-    match serde_json::to_string(value) {
-        Ok(text) => text,
-        Err(_) => panic!("a plain struct of strings and numbers always serializes to JSON"),
     }
 }
 
@@ -143,11 +133,16 @@ impl Durations {
     /// The summary of `values`.
     pub fn of(values: &[u64]) -> Durations {
         let count = values.len();
-        let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        // The exact mean, rounded down, without a u128 sum (whose division
+        // would add some code to the page's wasm): Σv = count·Σ(v/count)
+        // + Σ(v%count), and each part fits a u64.
+        let n = count.max(1) as u64;
+        let whole: u64 = values.iter().map(|&v| v / n).sum();
+        let rest: u64 = values.iter().map(|&v| v % n).sum();
         Durations {
             count,
             last: values.last().copied(),
-            mean: (count > 0).then(|| (sum / count as u128) as u64),
+            mean: (count > 0).then(|| whole + rest / n),
             max: values.iter().copied().max(),
         }
     }
@@ -661,7 +656,7 @@ fn run_script_writing(
 pub fn elections_csv(sim: &Simulation) -> String {
     let mut csv = String::from(ElectionRecord::CSV_HEADER);
     csv.push('\n');
-    for record in &sim.stats().elections {
+    for record in sim.stats().elections.iter() {
         csv += &record.csv_row();
         csv.push('\n');
     }

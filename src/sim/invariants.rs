@@ -15,11 +15,12 @@
 //! is bounded (the last [`VOTES_REMEMBERED`] votes of each node), because every
 //! checkpoint of the page's time travel carries a copy of it.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 
 use serde::Serialize;
 
+use crate::compact::VecMap;
 use crate::message::{node_name, NodeId, Term};
 use crate::node::Role;
 use crate::options::{human_duration, Time};
@@ -117,7 +118,7 @@ pub struct Checker {
     /// Each node's latest votes as (term, candidate), in the order cast.
     votes: Vec<VecDeque<(Term, NodeId)>>,
     /// The goose of every term that had one.
-    geese_by_term: BTreeMap<Term, NodeId>,
+    geese_by_term: VecMap<Term, NodeId>,
     live_geese: Vec<NodeId>,
     overlap_reported: bool,
     violations: Vec<Violation>,
@@ -141,7 +142,7 @@ impl Checker {
                 size as usize
             ],
             votes: vec![VecDeque::new(); size as usize],
-            geese_by_term: BTreeMap::new(),
+            geese_by_term: VecMap::new(),
             live_geese: Vec::new(),
             overlap_reported: false,
             violations: Vec::new(),

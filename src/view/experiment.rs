@@ -201,7 +201,7 @@ impl ExperimentRun {
             .iter()
             .filter_map(CrashTrial::heartbeat_ms)
             .collect();
-        v.sort_by(f64::total_cmp);
+        crate::compact::sort_by(&mut v, f64::total_cmp);
         v
     }
 

@@ -6,8 +6,6 @@
 //! comparison and nothing in the DOM; and no element is rebuilt while a person
 //! may be clicking it.
 
-use std::collections::BTreeMap;
-
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
@@ -42,7 +40,7 @@ pub enum Inspected {
 /// Handles on the page's panels.
 pub struct Dom {
     doc: Document,
-    cache: BTreeMap<String, String>,
+    cache: crate::compact::VecMap<String, String>,
     rows_for: u32,
     inspector_for: Option<Inspected>,
     log_len: usize,
@@ -59,7 +57,7 @@ impl Dom {
     pub fn new(doc: Document) -> Dom {
         Dom {
             doc,
-            cache: BTreeMap::new(),
+            cache: crate::compact::VecMap::new(),
             rows_for: 0,
             inspector_for: None,
             log_len: 0,

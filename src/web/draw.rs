@@ -6,7 +6,6 @@
 //! so a test can paint a known state and read the pixels back.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::f64::consts::{FRAC_PI_2, TAU};
 
 use wasm_bindgen::JsCast;
@@ -169,7 +168,7 @@ enum Bird {
 /// canvases, then stamped: a bird is some forty path operations, a stamp one.
 pub struct Sprites {
     dpr: f64,
-    cache: BTreeMap<(Bird, u32, &'static str), HtmlCanvasElement>,
+    cache: crate::compact::VecMap<(Bird, u32, &'static str), HtmlCanvasElement>,
 }
 
 impl Sprites {
@@ -177,7 +176,7 @@ impl Sprites {
     pub fn new(dpr: f64) -> Sprites {
         Sprites {
             dpr,
-            cache: BTreeMap::new(),
+            cache: crate::compact::VecMap::new(),
         }
     }
 

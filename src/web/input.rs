@@ -419,7 +419,7 @@ impl App {
             .filter(|m| crate::view::layout::opacity(m, sim.now()) > 0.0)
             .map(|m| m.id)
             .collect();
-        ids.sort_unstable();
+        crate::compact::sort_by(&mut ids, u64::cmp);
         let pick = ids
             .iter()
             .copied()

@@ -16,7 +16,7 @@ mod prefs;
 mod reasons;
 pub mod theme;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -104,7 +104,7 @@ pub struct App {
     /// Where a lesson was left by acting in it, for "Back to the lesson".
     bookmark: Option<Bookmark>,
     /// The lessons' texts fetched so far, by id (see [`App::lesson_to_fetch`]).
-    lesson_texts: BTreeMap<&'static str, &'static str>,
+    lesson_texts: crate::compact::VecMap<&'static str, &'static str>,
     /// The lesson to open once its text arrives, and whether the page's
     /// script was already asked to fetch it.
     lesson_wanted: Option<(&'static str, bool)>,
@@ -183,7 +183,7 @@ impl App {
             timeline: default_timeline(),
             lesson: None,
             bookmark: None,
-            lesson_texts: BTreeMap::new(),
+            lesson_texts: crate::compact::VecMap::new(),
             lesson_wanted: None,
             reasons: reasons::Reasons::default(),
             play_until: None,
@@ -1293,7 +1293,7 @@ impl App {
 
     fn show_perf(&mut self) {
         let mut sorted: Vec<f64> = self.frame_ms.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
+        crate::compact::sort_by(&mut sorted, f64::total_cmp);
         let pick = |q: f64| {
             sorted
                 .get(((sorted.len() as f64 - 1.0) * q).round() as usize)
