@@ -902,6 +902,11 @@ enum ClusterCommand {
         /// Write each node's event log (DIR/nK.events).
         #[arg(long)]
         event_logs: bool,
+        /// Where the page's files are (index.html, www/, pkg/), served at
+        /// the controls' port for Live mode (default: the current directory
+        /// if it holds index.html, else the source tree ddg was built from).
+        #[arg(long)]
+        page: Option<PathBuf>,
         #[command(flatten)]
         timing: Timing,
     },
@@ -1001,9 +1006,16 @@ pub fn run(args: ClusterArgs) -> ExitCode {
             peer_base,
             http_base,
             event_logs,
+            page,
             timing,
         } => up(
-            &exe, nodes, &dir, port, peer_base, http_base, event_logs, &timing,
+            &exe,
+            nodes,
+            &dir,
+            (port, peer_base, http_base),
+            event_logs,
+            super::page::root(page),
+            &timing,
         ),
         ClusterCommand::Run { file, dir } => {
             let text = match fs::read_to_string(&file) {
@@ -1078,17 +1090,17 @@ pub fn run(args: ClusterArgs) -> ExitCode {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `ports`: the controls' (and the page's), n1's peer port, n1's HTTP port.
 fn up(
     exe: &Path,
     nodes: u32,
     dir: &Path,
-    port: u16,
-    peer_base: u16,
-    http_base: u16,
+    ports: (u16, u16, u16),
     event_logs: bool,
+    page: PathBuf,
     timing: &Timing,
 ) -> ExitCode {
+    let (port, peer_base, http_base) = ports;
     if u32::from(peer_base) + nodes > 65_536 || u32::from(http_base) + nodes > 65_536 {
         eprintln!("error: the port ranges run past 65535");
         return ExitCode::from(2);
@@ -1169,11 +1181,11 @@ fn up(
         }
     }
     eprintln!(
-        "ddg cluster: {nodes} nodes up (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; Ctrl-C stops everything",
+        "ddg cluster: {nodes} nodes up (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; the page in Live mode at http://127.0.0.1:{port}/#live; Ctrl-C stops everything",
         u32::from(http_base) + nodes - 1,
         dir.display()
     );
-    let code = runtime.block_on(serve_controls(requests, listener));
+    let code = runtime.block_on(serve_controls(requests, listener, page));
     // Dropping the last sender ends the supervisor, which stops every node.
     let _ = supervisor.join();
     code
@@ -1202,9 +1214,16 @@ fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Js
             let nodes: Vec<Json> = seen
                 .iter()
                 .enumerate()
-                .map(|(i, s)| match s {
-                    Seen::Up(j) => j.clone(),
-                    other => serde_json::json!({"id": node_name(i as u32), "role": other.role()}),
+                .map(|(i, s)| {
+                    let mut j = match s {
+                        Seen::Up(j) => j.clone(),
+                        other => {
+                            serde_json::json!({"id": node_name(i as u32), "role": other.role()})
+                        }
+                    };
+                    // Where the page in Live mode reads the node's events.
+                    j["http"] = format!("http://{}", c.layout().http(i as u32)).into();
+                    j
                 })
                 .collect();
             let geese: Vec<String> = geese(&seen).into_iter().map(node_name).collect();
@@ -1249,6 +1268,7 @@ fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Js
 async fn serve_controls(
     requests: std::sync::mpsc::Sender<Request>,
     listener: tokio::net::TcpListener,
+    page: PathBuf,
 ) -> ExitCode {
     use axum::extract::{RawQuery, State};
     use axum::http::StatusCode;
@@ -1297,12 +1317,8 @@ async fn serve_controls(
         .route("/cluster/partition", post(control!("partition")))
         .route("/cluster/heal", post(control!("heal")))
         .route("/cluster/loss", post(control!("loss")))
-        .fallback(|| async {
-            super::http::error(
-                StatusCode::NOT_FOUND,
-                "no such control: see /cluster/status".into(),
-            )
-        })
+        .fallback(move |uri: axum::http::Uri| super::page::serve(page, uri.path().to_string()))
+        .layer(axum::middleware::from_fn(super::page::same_origin_writes))
         .with_state(Arc::clone(&shared));
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(t) => t,
