@@ -1087,5 +1087,6 @@ impl Node {
     }
 }
 
+mod observed;
 #[cfg(test)]
 mod tests;

@@ -1139,8 +1139,9 @@ fn up(
     let (requests, inbox) = std::sync::mpsc::channel::<Request>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let exe = exe.to_path_buf();
+    let nodes_http: Vec<SocketAddr> = (0..nodes).map(|i| layout.http(i)).collect();
     let supervisor = std::thread::spawn(move || {
-        let mut cluster = match LocalCluster::start(&exe, layout) {
+        let cluster = match LocalCluster::start(&exe, layout) {
             Ok(c) => {
                 let _ = ready_tx.send(Ok(()));
                 c
@@ -1150,13 +1151,14 @@ fn up(
                 return;
             }
         };
+        let mut world = RealWorld::new(cluster);
         loop {
             match inbox.recv_timeout(Duration::from_millis(500)) {
                 Ok(Request { what, query, reply }) => {
-                    let _ = reply.send(control(&mut cluster, what, query));
+                    let _ = reply.send(control(&mut world, what, query));
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    for (i, status) in cluster.reap_crashed() {
+                    for (i, status) in world.cluster().reap_crashed() {
                         eprintln!(
                             "ddg cluster: {} exited on its own ({status}); `ddg cluster revive {}` restarts it",
                             node_name(i),
@@ -1167,7 +1169,7 @@ fn up(
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        cluster.stop();
+        world.cluster().stop();
     });
     match ready_rx.recv() {
         Ok(Ok(())) => {}
@@ -1185,7 +1187,7 @@ fn up(
         u32::from(http_base) + nodes - 1,
         dir.display()
     );
-    let code = runtime.block_on(serve_controls(requests, listener, page));
+    let code = runtime.block_on(serve_controls(requests, listener, page, nodes_http));
     // Dropping the last sender ends the supervisor, which stops every node.
     let _ = supervisor.join();
     code
@@ -1199,8 +1201,21 @@ struct Request {
 }
 
 /// Applies one control to the cluster.
-fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Json, String> {
+fn control(w: &mut RealWorld, what: &str, query: Option<String>) -> Result<Json, String> {
     let params = super::http::query_params(query)?;
+    if what == "line" {
+        // A line of the scenario language, as the page's buttons speak it.
+        let line = params.get("line").ok_or("this control needs ?line=…")?;
+        let command = match crate::script::parse_command(line, w.cluster().size())? {
+            Some(c) if acts_from_page(&c) => c,
+            _ => return Err(format!("`{line}` does not act on a real cluster from the page: kill, revive, timeout, isolate, reconnect, partition and heal do")),
+        };
+        w.exec(&command).map_err(|f| match f {
+            Failure::Error(e) | Failure::Expectation(e) => e,
+        })?;
+        return Ok(serde_json::json!({ "ok": true }));
+    }
+    let c = w.cluster();
     let size = c.size();
     let node = || -> Result<NodeId, String> {
         parse_node(
@@ -1209,6 +1224,10 @@ fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Js
         )
     };
     match what {
+        "roles" => {
+            let roles: Vec<String> = c.observe().iter().map(|s| s.role().to_string()).collect();
+            return Ok(Json::String(roles.join(" ")));
+        }
         "status" => {
             let seen = c.observe();
             let nodes: Vec<Json> = seen
@@ -1221,7 +1240,6 @@ fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Js
                             serde_json::json!({"id": node_name(i as u32), "role": other.role()})
                         }
                     };
-                    // Where the page in Live mode reads the node's events.
                     j["http"] = format!("http://{}", c.layout().http(i as u32)).into();
                     j
                 })
@@ -1265,10 +1283,27 @@ fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Js
     Ok(serde_json::json!({ "ok": true }))
 }
 
+/// The lines the page may send (`POST /cluster/line?line=…`): those that act
+/// at once (no `run`, which would hold the supervisor, and no settings).
+fn acts_from_page(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Kill { .. }
+            | Command::Revive(_)
+            | Command::ReviveDead
+            | Command::Timeout(_)
+            | Command::Isolate(_)
+            | Command::Reconnect(_)
+            | Command::Partition(_)
+            | Command::Heal
+    )
+}
+
 async fn serve_controls(
     requests: std::sync::mpsc::Sender<Request>,
     listener: tokio::net::TcpListener,
     page: PathBuf,
+    nodes_http: Vec<SocketAddr>,
 ) -> ExitCode {
     use axum::extract::{RawQuery, State};
     use axum::http::StatusCode;
@@ -1305,7 +1340,13 @@ async fn serve_controls(
         };
     }
     let shared: Shared = Arc::new(Mutex::new(requests));
+    let nodes_http = Arc::new(nodes_http);
+    let events = move |RawQuery(q): RawQuery| super::page::relay_events(Arc::clone(&nodes_http), q);
     let app = axum::Router::new()
+        // A JSON string of every node's role in order ("duck goose dead …"):
+        // how the page in Live mode tells a dead node from an unreachable one.
+        .route("/cluster/roles", get(control!("roles")))
+        .route("/cluster/events", get(events))
         .route("/cluster/status", get(control!("status")))
         .route("/cluster/kill", post(control!("kill")))
         .route("/cluster/revive", post(control!("revive")))
@@ -1317,6 +1358,7 @@ async fn serve_controls(
         .route("/cluster/partition", post(control!("partition")))
         .route("/cluster/heal", post(control!("heal")))
         .route("/cluster/loss", post(control!("loss")))
+        .route("/cluster/line", post(control!("line")))
         .fallback(move |uri: axum::http::Uri| super::page::serve(page, uri.path().to_string()))
         .layer(axum::middleware::from_fn(super::page::same_origin_writes))
         .with_state(Arc::clone(&shared));

@@ -84,11 +84,15 @@ pub fn router(handle: Handle, faults: bool) -> Router {
 /// The node's cross-origin rule (see the module doc): reads are open to any
 /// page, writes from a page are refused.
 async fn cross_origin(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let read = matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let read = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
     if !read && req.headers().contains_key(header::ORIGIN) {
         return error(
             StatusCode::FORBIDDEN,
-            "a web page may not act on a node directly; open the page that `ddg cluster up` serves".into(),
+            "a web page may not act on a node directly; open the page that `ddg cluster up` serves"
+                .into(),
         );
     }
     let mut r = next.run(req).await;

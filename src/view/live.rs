@@ -50,155 +50,26 @@ pub const MAX_NODES: usize = 101;
 /// How far behind the stream the checker runs (see the module doc).
 pub const CHECK_LAG: Micros = SILENCE + 500 * MS;
 
-/// Where Live mode finds the cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// `#live`: the page is served by `ddg cluster up`, whose
-    /// `/cluster/status` names the nodes and whose controls act on them.
-    Cluster,
-    /// `#live=http://127.0.0.1:8001,…`: these nodes' HTTP addresses, watched
-    /// only (no supervisor to act through).
-    Nodes(Vec<String>),
+/// Whether a URL fragment asks for Live mode (`#live`): the page, served by
+/// `ddg cluster up`, watches that cluster through the supervisor's routes.
+pub fn wants_live(hash: &str) -> bool {
+    hash == "#live"
 }
 
-/// Reads a Live-mode fragment: `None` if `hash` is not one.
-pub fn parse_fragment(hash: &str) -> Option<Result<Source, String>> {
-    let rest = hash.trim_start_matches('#');
-    if rest == "live" {
-        return Some(Ok(Source::Cluster));
-    }
-    let list = rest.strip_prefix("live=")?;
-    let urls: Vec<String> = list.split(',').map(|u| u.trim().to_string()).collect();
-    if urls.len() > MAX_NODES {
-        return Some(Err(format!(
-            "a live cluster has at most {MAX_NODES} nodes"
-        )));
-    }
-    for u in &urls {
-        if !is_loopback_url(u) {
-            return Some(Err(format!(
-                "`{}` is not a node on this machine (http://127.0.0.1:PORT or http://localhost:PORT)",
-                u.chars().take(60).collect::<String>()
-            )));
-        }
-    }
-    Some(Ok(Source::Nodes(urls)))
-}
+/// The roles in the order the compact stream numbers them.
+pub const ROLES: [Role; 5] = [
+    Role::Duck,
+    Role::PreCandidate,
+    Role::Candidate,
+    Role::Goose,
+    Role::Uncrowned,
+];
 
-/// Whether `url` is `http://127.0.0.1:PORT` or `http://localhost:PORT`: the
-/// only places the page's Content-Security-Policy lets it connect to.
-pub fn is_loopback_url(url: &str) -> bool {
-    let Some(rest) = url
-        .strip_prefix("http://127.0.0.1:")
-        .or_else(|| url.strip_prefix("http://localhost:"))
-    else {
-        return false;
-    };
-    let port = rest.trim_end_matches('/');
-    !port.is_empty() && port.len() <= 5 && port.parse::<u16>().is_ok_and(|p| p > 0)
-}
-
-/// A JSON value of a flat object: a string (unescaped) or any other scalar
-/// as its text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scalar {
-    /// A string, unescaped.
-    Text(String),
-    /// A number, `true`, `false` or `null`, as written.
-    Bare(String),
-}
-
-/// The fields of a flat JSON object (the shape of every line a node's stream
-/// carries). Nested objects and arrays are refused: no line has them.
-pub fn flat_object(json: &str) -> Result<Vec<(String, Scalar)>, String> {
-    let mut chars = json.trim().chars().peekable();
-    let mut fields = Vec::new();
-    if chars.next() != Some('{') {
-        return Err("not a JSON object".into());
-    }
-    let skip = |c: &mut std::iter::Peekable<std::str::Chars>| {
-        while c.peek().is_some_and(|x| x.is_whitespace()) {
-            c.next();
-        }
-    };
-    skip(&mut chars);
-    if chars.peek() == Some(&'}') {
-        return Ok(fields);
-    }
-    loop {
-        skip(&mut chars);
-        if chars.next() != Some('"') {
-            return Err("a key must be a string".into());
-        }
-        let key = string_rest(&mut chars)?;
-        skip(&mut chars);
-        if chars.next() != Some(':') {
-            return Err(format!("no `:` after `{key}`"));
-        }
-        skip(&mut chars);
-        let value = match chars.peek() {
-            Some('"') => {
-                chars.next();
-                Scalar::Text(string_rest(&mut chars)?)
-            }
-            Some('{' | '[') => return Err(format!("`{key}` is not a plain value")),
-            _ => {
-                let mut bare = String::new();
-                while let Some(&c) = chars.peek() {
-                    if c == ',' || c == '}' || c.is_whitespace() {
-                        break;
-                    }
-                    bare.push(c);
-                    chars.next();
-                }
-                if bare.is_empty() {
-                    return Err(format!("`{key}` has no value"));
-                }
-                Scalar::Bare(bare)
-            }
-        };
-        fields.push((key, value));
-        skip(&mut chars);
-        match chars.next() {
-            Some(',') => continue,
-            Some('}') => break,
-            _ => return Err("expected `,` or `}`".into()),
-        }
-    }
-    skip(&mut chars);
-    match chars.next() {
-        None => Ok(fields),
-        Some(_) => Err("text after the object".into()),
-    }
-}
-
-/// The rest of a JSON string after its opening quote, unescaped.
-fn string_rest(chars: &mut impl Iterator<Item = char>) -> Result<String, String> {
-    let mut out = String::new();
-    loop {
-        match chars.next().ok_or("an unterminated string")? {
-            '"' => return Ok(out),
-            '\\' => match chars.next().ok_or("an unterminated string")? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                'r' => out.push('\r'),
-                'b' | 'f' => out.push(' '),
-                'u' => {
-                    let hex: String = chars.by_ref().take(4).collect();
-                    let code = u32::from_str_radix(&hex, 16).map_err(|_| "a bad \\u escape")?;
-                    out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
-                }
-                c => out.push(c),
-            },
-            c => out.push(c),
-        }
-    }
-}
-
-/// What one line of a node's stream says.
+/// What one line of the stream says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Said {
-    /// The node's state (`hello`, `state`, `lease`, or a `note` with its text).
+    /// The node's state (from a `hello`, `state`, `lease` or `note` line;
+    /// a note carries its plain-language text).
     State {
         /// Its role.
         role: Role,
@@ -239,82 +110,101 @@ pub struct Line {
     pub said: Said,
 }
 
-/// A role by the name a real node gives it.
-pub fn role_named(name: &str) -> Option<Role> {
-    [
-        Role::Duck,
-        Role::PreCandidate,
-        Role::Candidate,
-        Role::Goose,
-        Role::Uncrowned,
-    ]
-    .into_iter()
-    .find(|r| r.name() == name)
+/// Writes a line in the compact form the supervisor relays to the page
+/// (`/cluster/events`), which keeps the page's parser, and so its wasm,
+/// small. Nodes are numbered from 0, `-` is none, roles and kinds are
+/// indices in [`ROLES`] and [`Kind::ALL`]:
+///
+/// - `s MONO NODE ROLE TERM VOTED LEADER [NOTE TEXT…]`
+/// - `m MONO FROM TO KIND TERM SEND DROPPED` (`SEND`, `DROPPED`: 1 or 0)
+pub fn compact(line: &Line) -> String {
+    let opt = |n: Option<NodeId>| n.map_or("-".to_string(), |n| n.to_string());
+    match &line.said {
+        Said::State {
+            role,
+            term,
+            voted_for,
+            leader,
+            note,
+        } => {
+            let role = ROLES.iter().position(|r| r == role).unwrap_or(0);
+            let mut out = format!(
+                "s {} {} {role} {term} {} {}",
+                line.mono_us,
+                line.node,
+                opt(*voted_for),
+                opt(*leader)
+            );
+            if let Some(text) = note {
+                out.push(' ');
+                // One line per event: a note never spans lines.
+                out.push_str(&text.replace(['\r', '\n'], " "));
+            }
+            out
+        }
+        Said::Message {
+            from,
+            to,
+            kind,
+            term,
+            send,
+            dropped,
+        } => format!(
+            "m {} {from} {to} {} {term} {} {}",
+            line.mono_us,
+            kind.index(),
+            u8::from(*send),
+            u8::from(*dropped)
+        ),
+    }
 }
 
-/// Node `n3` of a cluster of `size`, by name.
-fn node_named(name: &str, size: u32) -> Result<NodeId, String> {
-    name.strip_prefix('n')
-        .and_then(|k| k.parse::<u32>().ok())
-        .filter(|&k| (1..=size).contains(&k))
-        .map(|k| k - 1)
-        .ok_or_else(|| format!("no node `{}` in a cluster of {size}", name.chars().take(20).collect::<String>()))
-}
-
-/// Parses one line of a node's `/events?messages=1` stream.
-pub fn parse_line(json: &str, size: u32) -> Result<Line, String> {
-    let fields = flat_object(json)?;
-    let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v);
-    let text = |k: &str| match get(k) {
-        Some(Scalar::Text(s)) => Ok(s.as_str()),
-        _ => Err(format!("the line has no `{k}`")),
+/// Reads a compact line (see [`compact`]) of a cluster of `size` nodes.
+pub fn parse_line(text: &str, size: u32) -> Result<Line, String> {
+    let bad = || {
+        format!(
+            "unreadable line `{}`",
+            text.chars().take(60).collect::<String>()
+        )
     };
-    let number = |k: &str| match get(k) {
-        Some(Scalar::Bare(s)) => s.parse::<u64>().map_err(|_| format!("`{k}` is not a count")),
-        _ => Err(format!("the line has no number `{k}`")),
+    let w: Vec<&str> = text.splitn(8, ' ').collect();
+    let num = |i: usize| w.get(i).and_then(|x| x.parse::<u64>().ok()).ok_or_else(bad);
+    let node = |i: usize| {
+        num(i).and_then(|n| (n < u64::from(size)).then_some(n as NodeId).ok_or_else(bad))
     };
-    let node_opt = |k: &str| match get(k) {
-        Some(Scalar::Text(s)) => node_named(s, size).map(Some),
-        _ => Ok(None),
+    let opt = |i: usize| match w.get(i) {
+        Some(&"-") => Ok(None),
+        _ => node(i).map(Some),
     };
-    let mono_us = number("mono_us")?;
-    let line_type = text("type")?;
-    let (node, said) = match line_type {
-        "send" | "recv" => {
-            let from = node_named(text("from")?, size)?;
-            let to = node_named(text("to")?, size)?;
-            let name = text("kind")?;
-            let kind = Kind::ALL
-                .into_iter()
-                .find(|k| k.name() == name)
-                .ok_or_else(|| format!("no message kind `{name}`"))?;
-            let send = line_type == "send";
+    let (who, said) = match w[0] {
+        "s" => (
+            node(2)?,
+            Said::State {
+                role: *ROLES.get(num(3)? as usize).ok_or_else(bad)?,
+                term: num(4)?,
+                voted_for: opt(5)?,
+                leader: opt(6)?,
+                note: w.get(7).map(|t| t.to_string()),
+            },
+        ),
+        "m" => {
+            let send = num(6)? == 1;
+            let (from, to) = (node(2)?, node(3)?);
             let said = Said::Message {
                 from,
                 to,
-                kind,
-                term: number("term")?,
+                kind: *Kind::ALL.get(num(4)? as usize).ok_or_else(bad)?,
+                term: num(5)?,
                 send,
-                dropped: get("dropped").is_some_and(|d| d != &Scalar::Bare("null".into())),
+                dropped: num(7)? == 1,
             };
             (if send { from } else { to }, said)
         }
-        "hello" | "state" | "lease" | "note" => {
-            let role = text("role")?;
-            let said = Said::State {
-                role: role_named(role).ok_or_else(|| format!("no role `{role}`"))?,
-                term: number("term")?,
-                voted_for: node_opt("voted_for")?,
-                leader: node_opt("leader")?,
-                note: (line_type == "note").then(|| text("text").map(str::to_string)).transpose()?,
-            };
-            (node_named(text("node")?, size)?, said)
-        }
-        other => return Err(format!("no line type `{other}`")),
+        _ => return Err(bad()),
     };
     Ok(Line {
-        node,
-        mono_us,
+        node: who,
+        mono_us: num(1)?,
         said,
     })
 }
@@ -580,7 +470,11 @@ impl Live {
     /// an error and changes nothing.
     pub fn line(&mut self, stream: NodeId, json: &str, page_ms: f64) -> Result<(), String> {
         if stream >= self.size {
-            return Err(format!("no node {} in a cluster of {}", stream + 1, self.size));
+            return Err(format!(
+                "no node {} in a cluster of {}",
+                stream + 1,
+                self.size
+            ));
         }
         let line = parse_line(json, self.size)?;
         if line.node != stream {
@@ -751,8 +645,8 @@ impl Live {
                         leader,
                         reach: before.reach,
                     };
-                    let goose_now = role == Role::Goose
-                        && (before.role != Role::Goose || before.term != term);
+                    let goose_now =
+                        role == Role::Goose && (before.role != Role::Goose || before.term != term);
                     if goose_now {
                         self.markers.push(Marker {
                             t: e.t,
@@ -765,7 +659,9 @@ impl Live {
                     self.checked_state[i].reach = r;
                     let text = match r {
                         Reach::Up => format!("{name} answers"),
-                        Reach::Unreachable => format!("{name} is unreachable: it stopped answering"),
+                        Reach::Unreachable => {
+                            format!("{name} is unreachable: it stopped answering")
+                        }
                         Reach::Dead => format!("{name} is dead: its process is not running"),
                     };
                     if r == Reach::Dead {
@@ -837,56 +733,61 @@ impl Live {
 mod tests {
     use super::*;
 
-    fn state(node: &str, mono: u64, role: &str, term: u64, extra: &str) -> String {
-        format!(
-            r#"{{"mono_us":{mono},"t_us":5,"node":"{node}","type":"state","term":{term},"role":"{role}"{extra}}}"#
-        )
+    /// A compact state line (see [`compact`]).
+    fn state(node: u32, mono: u64, role: &str, term: u64, voted: &str, leader: &str) -> String {
+        let role = ROLES.iter().position(|r| r.name() == role).unwrap();
+        format!("s {mono} {node} {role} {term} {voted} {leader}")
     }
 
-    fn msg(dir: &str, mono: u64, from: &str, to: &str, kind: &str, term: u64) -> String {
-        format!(
-            r#"{{"mono_us":{mono},"t_us":7,"type":"{dir}","from":"{from}","to":"{to}","kind":"{kind}","term":{term}}}"#
-        )
-    }
-
-    #[test]
-    fn fragments_name_the_cluster_or_loopback_nodes_only() {
-        assert_eq!(parse_fragment("#live"), Some(Ok(Source::Cluster)));
-        assert_eq!(
-            parse_fragment("#live=http://127.0.0.1:8001,http://localhost:8002/"),
-            Some(Ok(Source::Nodes(vec![
-                "http://127.0.0.1:8001".into(),
-                "http://localhost:8002/".into()
-            ])))
-        );
-        assert!(matches!(parse_fragment("#live=http://example.com:80"), Some(Err(_))));
-        assert!(matches!(parse_fragment("#live=http://127.0.0.1:99999"), Some(Err(_))));
-        assert!(matches!(parse_fragment("#live=http://127.0.0.1:1@evil.org"), Some(Err(_))));
-        assert_eq!(parse_fragment("#lesson=01-first-election"), None);
-        assert_eq!(parse_fragment(""), None);
+    /// A compact message line.
+    fn msg(dir: &str, mono: u64, from: u32, to: u32, kind: &str, term: u64) -> String {
+        let kind = Kind::ALL.iter().position(|k| k.name() == kind).unwrap();
+        let send = u8::from(dir == "send");
+        format!("m {mono} {from} {to} {kind} {term} {send} 0")
     }
 
     #[test]
-    fn flat_json_reads_strings_with_escapes_and_refuses_nesting() {
-        let f = flat_object(r#"{"a":"x\"y\u00e9\n","b":12,"c":null , "d" : true}"#).unwrap();
-        assert_eq!(f[0], ("a".into(), Scalar::Text("x\"yé\n".into())));
-        assert_eq!(f[1], ("b".into(), Scalar::Bare("12".into())));
-        assert_eq!(f[2], ("c".into(), Scalar::Bare("null".into())));
-        assert_eq!(f[3], ("d".into(), Scalar::Bare("true".into())));
-        assert!(flat_object(r#"{"a":[1]}"#).is_err());
-        assert!(flat_object(r#"{"a":"open"#).is_err());
-        assert!(flat_object(r#"{"a":1} trailing"#).is_err());
-        assert!(flat_object("not json").is_err());
-        assert_eq!(flat_object("{}").unwrap(), vec![]);
+    fn only_the_live_fragment_asks_for_live_mode() {
+        assert!(wants_live("#live"));
+        assert!(!wants_live("#live=http://example.com"));
+        assert!(!wants_live("#lesson=01-first-election"));
+    }
+
+    #[test]
+    fn compact_lines_read_back_as_written_notes_included() {
+        let lines = [
+            Line {
+                node: 2,
+                mono_us: 77,
+                said: Said::State {
+                    role: Role::Uncrowned,
+                    term: 9,
+                    voted_for: Some(2),
+                    leader: None,
+                    note: Some("won with 3 votes and is the goose of term 9".into()),
+                },
+            },
+            Line {
+                node: 1,
+                mono_us: 78,
+                said: Said::Message {
+                    from: 2,
+                    to: 1,
+                    kind: Kind::PrevoteDenied,
+                    term: 4,
+                    send: false,
+                    dropped: true,
+                },
+            },
+        ];
+        for line in lines {
+            assert_eq!(parse_line(&compact(&line), 3), Ok(line));
+        }
     }
 
     #[test]
     fn stream_lines_parse_as_the_nodes_write_them() {
-        let line = parse_line(
-            &state("n2", 100, "goose", 3, r#","voted_for":"n2","leader":"n2""#),
-            3,
-        )
-        .unwrap();
+        let line = parse_line(&state(1, 100, "goose", 3, "1", "1"), 3).unwrap();
         assert_eq!(line.node, 1);
         assert_eq!(line.mono_us, 100);
         assert_eq!(
@@ -899,36 +800,52 @@ mod tests {
                 note: None
             }
         );
-        let m = parse_line(&msg("recv", 9, "n1", "n3", "vote_granted", 2), 3).unwrap();
+        let m = parse_line(&msg("recv", 9, 0, 2, "vote_granted", 2), 3).unwrap();
         assert_eq!(m.node, 2, "a receive is the receiver's line");
-        assert!(matches!(m.said, Said::Message { kind: Kind::VoteGranted, send: false, .. }));
-        assert!(parse_line(&state("n9", 1, "duck", 0, ""), 3).is_err());
-        assert!(parse_line(&state("n1", 1, "emperor", 0, ""), 3).is_err());
-        assert!(parse_line(&msg("send", 1, "n1", "n2", "gossip", 0), 3).is_err());
+        assert!(matches!(
+            m.said,
+            Said::Message {
+                kind: Kind::VoteGranted,
+                send: false,
+                ..
+            }
+        ));
+        assert!(parse_line(&state(8, 1, "duck", 0, "-", "-"), 3).is_err());
+        assert!(parse_line("s 1 0 9 0 - -", 3).is_err(), "no role 9");
+        assert!(parse_line("m 1 0 1 99 0 1 0", 3).is_err(), "no kind 99");
+        assert!(parse_line("s 1 0 0", 3).is_err(), "cut short");
+        assert!(parse_line("x 1 0 0 0 - -", 3).is_err());
         assert!(parse_line(r#"{"type":"state"}"#, 3).is_err());
     }
 
     #[test]
     fn a_line_from_the_wrong_stream_is_refused_and_changes_nothing() {
         let mut live = Live::new(3, true);
-        assert!(live.line(0, &state("n2", 10, "duck", 1, ""), 0.0).is_err());
+        assert!(live
+            .line(0, &state(1, 10, "duck", 1, "-", "-"), 0.0)
+            .is_err());
         assert!(live.entries().is_empty());
         assert!(live.line(0, "garbage", 0.0).is_err());
-        assert!(live.line(7, &state("n1", 10, "duck", 1, ""), 0.0).is_err());
+        assert!(live
+            .line(7, &state(0, 10, "duck", 1, "-", "-"), 0.0)
+            .is_err());
     }
 
     #[test]
     fn streams_merge_on_the_host_clock_and_the_past_can_be_shown_again() {
         let mut live = Live::new(3, true);
-        live.line(0, &state("n1", 1_000_000, "duck", 0, ""), 0.0).unwrap();
-        live.line(1, &state("n2", 1_000_000, "duck", 0, ""), 0.0).unwrap();
-        live.line(2, &state("n3", 1_000_000, "duck", 0, ""), 0.0).unwrap();
-        live.line(1, &state("n2", 1_300_000, "candidate", 1, r#","voted_for":"n2""#), 300.0)
+        live.line(0, &state(0, 1_000_000, "duck", 0, "-", "-"), 0.0)
+            .unwrap();
+        live.line(1, &state(1, 1_000_000, "duck", 0, "-", "-"), 0.0)
+            .unwrap();
+        live.line(2, &state(2, 1_000_000, "duck", 0, "-", "-"), 0.0)
+            .unwrap();
+        live.line(1, &state(1, 1_300_000, "candidate", 1, "1", "-"), 300.0)
             .unwrap();
         // n1's line arrives after n2's but happened before it.
-        live.line(0, &state("n1", 1_200_000, "duck", 0, r#","leader":"n3""#), 310.0)
+        live.line(0, &state(0, 1_200_000, "duck", 0, "-", "2"), 310.0)
             .unwrap();
-        live.line(1, &state("n2", 1_500_000, "goose", 1, r#","voted_for":"n2","leader":"n2""#), 500.0)
+        live.line(1, &state(1, 1_500_000, "goose", 1, "1", "1"), 500.0)
             .unwrap();
         let times: Vec<Time> = live.entries().iter().map(|e| e.t).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
@@ -945,10 +862,14 @@ mod tests {
     #[test]
     fn messages_fly_from_their_real_send_time_for_at_least_the_shown_flight() {
         let mut live = Live::new(2, true);
-        live.line(0, &state("n1", 0, "goose", 1, ""), 0.0).unwrap();
-        live.line(0, &msg("send", 1_000, "n1", "n2", "heartbeat", 1), 1.0).unwrap();
-        live.line(1, &msg("recv", 1_080, "n1", "n2", "heartbeat", 1), 1.1).unwrap();
-        live.line(0, &msg("send", 2_000, "n1", "n2", "heartbeat", 1), 2.0).unwrap();
+        live.line(0, &state(0, 0, "goose", 1, "-", "-"), 0.0)
+            .unwrap();
+        live.line(0, &msg("send", 1_000, 0, 1, "heartbeat", 1), 1.0)
+            .unwrap();
+        live.line(1, &msg("recv", 1_080, 0, 1, "heartbeat", 1), 1.1)
+            .unwrap();
+        live.line(0, &msg("send", 2_000, 0, 1, "heartbeat", 1), 2.0)
+            .unwrap();
         let f: Vec<Flight> = live.flights_at(1_500).copied().collect();
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].arrived, Some(1_080), "matched with its receive");
@@ -966,16 +887,23 @@ mod tests {
     #[test]
     fn silence_makes_a_node_unreachable_and_only_the_supervisor_makes_it_dead() {
         let mut live = Live::new(3, true);
-        for (i, n) in ["n1", "n2", "n3"].iter().enumerate() {
-            live.line(i as NodeId, &state(n, 0, "duck", 0, ""), 0.0).unwrap();
+        for i in 0..3 {
+            live.line(i, &state(i, 0, "duck", 0, "-", "-"), 0.0)
+                .unwrap();
         }
-        live.line(0, &state("n1", 100_000, "goose", 1, ""), 100.0).unwrap();
+        live.line(0, &state(0, 100_000, "goose", 1, "-", "-"), 100.0)
+            .unwrap();
         // n2 and n3 keep talking; n1 (a paused goose) falls silent.
         for k in 1..=30u64 {
             let ms = 100.0 + k as f64 * 100.0;
-            live.line(1, &state("n2", k * 100_000 + 100_000, "duck", 1, ""), ms).unwrap();
-            live.line(2, &msg("send", k * 100_000 + 100_000, "n3", "n2", "heartbeat_reply", 1), ms)
+            live.line(1, &state(1, k * 100_000 + 100_000, "duck", 1, "-", "-"), ms)
                 .unwrap();
+            live.line(
+                2,
+                &msg("send", k * 100_000 + 100_000, 2, 1, "heartbeat_reply", 1),
+                ms,
+            )
+            .unwrap();
             live.tick(ms);
         }
         assert_eq!(live.head()[0].reach, Reach::Unreachable);
@@ -986,13 +914,18 @@ mod tests {
             Reach::Unreachable,
             "unreachable from just after its last word"
         );
-        assert_eq!(live.nodes_at(100_001)[0].role, Role::Goose, "last known state kept");
+        assert_eq!(
+            live.nodes_at(100_001)[0].role,
+            Role::Goose,
+            "last known state kept"
+        );
         live.stream_broke(1);
         assert_eq!(live.head()[1].reach, Reach::Unreachable);
         live.dead(1);
         assert_eq!(live.head()[1].reach, Reach::Dead);
         // It speaks again after a revive: up.
-        live.line(1, &state("n2", 3_500_000, "duck", 1, ""), 3_500.0).unwrap();
+        live.line(1, &state(1, 3_500_000, "duck", 1, "-", "-"), 3_500.0)
+            .unwrap();
         assert_eq!(live.head()[1].reach, Reach::Up);
         assert_eq!(live.nodes_at(3_400_000)[1].reach, Reach::Dead);
     }
@@ -1000,34 +933,46 @@ mod tests {
     #[test]
     fn the_simulators_checker_finds_two_geese_in_one_term() {
         let mut live = Live::new(3, true);
-        live.line(0, &state("n1", 0, "goose", 2, r#","voted_for":"n1""#), 0.0).unwrap();
-        live.line(1, &state("n2", 10, "goose", 2, r#","voted_for":"n2""#), 0.0).unwrap();
+        live.line(0, &state(0, 0, "goose", 2, "0", "-"), 0.0)
+            .unwrap();
+        live.line(1, &state(1, 10, "goose", 2, "1", "-"), 0.0)
+            .unwrap();
         live.tick(0.0);
-        assert_eq!(live.violation_count(), 0, "the checker runs behind the stream");
+        assert_eq!(
+            live.violation_count(),
+            0,
+            "the checker runs behind the stream"
+        );
         live.check_until(Time::MAX);
         assert!(live.violation_count() >= 1);
         assert_eq!(
             live.violations()[0].invariant,
             crate::sim::invariants::Invariant::ElectionSafety
         );
-        assert!(live.markers().iter().any(|m| m.kind == MarkerKind::Violation));
+        assert!(live
+            .markers()
+            .iter()
+            .any(|m| m.kind == MarkerKind::Violation));
         assert!(live.take_log().iter().any(|l| l.2));
     }
 
     #[test]
     fn a_paused_goose_replaced_after_its_silence_is_no_violation() {
         let mut live = Live::new(3, true);
-        live.line(0, &state("n1", 0, "goose", 1, r#","voted_for":"n1""#), 0.0).unwrap();
-        live.line(1, &state("n2", 0, "duck", 1, r#","voted_for":"n1""#), 0.0).unwrap();
-        live.line(2, &state("n3", 0, "duck", 1, r#","voted_for":"n1""#), 0.0).unwrap();
+        live.line(0, &state(0, 0, "goose", 1, "0", "-"), 0.0)
+            .unwrap();
+        live.line(1, &state(1, 0, "duck", 1, "0", "-"), 0.0)
+            .unwrap();
+        live.line(2, &state(2, 0, "duck", 1, "0", "-"), 0.0)
+            .unwrap();
         // n1 pauses; n2 wins term 2 a little later, found before the checker
         // gets there.
         for k in 1..=40u64 {
             let ms = k as f64 * 100.0;
             let role = if k > 5 { "goose" } else { "candidate" };
-            live.line(1, &state("n2", k * 100_000, role, 2, r#","voted_for":"n2""#), ms)
+            live.line(1, &state(1, k * 100_000, role, 2, "1", "-"), ms)
                 .unwrap();
-            live.line(2, &state("n3", k * 100_000, "duck", 2, r#","voted_for":"n2""#), ms)
+            live.line(2, &state(2, k * 100_000, "duck", 2, "1", "-"), ms)
                 .unwrap();
             live.tick(ms);
         }

@@ -665,5 +665,6 @@ fn marker(r: &Record) -> Option<Marker> {
     })
 }
 
+mod live;
 #[cfg(test)]
 mod tests;
