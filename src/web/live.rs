@@ -65,6 +65,20 @@ impl App {
             following: true,
         });
         self.playing = true;
+        self.first_visit = false;
+    }
+
+    /// In Live mode, the nodes that do not answer at the moment on view say
+    /// `unreachable` in a status (dead ones say `dead`).
+    pub(super) fn mark_unreachable(&self, status: &mut crate::sim::Status) {
+        if let Some(rec) = self.live.as_ref().and_then(|s| s.live.as_ref()) {
+            let shown = rec.nodes_at(self.timeline.sim().now());
+            for (n, s) in status.nodes.iter_mut().zip(shown) {
+                if s.reach == Reach::Unreachable {
+                    n.role = "unreachable";
+                }
+            }
+        }
     }
 
     /// Leaves Live mode (a new run, lesson or file replaces it).

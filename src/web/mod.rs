@@ -313,7 +313,9 @@ impl App {
 
     /// The status object, as `status` prints it.
     pub fn status(&self) -> JsValue {
-        self.to_js(&Reply::Status(self.timeline.sim().status()))
+        let mut status = self.timeline.sim().status();
+        self.mark_unreachable(&mut status);
+        self.to_js(&Reply::Status(status))
     }
 
     /// Shows instant `t_us` of the run (clamped to what has been simulated),

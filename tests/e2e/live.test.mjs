@@ -88,10 +88,27 @@ test('Live mode draws a real cluster, kills its goose from the page and replays 
       return g.length === 1 && g[0] !== first && old.role === 'dead' ? g[0] : false;
     });
     assert.notEqual(second, first);
+
+    // A paused process (SIGSTOP) stops answering: unreachable, not dead;
+    // resumed, it answers again.
+    const duck = [1, 2, 3].map((k) => `n${k}`).find((n) => n !== first && n !== second);
+    const control = (what) => fetch(`${cluster.url}cluster/${what}?node=${duck}`, { method: 'POST' })
+      .then((r) => assert.equal(r.status, 200, `${what} ${duck}`));
+    await control('pause');
+    await until(`${duck} shown unreachable`, async () => {
+      const s = await status(page);
+      return s.nodes.find((n) => n.id === duck).role === 'unreachable'
+        && s.nodes.find((n) => n.id === first).role === 'dead';
+    });
     const banner = await page.locator('#banner-text').textContent();
     assert.doesNotMatch(banner, /Violated/, banner);
     fs.mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: path.join(artifacts, 'live.png') });
+    await control('resume');
+    await until(`${duck} answering again`, async () => {
+      const s = await status(page);
+      return s.nodes.find((n) => n.id === duck).role === 'duck';
+    });
 
     // Back to before the kill: the recording shows the old goose leading.
     await page.evaluate((t) => window.ddg.seek(t), before);
