@@ -586,10 +586,13 @@ impl Live {
     }
 
     /// Marks nodes silent for [`SILENCE`] unreachable, and lets the checker
-    /// read up to [`CHECK_LAG`] behind now. Call it every frame.
+    /// read up to [`CHECK_LAG`] behind now. Call it every frame. (A lone
+    /// node has nobody to talk to: only a broken stream makes it
+    /// unreachable.)
     pub fn tick(&mut self, page_ms: f64) {
         let now = self.now(page_ms);
-        for id in 0..self.size {
+        let watched = if self.size > 1 { self.size } else { 0 };
+        for id in 0..watched {
             let heard = self.last_heard[id as usize];
             if self.head[id as usize].reach == Reach::Up
                 && heard.is_some_and(|h| now.saturating_sub(h) > SILENCE)
