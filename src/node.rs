@@ -1061,5 +1061,6 @@ impl Node {
     }
 }
 
+mod observed;
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,7 @@
 
 pub mod event;
 pub mod invariants;
+pub mod mirror;
 pub mod network;
 pub mod stats;
 

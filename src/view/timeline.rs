@@ -641,5 +641,6 @@ fn marker(r: &Record) -> Option<Marker> {
     })
 }
 
+mod live;
 #[cfg(test)]
 mod tests;

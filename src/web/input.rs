@@ -30,6 +30,9 @@ impl App {
     /// `lesson ID`, `select n3`, `words`, `presenter`, `welcome-dismiss`,
     /// `partition`, `next-message`.
     pub fn action(&mut self, name: &str) {
+        if self.live.is_some() && matches!(name, "step" | "back") {
+            return; // Disabled in Live mode, with the reason (`live_panels`).
+        }
         match name {
             "play" => {
                 self.playing = !self.playing;

@@ -12,6 +12,7 @@
 pub mod dom;
 pub mod draw;
 mod input;
+mod live;
 mod prefs;
 mod reasons;
 pub mod theme;
@@ -156,6 +157,10 @@ pub struct App {
     wall_hints: Vec<f64>,
     /// The header's height last written to the page's `--bar-h`.
     bar_h: i32,
+    /// Live mode: watching a real cluster instead of a simulation.
+    live: Option<live::Session>,
+    /// What Live mode asks the page's script to open or send.
+    live_wants: live::Wants,
 }
 
 fn canvas_2d(
@@ -225,6 +230,8 @@ impl App {
             first_visit: false,
             wall_hints: Vec::new(),
             bar_h: -1,
+            live: None,
+            live_wants: live::Wants::new(),
         };
         let search = window.location().search().unwrap_or_default();
         let hash = window.location().hash().unwrap_or_default();
@@ -244,7 +251,9 @@ impl App {
             .last_frame
             .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
         self.last_frame = Some(timestamp);
-        if self.playing && !self.scrubbing {
+        if self.live.is_some() {
+            self.live_frame(dt);
+        } else if self.playing && !self.scrubbing {
             self.carry_us += dt * 1000.0 * self.speed;
             let whole = self.carry_us.floor();
             self.carry_us -= whole;
@@ -304,7 +313,9 @@ impl App {
 
     /// The status object, as `status` prints it.
     pub fn status(&self) -> JsValue {
-        self.to_js(&Reply::Status(self.timeline.sim().status()))
+        let mut status = self.timeline.sim().status();
+        self.mark_unreachable(&mut status);
+        self.to_js(&Reply::Status(status))
     }
 
     /// Shows instant `t_us` of the run (clamped to what has been simulated),
@@ -315,6 +326,10 @@ impl App {
         } else {
             0
         };
+        if self.live.is_some() {
+            self.live_seek(t);
+            return self.after_seek();
+        }
         self.playing = false;
         self.play_until = None;
         self.timeline.seek(t);
@@ -334,6 +349,10 @@ impl App {
     /// A link to the run at the moment on view.
     pub fn link(&self) -> String {
         let location = web_sys::window().map(|w| w.location());
+        if self.live.is_some() {
+            // A live cluster is linked by the fragment that opened it.
+            return location.and_then(|l| l.href().ok()).unwrap_or_default();
+        }
         let base = location
             .map(|l| {
                 let href = l.href().unwrap_or_default();
@@ -349,6 +368,9 @@ impl App {
     /// Opens what a URL fragment holds (a run or a lesson); a broken one is
     /// said so on the page, and the current run stays.
     pub fn open_fragment(&mut self, hash: &str) {
+        if crate::view::live::wants_live(hash) {
+            return self.start_live();
+        }
         match share::parse_fragment(hash) {
             Ok(None) => {}
             Ok(Some(Shared::Lesson(id))) => match crate::lessons::title(&id) {
@@ -515,6 +537,19 @@ impl App {
             Ok(None) => return Ok(None),
             Err(e) => return Err(format!("error: line 1: {e}")),
         };
+        if self.live.is_some()
+            && !matches!(
+                command,
+                Command::Cluster(_)
+                    | Command::Status
+                    | Command::Stats
+                    | Command::Expect(_)
+                    | Command::Say(_)
+            )
+        {
+            self.live_act(line);
+            return Ok(None);
+        }
         if let Command::Cluster(spec) = command {
             self.leave_lesson();
             self.timeline = Timeline::new(&spec, crate::random_seed());
@@ -745,6 +780,7 @@ impl App {
     }
 
     fn after_new_run(&mut self, how: &str) {
+        self.leave_live();
         self.log.clear();
         self.log_shown = None;
         self.inspected = Inspected::Nothing;
@@ -961,6 +997,9 @@ impl App {
     }
 
     fn reset(&mut self) {
+        if self.live.is_some() {
+            return; // Disabled in Live mode, with the reason (`live_panels`).
+        }
         let seed_text = self.dom.input_value("in-seed").unwrap_or_default();
         match controls::seed_value(&seed_text) {
             Ok(seed) => {
@@ -1096,6 +1135,7 @@ impl App {
             words: self.words,
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
+        self.draw_unreachable();
         if let Some((strip, ctx)) = &self.strip {
             let size = (
                 f64::from(strip.client_width()),
@@ -1119,7 +1159,9 @@ impl App {
         self.dom.update_rows(sim, selected);
         self.dom
             .update_inspector(sim, self.inspected, self.last_seen.as_ref());
-        self.update_reasons();
+        if self.live.is_none() {
+            self.update_reasons();
+        }
         let sim = self.timeline.sim();
         let now = sim.now();
         let end = self.timeline.end();
@@ -1183,11 +1225,15 @@ impl App {
         if self.perf_visible {
             self.show_perf();
         }
+        self.live_panels();
     }
 
     /// The invariant banner: green while all holds; red on a violation; and
     /// an explanation when two geese live at once without breaking anything.
     fn update_banner(&mut self) {
+        if self.live.is_some() {
+            return; // See `live_panels`.
+        }
         let sim = self.timeline.sim();
         let count = sim.violation_count();
         let geese = sim.geese();

@@ -323,8 +323,11 @@ test('paper words: leader and follower on the node list, the log and the caption
 });
 
 /// Runs axe-core (from node_modules) on the page and returns its violations.
+/// It is loaded as a script from the page's own origin (the test server
+/// serves the repository): the page's Content-Security-Policy refuses
+/// inline scripts.
 async function axe(page) {
-  await page.addScriptTag({ path: axePath });
+  await page.addScriptTag({ url: new URL(path.relative(root, axePath), page.url()).href });
   return page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
