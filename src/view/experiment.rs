@@ -235,10 +235,391 @@ impl ExperimentRun {
         splits as f64 / self.trials.len().max(1) as f64
     }
 
-    /// The share of trials whose election had at least one split vote.
-    pub fn split_rate(&self) -> f64 {
-        let split = self.trials.iter().filter(|t| t.split_votes > 0).count();
-        split as f64 / self.trials.len().max(1) as f64
+    /// Of the trials that got as far as crashing a goose, the share whose
+    /// next election had at least one split vote; `None` if none got there
+    /// (a cluster that never elects a first goose has none to crash).
+    pub fn split_rate(&self) -> Option<f64> {
+        // A crashed goose always leaves a survivor campaigning.
+        let crashed = self.trials.iter().filter(|t| t.elections > 0);
+        let (n, split) = crashed.fold((0, 0), |(n, s), t| {
+            (n + 1, s + usize::from(t.split_votes > 0))
+        });
+        (n > 0).then(|| split as f64 / n as f64)
+    }
+}
+
+/// The trials the panel runs unless told otherwise: enough for a smooth
+/// curve in a second or two at most settings.
+pub const DEFAULT_TRIALS: u32 = 200;
+
+/// How many finished curves stay on the plot beside the one running, for
+/// comparison; the oldest leaves first.
+pub const KEPT_CURVES: usize = 4;
+
+/// The curves' colours (Okabe–Ito), light theme then dark, each at least 3:1
+/// against its background (WCAG 1.4.11, graphics). A curve keeps its colour
+/// while it is on the plot; the legend table names it in words too.
+pub const PALETTE: [[&str; 5]; 2] = [
+    ["#0072b2", "#d55e00", "#007d5a", "#b0527f", "#8a6d00"],
+    ["#56b4e9", "#ff9a5c", "#4fd1a5", "#e89bc4", "#f0b429"],
+];
+
+/// Reads the panel's trial count (1 to [`MAX_TRIALS`]).
+pub fn parse_trials(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_TRIALS).contains(&n) => Ok(n),
+        _ => Err(format!("trials: a whole number from 1 to {MAX_TRIALS}")),
+    }
+}
+
+/// One experiment on the plot: its trials and its colour.
+#[derive(Clone, Debug)]
+pub struct Curve {
+    /// The trials, finished or still running.
+    pub run: ExperimentRun,
+    /// Index into a row of [`PALETTE`].
+    pub colour: usize,
+}
+
+impl Curve {
+    /// The timeout range, as the legend names it: `150–155 ms`.
+    pub fn label(&self) -> String {
+        span_label(self.run.options().election)
+    }
+
+    /// The paper's curve nearest to this one's timeout range.
+    pub fn paper(&self) -> (Span, &'static [f32; 21]) {
+        nearest_paper_curve(self.run.options().election)
+    }
+}
+
+/// A timeout range in ms with an en dash, as the paper writes it.
+pub fn span_label(s: Span) -> String {
+    let ms = |us: u64| crate::options::thousandths(us, MS);
+    format!("{}–{} ms", ms(s.min), ms(s.max))
+}
+
+/// `part / whole` as a percentage with one decimal (`12.5%`), without the
+/// float formatting the page's wasm leaves out.
+pub fn percent(part: f64, whole: f64) -> String {
+    let tenths = (part * 1000.0 / whole.max(1e-9)).round().max(0.0) as u64;
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
+/// A time in ms as the page writes durations (`287.3ms`, `40.66s`).
+pub fn ms_label(ms: f64) -> String {
+    crate::options::human_duration((ms * 1000.0).round().max(0.0) as u64)
+}
+
+/// One row of the panel's table: a curve beside the paper's nearest one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// Index into a row of [`PALETTE`].
+    pub colour: usize,
+    /// The cells, in the order of [`COLUMNS`].
+    pub cells: [String; 7],
+}
+
+/// The table's column headings.
+pub const COLUMNS: [&str; 7] = [
+    "Timeouts",
+    "Trials with a goose",
+    "Median",
+    "90th pct",
+    "Slowest",
+    "Trials with a split vote",
+    "Paper: median, 90th pct",
+];
+
+/// The experiments on the panel: kept curves, the last one perhaps running.
+#[derive(Clone, Debug, Default)]
+pub struct Panel {
+    curves: Vec<Curve>,
+    running: bool,
+    colours_used: usize,
+    /// Bumped whenever what the panel shows changes, so the page redraws
+    /// only then.
+    pub version: u64,
+}
+
+impl Panel {
+    /// Starts `trials` crash trials of the cluster (`nodes`, `options`),
+    /// seeded from `seed`; a running experiment is stopped and kept.
+    pub fn start(
+        &mut self,
+        nodes: u32,
+        options: &Options,
+        trials: u32,
+        seed: u64,
+    ) -> Result<(), String> {
+        let run = ExperimentRun::new(nodes, options, trials, seed)?;
+        self.running = true;
+        if self.curves.len() > KEPT_CURVES {
+            self.curves.remove(0);
+        }
+        self.curves.push(Curve {
+            run,
+            colour: self.colours_used % PALETTE[0].len(),
+        });
+        self.colours_used += 1;
+        self.version += 1;
+        Ok(())
+    }
+
+    /// Runs trials of the running experiment, at least one, then more while
+    /// `more()` says so (the page asks its clock); returns whether any ran.
+    pub fn step(&mut self, mut more: impl FnMut() -> bool) -> bool {
+        let Some(curve) = self.curves.last_mut().filter(|_| self.running) else {
+            return false;
+        };
+        while !curve.run.step(1) && more() {}
+        self.running = !curve.run.is_done();
+        self.version += 1;
+        true
+    }
+
+    /// Stops the running experiment; the trials done so far stay a curve
+    /// (and one with none goes).
+    pub fn stop(&mut self) {
+        if self.running {
+            self.running = false;
+            if self.curves.last().is_some_and(|c| c.run.progress().0 == 0) {
+                self.curves.pop();
+            }
+            self.version += 1;
+        }
+    }
+
+    /// Removes every curve, stopping a running experiment.
+    pub fn clear(&mut self) {
+        *self = Panel {
+            version: self.version + 1,
+            ..Panel::default()
+        };
+    }
+
+    /// Whether trials are running.
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// The curves on the plot, oldest first.
+    pub fn curves(&self) -> &[Curve] {
+        &self.curves
+    }
+
+    /// Trials done and in all, of the last experiment.
+    pub fn progress(&self) -> (u32, u32) {
+        self.curves.last().map_or((0, 0), |c| c.run.progress())
+    }
+
+    /// One line on the state of the last experiment.
+    pub fn status(&self) -> String {
+        let Some(c) = self.curves.last() else {
+            return "No trials yet: set the timeouts, then run.".into();
+        };
+        let (done, total) = c.run.progress();
+        let label = c.label();
+        if self.running {
+            return format!("Running {label}: {done} of {total} trials…");
+        }
+        let failed = c.run.failures();
+        let mut s = format!("{label}: {done} trials done");
+        if failed > 0 {
+            s += &format!(
+                ", {failed} without a goose within {}",
+                crate::options::human_duration(TRIAL_LIMIT)
+            );
+        }
+        s + "."
+    }
+
+    /// The table's rows, one per curve, oldest first.
+    pub fn rows(&self) -> Vec<Row> {
+        self.curves
+            .iter()
+            .map(|c| {
+                let (done, _) = c.run.progress();
+                let elected = done as usize - c.run.failures();
+                let s = c.run.summary();
+                let stat =
+                    |f: fn(&Summary) -> f64| s.as_ref().map_or("—".into(), |s| ms_label(f(s)));
+                let (span, q) = c.paper();
+                Row {
+                    colour: c.colour,
+                    cells: [
+                        c.label(),
+                        format!("{elected} of {done}"),
+                        stat(|s| s.p50),
+                        stat(|s| s.p90),
+                        stat(|s| s.max),
+                        c.run.split_rate().map_or("—".into(), |r| percent(r, 1.0)),
+                        format!(
+                            "{}, {} ({})",
+                            ms_label(f64::from(q[10])),
+                            ms_label(f64::from(q[18])),
+                            span_label(span)
+                        ),
+                    ],
+                }
+            })
+            .collect()
+    }
+
+    /// The time axis that holds every curve on the plot and the paper's.
+    pub fn axis(&self) -> LogAxis {
+        let mut lo = f64::INFINITY;
+        let mut hi = 0.0f64;
+        for c in &self.curves {
+            let t = c.run.times_ms();
+            let q = c.paper().1;
+            for v in [t.first(), t.last()].into_iter().flatten() {
+                lo = lo.min(*v);
+                hi = hi.max(*v);
+            }
+            lo = lo.min(f64::from(q[0]));
+            hi = hi.max(f64::from(q[20]));
+        }
+        LogAxis::fit(lo, hi)
+    }
+}
+
+/// A logarithmic time axis over whole decades, as the paper's Figure 16
+/// draws its top panel (times from 100 ms to minutes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LogAxis {
+    /// The left end, in ms (a power of ten).
+    pub lo_ms: f64,
+    /// The right end, in ms (a power of ten).
+    pub hi_ms: f64,
+}
+
+impl LogAxis {
+    /// The smallest run of whole decades holding `lo..=hi` (ms), at least
+    /// 10 ms to 1 s; non-finite or empty input gives that default.
+    pub fn fit(lo: f64, hi: f64) -> LogAxis {
+        let (mut a, mut b) = (10.0, 1000.0);
+        if lo.is_finite() && hi.is_finite() && lo > 0.0 && hi >= lo {
+            a = 1.0;
+            while a * 10.0 <= lo {
+                a *= 10.0;
+            }
+            b = a * 10.0;
+            while b < hi {
+                b *= 10.0;
+            }
+            if b / a < 100.0 {
+                b = a * 100.0;
+            }
+        }
+        LogAxis { lo_ms: a, hi_ms: b }
+    }
+
+    /// Where `ms` falls, from 0 (left end) to 1 (right end), clamped.
+    pub fn at(&self, ms: f64) -> f64 {
+        use crate::view::math::ln;
+        let f = (ln(ms.max(1e-9)) - ln(self.lo_ms)) / (ln(self.hi_ms) - ln(self.lo_ms));
+        f.clamp(0.0, 1.0)
+    }
+
+    /// The ticks: `(ms, label)` at 1, 2 and 5 of each decade, labelled at
+    /// each decade only.
+    pub fn ticks(&self) -> Vec<(f64, Option<String>)> {
+        let mut out = Vec::new();
+        let mut d = self.lo_ms;
+        while d <= self.hi_ms * 1.000_001 {
+            out.push((d, Some(ms_label(d))));
+            for k in [2.0, 5.0] {
+                if d * k < self.hi_ms {
+                    out.push((d * k, None));
+                }
+            }
+            d *= 10.0;
+        }
+        out
+    }
+}
+
+/// The step curve of a CDF on the unit square: `(x, y)` with `x` from the
+/// axis and `y` the fraction of trials, from the left edge at 0 up to each
+/// sample in turn, then flat to the right edge.
+pub fn cdf_steps(points: &[(f64, f64)], axis: &LogAxis) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(points.len() * 2 + 2);
+    out.push((0.0, 0.0));
+    let mut y = 0.0;
+    for &(ms, p) in points {
+        let x = axis.at(ms);
+        out.push((x, y));
+        out.push((x, p));
+        y = p;
+    }
+    out.push((1.0, y));
+    out
+}
+
+/// The paper's curve as points for [`cdf_steps`]: each 5% quantile.
+pub fn paper_points(q: &[f32; 21]) -> Vec<(f64, f64)> {
+    q.iter()
+        .enumerate()
+        .map(|(k, &ms)| (f64::from(ms), (k.max(1) as f64) / 20.0))
+        .collect()
+}
+
+/// A histogram of durations with round bin widths: what the stats panel
+/// draws of this run's election times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Histogram {
+    /// The left edge of the first bin, in µs (a multiple of `width`).
+    pub from: u64,
+    /// Every bin's width, in µs: 1, 2 or 5 times a power of ten.
+    pub width: u64,
+    /// How many values fall in each bin.
+    pub counts: Vec<u32>,
+}
+
+impl Histogram {
+    /// The histogram of `values` (µs) in at most `bins` bins, or `None`
+    /// without values.
+    pub fn of(values: &[u64], bins: usize) -> Option<Histogram> {
+        let lo = *values.iter().min()?;
+        let hi = *values.iter().max()?;
+        let bins = bins.max(1) as u64;
+        let mut width = 1u64;
+        'search: loop {
+            for k in [1, 2, 5] {
+                let w = width.saturating_mul(k);
+                if (hi / w - lo / w) < bins || w == u64::MAX {
+                    width = w;
+                    break 'search;
+                }
+            }
+            width = width.saturating_mul(10);
+        }
+        let from = lo / width * width;
+        let mut counts = vec![0u32; ((hi - from) / width + 1) as usize];
+        for &v in values {
+            counts[((v - from) / width) as usize] += 1;
+        }
+        Some(Histogram {
+            from,
+            width,
+            counts,
+        })
+    }
+
+    /// The words for it, for the canvas's accessible name.
+    pub fn describe(values: &[u64]) -> String {
+        let (Some(lo), Some(hi)) = (values.iter().min(), values.iter().max()) else {
+            return "No election yet.".into();
+        };
+        let n = values.len();
+        let h = crate::options::human_duration;
+        format!(
+            "{n} election{}: from {} to {}.",
+            if n == 1 { "" } else { "s" },
+            h(*lo),
+            h(*hi)
+        )
     }
 }
 
@@ -299,7 +680,7 @@ mod tests {
         assert!((cdf.last().unwrap().1 - 1.0).abs() < 1e-12);
         let s = chunked.summary().unwrap();
         assert!(s.p50 > 75.0 && s.p50 < 250.0, "{s:?}");
-        assert!((0.0..=1.0).contains(&chunked.split_rate()));
+        assert!((0.0..=1.0).contains(&chunked.split_rate().unwrap()));
     }
 
     #[test]
@@ -313,5 +694,237 @@ mod tests {
             ..o
         };
         assert!(ExperimentRun::new(5, &bad, 10, 1).is_err());
+    }
+
+    fn paper_like(lo: u64, hi: u64) -> Options {
+        figure16_options(
+            Span::new(lo * MS, hi * MS),
+            Span::new(3 * MS, 6 * MS),
+            500,
+            Span::new(100, 100),
+        )
+    }
+
+    #[test]
+    fn the_trial_count_is_read_or_refused_in_words() {
+        assert_eq!(parse_trials(" 200 "), Ok(200));
+        assert_eq!(parse_trials("1"), Ok(1));
+        assert_eq!(parse_trials(&MAX_TRIALS.to_string()), Ok(MAX_TRIALS));
+        for bad in ["0", "", "-3", "2.5", "many", &(MAX_TRIALS + 1).to_string()] {
+            let e = parse_trials(bad).unwrap_err();
+            assert!(e.contains("1 to 5000"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_panel_runs_in_chunks_keeps_old_curves_and_gives_each_its_colour() {
+        let mut p = Panel::default();
+        assert!(!p.step(|| true), "nothing runs before a start");
+        assert_eq!(p.status(), "No trials yet: set the timeouts, then run.");
+        p.start(5, &paper_like(150, 300), 10, 1).unwrap();
+        // A clock that allows three trials per frame.
+        let mut frames = 0;
+        while p.is_running() {
+            let mut budget = 2;
+            assert!(p.step(|| {
+                budget -= 1;
+                budget >= 0
+            }));
+            frames += 1;
+            let (done, total) = p.progress();
+            assert_eq!((done, total), ((3 * frames).min(10), 10));
+            if p.is_running() {
+                assert_eq!(
+                    p.status(),
+                    format!("Running 150–300 ms: {done} of 10 trials…")
+                );
+            }
+        }
+        assert_eq!(frames, 4);
+        assert_eq!(p.status(), "150–300 ms: 10 trials done.");
+        for (k, (lo, hi)) in [(150, 155), (150, 175), (150, 200), (150, 250), (150, 151)]
+            .into_iter()
+            .enumerate()
+        {
+            p.start(5, &paper_like(lo, hi), 2, 1).unwrap();
+            p.step(|| true);
+            assert_eq!(
+                p.curves().last().unwrap().colour,
+                (k + 1) % PALETTE[0].len()
+            );
+        }
+        // The oldest left; five stay, each with its own colour.
+        let labels: Vec<String> = p.curves().iter().map(Curve::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "150–155 ms",
+                "150–175 ms",
+                "150–200 ms",
+                "150–250 ms",
+                "150–151 ms"
+            ]
+        );
+        let mut colours: Vec<usize> = p.curves().iter().map(|c| c.colour).collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert_eq!(colours.len(), KEPT_CURVES + 1);
+        let v = p.version;
+        p.clear();
+        assert!(p.curves().is_empty() && !p.is_running() && p.version > v);
+    }
+
+    #[test]
+    fn stopping_keeps_the_trials_done_and_drops_an_empty_curve() {
+        let mut p = Panel::default();
+        p.start(5, &paper_like(150, 300), 50, 3).unwrap();
+        p.stop();
+        assert!(p.curves().is_empty(), "no trial ran: no curve");
+        p.start(5, &paper_like(150, 300), 50, 3).unwrap();
+        p.step(|| false);
+        p.step(|| false);
+        p.stop();
+        assert!(!p.is_running());
+        assert_eq!(p.progress(), (2, 50));
+        assert_eq!(p.status(), "150–300 ms: 2 trials done.");
+        assert!(p.start(5, &paper_like(150, 300), 0, 3).is_err());
+        assert_eq!(p.curves().len(), 1, "a refused start leaves the plot alone");
+    }
+
+    #[test]
+    fn the_table_puts_each_curve_beside_the_papers_nearest() {
+        let mut p = Panel::default();
+        p.start(5, &paper_like(150, 200), 20, 5).unwrap();
+        p.step(|| true);
+        let rows = p.rows();
+        assert_eq!(rows.len(), 1);
+        let c = &rows[0].cells;
+        assert_eq!(c[0], "150–200 ms");
+        assert_eq!(c[1], format!("{} of 20", 20 - p.curves()[0].run.failures()));
+        let s = p.curves()[0].run.summary().unwrap();
+        assert_eq!(c[2], ms_label(s.p50));
+        assert_eq!(c[4], ms_label(s.max));
+        assert!(c[5].ends_with('%'), "{c:?}");
+        assert_eq!(c[6], "146.4ms, 193.4ms (150–200 ms)");
+    }
+
+    #[test]
+    fn a_fixed_timeout_finds_no_goose_without_jitter_and_the_panel_says_so() {
+        // Raft §5.2: with no randomness the candidates collide forever.
+        let o = Options {
+            election: Span::new(150 * MS, 150 * MS),
+            latency: Span::new(10 * MS, 10 * MS),
+            check_quorum: false,
+            ..Options::default()
+        };
+        let mut p = Panel::default();
+        p.start(5, &o, 2, 9).unwrap();
+        p.step(|| true);
+        assert_eq!(p.curves()[0].run.failures(), 2);
+        assert_eq!(p.rows()[0].cells[1], "0 of 2");
+        assert_eq!(p.rows()[0].cells[2], "—");
+        assert_eq!(p.rows()[0].cells[5], "—", "no goose was ever crashed");
+        assert_eq!(
+            p.status(),
+            "150–150 ms: 2 trials done, 2 without a goose within 120s."
+        );
+    }
+
+    #[test]
+    fn numbers_are_written_without_float_formatting() {
+        assert_eq!(percent(0.125, 1.0), "12.5%");
+        assert_eq!(percent(0.0, 1.0), "0.0%");
+        assert_eq!(percent(3.0, 3.0), "100.0%");
+        assert_eq!(ms_label(287.3), "287.3ms");
+        assert_eq!(ms_label(40658.0), "40.658s");
+        assert_eq!(span_label(Span::new(150 * MS, 155 * MS)), "150–155 ms");
+        assert_eq!(span_label(Span::new(12_500, 24 * MS)), "12.5–24 ms");
+    }
+
+    #[test]
+    fn the_log_axis_covers_whole_decades_around_every_curve() {
+        let a = LogAxis::fit(85.3, 2143.1);
+        assert_eq!((a.lo_ms, a.hi_ms), (10.0, 10_000.0));
+        assert_eq!(a.at(10.0), 0.0);
+        assert_eq!(a.at(10_000.0), 1.0);
+        assert!((a.at(100.0) - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(a.at(1e9), 1.0);
+        assert_eq!(a.at(0.0), 0.0);
+        // At least two decades; a default without data.
+        let b = LogAxis::fit(150.0, 300.0);
+        assert_eq!((b.lo_ms, b.hi_ms), (100.0, 10_000.0));
+        assert_eq!(
+            LogAxis::fit(f64::INFINITY, 0.0),
+            LogAxis {
+                lo_ms: 10.0,
+                hi_ms: 1000.0
+            }
+        );
+        let labels: Vec<String> = a.ticks().into_iter().filter_map(|t| t.1).collect();
+        assert_eq!(labels, ["10ms", "100ms", "1s", "10s"]);
+        assert_eq!(a.ticks().len(), 4 + 3 * 2);
+        // The panel's axis holds the paper's 150–150 ms curve, out to 528 s.
+        let mut p = Panel::default();
+        p.start(5, &paper_like(150, 150), 1, 1).unwrap();
+        assert_eq!(
+            p.axis(),
+            LogAxis {
+                lo_ms: 1000.0,
+                hi_ms: 1_000_000.0
+            }
+        );
+    }
+
+    #[test]
+    fn cdf_steps_rise_at_each_sample_and_end_flat() {
+        let axis = LogAxis::fit(10.0, 1000.0);
+        let s = cdf_steps(&[(10.0, 0.5), (100.0, 1.0)], &axis);
+        let want = [
+            (0.0, 0.0),
+            (0.0, 0.0),
+            (0.0, 0.5),
+            (0.5, 0.5),
+            (0.5, 1.0),
+            (1.0, 1.0),
+        ];
+        assert_eq!(s.len(), want.len());
+        for (got, want) in s.iter().zip(want) {
+            assert!((got.0 - want.0).abs() < 1e-12 && got.1 == want.1, "{s:?}");
+        }
+        let q = paper_points(&PAPER_QUANTILES[2].2);
+        assert_eq!(q.len(), 21);
+        assert_eq!(q[10], (287.3f32 as f64, 0.5));
+        assert_eq!(q[0].1, 0.05);
+        assert_eq!(q[20].1, 1.0);
+    }
+
+    #[test]
+    fn the_histogram_has_round_bins_that_hold_every_value() {
+        let h = Histogram::of(&[160_000, 171_000, 199_000, 410_000], 10).unwrap();
+        assert_eq!(h.width, 50_000);
+        assert_eq!(h.from, 150_000);
+        assert_eq!(h.counts, [3, 0, 0, 0, 0, 1]);
+        assert!(h.counts.len() <= 10);
+        let one = Histogram::of(&[7], 10).unwrap();
+        assert_eq!((one.from, one.width, one.counts), (7, 1, vec![1]));
+        assert_eq!(Histogram::of(&[], 10), None);
+        let wide = Histogram::of(&[0, u64::MAX / 2], 8).unwrap();
+        assert!(wide.counts.len() <= 8 && wide.counts.iter().sum::<u32>() == 2);
+        assert_eq!(Histogram::describe(&[]), "No election yet.");
+        assert_eq!(
+            Histogram::describe(&[300_000, 1_250_000]),
+            "2 elections: from 300ms to 1.25s."
+        );
+    }
+
+    #[test]
+    fn every_curve_colour_stands_out_from_its_background() {
+        use crate::view::colour::contrast;
+        for (row, bg) in PALETTE.iter().zip(["#ffffff", "#1d2128"]) {
+            for c in row {
+                let r = contrast(c, bg).unwrap();
+                assert!(r >= 3.0, "{c} on {bg}: {r:.2}");
+            }
+        }
     }
 }
