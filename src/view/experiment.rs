@@ -316,20 +316,11 @@ pub fn ms_label(ms: f64) -> String {
 pub struct Row {
     /// Index into a row of [`PALETTE`].
     pub colour: usize,
-    /// The cells, in the order of [`COLUMNS`].
+    /// The cells, in the order of the page's table: timeouts, trials with a
+    /// goose, median, 90th percentile, slowest, split votes, and the paper's
+    /// median and 90th percentile.
     pub cells: [String; 7],
 }
-
-/// The table's column headings.
-pub const COLUMNS: [&str; 7] = [
-    "Timeouts",
-    "Trials with a goose",
-    "Median",
-    "90th pct",
-    "Slowest",
-    "Trials with a split vote",
-    "Paper: median, 90th pct",
-];
 
 /// The experiments on the panel: kept curves, the last one perhaps running.
 #[derive(Clone, Debug, Default)]

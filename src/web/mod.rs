@@ -11,6 +11,7 @@
 
 pub mod dom;
 pub mod draw;
+mod experiment;
 mod input;
 mod prefs;
 mod reasons;
@@ -156,6 +157,8 @@ pub struct App {
     wall_hints: Vec<f64>,
     /// The header's height last written to the page's `--bar-h`.
     bar_h: i32,
+    /// The Experiment panel and the stats histogram (see [`experiment`]).
+    experiments: experiment::Experiments,
 }
 
 fn canvas_2d(
@@ -225,6 +228,7 @@ impl App {
             first_visit: false,
             wall_hints: Vec::new(),
             bar_h: -1,
+            experiments: Default::default(),
         };
         let search = window.location().search().unwrap_or_default();
         let hash = window.location().hash().unwrap_or_default();
@@ -263,6 +267,7 @@ impl App {
         self.render();
         let drawn = now_ms();
         self.update_panels();
+        self.experiment_frame();
         let done = now_ms();
         self.parts_ms = [
             self.parts_ms[0] * 0.95 + (simulated - started) * 0.05,
