@@ -22,88 +22,87 @@ pub const MAX_TRIALS: u32 = 5000;
 pub const TRIAL_LIMIT: u64 = 120 * SECOND;
 
 /// The Raft paper's Figure 16 curves as the 0th, 5th, …, 100th percentiles
-/// (nearest rank) in ms: `(min ms, max ms, quantiles)`. Read from
+/// (nearest rank) in tenths of a ms: `(min ms, max ms, quantiles)`. Read from
 /// `data/fig16-paper.csv`.
-pub const PAPER_QUANTILES: [(u64, u64, [f32; 21]); 10] = [
+pub const PAPER_QUANTILES: [(u64, u64, [u32; 21]); 10] = [
     (
         150,
         150,
         [
-            9866.0, 16354.0, 18733.0, 22229.0, 27167.0, 28181.0, 30305.0, 34333.0, 36350.0,
-            37941.0, 40660.0, 44905.0, 49709.0, 53022.0, 56129.0, 60495.0, 66340.0, 72051.0,
-            84070.0, 104980.0, 528086.0,
+            98660, 163540, 187330, 222290, 271670, 281810, 303050, 343330, 363500, 379410, 406600,
+            449050, 497090, 530220, 561290, 604950, 663400, 720510, 840700, 1049800, 5280860,
         ],
     ),
     (
         150,
         151,
         [
-            86.2, 285.0, 434.3, 570.7, 688.6, 736.6, 849.0, 894.4, 1020.1, 1062.6, 1198.2, 1341.6,
-            1473.6, 1629.1, 1778.7, 1938.8, 2231.4, 2533.9, 3131.8, 3901.1, 8232.4,
+            862, 2850, 4343, 5707, 6886, 7366, 8490, 8944, 10201, 10626, 11982, 13416, 14736,
+            16291, 17787, 19388, 22314, 25339, 31318, 39011, 82324,
         ],
     ),
     (
         150,
         155,
         [
-            85.3, 106.2, 119.2, 129.4, 143.0, 154.1, 243.3, 257.1, 266.6, 277.4, 287.3, 298.7,
-            308.1, 397.5, 418.9, 434.7, 452.1, 557.0, 606.4, 763.1, 2143.1,
+            853, 1062, 1192, 1294, 1430, 1541, 2433, 2571, 2666, 2774, 2873, 2987, 3081, 3975,
+            4189, 4347, 4521, 5570, 6064, 7631, 21431,
         ],
     ),
     (
         150,
         175,
         [
-            84.4, 101.8, 106.7, 110.7, 115.7, 120.9, 124.3, 129.1, 133.0, 136.5, 140.9, 145.0,
-            150.0, 154.8, 159.6, 164.2, 172.5, 262.9, 291.0, 313.0, 610.1,
+            844, 1018, 1067, 1107, 1157, 1209, 1243, 1291, 1330, 1365, 1409, 1450, 1500, 1548,
+            1596, 1642, 1725, 2629, 2910, 3130, 6101,
         ],
     ),
     (
         150,
         200,
         [
-            87.1, 103.8, 110.2, 115.8, 119.6, 124.5, 129.0, 133.5, 138.0, 142.2, 146.4, 150.1,
-            153.9, 157.8, 162.3, 166.7, 172.4, 181.2, 193.4, 292.8, 512.5,
+            871, 1038, 1102, 1158, 1196, 1245, 1290, 1335, 1380, 1422, 1464, 1501, 1539, 1578,
+            1623, 1667, 1724, 1812, 1934, 2928, 5125,
         ],
     ),
     (
         150,
         300,
         [
-            92.7, 114.5, 124.4, 131.6, 138.1, 144.3, 148.4, 154.9, 159.6, 164.0, 171.2, 177.0,
-            184.6, 191.5, 199.6, 207.5, 216.5, 228.0, 244.0, 264.1, 603.3,
+            927, 1145, 1244, 1316, 1381, 1443, 1484, 1549, 1596, 1640, 1712, 1770, 1846, 1915,
+            1996, 2075, 2165, 2280, 2440, 2641, 6033,
         ],
     ),
     (
         12,
         24,
         [
-            15.3, 18.5, 19.7, 21.5, 22.9, 24.4, 25.7, 26.8, 27.9, 29.0, 30.0, 30.9, 32.8, 35.7,
-            39.1, 42.1, 44.6, 48.2, 52.4, 66.2, 151.7,
+            153, 185, 197, 215, 229, 244, 257, 268, 279, 290, 300, 309, 328, 357, 391, 421, 446,
+            482, 524, 662, 1517,
         ],
     ),
     (
         25,
         50,
         [
-            24.0, 28.8, 30.5, 32.4, 33.7, 35.4, 36.7, 38.2, 39.7, 41.2, 43.0, 44.5, 46.2, 48.2,
-            50.4, 52.4, 55.0, 62.6, 73.3, 82.8, 276.3,
+            240, 288, 305, 324, 337, 354, 367, 382, 397, 412, 430, 445, 462, 482, 504, 524, 550,
+            626, 733, 828, 2763,
         ],
     ),
     (
         50,
         100,
         [
-            37.1, 44.1, 47.5, 50.7, 54.0, 56.0, 58.5, 60.3, 62.0, 64.2, 66.7, 68.6, 70.8, 73.2,
-            76.5, 79.4, 83.9, 88.9, 95.6, 119.8, 253.3,
+            371, 441, 475, 507, 540, 560, 585, 603, 620, 642, 667, 686, 708, 732, 765, 794, 839,
+            889, 956, 1198, 2533,
         ],
     ),
     (
         100,
         200,
         [
-            65.7, 77.7, 85.1, 91.7, 95.3, 100.0, 104.7, 107.9, 110.9, 115.6, 120.0, 123.6, 128.8,
-            133.3, 139.7, 145.2, 152.1, 158.8, 165.5, 181.4, 335.2,
+            657, 777, 851, 917, 953, 1000, 1047, 1079, 1109, 1156, 1200, 1236, 1288, 1333, 1397,
+            1452, 1521, 1588, 1655, 1814, 3352,
         ],
     ),
 ];
@@ -111,12 +110,12 @@ pub const PAPER_QUANTILES: [(u64, u64, [f32; 21]); 10] = [
 /// The paper's curve nearest to `election`: the range whose minimum and
 /// maximum are closest, relative to their size (150–156 ms is nearest to
 /// 150–155 ms; 20–40 ms to 25–50 ms). Returns its range and quantiles.
-pub fn nearest_paper_curve(election: Span) -> (Span, &'static [f32; 21]) {
+pub fn nearest_paper_curve(election: Span) -> (Span, &'static [u32; 21]) {
     let rel = |a: u64, b: u64| (a as f64 - b as f64).abs() / (a.max(b).max(1) as f64);
     let (lo, hi, q) = PAPER_QUANTILES
         .iter()
         .min_by(|a, b| {
-            let d = |c: &(u64, u64, [f32; 21])| {
+            let d = |c: &(u64, u64, [u32; 21])| {
                 rel(election.min, c.0 * MS) + rel(election.max - election.min, (c.1 - c.0) * MS)
             };
             d(a).total_cmp(&d(b))
@@ -256,13 +255,9 @@ pub const DEFAULT_TRIALS: u32 = 200;
 /// comparison; the oldest leaves first.
 pub const KEPT_CURVES: usize = 4;
 
-/// The curves' colours (Okabe–Ito), light theme then dark, each at least 3:1
-/// against its background (WCAG 1.4.11, graphics). A curve keeps its colour
-/// while it is on the plot; the legend table names it in words too.
-pub const PALETTE: [[&str; 5]; 2] = [
-    ["#0072b2", "#d55e00", "#007d5a", "#b0527f", "#8a6d00"],
-    ["#56b4e9", "#ff9a5c", "#4fd1a5", "#e89bc4", "#f0b429"],
-];
+/// How many colours the curves take turns with (`k0` to `k4` in the page's
+/// style sheet, light and dark): one for each curve on the plot.
+pub const COLOURS: usize = KEPT_CURVES + 1;
 
 /// Reads the panel's trial count (1 to [`MAX_TRIALS`]).
 pub fn parse_trials(text: &str) -> Result<u32, String> {
@@ -277,7 +272,7 @@ pub fn parse_trials(text: &str) -> Result<u32, String> {
 pub struct Curve {
     /// The trials, finished or still running.
     pub run: ExperimentRun,
-    /// Index into a row of [`PALETTE`].
+    /// Its colour, `0..COLOURS`.
     pub colour: usize,
 }
 
@@ -288,7 +283,7 @@ impl Curve {
     }
 
     /// The paper's curve nearest to this one's timeout range.
-    pub fn paper(&self) -> (Span, &'static [f32; 21]) {
+    pub fn paper(&self) -> (Span, &'static [u32; 21]) {
         nearest_paper_curve(self.run.options().election)
     }
 }
@@ -311,10 +306,16 @@ pub fn ms_label(ms: f64) -> String {
     crate::options::human_duration((ms * 1000.0).round().max(0.0) as u64)
 }
 
+/// A time in tenths of a ms (as [`PAPER_QUANTILES`] holds it), written as
+/// the page writes durations.
+pub fn tenths_label(tenths: u32) -> String {
+    crate::options::human_duration(u64::from(tenths) * 100)
+}
+
 /// One row of the panel's table: a curve beside the paper's nearest one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
-    /// Index into a row of [`PALETTE`].
+    /// The curve's colour, `0..COLOURS`.
     pub colour: usize,
     /// The cells, in the order of the page's table: timeouts, trials with a
     /// goose, median, 90th percentile, slowest, split votes, and the paper's
@@ -350,7 +351,7 @@ impl Panel {
         }
         self.curves.push(Curve {
             run,
-            colour: self.colours_used % PALETTE[0].len(),
+            colour: self.colours_used % COLOURS,
         });
         self.colours_used += 1;
         self.version += 1;
@@ -412,7 +413,7 @@ impl Panel {
         let (done, total) = c.run.progress();
         let label = c.label();
         if self.running {
-            return format!("Running {label}: {done} of {total} trials…");
+            return format!("Running {total} trials at {label}…");
         }
         let failed = c.run.failures();
         let mut s = format!("{label}: {done} trials done");
@@ -447,8 +448,8 @@ impl Panel {
                         c.run.split_rate().map_or("—".into(), |r| percent(r, 1.0)),
                         format!(
                             "{}, {} ({})",
-                            ms_label(f64::from(q[10])),
-                            ms_label(f64::from(q[18])),
+                            tenths_label(q[10]),
+                            tenths_label(q[18]),
                             span_label(span)
                         ),
                     ],
@@ -468,8 +469,8 @@ impl Panel {
                 lo = lo.min(*v);
                 hi = hi.max(*v);
             }
-            lo = lo.min(f64::from(q[0]));
-            hi = hi.max(f64::from(q[20]));
+            lo = lo.min(f64::from(q[0]) / 10.0);
+            hi = hi.max(f64::from(q[20]) / 10.0);
         }
         LogAxis::fit(lo, hi)
     }
@@ -513,47 +514,82 @@ impl LogAxis {
         f.clamp(0.0, 1.0)
     }
 
-    /// The ticks: `(ms, label)` at 1, 2 and 5 of each decade, labelled at
-    /// each decade only.
-    pub fn ticks(&self) -> Vec<(f64, Option<String>)> {
+    /// A tick at each decade: `(ms, label)`.
+    pub fn ticks(&self) -> Vec<(f64, String)> {
         let mut out = Vec::new();
         let mut d = self.lo_ms;
         while d <= self.hi_ms * 1.000_001 {
-            out.push((d, Some(ms_label(d))));
-            for k in [2.0, 5.0] {
-                if d * k < self.hi_ms {
-                    out.push((d * k, None));
-                }
-            }
+            out.push((d, ms_label(d)));
             d *= 10.0;
         }
         out
     }
 }
 
-/// The step curve of a CDF on the unit square: `(x, y)` with `x` from the
-/// axis and `y` the fraction of trials, from the left edge at 0 up to each
-/// sample in turn, then flat to the right edge.
-pub fn cdf_steps(points: &[(f64, f64)], axis: &LogAxis) -> Vec<(f64, f64)> {
-    let mut out = Vec::with_capacity(points.len() * 2 + 2);
-    out.push((0.0, 0.0));
-    let mut y = 0.0;
-    for &(ms, p) in points {
-        let x = axis.at(ms);
-        out.push((x, y));
-        out.push((x, p));
-        y = p;
-    }
-    out.push((1.0, y));
-    out
-}
+/// The plot's size in SVG units: the page scales it to the panel's width.
+const PLOT: (i64, i64) = (640, 250);
+/// The plot's margins: left, right, top, bottom.
+const MARGIN: (i64, i64, i64, i64) = (44, 12, 10, 26);
 
-/// The paper's curve as points for [`cdf_steps`]: each 5% quantile.
-pub fn paper_points(q: &[f32; 21]) -> Vec<(f64, f64)> {
-    q.iter()
-        .enumerate()
-        .map(|(k, &ms)| (f64::from(ms), (k.max(1) as f64) / 20.0))
-        .collect()
+impl Panel {
+    /// The plot as SVG: the share of trials with a new goose (0 to 100%)
+    /// against the time after the crash on a log axis, each curve solid and
+    /// the paper's nearest one dashed in the same colour (class `k0`…`k4`
+    /// picks it), in whole SVG units so that no float is printed.
+    pub fn plot_svg(&self) -> String {
+        let (w, h) = PLOT;
+        let (l, r, t, b) = MARGIN;
+        let (pw, ph) = (w - l - r, h - t - b);
+        let axis = self.axis();
+        let x = |ms: f64| l + (axis.at(ms) * pw as f64).round() as i64;
+        let y = |f: f64| t + ((1.0 - f) * ph as f64).round() as i64;
+        let mut s = format!("<svg viewBox=\"0 0 {w} {h}\" aria-hidden=\"true\"><g class=\"grid\">");
+        for (ms, label) in axis.ticks() {
+            let x = x(ms);
+            s += &format!(
+                "<path d=\"M{x} {t}V{}\"/><text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{label}</text>",
+                t + ph,
+                h - 6
+            );
+        }
+        for (f, label) in [(0.0, "0%"), (0.5, "50%"), (1.0, "100%")] {
+            let y = y(f);
+            s += &format!(
+                "<path d=\"M{l} {y}H{}\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{label}</text>",
+                l + pw,
+                l - 5,
+                y + 4
+            );
+        }
+        s += "</g>";
+        for c in &self.curves {
+            let paper: Vec<(f64, f64)> = c
+                .paper()
+                .1
+                .iter()
+                .enumerate()
+                .map(|(k, &tenths)| (f64::from(tenths) / 10.0, k.max(1) as f64 / 20.0))
+                .collect();
+            for (points, class) in [(paper, " paper"), (c.run.cdf(), "")] {
+                // One step path: along at the last height, up at each sample;
+                // samples that land on the same unit share one vertical.
+                let mut d = format!("M{l} {}", y(0.0));
+                let mut points = points.into_iter().peekable();
+                while let Some((ms, f)) = points.next() {
+                    let px = x(ms);
+                    if points.peek().is_none_or(|&(next, _)| x(next) != px) {
+                        d += &format!("H{px}V{}", y(f));
+                    }
+                }
+                s += &format!(
+                    "<path class=\"k{}{class}\" d=\"{d}H{}\"/>",
+                    c.colour,
+                    l + pw
+                );
+            }
+        }
+        s + "</svg>"
+    }
 }
 
 /// A histogram of durations with round bin widths: what the stats panel
@@ -598,18 +634,30 @@ impl Histogram {
         })
     }
 
-    /// The words for it, for the canvas's accessible name.
-    pub fn describe(values: &[u64]) -> String {
-        let (Some(lo), Some(hi)) = (values.iter().min(), values.iter().max()) else {
-            return "No election yet.".into();
-        };
-        let n = values.len();
+    /// The histogram as SVG bars (class `bar`) with the first and last
+    /// edges written under them, in whole units of a 300 × 60 box.
+    pub fn svg(&self) -> String {
+        let n = self.counts.len() as i64;
+        let most = i64::from(self.counts.iter().copied().max().unwrap_or(1).max(1));
+        // At least 6 bars' room, so that one election is not one wide slab.
+        let bar = 300 / n.max(6);
+        let mut s = String::from("<svg viewBox=\"0 0 300 60\" aria-hidden=\"true\">");
+        for (i, &k) in self.counts.iter().enumerate() {
+            let bh = 44 * i64::from(k) / most;
+            s += &format!(
+                "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{bh}\"/>",
+                i as i64 * bar + 1,
+                44 - bh,
+                bar - 2
+            );
+        }
         let h = crate::options::human_duration;
-        format!(
-            "{n} election{}: from {} to {}.",
-            if n == 1 { "" } else { "s" },
-            h(*lo),
-            h(*hi)
+        let end = self.from + self.width * n as u64;
+        s + &format!(
+            "<text x=\"0\" y=\"58\">{}</text><text x=\"{}\" y=\"58\" text-anchor=\"end\">{}</text></svg>",
+            h(self.from),
+            n * bar,
+            h(end)
         )
     }
 }
@@ -629,7 +677,7 @@ mod tests {
                 let rank = ((k * n).div_ceil(20)).clamp(1, n) - 1;
                 let want = c.samples_ms[rank];
                 assert!(
-                    (f64::from(value) - want).abs() <= 0.05 + want * 1e-6,
+                    (f64::from(value) / 10.0 - want).abs() <= 0.05 + want * 1e-6,
                     "{lo}-{hi} q{k}: {value} vs {want}"
                 );
             }
@@ -725,10 +773,7 @@ mod tests {
             let (done, total) = p.progress();
             assert_eq!((done, total), ((3 * frames).min(10), 10));
             if p.is_running() {
-                assert_eq!(
-                    p.status(),
-                    format!("Running 150–300 ms: {done} of 10 trials…")
-                );
+                assert_eq!(p.status(), "Running 10 trials at 150–300 ms…");
             }
         }
         assert_eq!(frames, 4);
@@ -739,10 +784,7 @@ mod tests {
         {
             p.start(5, &paper_like(lo, hi), 2, 1).unwrap();
             p.step(|| true);
-            assert_eq!(
-                p.curves().last().unwrap().colour,
-                (k + 1) % PALETTE[0].len()
-            );
+            assert_eq!(p.curves().last().unwrap().colour, (k + 1) % COLOURS);
         }
         // The oldest left; five stay, each with its own colour.
         let labels: Vec<String> = p.curves().iter().map(Curve::label).collect();
@@ -851,9 +893,8 @@ mod tests {
                 hi_ms: 1000.0
             }
         );
-        let labels: Vec<String> = a.ticks().into_iter().filter_map(|t| t.1).collect();
+        let labels: Vec<String> = a.ticks().into_iter().map(|t| t.1).collect();
         assert_eq!(labels, ["10ms", "100ms", "1s", "10s"]);
-        assert_eq!(a.ticks().len(), 4 + 3 * 2);
         // The panel's axis holds the paper's 150–150 ms curve, out to 528 s.
         let mut p = Panel::default();
         p.start(5, &paper_like(150, 150), 1, 1).unwrap();
@@ -866,27 +907,63 @@ mod tests {
         );
     }
 
+    /// The numbers in every `d="…"` of class `class` in an SVG string.
+    fn paths(svg: &str, class: &str) -> Vec<Vec<i64>> {
+        svg.split(&format!("<path class=\"{class}\" d=\""))
+            .skip(1)
+            .map(|rest| {
+                let d = &rest[..rest.find('"').unwrap()];
+                d.split(|c: char| c.is_ascii_alphabetic() || c == ' ')
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.parse().unwrap())
+                    .collect()
+            })
+            .collect()
+    }
+
     #[test]
-    fn cdf_steps_rise_at_each_sample_and_end_flat() {
-        let axis = LogAxis::fit(10.0, 1000.0);
-        let s = cdf_steps(&[(10.0, 0.5), (100.0, 1.0)], &axis);
-        let want = [
-            (0.0, 0.0),
-            (0.0, 0.0),
-            (0.0, 0.5),
-            (0.5, 0.5),
-            (0.5, 1.0),
-            (1.0, 1.0),
-        ];
-        assert_eq!(s.len(), want.len());
-        for (got, want) in s.iter().zip(want) {
-            assert!((got.0 - want.0).abs() < 1e-12 && got.1 == want.1, "{s:?}");
+    fn the_plot_draws_each_curve_and_the_papers_as_rising_steps() {
+        let mut p = Panel::default();
+        p.start(5, &paper_like(150, 155), 40, 2).unwrap();
+        p.step(|| true);
+        p.start(5, &paper_like(150, 300), 40, 2).unwrap();
+        p.step(|| true);
+        let svg = p.plot_svg();
+        assert!(svg.starts_with("<svg viewBox=\"0 0 640 250\"") && svg.ends_with("</svg>"));
+        for (k, class) in ["k0", "k1"].into_iter().enumerate() {
+            let ours = paths(&svg, class);
+            let paper = paths(&svg, &format!("{class} paper"));
+            assert_eq!((ours.len(), paper.len()), (1, 1), "{svg}");
+            for d in [&ours[0], &paper[0]] {
+                // M x0 y0, then H x V y pairs, then H to the right edge.
+                assert_eq!(d.len() % 2, 1, "{d:?}");
+                let (xs, ys): (Vec<i64>, Vec<i64>) =
+                    d[2..d.len() - 1].chunks(2).map(|c| (c[0], c[1])).unzip();
+                assert!(
+                    xs.windows(2).all(|w| w[0] < w[1]),
+                    "one vertical per x: {d:?}"
+                );
+                assert!(ys.windows(2).all(|w| w[0] >= w[1]), "rising: {d:?}");
+                assert_eq!(d[1], 10 + 214, "starts at 0%");
+                assert_eq!(*d.last().unwrap(), 640 - 12, "ends at the right edge");
+            }
+            // The paper's curve reaches 100%; so does ours when every trial
+            // found a goose.
+            assert_eq!(paper[0][paper[0].len() - 2], 10, "{k}");
+            if p.curves()[k].run.failures() == 0 {
+                assert_eq!(ours[0][ours[0].len() - 2], 10);
+            }
         }
-        let q = paper_points(&PAPER_QUANTILES[2].2);
-        assert_eq!(q.len(), 21);
-        assert_eq!(q[10], (287.3f32 as f64, 0.5));
-        assert_eq!(q[0].1, 0.05);
-        assert_eq!(q[20].1, 1.0);
+        // The paper's median for 150–155 ms (287.3 ms) sits where the axis
+        // puts it, at 50%.
+        let axis = p.axis();
+        let x287 = 44 + (axis.at(287.3) * 584.0).round() as i64;
+        let paper = &paths(&svg, "k0 paper")[0];
+        let at_half = paper.chunks(2).position(|c| c == [x287, 10 + 107]);
+        assert!(at_half.is_some(), "{x287} {paper:?}");
+        for label in ["10ms", "100ms", "1s", "10s", "0%", "50%", "100%"] {
+            assert!(svg.contains(&format!(">{label}</text>")), "{label}: {svg}");
+        }
     }
 
     #[test]
@@ -901,20 +978,35 @@ mod tests {
         assert_eq!(Histogram::of(&[], 10), None);
         let wide = Histogram::of(&[0, u64::MAX / 2], 8).unwrap();
         assert!(wide.counts.len() <= 8 && wide.counts.iter().sum::<u32>() == 2);
-        assert_eq!(Histogram::describe(&[]), "No election yet.");
-        assert_eq!(
-            Histogram::describe(&[300_000, 1_250_000]),
-            "2 elections: from 300ms to 1.25s."
+        let svg = h.svg();
+        assert_eq!(svg.matches("<rect class=\"bar\"").count(), 6);
+        // The tallest bar is the full 44 units; an empty bin has no height.
+        assert!(svg.contains("y=\"0\" width=\"48\" height=\"44\""), "{svg}");
+        assert!(svg.contains("height=\"14\""), "one of three: {svg}");
+        assert!(svg.contains("height=\"0\""), "{svg}");
+        assert!(
+            svg.contains(">150ms</text>") && svg.contains(">450ms</text>"),
+            "{svg}"
         );
     }
 
     #[test]
-    fn every_curve_colour_stands_out_from_its_background() {
+    fn every_curve_colour_stands_out_from_the_panel_in_both_themes() {
         use crate::view::colour::contrast;
-        for (row, bg) in PALETTE.iter().zip(["#ffffff", "#1d2128"]) {
-            for c in row {
-                let r = contrast(c, bg).unwrap();
-                assert!(r >= 3.0, "{c} on {bg}: {r:.2}");
+        let css = include_str!("../../www/style.css");
+        // `--panel: #rrggbb;` in :root first, then in .dark.
+        let panels: Vec<&str> = css
+            .match_indices("--panel: ")
+            .map(|(i, m)| &css[i + m.len()..i + m.len() + 7])
+            .collect();
+        assert_eq!(panels.len(), 2, "{panels:?}");
+        for (theme, panel) in ["", ".dark "].into_iter().zip(panels) {
+            for k in 0..COLOURS {
+                let rule = format!("{theme}.k{k} {{ color: ");
+                let at = css.find(&rule).unwrap_or_else(|| panic!("no {rule}")) + rule.len();
+                let colour = &css[at..at + 7];
+                let r = contrast(colour, panel).unwrap();
+                assert!(r >= 3.0, "{rule}{colour} on {panel}: {r:.2}");
             }
         }
     }
