@@ -75,6 +75,19 @@ pub fn figure16_options(election: Span, disk: Span, jitter: Micros, latency: Spa
     }
 }
 
+/// The model of the paper's cluster that `ddg experiment fig16` uses by
+/// default and the page's "Paper's setup" button sets (README, "Figure 16"):
+/// a 0.1 ms LAN, 3–6 ms per write of term and vote, and timers that fire up
+/// to 0.5 ms late. The command's flag defaults say the same; a test checks.
+pub fn paper_setup(election: Span) -> Options {
+    figure16_options(
+        election,
+        Span::new(3 * MS, 6 * MS),
+        500,
+        Span::new(100, 100),
+    )
+}
+
 /// The outcome of one failover trial.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CrashTrial {

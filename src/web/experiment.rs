@@ -28,7 +28,8 @@ pub(super) struct Experiments {
 impl App {
     /// A press on one of the panel's buttons: `experiment` opens or closes
     /// it, `exp-run` starts trials at the run's settings (or stops them),
-    /// `exp-clear` removes every curve.
+    /// `exp-clear` removes every curve, `exp-paper` sets the run to the
+    /// paper's cluster (its timeouts kept).
     pub(super) fn experiment_action(&mut self, name: &str) {
         let x = &mut self.experiments;
         match name {
@@ -43,6 +44,14 @@ impl App {
                     .text("msg-exp-trials", &result.err().unwrap_or_default());
             }
             "exp-clear" => x.panel.clear(),
+            "exp-paper" => {
+                // Through the one path every change takes: a scenario line.
+                let election = self.timeline.sim().options().election;
+                let line = format!("set {}", crate::experiment::paper_setup(election));
+                if let Err(e) = self.run_line(&line) {
+                    self.dom.text("msg-exp-trials", &e);
+                }
+            }
             _ => {}
         }
     }
