@@ -313,17 +313,6 @@ pub fn tenths_label(tenths: u32) -> String {
     crate::options::human_duration(u64::from(tenths) * 100)
 }
 
-/// One row of the panel's table: a curve beside the paper's nearest one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    /// The curve's colour, `0..COLOURS`.
-    pub colour: usize,
-    /// The cells, in the order of the page's table: timeouts, trials with a
-    /// goose, median, 90th percentile, slowest, split votes, and the paper's
-    /// median and 90th percentile.
-    pub cells: [String; 7],
-}
-
 /// The experiments on the panel: kept curves, the last one perhaps running.
 #[derive(Clone, Debug, Default)]
 pub struct Panel {
@@ -348,9 +337,7 @@ impl Panel {
         let run = ExperimentRun::new(nodes, options, trials, seed)?;
         self.running = true;
         if self.curves.len() > KEPT_CURVES {
-            // Drops the oldest (`remove` would carry a panic message).
-            self.curves.rotate_left(1);
-            self.curves.pop();
+            self.curves.drain(..1);
         }
         self.curves.push(Curve {
             run,
@@ -422,36 +409,32 @@ impl Panel {
         }
     }
 
-    /// The table's rows, one per curve, oldest first.
-    pub fn rows(&self) -> Vec<Row> {
-        self.curves
-            .iter()
-            .map(|c| {
-                let (done, _) = c.run.progress();
-                let elected = done as usize - c.run.failures();
-                let s = c.run.summary();
-                let stat =
-                    |f: fn(&Summary) -> f64| s.as_ref().map_or("—".into(), |s| ms_label(f(s)));
-                let (span, q) = c.paper();
-                Row {
-                    colour: c.colour,
-                    cells: [
-                        c.label(),
-                        format!("{elected} of {done}"),
-                        stat(|s| s.p50),
-                        stat(|s| s.p90),
-                        stat(|s| s.max),
-                        c.run.split_rate().map_or("—".into(), |r| percent(r, 1.0)),
-                        format!(
-                            "{}, {} ({})",
-                            tenths_label(q[10]),
-                            tenths_label(q[18]),
-                            span_label(span)
-                        ),
-                    ],
-                }
-            })
-            .collect()
+    /// The table's rows as HTML, one per curve, oldest first: timeouts
+    /// (with a solid swatch of the curve's colour), trials with a goose,
+    /// median, 90th percentile, slowest, trials with a split vote, and the
+    /// paper's median and 90th percentile (with a dashed swatch).
+    pub fn table_html(&self) -> String {
+        let mut html = String::new();
+        for c in &self.curves {
+            let (done, _) = c.run.progress();
+            let elected = done as usize - c.run.failures();
+            let s = c.run.summary();
+            let stat = |f: fn(&Summary) -> f64| s.as_ref().map_or("—".into(), |s| ms_label(f(s)));
+            let (span, q) = c.paper();
+            let k = c.colour;
+            html += &format!(
+                "<tr><th scope=\"row\"><i class=\"sw k{k}\"></i>{}</th><td>{elected} of {done}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><i class=\"sw k{k} paper\"></i>{}, {} ({})</td></tr>",
+                c.label(),
+                stat(|s| s.p50),
+                stat(|s| s.p90),
+                stat(|s| s.max),
+                c.run.split_rate().map_or("—".into(), |r| percent(r, 1.0)),
+                tenths_label(q[10]),
+                tenths_label(q[18]),
+                span_label(span)
+            );
+        }
+        html
     }
 
     /// The time axis that holds every curve on the plot and the paper's.
@@ -812,14 +795,30 @@ mod tests {
         assert_eq!(p.curves().len(), 1, "a refused start leaves the plot alone");
     }
 
+    /// The cells of each row of the table's HTML, tags removed.
+    fn cells(p: &Panel) -> Vec<Vec<String>> {
+        p.table_html()
+            .split("</tr>")
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                r.split("</t")
+                    .filter_map(|c| c.rsplit('>').next())
+                    .filter(|c| !c.is_empty() && !c.starts_with('h') && !c.starts_with('d'))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect()
+    }
+
     #[test]
     fn the_table_puts_each_curve_beside_the_papers_nearest() {
         let mut p = Panel::default();
         p.start(5, &paper_like(150, 200), 20, 5).unwrap();
         p.step(|| true);
-        let rows = p.rows();
+        let rows = cells(&p);
         assert_eq!(rows.len(), 1);
-        let c = &rows[0].cells;
+        let c = &rows[0];
+        assert_eq!(c.len(), 7, "{c:?}");
         assert_eq!(c[0], "150–200 ms");
         assert_eq!(c[1], format!("{} of 20", 20 - p.curves()[0].run.failures()));
         let s = p.curves()[0].run.summary().unwrap();
@@ -827,6 +826,15 @@ mod tests {
         assert_eq!(c[4], ms_label(s.max));
         assert!(c[5].ends_with('%'), "{c:?}");
         assert_eq!(c[6], "146.4ms, 193.4ms (150–200 ms)");
+        let html = p.table_html();
+        assert!(
+            html.contains("<th scope=\"row\"><i class=\"sw k0\"></i>150–200 ms</th>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td><i class=\"sw k0 paper\"></i>146.4ms"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -842,9 +850,10 @@ mod tests {
         p.start(5, &o, 2, 9).unwrap();
         p.step(|| true);
         assert_eq!(p.curves()[0].run.failures(), 2);
-        assert_eq!(p.rows()[0].cells[1], "0 of 2");
-        assert_eq!(p.rows()[0].cells[2], "—");
-        assert_eq!(p.rows()[0].cells[5], "—", "no goose was ever crashed");
+        let row = &cells(&p)[0];
+        assert_eq!(row[1], "0 of 2");
+        assert_eq!(row[2], "—");
+        assert_eq!(row[5], "—", "no goose was ever crashed");
         assert_eq!(p.status(), "Done: 2 trials at 150–150 ms.");
     }
 

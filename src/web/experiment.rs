@@ -95,18 +95,10 @@ impl App {
             return;
         }
         x.drawn = Some(x.panel.version);
-        let rows: String = x
-            .panel
-            .rows()
-            .iter()
-            .map(|r| {
-                let k = r.colour;
-                let [label, cells @ .., paper] = &r.cells;
-                let tds: String = cells.iter().map(|v| format!("<td>{v}</td>")).collect();
-                format!("<tr><th scope=\"row\"><i class=\"sw k{k}\"></i>{label}</th>{tds}<td><i class=\"sw k{k} paper\"></i>{paper}</td></tr>")
-            })
-            .collect();
-        for (id, html) in [("exp-rows", rows), ("exp-plot", x.panel.plot_svg())] {
+        for (id, html) in [
+            ("exp-rows", x.panel.table_html()),
+            ("exp-plot", x.panel.plot_svg()),
+        ] {
             if let Some(el) = self.dom.el(id) {
                 el.set_inner_html(&html);
             }

@@ -209,7 +209,7 @@ for (const size of [
       // Nothing sticks out of the panel or the window.
       const fit = await page.evaluate(() => {
         const panel = document.querySelector('.experiment').getBoundingClientRect();
-        const inner = ['#exp-plot', '.exp-table', '#exp-body .acts'].map((s) => document.querySelector(s).getBoundingClientRect());
+        const inner = ['#exp-plot', '.experiment table', '#exp-body .acts'].map((s) => document.querySelector(s).getBoundingClientRect());
         return {
           page: document.documentElement.scrollWidth <= window.innerWidth,
           inside: inner.every((r) => r.left >= panel.left - 0.5 && r.right <= panel.right + 0.5),
