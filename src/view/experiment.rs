@@ -9,6 +9,13 @@
 //! trial can hold a frame for long. The paper's curves travel as 21
 //! quantiles each ([`PAPER_QUANTILES`]); the full data file stays out of the
 //! page's download, and a test checks the quantiles against it.
+//!
+//! What the panel shows is text the page only inserts: the plot and the
+//! stats panel's histogram of this run's election times as SVG in whole
+//! units (no float is printed: float formatting would add several KB to the
+//! page's wasm), and the table as HTML rows. Colours are classes (`k0`…`k4`)
+//! that the style sheet gives light and dark values, so changing the theme
+//! redraws nothing.
 
 use crate::experiment::{crash_trial, trial_seed, CrashSetup, CrashTrial, Summary};
 use crate::options::{Options, Span, MS, SECOND};
