@@ -1033,6 +1033,7 @@ mod tests {
     /// and says what the curves will show; this checks it, with the trial
     /// count the panel starts with.
     #[test]
+    #[cfg(not(target_arch = "wasm32"))] // lessons are fetched there, not embedded
     fn the_lesson_s_panel_claims_hold() {
         let lesson = crate::lessons::find("08-how-much-randomness").unwrap();
         let script = crate::script::parse_script(lesson.text).unwrap();
