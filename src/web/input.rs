@@ -90,6 +90,7 @@ impl App {
             }
             "lesson-return" => self.lesson_return(),
             "lesson-forget" => self.bookmark = None,
+            "experiment" | "exp-run" | "exp-clear" | "exp-paper" => self.experiment_action(name),
             _ => {
                 if let Some(n) = name.strip_prefix("select ") {
                     if let Ok(id) = crate::script::parse::parse_node(n, self.timeline.sim().size())

@@ -11,6 +11,7 @@
 
 pub mod dom;
 pub mod draw;
+mod experiment;
 mod input;
 mod live;
 mod prefs;
@@ -161,6 +162,8 @@ pub struct App {
     live: Option<live::Session>,
     /// What Live mode asks the page's script to open or send.
     live_wants: live::Wants,
+    /// The Experiment panel and the stats histogram (see [`experiment`]).
+    experiments: experiment::Experiments,
 }
 
 fn canvas_2d(
@@ -232,6 +235,7 @@ impl App {
             bar_h: -1,
             live: None,
             live_wants: live::Wants::new(),
+            experiments: Default::default(),
         };
         let search = window.location().search().unwrap_or_default();
         let hash = window.location().hash().unwrap_or_default();
@@ -272,6 +276,7 @@ impl App {
         self.render();
         let drawn = now_ms();
         self.update_panels();
+        self.experiment_frame();
         let done = now_ms();
         self.parts_ms = [
             self.parts_ms[0] * 0.95 + (simulated - started) * 0.05,

@@ -350,3 +350,22 @@ for (const [state, hash, keys] of [
     await page.close();
   });
 }
+
+for (const [state, keys] of [
+  ['light', []],
+  ['dark', ['d']],
+  ['projector', ['l']],
+]) {
+  test(`axe finds no violations: the Experiment panel with curves, ${state}`, async () => {
+    const { page } = await openAt({ width: 1280, height: 720 });
+    for (const k of keys) await page.keyboard.press(k);
+    await page.evaluate(() => window.ddg.exec('run 2s'));
+    await page.locator('#exp-toggle').click();
+    await page.locator('#exp-trials').fill('30');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.locator('#exp-status', { hasText: 'Done: 30 trials' }).waitFor({ timeout: 60000 });
+    const found = await axe(page);
+    assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+    await page.close();
+  });
+}
