@@ -120,6 +120,14 @@ pub enum Command {
     Reconnect(Target),
     /// `partition n1,n2 | n3,n4,n5`
     Partition(Vec<Vec<Target>>),
+    /// `cut n1->n2 n3->n2` (n2 stops hearing n1 and n3; they still hear
+    /// n2), or `uncut n1->n2` (restores it).
+    Cut {
+        /// The links, each `(from, to)`.
+        links: Vec<(Target, Target)>,
+        /// Cut (`cut`) or restore (`uncut`).
+        cut: bool,
+    },
     /// `heal`
     Heal,
     /// `set election=12ms..24ms loss=5%`
@@ -292,6 +300,27 @@ fn parse_partition(rest: &str, size: u32) -> Result<Vec<Vec<Target>>, String> {
     Ok(groups)
 }
 
+/// Reads the links of `cut n1->n2 n3->n2` (or `uncut …`).
+fn parse_links(command: &str, args: &[&str], size: u32) -> Result<Vec<(Target, Target)>, String> {
+    if args.is_empty() {
+        return Err(format!(
+            "{command} needs a link, like `{command} n1->n2` (n2 stops hearing n1)"
+        ));
+    }
+    args.iter()
+        .map(|word| {
+            let (from, to) = word.split_once("->").ok_or_else(|| {
+                format!("`{word}` is not a link: write `{command} n1->n2` (n2 stops hearing n1)")
+            })?;
+            let (from, to) = (parse_target(from, size)?, parse_target(to, size)?);
+            if from == to {
+                return Err(format!("`{word}`: a node always hears itself"));
+            }
+            Ok((from, to))
+        })
+        .collect()
+}
+
 fn parse_run(args: &[&str], rest: &str, size: u32) -> Result<Command, String> {
     let Some(first) = args.first() else {
         return Err("run needs a duration, like `run 2s`".into());
@@ -378,6 +407,10 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
         "isolate" => Command::Isolate(one_target(name, args, size)?),
         "reconnect" => Command::Reconnect(one_target(name, args, size)?),
         "partition" => Command::Partition(parse_partition(rest, size)?),
+        "cut" | "uncut" => Command::Cut {
+            links: parse_links(name, args, size)?,
+            cut: name == "cut",
+        },
         "heal" => no_args(Command::Heal)?,
         "set" => Command::Set(parse_set(args)?),
         "drop" => match args {
@@ -403,7 +436,7 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
         _ => {
             return Err(format!(
                 "unknown command `{name}`: the commands are cluster, run, kill, revive, timeout, \
-                 isolate, reconnect, partition, heal, set, drop, status, stats, expect, say"
+                 isolate, reconnect, partition, cut, uncut, heal, set, drop, status, stats, expect, say"
             ))
         }
     };
@@ -500,6 +533,8 @@ mod tests {
             "stats",
             "kill n2 amnesia",
             "reconnect n3",
+            "cut n1->n2 n3->n2",
+            "uncut goose->n4",
             "drop m7",
             "expect goose != n1",
             "run 2s until geese = 1",
@@ -544,6 +579,12 @@ mod tests {
             ("partition n1 | n1", "named in two groups"),
             ("partition n1 |", "group of the partition is empty"),
             ("heal now", "takes no arguments"),
+            ("cut", "needs a link"),
+            ("cut n1 n2", "`n1` is not a link"),
+            ("uncut n1-n2", "not a link"),
+            ("cut n1->n1", "always hears itself"),
+            ("cut n1->n9", "does not exist"),
+            ("cut n1->", "not a node"),
             ("drop 12", "not a message"),
             ("set checkquorum=yes", "on or off"),
             ("say", "needs some text"),

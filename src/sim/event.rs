@@ -52,7 +52,16 @@ pub enum Fault {
         /// The groups, each a list of nodes.
         groups: Vec<Vec<NodeId>>,
     },
-    /// Every partition and isolation was removed.
+    /// A link was cut one way (`to` stopped hearing `from`), or restored.
+    Cut {
+        /// The sender.
+        from: NodeId,
+        /// The receiver.
+        to: NodeId,
+        /// Cut (`true`) or restored (`false`).
+        cut: bool,
+    },
+    /// Every partition, isolation and one-way cut was removed.
     Healed,
     /// The options changed.
     OptionsSet {
@@ -330,6 +339,17 @@ fn fault_text(f: &Fault) -> String {
                 .collect::<Vec<_>>()
                 .join(" | ")
         ),
+        Fault::Cut {
+            from,
+            to,
+            cut: true,
+        } => format!(
+            "{} was cut one way: {} no longer hears {}",
+            super::link(*from, *to),
+            node_name(*to),
+            node_name(*from)
+        ),
+        Fault::Cut { from, to, .. } => format!("{} was restored", super::link(*from, *to)),
         Fault::Healed => "the network healed".into(),
         Fault::OptionsSet { options } => format!("settings changed: {options}"),
         Fault::MessageDropped { id } => format!("message m{id} was dropped by hand"),

@@ -2,9 +2,16 @@
 //!
 //! Each message draws its latency uniformly from `latency` when it is sent,
 //! and is lost with probability `loss`. A message sent across a cut link (a
-//! partition or an isolated node) is lost where the wall stands, halfway. A
+//! partition, an isolated node, or a one-way cut) is lost where the wall
+//! stands, halfway. A
 //! message that reaches a dead node, or whose link was cut while it flew, is
-//! dropped on arrival. Every message in flight is kept here, with its fate
+//! dropped on arrival.
+//!
+//! Partitions and isolation cut links both ways. A *one-way cut* (`cut
+//! n1->n2`) stops only the messages from one node to another: n2 no longer
+//! hears n1, while n1 still hears n2. Real networks fail like that (a
+//! firewall rule, a half-broken NIC, a routing asymmetry), and it is where
+//! PreVote and CheckQuorum earn their keep (see [`crate::node`]). Every message in flight is kept here, with its fate
 //! decided at send time, so that the page can draw it and a person can read it.
 
 use crate::message::{Message, NodeId};
@@ -22,6 +29,8 @@ pub enum LossCause {
     Loss,
     /// Sent across a partition or to or from an isolated node.
     Partition,
+    /// Sent along a link cut one way (`cut n1->n2`).
+    OneWay,
     /// Its link was cut while it flew.
     CutInFlight,
     /// It reached a node that was dead.
@@ -36,6 +45,7 @@ impl LossCause {
         match self {
             LossCause::Loss => "lost at random",
             LossCause::Partition => "stopped by a partition",
+            LossCause::OneWay => "stopped by a one-way cut",
             LossCause::CutInFlight => "link cut in flight",
             LossCause::DeadReceiver => "receiver is dead",
             LossCause::Dropped => "dropped by hand",
@@ -78,6 +88,8 @@ pub struct Network {
     next_id: MessageId,
     group: Vec<u32>,
     isolated: Vec<bool>,
+    /// One-way cuts, `(from, to)`: `to` does not hear `from`.
+    one_way: Vec<(NodeId, NodeId)>,
 }
 
 impl Network {
@@ -89,6 +101,7 @@ impl Network {
             next_id: 1,
             group: vec![0; size as usize],
             isolated: vec![false; size as usize],
+            one_way: Vec::new(),
         }
     }
 
@@ -96,6 +109,36 @@ impl Network {
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
         let (a, b) = (a as usize, b as usize);
         self.group[a] == self.group[b] && !self.isolated[a] && !self.isolated[b]
+    }
+
+    /// Whether a message from `from` reaches `to` now: they are connected
+    /// and that direction is not cut one way.
+    pub fn reaches(&self, from: NodeId, to: NodeId) -> bool {
+        self.connected(from, to) && !self.is_cut(from, to)
+    }
+
+    /// Whether the link from `from` to `to` is cut one way (`cut from->to`).
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        !self.one_way.is_empty() && self.one_way.contains(&(from, to))
+    }
+
+    /// Every one-way cut, `(from, to)`, in the order they were made.
+    pub fn one_way_cuts(&self) -> &[(NodeId, NodeId)] {
+        &self.one_way
+    }
+
+    /// Cuts the link from `from` to `to` one way, or restores it; returns
+    /// whether anything changed.
+    pub fn set_cut(&mut self, from: NodeId, to: NodeId, cut: bool) -> bool {
+        if self.is_cut(from, to) == cut {
+            return false;
+        }
+        if cut {
+            self.one_way.push((from, to));
+        } else {
+            self.one_way.retain(|&l| l != (from, to));
+        }
+        true
     }
 
     /// Each node's partition group; 0 is the group of nodes named in no group.
@@ -110,7 +153,9 @@ impl Network {
 
     /// Whether any link is cut.
     pub fn is_split(&self) -> bool {
-        self.group.iter().any(|&g| g != 0) || self.isolated.iter().any(|&i| i)
+        self.group.iter().any(|&g| g != 0)
+            || self.isolated.iter().any(|&i| i)
+            || !self.one_way.is_empty()
     }
 
     /// Splits the cluster: the nodes of `groups[i]` form group `i + 1`, and
@@ -129,10 +174,11 @@ impl Network {
         self.isolated[node as usize] = isolated;
     }
 
-    /// Removes every partition and isolation.
+    /// Removes every partition, isolation and one-way cut.
     pub fn heal(&mut self) {
         self.group.fill(0);
         self.isolated.fill(false);
+        self.one_way.clear();
     }
 
     /// Puts a message on the wire at `now` and decides its fate. Returns its
@@ -151,6 +197,8 @@ impl Network {
         let halfway = now + latency / 2;
         let lost = if !self.connected(from, to) {
             Some((halfway, LossCause::Partition))
+        } else if self.is_cut(from, to) {
+            Some((halfway, LossCause::OneWay))
         } else if rng.chance(opts.loss) {
             Some((halfway, LossCause::Loss))
         } else {
@@ -214,6 +262,7 @@ impl Network {
         self.slots.capacity() * std::mem::size_of::<Option<InFlight>>()
             + self.free.capacity() * 4
             + self.group.len() * 5
+            + self.one_way.capacity() * 8
     }
 
     /// How many messages are in flight.
@@ -268,6 +317,26 @@ mod tests {
         assert!(!net.connected(0, 2) && !net.connected(2, 1));
         assert!(net.connected(0, 1));
         assert!(net.is_split());
+    }
+
+    #[test]
+    fn a_one_way_cut_stops_one_direction_only_and_heal_removes_it() {
+        let mut net = Network::new(3);
+        assert!(net.set_cut(0, 1, true));
+        assert!(!net.set_cut(0, 1, true), "already cut");
+        assert!(!net.reaches(0, 1) && net.reaches(1, 0));
+        assert!(net.connected(0, 1), "a one-way cut is not a partition");
+        assert!(net.is_split());
+        let mut rng = SimRng::new(5);
+        let opts = Options::default();
+        let (_, m) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
+        assert_eq!(m.lost, Some((m.arrives / 2, LossCause::OneWay)));
+        let (_, m) = net.send(0, 1, 0, heartbeat(), &opts, &mut rng);
+        assert_eq!(m.lost, None);
+        assert!(net.set_cut(0, 1, false) && net.reaches(0, 1));
+        net.set_cut(2, 0, true);
+        net.heal();
+        assert!(net.reaches(2, 0) && !net.is_split());
     }
 
     #[test]

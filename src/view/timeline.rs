@@ -581,6 +581,13 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
             }
             Command::Partition(groups)
         }
+        Command::Cut { links, cut } => Command::Cut {
+            links: links
+                .iter()
+                .map(|&(a, b)| Ok((node(a)?, node(b)?)))
+                .collect::<Result<Vec<_>, Failure>>()?,
+            cut: *cut,
+        },
         Command::Set(settings) => {
             let options = settings.applied_to(session.sim().options());
             options.validate().map_err(Failure::Error)?;
@@ -609,6 +616,15 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
                 .map(|g| g.iter().map(|&t| name(t)).collect::<Vec<_>>().join(","))
                 .collect::<Vec<_>>()
                 .join(" | ")
+        ),
+        Command::Cut { links, cut } => format!(
+            "{} {}",
+            if *cut { "cut" } else { "uncut" },
+            links
+                .iter()
+                .map(|&(a, b)| format!("{}->{}", name(a), name(b)))
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
         Command::Heal => "heal".into(),
         Command::Set(settings) => set_line(session.sim().options(), settings),
@@ -648,6 +664,14 @@ fn marker(r: &Record) -> Option<Marker> {
             (MarkerKind::Killed, format!("{} killed", node_name(*node)))
         }
         Event::Fault(Fault::Partitioned { .. }) => (MarkerKind::Partition, "network split".into()),
+        Event::Fault(Fault::Cut {
+            from,
+            to,
+            cut: true,
+        }) => (
+            MarkerKind::Partition,
+            format!("{} cut", crate::sim::link(*from, *to)),
+        ),
         Event::Fault(Fault::Isolated { node }) => (
             MarkerKind::Partition,
             format!("{} isolated", node_name(*node)),
