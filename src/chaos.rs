@@ -17,7 +17,7 @@
 //!
 //! [`run_one_way`] has the same safety phase but a harsher liveness phase:
 //! only a majority is healed, and links to and from the other nodes stay cut
-//! one way at random (see [`crate::node`], "Liveness under one-way links").
+//! one way at random (see [`crate::sim::network`], "Liveness under one-way links").
 //!
 //! Every fault is written as a line of the scenario language and applied
 //! through [`Session::exec`], so a failing seed comes with a script that
@@ -331,14 +331,14 @@ pub fn one_way_liveness_bound(opts: &Options) -> Micros {
 /// Runs the safety phase of `chaos` with this seed, then a liveness phase
 /// in which only a majority is whole: a random majority `M` of the nodes is
 /// alive and fully connected (both directions) with no loss, PreVote and
-/// CheckQuorum are on, and every link with an end outside `M` is cut one way
+/// CheckQuorum are as given (both on for the promise), and every link with an end outside `M` is cut one way
 /// with probability ½, which makes deaf nodes, mute nodes, deaf and mute
 /// leaders and chains of every kind. The other nodes stay as they were
 /// (dead or alive). A goose must appear within [`one_way_liveness_bound`].
 /// (Without PreVote a deaf node can keep `M` from ever electing; without
 /// CheckQuorum a deaf goose outside `M` reigns on beside `M`'s: see
-/// [`crate::node`], "Liveness under one-way links".)
-pub fn run_one_way(seed: u64, chaos: &Chaos) -> Report {
+/// [`crate::sim::network`], "Liveness under one-way links".)
+pub fn run_one_way(seed: u64, chaos: &Chaos, pre_vote: bool, check_quorum: bool) -> Report {
     let mut driver = Driver::after_faults(seed, chaos);
     let n = chaos.nodes;
     // The majority: a random subset of `majority(n)` nodes.
@@ -355,8 +355,8 @@ pub fn run_one_way(seed: u64, chaos: &Chaos) -> Report {
         "set {}",
         Options {
             loss: 0,
-            pre_vote: true,
-            check_quorum: true,
+            pre_vote,
+            check_quorum,
             ..chaos.options.clone()
         }
     ));

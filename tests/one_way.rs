@@ -1,8 +1,9 @@
 //! Liveness under one-way links (issue 11): whenever a majority of the
 //! cluster is alive and fully connected, both directions, for long enough,
 //! a goose appears — with PreVote and CheckQuorum on, whatever the links to
-//! and from the other nodes do. See `src/node.rs`, "Liveness under one-way
-//! links", for why, and for what plain Raft does not promise.
+//! and from the other nodes do. See `src/sim/network.rs`, "Liveness under
+//! one-way links", for why, and for what plain Raft does not promise; the
+//! last tests show that neither option alone is enough.
 //!
 //! Each seed runs [`chaos::run_one_way`]: 10 s of random faults (one-way
 //! cuts among them) with the invariant checker watching, then a random
@@ -36,7 +37,7 @@ fn sweep(nodes: u32, options: Options) {
     // Each size takes its own seeds.
     let first = u64::from(nodes) * 1_000_000;
     for seed in first..first + seeds() {
-        let report = chaos::run_one_way(seed, &chaos);
+        let report = chaos::run_one_way(seed, &chaos, true, true);
         let bound = chaos::one_way_liveness_bound(&Options {
             pre_vote: true,
             check_quorum: true,
@@ -96,4 +97,46 @@ fn a_fully_connected_majority_elects_a_goose_5_nodes() {
 #[test]
 fn a_fully_connected_majority_elects_a_goose_7_nodes() {
     sweep(7, Options::default());
+}
+
+/// The safety and liveness phases of one seed with PreVote and CheckQuorum
+/// as given in the liveness phase.
+fn one(nodes: u32, seed: u64, pre_vote: bool, check_quorum: bool) -> chaos::Report {
+    let chaos = Chaos {
+        nodes,
+        options: Options::default(),
+        faults: 10 * SECOND,
+    };
+    chaos::run_one_way(seed, &chaos, pre_vote, check_quorum)
+}
+
+/// Without PreVote a deaf node (it sends, it hears nobody) campaigns again
+/// and again and takes a vote of the majority each time no lease binds it:
+/// in this seed the majority never elects. With PreVote it does.
+#[test]
+fn without_pre_vote_a_deaf_node_can_stall_a_majority() {
+    let seed = 5_000_420;
+    let stalled = one(5, seed, false, true);
+    assert!(
+        stalled.liveness.is_err(),
+        "seed {seed}: {:?}",
+        stalled.liveness
+    );
+    assert!(stalled.violations.is_empty(), "seed {seed}: safety holds");
+    assert!(one(5, seed, true, true).liveness.is_ok(), "seed {seed}");
+}
+
+/// Without CheckQuorum a deaf goose of an old term never learns that it was
+/// replaced: in this seed two geese (of different terms) reign side by side
+/// to the end. With CheckQuorum the deaf one steps down.
+#[test]
+fn without_check_quorum_a_deaf_goose_reigns_beside_the_new_one() {
+    let seed = 3_000_144;
+    let two = one(3, seed, true, false);
+    assert!(two.liveness.is_err(), "seed {seed}: {:?}", two.liveness);
+    assert!(
+        two.violations.is_empty(),
+        "seed {seed}: one goose per term holds"
+    );
+    assert!(one(3, seed, true, true).liveness.is_ok(), "seed {seed}");
 }

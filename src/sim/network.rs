@@ -11,8 +11,56 @@
 //! n1->n2`) stops only the messages from one node to another: n2 no longer
 //! hears n1, while n1 still hears n2. Real networks fail like that (a
 //! firewall rule, a half-broken NIC, a routing asymmetry), and it is where
-//! PreVote and CheckQuorum earn their keep (see [`crate::node`]). Every message in flight is kept here, with its fate
+//! PreVote and CheckQuorum earn their keep (below). Every message in flight is kept here, with its fate
 //! decided at send time, so that the page can draw it and a person can read it.
+//!
+//! # Liveness under one-way links
+//! **What Raft promises.** Safety — at most one leader per term (§5.2) —
+//! never depends on the network: loss, delay, partitions and one-way cuts
+//! cannot break it. Liveness is promised only under the timing requirement
+//! of §5.6 (`broadcastTime ≪ electionTimeout ≪ MTBF`) between servers that
+//! can talk, which says nothing about links that work one way. Plain Raft is
+//! in fact not live there; etcd's history (its PreVote and CheckQuorum
+//! options, the Cloudflare outage of November 2020) and Jensen, Howard and
+//! Mortier's "Examining Raft's behaviour during partial network partitions"
+//! (2021) give the classic cases, each a golden scenario here:
+//! - *A deaf node* (it sends, it hears nobody) times out again and again and
+//!   campaigns with ever higher terms. In plain Raft everyone who hears a
+//!   higher term adopts it (§5.1), so the goose keeps being deposed
+//!   (`one_way_deaf_node.ddg`). Worse, when no lease binds them the others
+//!   give it their votes, which it never hears: a deaf node can keep a
+//!   healthy majority from ever electing.
+//! - *A deaf goose* keeps its followers loyal with heartbeats while their
+//!   replies never reach it: without CheckQuorum it reigns forever over a
+//!   cluster that can commit nothing (`one_way_deaf_goose.ddg`). And if a
+//!   majority that no longer hears it elects another goose, the deaf one,
+//!   never told, stays a goose of its old term beside the new one.
+//! - *A follower that cannot hear the goose* but reaches everybody
+//!   campaigns again and again. CheckQuorum's leases make the others refuse
+//!   it without adopting its term (dissertation §4.2.3), but its term
+//!   inflates, and when the link heals it knocks the goose out of its term
+//!   (`one_way_cut_from_goose.ddg`).
+//!
+//! **What we promise.**
+//! - Safety, always: one goose per term, and with CheckQuorum never two
+//!   geese at the same instant, under any one-way cuts. The seed sweep makes
+//!   random one-way cuts, deaf and mute nodes, and repairs among its faults.
+//! - Liveness with PreVote *and* CheckQuorum on: if a majority `M` of the
+//!   cluster is alive, connected both ways within itself and loses nothing,
+//!   a goose appears within [`crate::chaos::one_way_liveness_bound`],
+//!   whatever the links to and from the other nodes. Why: with PreVote a node
+//!   campaigns, and so raises a term, only after a majority answered it, so a
+//!   node that hears no majority never disturbs anyone; a leader that hears
+//!   no majority stops keeping `M` quiet within an election timeout, as
+//!   CheckQuorum makes it step down (dissertation §6.2); then `M`'s leases
+//!   run out and `M` elects. (The goose may be outside `M`: any node with a
+//!   majority both ways can win.) `tests/one_way.rs` checks this over random
+//!   seeds and random cuts.
+//! - With only one of the two, nothing: the same test with PreVote off finds a deaf node that keeps a whole majority from electing for the
+//!   whole bound (5 nodes, seed 5000420), and with CheckQuorum off a deaf
+//!   goose of an old term reigning beside the majority's (3 nodes, seed
+//!   3000144). Nor is a goose promised to *stay*: a healing link can hand its
+//!   term on, as above.
 
 use crate::message::{Message, NodeId};
 use crate::options::{Options, Time};
