@@ -170,12 +170,17 @@ impl Driver {
                 format!("uncut {}", link(from, to))
             }
             1 => {
+                // One line per link: all but the last are applied here.
                 let deaf = self.pick(2) == 0;
-                let links: Vec<String> = (0..n)
+                let mut lines: Vec<String> = (0..n)
                     .filter(|&p| p != x)
-                    .map(|p| if deaf { link(p, x) } else { link(x, p) })
+                    .map(|p| format!("cut {}", if deaf { link(p, x) } else { link(x, p) }))
                     .collect();
-                format!("cut {}", links.join(" "))
+                let last = lines.pop().expect("n >= 2");
+                for line in lines {
+                    self.exec(line);
+                }
+                last
             }
             _ => {
                 let to = (x + 1 + self.pick(n as usize - 1) as u32) % n;
@@ -365,18 +370,13 @@ pub fn run_one_way(seed: u64, chaos: &Chaos, pre_vote: bool, check_quorum: bool)
             driver.exec(format!("revive {}", node_name(m)));
         }
     }
-    let mut cuts = Vec::new();
     for from in 0..n {
         for to in 0..n {
             let inside = whole[from as usize] && whole[to as usize];
             if from != to && !inside && driver.pick(2) == 0 {
-                cuts.push(link(from, to));
+                driver.exec(format!("cut {}", link(from, to)));
             }
         }
-    }
-    // In lines of 50 links, well below the longest line the language takes.
-    for chunk in cuts.chunks(50) {
-        driver.exec(format!("cut {}", chunk.join(" ")));
     }
     let bound = one_way_liveness_bound(driver.session.sim().options());
     driver.until_goose(seed, bound)

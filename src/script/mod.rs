@@ -14,8 +14,8 @@
 //! partition n1,n2 | n3,n4,n5  # unnamed nodes form one more group
 //! heal                        # remove every partition, isolation and one-way cut
 //! isolate n3                  # cut every link of n3 (`reconnect n3` undoes it)
-//! cut n1->n2 n3->n2           # one-way cuts: n2 stops hearing n1 and n3 (they still hear n2)
-//! uncut n1->n2                # restore one direction
+//! cut n1->n2                  # a one-way cut: n2 stops hearing n1 (n1 still hears n2)
+//! uncut n1->n2                # restore that direction
 //! revive n1                   # a live node: a warning, nothing else
 //! revive dead                 # every dead node
 //! timeout n4                  # make n4's election timer fire now
@@ -433,34 +433,12 @@ impl Session {
                     .collect::<Result<Vec<Vec<NodeId>>, Failure>>()?;
                 self.act(Action::Partition(groups))
             }
-            Command::Cut { links, cut } => {
-                // Resolve every link before cutting any, so that a bad one
-                // (`cut goose->n1` while n1 is goose) changes nothing.
-                let mut actions = Vec::with_capacity(links.len());
-                for &(from, to) in links {
-                    let (from, to) = (self.resolve(from)?, self.resolve(to)?);
-                    if from == to {
-                        return Err(Failure::Error(format!(
-                            "{}: a node always hears itself",
-                            crate::sim::link(from, to)
-                        )));
-                    }
-                    actions.push(Action::Cut {
-                        from,
-                        to,
-                        cut: *cut,
-                    });
-                }
-                let mut unchanged = Vec::new();
-                for action in actions {
-                    if let Reply::Nothing(why) = self.act(action)? {
-                        unchanged.push(why);
-                    }
-                }
-                Ok(if unchanged.len() == links.len() {
-                    Reply::Nothing(unchanged.join("; "))
-                } else {
-                    Reply::Done
+            Command::Cut { from, to, cut } => {
+                let (from, to) = (self.resolve(*from)?, self.resolve(*to)?);
+                self.act(Action::Cut {
+                    from,
+                    to,
+                    cut: *cut,
                 })
             }
             Command::Heal => self.act(Action::Heal),

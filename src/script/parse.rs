@@ -120,11 +120,13 @@ pub enum Command {
     Reconnect(Target),
     /// `partition n1,n2 | n3,n4,n5`
     Partition(Vec<Vec<Target>>),
-    /// `cut n1->n2 n3->n2` (n2 stops hearing n1 and n3; they still hear
-    /// n2), or `uncut n1->n2` (restores it).
+    /// `cut n1->n2` (n2 stops hearing n1, which still hears n2), or
+    /// `uncut n1->n2` (restores it).
     Cut {
-        /// The links, each `(from, to)`.
-        links: Vec<(Target, Target)>,
+        /// The sender.
+        from: Target,
+        /// The receiver that stops hearing it.
+        to: Target,
         /// Cut (`cut`) or restore (`uncut`).
         cut: bool,
     },
@@ -300,25 +302,26 @@ fn parse_partition(rest: &str, size: u32) -> Result<Vec<Vec<Target>>, String> {
     Ok(groups)
 }
 
-/// Reads the links of `cut n1->n2 n3->n2` (or `uncut …`).
-fn parse_links(command: &str, args: &[&str], size: u32) -> Result<Vec<(Target, Target)>, String> {
-    if args.is_empty() {
+/// Reads `cut n1->n2` (or `uncut n1->n2`): one link, from and to.
+fn parse_link(command: &str, args: &[&str], size: u32) -> Result<Command, String> {
+    let link = match args {
+        [word] => word.split_once("->"),
+        _ => None,
+    };
+    let Some((from, to)) = link else {
         return Err(format!(
-            "{command} needs a link, like `{command} n1->n2` (n2 stops hearing n1)"
+            "{command} takes one link, like `{command} n1->n2` (n2 stops hearing n1)"
         ));
+    };
+    let (from, to) = (parse_target(from, size)?, parse_target(to, size)?);
+    if from == to {
+        return Err("a node always hears itself".into());
     }
-    args.iter()
-        .map(|word| {
-            let (from, to) = word.split_once("->").ok_or_else(|| {
-                format!("`{word}` is not a link: write `{command} n1->n2` (n2 stops hearing n1)")
-            })?;
-            let (from, to) = (parse_target(from, size)?, parse_target(to, size)?);
-            if from == to {
-                return Err(format!("`{word}`: a node always hears itself"));
-            }
-            Ok((from, to))
-        })
-        .collect()
+    Ok(Command::Cut {
+        from,
+        to,
+        cut: command == "cut",
+    })
 }
 
 fn parse_run(args: &[&str], rest: &str, size: u32) -> Result<Command, String> {
@@ -407,10 +410,7 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
         "isolate" => Command::Isolate(one_target(name, args, size)?),
         "reconnect" => Command::Reconnect(one_target(name, args, size)?),
         "partition" => Command::Partition(parse_partition(rest, size)?),
-        "cut" | "uncut" => Command::Cut {
-            links: parse_links(name, args, size)?,
-            cut: name == "cut",
-        },
+        "cut" | "uncut" => parse_link(name, args, size)?,
         "heal" => no_args(Command::Heal)?,
         "set" => Command::Set(parse_set(args)?),
         "drop" => match args {
@@ -533,7 +533,7 @@ mod tests {
             "stats",
             "kill n2 amnesia",
             "reconnect n3",
-            "cut n1->n2 n3->n2",
+            "cut n1->n2",
             "uncut goose->n4",
             "drop m7",
             "expect goose != n1",
@@ -579,9 +579,9 @@ mod tests {
             ("partition n1 | n1", "named in two groups"),
             ("partition n1 |", "group of the partition is empty"),
             ("heal now", "takes no arguments"),
-            ("cut", "needs a link"),
-            ("cut n1 n2", "`n1` is not a link"),
-            ("uncut n1-n2", "not a link"),
+            ("cut", "takes one link"),
+            ("cut n1->n2 n3->n2", "takes one link"),
+            ("uncut n1-n2", "takes one link"),
             ("cut n1->n1", "always hears itself"),
             ("cut n1->n9", "does not exist"),
             ("cut n1->", "not a node"),

@@ -581,11 +581,9 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
             }
             Command::Partition(groups)
         }
-        Command::Cut { links, cut } => Command::Cut {
-            links: links
-                .iter()
-                .map(|&(a, b)| Ok((node(a)?, node(b)?)))
-                .collect::<Result<Vec<_>, Failure>>()?,
+        Command::Cut { from, to, cut } => Command::Cut {
+            from: node(*from)?,
+            to: node(*to)?,
             cut: *cut,
         },
         Command::Set(settings) => {
@@ -617,14 +615,11 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
                 .collect::<Vec<_>>()
                 .join(" | ")
         ),
-        Command::Cut { links, cut } => format!(
-            "{} {}",
-            if *cut { "cut" } else { "uncut" },
-            links
-                .iter()
-                .map(|&(a, b)| format!("{}->{}", name(a), name(b)))
-                .collect::<Vec<_>>()
-                .join(" ")
+        Command::Cut { from, to, cut } => format!(
+            "{}cut {}->{}",
+            if *cut { "" } else { "un" },
+            name(*from),
+            name(*to)
         ),
         Command::Heal => "heal".into(),
         Command::Set(settings) => set_line(session.sim().options(), settings),

@@ -405,8 +405,8 @@ impl App {
     }
 
     /// Partitions the network into the groups typed in the Nodes panel
-    /// (`n1,n2 | n3,n4,n5`), or cuts the links typed there one way
-    /// (`n1->n2 n3->n2`): the keyboard's way to cut the network.
+    /// (`n1,n2 | n3,n4,n5`), or cuts the link typed there one way
+    /// (`n1->n2`): the keyboard's way to cut the network.
     fn partition_from_field(&mut self) {
         let groups = self.dom.input_value("in-partition").unwrap_or_default();
         let verb = if groups.contains("->") {
