@@ -339,17 +339,11 @@ fn fault_text(f: &Fault) -> String {
                 .collect::<Vec<_>>()
                 .join(" | ")
         ),
-        Fault::Cut {
-            from,
-            to,
-            cut: true,
-        } => format!(
-            "{} was cut one way: {} no longer hears {}",
+        Fault::Cut { from, to, cut } => format!(
+            "{} was {}",
             super::link(*from, *to),
-            node_name(*to),
-            node_name(*from)
+            if *cut { "cut one way" } else { "restored" }
         ),
-        Fault::Cut { from, to, .. } => format!("{} was restored", super::link(*from, *to)),
         Fault::Healed => "the network healed".into(),
         Fault::OptionsSet { options } => format!("settings changed: {options}"),
         Fault::MessageDropped { id } => format!("message m{id} was dropped by hand"),

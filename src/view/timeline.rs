@@ -663,10 +663,7 @@ fn marker(r: &Record) -> Option<Marker> {
             from,
             to,
             cut: true,
-        }) => (
-            MarkerKind::Partition,
-            format!("{} cut", crate::sim::link(*from, *to)),
-        ),
+        }) => (MarkerKind::Partition, crate::sim::link(*from, *to) + " cut"),
         Event::Fault(Fault::Isolated { node }) => (
             MarkerKind::Partition,
             format!("{} isolated", node_name(*node)),

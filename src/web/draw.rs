@@ -286,7 +286,7 @@ fn draw_walls(pen: &Pen, scene: &Scene) {
         pen.dash(&[]);
     }
     for &(from, to) in sim.network().one_way_cuts() {
-        // A one-way cut: a dashed line from the sender, stopped by a bar
+        // A one-way cut: a thin line from the sender, stopped by a bar
         // just short of the receiver that no longer hears it. It runs in
         // its own lane, so the two directions of a link stay apart.
         let (a, b) = (scene.positions[from as usize], scene.positions[to as usize]);
@@ -296,10 +296,8 @@ fn draw_walls(pen: &Pen, scene: &Scene) {
         let (ox, oy) = lane(a, b, r * 0.3, true);
         let at = |d: f64| Point::new(a.x + ux * d + ox, a.y + uy * d + oy);
         let stop = at(len - r * 1.4);
-        pen.dash(&[4.0, 4.0]);
         pen.line(at(r * 1.2), stop);
         pen.stroke(scene.theme.wall, 2.0);
-        pen.dash(&[]);
         let (bx, by) = (-uy * r * 0.45, ux * r * 0.45);
         pen.line(
             Point::new(stop.x + bx, stop.y + by),
