@@ -3,16 +3,16 @@
 //! Each message draws its latency uniformly from `latency` when it is sent,
 //! and is lost with probability `loss`. A message sent across a cut link (a
 //! partition, an isolated node, or a one-way cut) is lost where the wall
-//! stands, halfway. A
-//! message that reaches a dead node, or whose link was cut while it flew, is
-//! dropped on arrival.
+//! stands, halfway. A message that reaches a dead node, or whose link was cut
+//! while it flew, is dropped on arrival. Every message in flight is kept
+//! here, with its fate decided at send time, so that the page can draw it and
+//! a person can read it.
 //!
 //! Partitions and isolation cut links both ways. A *one-way cut* (`cut
 //! n1->n2`) stops only the messages from one node to another: n2 no longer
 //! hears n1, while n1 still hears n2. Real networks fail like that (a
 //! firewall rule, a half-broken NIC, a routing asymmetry), and it is where
-//! PreVote and CheckQuorum earn their keep (below). Every message in flight is kept here, with its fate
-//! decided at send time, so that the page can draw it and a person can read it.
+//! PreVote and CheckQuorum earn their keep (below).
 //!
 //! # Liveness under one-way links
 //! **What Raft promises.** Safety — at most one leader per term (§5.2) —
@@ -56,7 +56,8 @@
 //!   run out and `M` elects. (The goose may be outside `M`: any node with a
 //!   majority both ways can win.) `tests/one_way.rs` checks this over random
 //!   seeds and random cuts.
-//! - With only one of the two, nothing: the same test with PreVote off finds a deaf node that keeps a whole majority from electing for the
+//! - With only one of the two, nothing: the same test with PreVote off
+//!   finds a deaf node that keeps a whole majority from electing for the
 //!   whole bound (5 nodes, seed 5000420), and with CheckQuorum off a deaf
 //!   goose of an old term reigning beside the majority's (3 nodes, seed
 //!   3000144). Nor is a goose promised to *stay*: a healing link can hand its
