@@ -4,7 +4,8 @@
 //! schedule draws from a generator derived from it. A run has two phases:
 //!
 //! 1. **Safety**: for `faults` of simulated time, a fault every 20–400 ms —
-//!    kills, revives, partitions, isolation, heals, forced timeouts, message
+//!    kills, revives, partitions, isolation, one-way cuts (a link, a deaf
+//!    node, a mute node) and their repair, heals, forced timeouts, message
 //!    loss up to 30%, crash-restarts, and changes of the election range, heartbeat, latency,
 //!    CheckQuorum and PreVote, unsafe values included. One fault in three
 //!    lands exactly at, or 1 µs either side of, a lease end, a crown end, a
@@ -13,6 +14,10 @@
 //! 2. **Liveness**: the network heals, the starting options come back with
 //!    no loss, dead nodes come back until a majority is alive. From then on a goose must appear within
 //!    [`liveness_bound`].
+//!
+//! [`run_one_way`] has the same safety phase but a harsher liveness phase:
+//! only a majority is healed, and links to and from the other nodes stay cut
+//! one way at random (see [`crate::sim::network`], "Liveness under one-way links").
 //!
 //! Every fault is written as a line of the scenario language and applied
 //! through [`Session::exec`], so a failing seed comes with a script that
@@ -25,6 +30,7 @@ use crate::rng::SimRng;
 use crate::script::parse::ClusterSpec;
 use crate::script::{parse_command, Failure, Session};
 use crate::sim::invariants::Violation;
+use crate::sim::link;
 
 /// What a chaos run does.
 #[derive(Clone, Debug)]
@@ -104,7 +110,7 @@ impl Driver {
         let sim = self.session.sim();
         let alive: Vec<u32> = (0..self.nodes).filter(|&n| sim.is_alive(n)).collect();
         let dead: Vec<u32> = (0..self.nodes).filter(|&n| !sim.is_alive(n)).collect();
-        let line = match self.pick(12) {
+        let line = match self.pick(14) {
             0 | 1 if !alive.is_empty() => {
                 format!("kill {}", node_name(alive[self.pick(alive.len())]))
             }
@@ -142,9 +148,45 @@ impl Driver {
                 let loss = [0, 0, 10_000, 50_000, 100_000, 300_000][self.pick(6)];
                 format!("set loss={}", format_percent(loss))
             }
+            12 | 13 => self.one_way_fault(),
             _ => self.option_change(),
         };
         self.exec(line);
+    }
+
+    /// A one-way cut or its repair, which transitive partitions cannot make:
+    /// one link cut, a node made deaf (it hears nobody) or mute (nobody
+    /// hears it), or a cut restored.
+    fn one_way_fault(&mut self) -> String {
+        let n = self.nodes;
+        if n < 2 {
+            return "heal".into();
+        }
+        let cuts = self.session.sim().network().one_way_cuts().to_vec();
+        let x = self.pick(n as usize) as u32;
+        match self.pick(4) {
+            0 if !cuts.is_empty() => {
+                let (from, to) = cuts[self.pick(cuts.len())];
+                format!("uncut {}", link(from, to))
+            }
+            1 => {
+                // One line per link: all but the last are applied here.
+                let deaf = self.pick(2) == 0;
+                let mut lines: Vec<String> = (0..n)
+                    .filter(|&p| p != x)
+                    .map(|p| format!("cut {}", if deaf { link(p, x) } else { link(x, p) }))
+                    .collect();
+                let last = lines.pop().expect("n >= 2");
+                for line in lines {
+                    self.exec(line);
+                }
+                last
+            }
+            _ => {
+                let to = (x + 1 + self.pick(n as usize - 1) as u32) % n;
+                format!("cut {}", link(x, to))
+            }
+        }
     }
 
     /// A `set` of one timing or protocol option, safe or not: latencies above
@@ -200,28 +242,35 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// A run of `chaos` with this seed, through its safety phase.
+    fn after_faults(seed: u64, chaos: &Chaos) -> Driver {
+        let spec = ClusterSpec {
+            nodes: chaos.nodes,
+            seed: Some(seed),
+            options: chaos.options.clone(),
+        };
+        let mut driver = Driver {
+            rng: SimRng::new(seed ^ 0xc4a0_5c4a_05c4_a05c),
+            session: Session::new(&spec, seed),
+            script: vec![format!(
+                "cluster nodes={} seed={seed} {}",
+                chaos.nodes, chaos.options
+            )],
+            nodes: chaos.nodes,
+        };
+        while driver.session.sim().now() < chaos.faults {
+            let pause = driver.pause();
+            driver.run(pause);
+            driver.random_fault();
+        }
+        driver
+    }
+}
+
 /// Runs one chaos run with this seed.
 pub fn run(seed: u64, chaos: &Chaos) -> Report {
-    let spec = ClusterSpec {
-        nodes: chaos.nodes,
-        seed: Some(seed),
-        options: chaos.options.clone(),
-    };
-    let mut driver = Driver {
-        rng: SimRng::new(seed ^ 0xc4a0_5c4a_05c4_a05c),
-        session: Session::new(&spec, seed),
-        script: vec![format!(
-            "cluster nodes={} seed={seed} {}",
-            chaos.nodes, chaos.options
-        )],
-        nodes: chaos.nodes,
-    };
-    // Safety phase.
-    while driver.session.sim().now() < chaos.faults {
-        let pause = driver.pause();
-        driver.run(pause);
-        driver.random_fault();
-    }
+    let mut driver = Driver::after_faults(seed, chaos);
     // Liveness phase: a connected, loss-free network with the starting
     // options and a live majority.
     driver.exec("heal".into());
@@ -245,22 +294,90 @@ pub fn run(seed: u64, chaos: &Chaos) -> Report {
         }
     }
     let bound = liveness_bound(driver.session.sim().options());
-    let start = driver.session.sim().now();
-    let until = format!("run {} until geese = 1", format_duration(bound));
-    let command = parse_command(&until, chaos.nodes)
-        .expect("valid")
-        .expect("not blank");
-    let liveness = match driver.session.exec(&command) {
-        Ok(_) => Ok(driver.session.sim().now() - start),
-        Err(_) => Err(bound),
-    };
-    driver.script.push(until);
-    let sim = driver.session.sim();
-    Report {
-        seed,
-        script: driver.script.join("\n") + "\n",
-        violations: sim.violations().to_vec(),
-        liveness,
-        events: sim.stats().events,
+    driver.until_goose(seed, bound)
+}
+
+impl Driver {
+    /// Runs until a goose appears or `bound` passes, and reports the run.
+    fn until_goose(mut self, seed: u64, bound: Micros) -> Report {
+        let start = self.session.sim().now();
+        let until = format!("run {} until geese = 1", format_duration(bound));
+        let command = parse_command(&until, self.nodes)
+            .expect("valid")
+            .expect("not blank");
+        let liveness = match self.session.exec(&command) {
+            Ok(_) => Ok(self.session.sim().now() - start),
+            Err(_) => Err(bound),
+        };
+        self.script.push(until);
+        let sim = self.session.sim();
+        Report {
+            seed,
+            script: self.script.join("\n") + "\n",
+            violations: sim.violations().to_vec(),
+            liveness,
+            events: sim.stats().events,
+        }
     }
+}
+
+/// How long a goose may take to appear under [`run_one_way`]: a leader that
+/// hears no majority any more keeps its followers quiet with heartbeats
+/// until it steps down, an election timeout (`election.max`) after the last
+/// acks it heard (sent at the latest when the cuts were made, so arriving
+/// within `latency.max`); its followers' leases then run out (a vote lease
+/// is `election.min` plus a round trip, which [`liveness_bound`] counts only
+/// once). From there it is an election in a healed majority:
+/// [`liveness_bound`].
+pub fn one_way_liveness_bound(opts: &Options) -> Micros {
+    liveness_bound(opts) + opts.election.max + 3 * opts.latency.max
+}
+
+/// Runs the safety phase of `chaos` with this seed, then a liveness phase
+/// in which only a majority is whole: a random majority `M` of the nodes is
+/// alive and fully connected (both directions) with no loss, PreVote and
+/// CheckQuorum are as given (both on for the promise), and every link with an end outside `M` is cut one way
+/// with probability ½, which makes deaf nodes, mute nodes, deaf and mute
+/// leaders and chains of every kind. The other nodes stay as they were
+/// (dead or alive). A goose must appear within [`one_way_liveness_bound`].
+/// (Without PreVote a deaf node can keep `M` from ever electing; without
+/// CheckQuorum a deaf goose outside `M` reigns on beside `M`'s: see
+/// [`crate::sim::network`], "Liveness under one-way links".)
+pub fn run_one_way(seed: u64, chaos: &Chaos, pre_vote: bool, check_quorum: bool) -> Report {
+    let mut driver = Driver::after_faults(seed, chaos);
+    let n = chaos.nodes;
+    // The majority: a random subset of `majority(n)` nodes.
+    let mut order: Vec<u32> = (0..n).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, driver.pick(i + 1));
+    }
+    let mut whole = vec![false; n as usize];
+    for &m in &order[..majority(n) as usize] {
+        whole[m as usize] = true;
+    }
+    driver.exec("heal".into());
+    driver.exec(format!(
+        "set {}",
+        Options {
+            loss: 0,
+            pre_vote,
+            check_quorum,
+            ..chaos.options.clone()
+        }
+    ));
+    for m in 0..n {
+        if whole[m as usize] && !driver.session.sim().is_alive(m) {
+            driver.exec(format!("revive {}", node_name(m)));
+        }
+    }
+    for from in 0..n {
+        for to in 0..n {
+            let inside = whole[from as usize] && whole[to as usize];
+            if from != to && !inside && driver.pick(2) == 0 {
+                driver.exec(format!("cut {}", link(from, to)));
+            }
+        }
+    }
+    let bound = one_way_liveness_bound(driver.session.sim().options());
+    driver.until_goose(seed, bound)
 }

@@ -767,8 +767,9 @@ impl RealWorld {
                     human_duration(self.now())
                 ))),
             },
-            Command::Set(_) | Command::Drop(_) | Command::Stats => Err(e(
-                "set, drop and stats act on the simulator only, not on a real cluster".into(),
+            Command::Set(_) | Command::Drop(_) | Command::Stats | Command::Cut { .. } => Err(e(
+                "set, drop, cut, uncut and stats act on the simulator only, not on a real cluster"
+                    .into(),
             )),
         }
     }

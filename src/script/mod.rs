@@ -12,8 +12,10 @@
 //! run 1500ms
 //! status                      # one JSON line: every node's role, term, vote, leader
 //! partition n1,n2 | n3,n4,n5  # unnamed nodes form one more group
-//! heal                        # remove every partition and isolation
+//! heal                        # remove every partition, isolation and one-way cut
 //! isolate n3                  # cut every link of n3 (`reconnect n3` undoes it)
+//! cut n1->n2                  # a one-way cut: n2 stops hearing n1 (n1 still hears n2)
+//! uncut n1->n2                # restore that direction
 //! revive n1                   # a live node: a warning, nothing else
 //! revive dead                 # every dead node
 //! timeout n4                  # make n4's election timer fire now
@@ -427,6 +429,14 @@ impl Session {
                     .map(|g| g.iter().map(|&t| self.resolve(t)).collect())
                     .collect::<Result<Vec<Vec<NodeId>>, Failure>>()?;
                 self.act(Action::Partition(groups))
+            }
+            Command::Cut { from, to, cut } => {
+                let (from, to) = (self.resolve(*from)?, self.resolve(*to)?);
+                self.act(Action::Cut {
+                    from,
+                    to,
+                    cut: *cut,
+                })
             }
             Command::Heal => self.act(Action::Heal),
             Command::Set(settings) => {

@@ -68,7 +68,17 @@ pub enum Action {
     Reconnect(NodeId),
     /// Split the cluster into groups; unnamed nodes form one more group.
     Partition(Vec<Vec<NodeId>>),
-    /// Remove every partition and isolation.
+    /// Cut the link from one node to another one way (`cut`), or restore
+    /// it (`uncut`): `to` stops hearing `from`, `from` still hears `to`.
+    Cut {
+        /// The sender whose messages stop.
+        from: NodeId,
+        /// The receiver that no longer hears them.
+        to: NodeId,
+        /// Cut (`true`) or restore (`false`).
+        cut: bool,
+    },
+    /// Remove every partition, isolation and one-way cut.
     Heal,
     /// Replace the options.
     Set(Options),
@@ -113,6 +123,11 @@ impl Ord for Entry {
     fn cmp(&self, other: &Entry) -> Ordering {
         (self.at, self.seq).cmp(&(other.at, other.seq))
     }
+}
+
+/// A directed link as the scenario language writes it: `n1->n2`.
+pub fn link(from: NodeId, to: NodeId) -> String {
+    format!("{}->{}", node_name(from), node_name(to))
 }
 
 /// The status of one node, as `status` prints it.
@@ -530,7 +545,7 @@ impl Simulation {
         let cause = match m.lost {
             Some((_, cause)) => Some(cause),
             None if !self.alive[m.to as usize] => Some(LossCause::DeadReceiver),
-            None if !self.net.connected(m.from, m.to) => Some(LossCause::CutInFlight),
+            None if !self.net.reaches(m.from, m.to) => Some(LossCause::CutInFlight),
             None => None,
         };
         let (from, to, kind, term) = (m.from, m.to, m.msg.kind(), m.msg.term);
@@ -689,6 +704,23 @@ impl Simulation {
                     shown.push(rest);
                 }
                 self.record(Event::Fault(Fault::Partitioned { groups: shown }));
+            }
+            Action::Cut { from, to, cut } => {
+                let (from, to, cut) = (*from, *to, *cut);
+                self.check_node(from)?;
+                self.check_node(to)?;
+                if from == to {
+                    return Err("a node always hears itself".into());
+                }
+                if !self.net.set_cut(from, to, cut) {
+                    let state = if cut {
+                        "already cut"
+                    } else {
+                        "not cut one way"
+                    };
+                    return nothing(format!("{} is {state}", link(from, to)));
+                }
+                self.record(Event::Fault(Fault::Cut { from, to, cut }));
             }
             Action::Heal => {
                 if !self.net.is_split() {

@@ -836,6 +836,12 @@ fn actions_that_change_nothing_say_so_and_bad_ones_are_errors() {
         .apply(&Action::Partition(vec![vec![0], vec![0, 1]]))
         .is_err());
     assert!(s.apply(&Action::Partition(vec![vec![0], vec![]])).is_err());
+    let cut = |from, to, cut| Action::Cut { from, to, cut };
+    assert!(nothing(s.apply(&cut(0, 1, false))), "not cut one way");
+    s.apply(&cut(0, 1, true)).unwrap();
+    assert!(nothing(s.apply(&cut(0, 1, true))), "already cut");
+    assert!(s.apply(&cut(2, 2, true)).is_err(), "a node hears itself");
+    assert!(s.apply(&cut(0, 5, true)).is_err(), "n6 of 5");
     let bad = Options {
         election: Span::new(300 * MS, 150 * MS),
         ..Options::default()

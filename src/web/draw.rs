@@ -284,6 +284,26 @@ fn draw_walls(pen: &Pen, scene: &Scene) {
         pen.stroke(scene.theme.wall, (ring.node_radius * 0.32).clamp(4.0, 12.0));
         pen.dash(&[]);
     }
+    for &(from, to) in sim.network().one_way_cuts() {
+        // A one-way cut: a thin line from the sender, stopped by a bar
+        // just short of the receiver that no longer hears it. It runs in
+        // its own lane, so the two directions of a link stay apart.
+        let (a, b) = (scene.positions[from as usize], scene.positions[to as usize]);
+        let r = ring.node_radius;
+        let len = a.distance(b).max(1.0);
+        let (ux, uy) = ((b.x - a.x) / len, (b.y - a.y) / len);
+        let (ox, oy) = lane(a, b, r * 0.3, true);
+        let at = |d: f64| Point::new(a.x + ux * d + ox, a.y + uy * d + oy);
+        let stop = at(len - r * 1.4);
+        pen.line(at(r * 1.2), stop);
+        pen.stroke(scene.theme.wall, 2.0);
+        let (bx, by) = (-uy * r * 0.45, ux * r * 0.45);
+        pen.line(
+            Point::new(stop.x + bx, stop.y + by),
+            Point::new(stop.x - bx, stop.y - by),
+        );
+        pen.stroke(scene.theme.denied, 3.0);
+    }
     for id in 0..sim.size() {
         if sim.network().is_isolated(id) {
             let p = scene.positions[id as usize];

@@ -186,13 +186,15 @@ impl App {
     /// A pointer event on the canvas: `kind` is `down`, `move`, `up` or
     /// `leave`; `x`, `y` in CSS pixels from the canvas's top left. A press
     /// on a bird or a message selects it; a drag across empty canvas cuts
-    /// the cluster in two along the line drawn.
+    /// the cluster in two along the line drawn; a drag from bird A to bird B
+    /// cuts that link one way (B stops hearing A), or restores it.
     pub fn pointer(&mut self, kind: &str, x: f64, y: f64) {
         let p = Point::new(x, y);
         match kind {
             "down" => {
                 if let Some(id) = layout::node_at(&self.positions, self.ring.node_radius, p) {
                     self.inspected = Inspected::Node(id);
+                    self.drag = Some((p, p));
                 } else if let Some(id) = self.message_at(p) {
                     self.inspected = Inspected::Message(id);
                     self.last_seen = self
@@ -212,7 +214,14 @@ impl App {
             }
             "up" => {
                 if let Some((a, b)) = self.drag.take() {
-                    if a.distance(b) < 12.0 {
+                    let bird = |p| layout::node_at(&self.positions, self.ring.node_radius, p);
+                    if let Some(from) = bird(a) {
+                        if let Some(to) = bird(b).filter(|&to| to != from) {
+                            let net = self.timeline.sim().network();
+                            let verb = if net.is_cut(from, to) { "uncut" } else { "cut" };
+                            self.press(&format!("{verb} {}", crate::sim::link(from, to)));
+                        }
+                    } else if a.distance(b) < 12.0 {
                         self.inspected = Inspected::Nothing;
                     } else if let Some((left, right)) = layout::cut(&self.positions, a, b) {
                         // The walls stand where the cut crossed the ring.
@@ -400,10 +409,16 @@ impl App {
     }
 
     /// Partitions the network into the groups typed in the Nodes panel
-    /// (`n1,n2 | n3,n4,n5`): the keyboard's way to cut the network.
+    /// (`n1,n2 | n3,n4,n5`), or cuts the link typed there one way
+    /// (`n1->n2`): the keyboard's way to cut the network.
     fn partition_from_field(&mut self) {
         let groups = self.dom.input_value("in-partition").unwrap_or_default();
-        let message = match self.run_line(&format!("partition {}", groups.trim())) {
+        let verb = if groups.contains("->") {
+            "cut"
+        } else {
+            "partition"
+        };
+        let message = match self.run_line(&format!("{verb} {}", groups.trim())) {
             Ok(_) => String::new(),
             Err(e) => e.replace("error: line 1: ", ""),
         };

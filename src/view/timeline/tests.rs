@@ -357,3 +357,34 @@ fn checkpoints_of_an_hour_fit_in_three_megabytes() {
     assert!(tl.checkpoint_count() > 64);
     assert!(bytes < 3 << 20, "{bytes} bytes of checkpoints for an hour");
 }
+
+#[test]
+fn a_one_way_cut_is_taped_with_the_goose_named_and_survives_a_link() {
+    let mut tl = Timeline::new(&spec("cluster nodes=5 seed=1"), 0);
+    tl.advance_by(SECOND, u64::MAX);
+    let goose = tl.sim().goose().expect("a goose after 1s");
+    let other = (goose + 1) % 5;
+    tl.exec_line(&format!("cut goose->{}", node_name(other)))
+        .unwrap();
+    assert!(tl.sim().network().is_cut(goose, other));
+    tl.advance_by(SECOND, u64::MAX);
+    let line = format!("cut {}", crate::sim::link(goose, other));
+    let script = tl.script();
+    assert!(script.contains(&line), "{line} not in {script}");
+    // Through a shared link and back, the run is the same.
+    let fragment = crate::view::share::fragment(&script, tl.end());
+    let Ok(Some(crate::view::share::Shared::Run { script: back, .. })) =
+        crate::view::share::parse_fragment(&fragment)
+    else {
+        panic!("{fragment}");
+    };
+    let (loaded, _) = Timeline::load(&back, 0, Budget::default()).unwrap();
+    assert_eq!(loaded.tape(), tl.tape());
+    assert!(loaded.sim().network().is_cut(goose, other));
+    assert_eq!(loaded.sim().status(), tl.sim().status());
+    tl.exec_line(&format!("uncut {}", crate::sim::link(goose, other)))
+        .unwrap();
+    assert!(tl
+        .script()
+        .ends_with(&format!("uncut {}\n", crate::sim::link(goose, other))));
+}

@@ -1,0 +1,142 @@
+//! Liveness under one-way links (issue 11): whenever a majority of the
+//! cluster is alive and fully connected, both directions, for long enough,
+//! a goose appears — with PreVote and CheckQuorum on, whatever the links to
+//! and from the other nodes do. See `src/sim/network.rs`, "Liveness under
+//! one-way links", for why, and for what plain Raft does not promise; the
+//! last tests show that neither option alone is enough.
+//!
+//! Each seed runs [`chaos::run_one_way`]: 10 s of random faults (one-way
+//! cuts among them) with the invariant checker watching, then a random
+//! majority healed while every link with an end outside it is cut one way
+//! with probability ½. A goose must appear within
+//! [`chaos::one_way_liveness_bound`]. A failure prints the seed and the run
+//! as a scenario for `ddg run`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use duckduckgoose::chaos::{self, Chaos};
+use duckduckgoose::options::{human_duration, Options, SECOND};
+
+/// Seeds per cluster size: fewer in an unoptimized build, about ten times
+/// slower.
+fn seeds() -> u64 {
+    if cfg!(debug_assertions) {
+        150
+    } else {
+        1_000
+    }
+}
+
+fn sweep(nodes: u32, options: Options) {
+    let chaos = Chaos {
+        nodes,
+        options,
+        faults: 10 * SECOND,
+    };
+    let mut failures = Vec::new();
+    let mut elections = 0;
+    // Each size takes its own seeds.
+    let first = u64::from(nodes) * 1_000_000;
+    for seed in first..first + seeds() {
+        let report = chaos::run_one_way(seed, &chaos, true, true);
+        let bound = chaos::one_way_liveness_bound(&Options {
+            pre_vote: true,
+            check_quorum: true,
+            loss: 0,
+            ..chaos.options.clone()
+        });
+        let mut problems = Vec::new();
+        if let Some(v) = report.violations.first() {
+            problems.push(format!("invariant violated: {v}"));
+        }
+        match report.liveness {
+            Ok(t) if t > 0 => elections += 1,
+            Ok(_) => {}
+            Err(waited) => problems.push(format!(
+                "no goose within {} with a majority fully connected",
+                human_duration(waited)
+            )),
+        }
+        assert!(
+            report.script.contains("\ncut "),
+            "seed {seed}: no cuts made"
+        );
+        if !problems.is_empty() {
+            failures.push(format!(
+                "seed {seed} (nodes={nodes}, bound {}) FAILED: {}\n--- replay with `ddg run`:\n{}--- end",
+                human_duration(bound),
+                problems.join("; "),
+                report.script
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} seeds failed; the first:\n{}",
+        failures.len(),
+        seeds(),
+        failures[0]
+    );
+    // The cuts must have mattered: in many runs the liveness phase had to
+    // hold an election.
+    assert!(
+        elections >= seeds() / 10,
+        "nodes={nodes}: only {elections} runs needed an election"
+    );
+}
+
+#[test]
+fn a_fully_connected_majority_elects_a_goose_3_nodes() {
+    sweep(3, Options::default());
+}
+
+#[test]
+fn a_fully_connected_majority_elects_a_goose_5_nodes() {
+    sweep(5, Options::default());
+}
+
+#[test]
+fn a_fully_connected_majority_elects_a_goose_7_nodes() {
+    sweep(7, Options::default());
+}
+
+/// The safety and liveness phases of one seed with PreVote and CheckQuorum
+/// as given in the liveness phase.
+fn one(nodes: u32, seed: u64, pre_vote: bool, check_quorum: bool) -> chaos::Report {
+    let chaos = Chaos {
+        nodes,
+        options: Options::default(),
+        faults: 10 * SECOND,
+    };
+    chaos::run_one_way(seed, &chaos, pre_vote, check_quorum)
+}
+
+/// Without PreVote a deaf node (it sends, it hears nobody) campaigns again
+/// and again and takes a vote of the majority each time no lease binds it:
+/// in this seed the majority never elects. With PreVote it does.
+#[test]
+fn without_pre_vote_a_deaf_node_can_stall_a_majority() {
+    let seed = 5_000_420;
+    let stalled = one(5, seed, false, true);
+    assert!(
+        stalled.liveness.is_err(),
+        "seed {seed}: {:?}",
+        stalled.liveness
+    );
+    assert!(stalled.violations.is_empty(), "seed {seed}: safety holds");
+    assert!(one(5, seed, true, true).liveness.is_ok(), "seed {seed}");
+}
+
+/// Without CheckQuorum a deaf goose of an old term never learns that it was
+/// replaced: in this seed two geese (of different terms) reign side by side
+/// to the end. With CheckQuorum the deaf one steps down.
+#[test]
+fn without_check_quorum_a_deaf_goose_reigns_beside_the_new_one() {
+    let seed = 3_000_144;
+    let two = one(3, seed, true, false);
+    assert!(two.liveness.is_err(), "seed {seed}: {:?}", two.liveness);
+    assert!(
+        two.violations.is_empty(),
+        "seed {seed}: one goose per term holds"
+    );
+    assert!(one(3, seed, true, true).liveness.is_ok(), "seed {seed}");
+}
