@@ -92,9 +92,9 @@ for bug in none "${bugs[@]}"; do
       > "$log" || true
     summary=$(tail -n 1 "$log")
     runs=$(sed -n 's/.* runs: \([0-9]*\) runs failed.*/\1/p' <<< "$summary")
-    on=$(sed -n 's/.* on \([0-9]*\) seeds (.*/\1/p' <<< "$summary")
+    on=$(sed -n 's/.* runs failed, on \([0-9]*\) seeds .*/\1/p' <<< "$summary")
     [ -n "$runs" ] && [ -n "$on" ] || { echo "no summary in $log: $summary" >&2; exit 1; }
-    kinds=$(grep -o 'invariant: [A-Za-z]*' "$log" | sort | uniq -c | sort -rn |
+    kinds=$({ grep -o 'invariant: [A-Za-z]*' "$log" || true; } | sort | uniq -c | sort -rn |
       awk '{printf "%s%s %s", sep, $3, $1; sep=", "}')
     liveness=$(grep -c '^seed .* FAILED: None Err' "$log" || true)
     [ "$liveness" -gt 0 ] && kinds="${kinds:+$kinds, }liveness only $liveness"
