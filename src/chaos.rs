@@ -7,10 +7,12 @@
 //!    kills, revives, partitions, isolation, one-way cuts (a link, a deaf
 //!    node, a mute node) and their repair, heals, forced timeouts, message
 //!    loss up to 30%, crash-restarts, and changes of the election range, heartbeat, latency,
-//!    CheckQuorum and PreVote, unsafe values included. One fault in three
+//!    CheckQuorum and PreVote, unsafe values included. One fault in two
 //!    lands exactly at, or 1 µs either side of, a lease end, a crown end, a
-//!    step-down deadline or an election deadline. The invariant checker
-//!    watches every event.
+//!    step-down deadline, an election deadline or a message's arrival, and
+//!    half of those hit the node whose deadline it is (a timeout, a kill, a
+//!    crash-restart, a revival, isolation, a dropped message). The invariant
+//!    checker watches every event.
 //! 2. **Liveness**: the network heals, the starting options come back with
 //!    no loss, dead nodes come back until a majority is alive. From then on a goose must appear within
 //!    [`liveness_bound`].
@@ -23,7 +25,7 @@
 //! through [`Session::exec`], so a failing seed comes with a script that
 //! `ddg run` replays exactly.
 
-use crate::message::node_name;
+use crate::message::{node_name, Body, NodeId};
 use crate::node::majority;
 use crate::options::{format_duration, format_percent, Micros, Options, MS};
 use crate::rng::SimRng;
@@ -31,6 +33,7 @@ use crate::script::parse::ClusterSpec;
 use crate::script::{parse_command, Failure, Session};
 use crate::sim::invariants::Violation;
 use crate::sim::link;
+use crate::sim::network::MessageId;
 
 /// What a chaos run does.
 #[derive(Clone, Debug)]
@@ -77,6 +80,8 @@ struct Driver {
     session: Session,
     script: Vec<String>,
     nodes: u32,
+    /// The edge the last pause landed on, if it landed on one.
+    edge: Option<Edge>,
 }
 
 impl Driver {
@@ -212,34 +217,121 @@ impl Driver {
     }
 
     /// How long to run before the next fault: usually 20–400 ms, but one
-    /// time in three exactly at, or 1 µs either side of, a deadline that
-    /// matters — a node's lease end, a leader's crown end or step-down, an
-    /// election timer — where an off-by-one in the rules would show.
+    /// time in two exactly at, or 1 µs either side of, a deadline that
+    /// matters (see [`Driver::edges`]), where an off-by-one in the rules
+    /// would show. The edge chosen is kept for [`Driver::boundary_fault`].
     fn pause(&mut self) -> Micros {
-        let sim = self.session.sim();
-        let now = sim.now();
-        let opts = sim.options().clone();
-        let mut edges: Vec<Micros> = Vec::new();
-        for node in sim.nodes() {
-            if !sim.is_alive(node.id()) {
-                continue;
-            }
-            edges.extend(node.lease_until());
-            if node.role().is_leader() {
-                edges.push(node.majority_lease_end());
-                edges.push(node.step_down_at(&opts));
-            } else {
-                edges.push(node.election_deadline());
-            }
-        }
-        edges.retain(|&t| t > now + 1 && t < now + 2 * opts.election.max.max(400 * MS));
-        if !edges.is_empty() && self.pick(3) == 0 {
-            let edge = edges[self.pick(edges.len())];
+        let now = self.session.sim().now();
+        let mut edges = self.edges();
+        edges.retain(|e| e.at > now + 1 && e.at < now + self.horizon());
+        if !edges.is_empty() && self.pick(2) == 0 {
+            let edge = edges.swap_remove(self.pick(edges.len()));
             let offset = [-1i64, 0, 1][self.pick(3)];
-            return (edge as i64 + offset) as Micros - now;
+            self.edge = Some(edge);
+            return (edge.at as i64 + offset) as Micros - now;
         }
+        self.edge = None;
         self.rng.range_inclusive(20 * MS, 400 * MS)
     }
+
+    /// How far ahead [`Driver::pause`] looks for edges.
+    fn horizon(&self) -> Micros {
+        2 * self.session.sim().options().election.max.max(400 * MS)
+    }
+
+    /// The deadlines a fault may land on: every node's lease end (a dead
+    /// node's too, where its revival must honour it), a leader's crown end
+    /// and step-down deadline, a duck's or candidate's election deadline,
+    /// and the arrival of every message that carries a lease or a vote.
+    fn edges(&self) -> Vec<Edge> {
+        let sim = self.session.sim();
+        let opts = sim.options();
+        let mut edges: Vec<Edge> = Vec::new();
+        for node in sim.nodes() {
+            let id = node.id();
+            if let Some(at) = node.lease_until() {
+                edges.push(Edge { at, node: id });
+            }
+            if !sim.is_alive(id) {
+                continue;
+            }
+            if node.role().is_leader() {
+                edges.push(Edge {
+                    at: node.majority_lease_end(),
+                    node: id,
+                });
+                edges.push(Edge {
+                    at: node.step_down_at(opts),
+                    node: id,
+                });
+            } else {
+                edges.push(Edge {
+                    at: node.election_deadline(),
+                    node: id,
+                });
+            }
+        }
+        for flight in sim.in_flight() {
+            if flight.lost.is_none() && !matches!(flight.msg.body, Body::PreVoteRequest) {
+                edges.push(Edge {
+                    at: flight.arrives,
+                    node: flight.to,
+                });
+            }
+        }
+        edges
+    }
+
+    /// One time in two after landing on an edge, a fault aimed at the node
+    /// whose edge it is: a forced timeout (a campaign exactly as its lease
+    /// ends), a kill, a crash-restart or a revival (a restart must honour
+    /// its promise), cutting it off, dropping a message it is about to
+    /// receive, or any `set`. Returns whether it did one.
+    fn boundary_fault(&mut self) -> bool {
+        let Some(edge) = self.edge.take() else {
+            return false;
+        };
+        if self.pick(2) == 0 {
+            return false;
+        }
+        let n = node_name(edge.node);
+        let alive = self.session.sim().is_alive(edge.node);
+        let line = match self.pick(8) {
+            _ if !alive => format!("revive {n}"),
+            0 | 1 => format!("timeout {n}"),
+            2 => format!("kill {n}"),
+            3 => {
+                self.exec(format!("kill {n}"));
+                format!("revive {n}")
+            }
+            4 => format!("isolate {n}"),
+            5 => {
+                let now = self.session.sim().now();
+                let doomed: Vec<MessageId> = self
+                    .session
+                    .sim()
+                    .in_flight()
+                    .filter(|f| f.to == edge.node && f.lost.is_none() && f.arrives > now)
+                    .map(|f| f.id)
+                    .collect();
+                if doomed.is_empty() {
+                    return false;
+                }
+                format!("drop m{}", doomed[self.pick(doomed.len())])
+            }
+            6 => format!("timeout {}", self.node()),
+            _ => self.option_change(),
+        };
+        self.exec(line);
+        true
+    }
+}
+
+/// A deadline of one node that a fault may land on.
+#[derive(Clone, Copy, Debug)]
+struct Edge {
+    at: Micros,
+    node: NodeId,
 }
 
 impl Driver {
@@ -258,11 +350,14 @@ impl Driver {
                 chaos.nodes, chaos.options
             )],
             nodes: chaos.nodes,
+            edge: None,
         };
         while driver.session.sim().now() < chaos.faults {
             let pause = driver.pause();
             driver.run(pause);
-            driver.random_fault();
+            if !driver.boundary_fault() {
+                driver.random_fault();
+            }
         }
         driver
     }

@@ -110,33 +110,41 @@ fn one(nodes: u32, seed: u64, pre_vote: bool, check_quorum: bool) -> chaos::Repo
     chaos::run_one_way(seed, &chaos, pre_vote, check_quorum)
 }
 
+/// The first seed from `first` (of at most `tries`) whose run stalls with
+/// the options given and elects with both PreVote and CheckQuorum on: the
+/// chaos draws change whenever chaos learns a new fault, so the tests search
+/// for their example instead of pinning one seed.
+fn first_stall(nodes: u32, first: u64, tries: u64, pre_vote: bool, check_quorum: bool) -> u64 {
+    (first..first + tries)
+        .find(|&seed| {
+            let stalled = one(nodes, seed, pre_vote, check_quorum);
+            assert!(stalled.violations.is_empty(), "seed {seed}: safety holds");
+            stalled.liveness.is_err() && one(nodes, seed, true, true).liveness.is_ok()
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no seed in {first}..{} stalls with pre_vote={pre_vote}, check_quorum={check_quorum}",
+                first + tries
+            )
+        })
+}
+
 /// Without PreVote a deaf node (it sends, it hears nobody) campaigns again
 /// and again and takes a vote of the majority each time no lease binds it:
-/// in this seed the majority never elects. With PreVote it does.
+/// some seeds never elect (5,000,420 did when this test was written). With
+/// PreVote the same seed elects.
 #[test]
 fn without_pre_vote_a_deaf_node_can_stall_a_majority() {
-    let seed = 5_000_420;
-    let stalled = one(5, seed, false, true);
-    assert!(
-        stalled.liveness.is_err(),
-        "seed {seed}: {:?}",
-        stalled.liveness
-    );
-    assert!(stalled.violations.is_empty(), "seed {seed}: safety holds");
-    assert!(one(5, seed, true, true).liveness.is_ok(), "seed {seed}");
+    let seed = first_stall(5, 5_000_000, 5_000, false, true);
+    eprintln!("seed {seed} stalls without PreVote");
 }
 
 /// Without CheckQuorum a deaf goose of an old term never learns that it was
-/// replaced: in this seed two geese (of different terms) reign side by side
-/// to the end. With CheckQuorum the deaf one steps down.
+/// replaced: in some seeds two geese (of different terms) reign side by side
+/// to the end (3,000,144 did when this test was written). With CheckQuorum
+/// the deaf one steps down.
 #[test]
 fn without_check_quorum_a_deaf_goose_reigns_beside_the_new_one() {
-    let seed = 3_000_144;
-    let two = one(3, seed, true, false);
-    assert!(two.liveness.is_err(), "seed {seed}: {:?}", two.liveness);
-    assert!(
-        two.violations.is_empty(),
-        "seed {seed}: one goose per term holds"
-    );
-    assert!(one(3, seed, true, true).liveness.is_ok(), "seed {seed}");
+    let seed = first_stall(3, 3_000_000, 5_000, true, false);
+    eprintln!("seed {seed} stalls without CheckQuorum");
 }

@@ -339,7 +339,7 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                     .ok_or_else(|| {
                         format!(
                             "`{name}` is not an invariant: use election_safety, one_vote_per_term, \
-                             terms_never_decrease or one_goose_at_a_time"
+                             terms_never_decrease, one_goose_at_a_time or promises_kept"
                         )
                     })?;
                 Quantity::Violations(Some(kind))

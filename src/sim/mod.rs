@@ -417,6 +417,7 @@ impl Simulation {
         for i in 0..self.outbox.messages.len() {
             let (to, msg) = self.outbox.messages[i];
             self.stats.count_sent(msg.kind());
+            self.checker.sent(id, to, &msg);
             let (slot, flight) = self
                 .net
                 .send(depart, id, to, msg, &self.opts_now, &mut self.rng);
@@ -438,6 +439,10 @@ impl Simulation {
         let violations = self.checker.total();
         self.checker
             .observe(self.now, id, role, node.term(), node.voted_for());
+        if role.is_some() {
+            self.checker
+                .observe_lease(self.now, id, node.term(), node.lease_until());
+        }
         let after = self.checker.live_geese().len();
         if before != after {
             let how = if after > 0 {
