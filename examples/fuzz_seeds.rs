@@ -43,7 +43,11 @@ fn main() -> std::io::Result<()> {
     }
     for (id, _) in duckduckgoose::lessons::index() {
         let link = format!("#lesson={id}&embed");
-        write(&out.join("fragment"), &format!("lesson_{id}"), link.as_bytes())?;
+        write(
+            &out.join("fragment"),
+            &format!("lesson_{id}"),
+            link.as_bytes(),
+        )?;
     }
     let lease = Some(Lease {
         length: 150_000,

@@ -598,7 +598,8 @@ impl Node {
     /// `now + length`. Returns the floor to echo.
     fn promise(&mut self, now: Time, holder: NodeId, lease: Option<Lease>) -> Option<Time> {
         let lease = lease?;
-        let until = now + lease.length;
+        // Saturating: a garbled datagram may carry any length (src/net/wire.rs).
+        let until = now.saturating_add(lease.length);
         self.lease_holder = match self.lease_until {
             // A live promise to somebody else: from now on it binds against all.
             Some(old) if now <= old && self.lease_holder != Some(holder) => None,
@@ -659,6 +660,14 @@ impl Node {
             ctx.out
                 .notes
                 .push(Note::TimeoutInLease { lease_until: until });
+            return;
+        }
+        if self.term == Term::MAX {
+            // The last term: no election can follow it. Only a forged or
+            // garbled datagram (src/net/wire.rs) brings a node here; it
+            // stays a duck rather than wrap around to term 0.
+            self.role = Role::Duck;
+            self.reset_timer(now, ctx.opts, ctx.rng);
             return;
         }
         if ctx.opts.pre_vote {
@@ -874,7 +883,7 @@ impl Node {
             // A yes for an earlier round (term + 1 back then, at most our
             // term now) is stale and says nothing about this one.
             Body::PreVoteReply { granted: true } => {
-                if msg.term == self.term + 1 {
+                if self.term.checked_add(1) == Some(msg.term) {
                     self.count_prevote(now, from, true, ctx);
                 }
                 return;
@@ -898,7 +907,7 @@ impl Node {
                 return self.reply_vote(from, false, None, ctx);
             }
             self.adopt_term(now, msg.term, from, ctx);
-            if handing_on && self.bound_against(now, self.id).is_none() {
+            if handing_on && self.term < Term::MAX && self.bound_against(now, self.id).is_none() {
                 return self.campaign(now, Cause::Deposed, ctx);
             }
         }
