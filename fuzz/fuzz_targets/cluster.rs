@@ -95,7 +95,11 @@ impl World {
                     self.now = at;
                     self.step(i as NodeId, |n, now, ctx| n.tick(now, ctx));
                     let again = self.nodes[i].deadline(&self.opts);
-                    assert!(again > at, "n{} ticked at {at} wants a tick at {again}", i + 1);
+                    assert!(
+                        again > at,
+                        "n{} ticked at {at} wants a tick at {again}",
+                        i + 1
+                    );
                     self.end_of_event();
                 }
                 _ => break,

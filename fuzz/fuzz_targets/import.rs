@@ -25,12 +25,19 @@ fuzz_target!(|data: &[u8]| {
                 panic!("the export does not load: line {line}: {why}\n{exported}")
             });
             let (a, b) = (timeline.sim(), again.sim());
-            assert_eq!(a.status(), b.status(), "the export replays differently:\n{exported}");
+            assert_eq!(
+                a.status(),
+                b.status(),
+                "the export replays differently:\n{exported}"
+            );
             assert_eq!(a.stats().events, b.stats().events, "{exported}");
             assert_eq!(a.violation_count(), b.violation_count(), "{exported}");
         }
         Err((number, why)) => {
-            assert!((1..=lines + 1).contains(&number), "line {number} of {lines}");
+            assert!(
+                (1..=lines + 1).contains(&number),
+                "line {number} of {lines}"
+            );
             assert!(!why.is_empty(), "an error must say why");
         }
     }

@@ -66,7 +66,16 @@ fn run(u: &mut Unstructured) -> Result<()> {
         } else {
             None
         };
-        Node::recovered(id, size, now, u.arbitrary()?, voted_for, u.arbitrary()?, &opts, &mut rng)
+        Node::recovered(
+            id,
+            size,
+            now,
+            u.arbitrary()?,
+            voted_for,
+            u.arbitrary()?,
+            &opts,
+            &mut rng,
+        )
     } else {
         Node::new(id, size, now, &opts, &mut rng)
     };

@@ -17,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err((number, why)) => {
-            assert!((1..=lines + 1).contains(&number), "line {number} of {lines}");
+            assert!(
+                (1..=lines + 1).contains(&number),
+                "line {number} of {lines}"
+            );
             assert!(!why.is_empty(), "an error must say why");
         }
     }
