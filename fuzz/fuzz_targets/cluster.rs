@@ -82,6 +82,18 @@ impl World {
         }
     }
 
+    /// One of node `id`'s boundaries (issue 11 §2: faults land there).
+    fn boundary(&self, id: NodeId, which: u8) -> Time {
+        let node = &self.nodes[id as usize];
+        match which {
+            0 => node.deadline(&self.opts),
+            1 => node.lease_until().unwrap_or(self.now),
+            2 => node.majority_lease_end(),
+            _ => node.step_down_at(&self.opts),
+        }
+        .min(self.now + 2_000_000)
+    }
+
     /// Moves the clock to `t`, firing every live node's timer on the way, in
     /// order, as the simulator does.
     fn advance_to(&mut self, t: Time) {
@@ -188,11 +200,12 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 w.end_of_event();
             }
             _ => {
-                // To a node's deadline, or a microsecond either side: where
-                // leases end and geese lose their crowns.
+                // To a boundary of a node, or a microsecond either side: its
+                // next deadline, the end of its promise, the end of its
+                // majority's leases (its crown), its step-down deadline.
                 let id = u.int_in_range(0..=size - 1)?;
-                let at = w.nodes[id as usize].deadline(&w.opts);
-                let t = (at.saturating_sub(1) + u.int_in_range(0..=2)?).max(w.now);
+                let t = w.boundary(id, u.int_in_range(0..=3)?);
+                let t = (t.saturating_sub(1) + u.int_in_range(0..=2)?).max(w.now);
                 w.advance_to(t);
             }
         }
