@@ -351,6 +351,11 @@ impl Session {
                         }
                     });
                     if let Some(found) = broken {
+                        // Finish the instant it broke in, as `until` does: a
+                        // replay (an export, a link) applies the next line
+                        // after every event of that instant too.
+                        let now = self.sim.now();
+                        self.sim.run_until(now);
                         between(&mut self.sim).map_err(Failure::Error)?;
                         return Err(Failure::Expectation(format!(
                             "`{cond}` stopped holding at {} (it is {found})",

@@ -274,6 +274,35 @@ fn a_watched_run_ends_its_instant_so_the_cli_and_the_page_agree() {
     );
 }
 
+/// Found by fuzzing (fuzz/fuzz_targets/import.rs): an `always` that stops
+/// holding ends its instant, as `until` does. It used to stop right after the
+/// event that broke it, so a loaded run ended mid-instant: seeking away and
+/// back, or loading its export, showed the whole instant, another state.
+#[test]
+fn a_broken_always_ends_its_instant_so_the_end_is_seen_again_the_same() {
+    // All five timers fire at the same instant; the first campaign breaks
+    // the condition, and the other four must still run.
+    let script = "cluster nodes=5 seed=3 election=150ms..150ms\n\
+                  run 200ms always n1.role = duck\n";
+    let (mut tl, warnings) = Timeline::load(script, 0, Budget::default()).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("stopped holding at 150ms"),
+        "{warnings:?}"
+    );
+    let (end, seen) = (tl.end(), tl.sim().status());
+    assert!(
+        seen.nodes.iter().all(|n| n.role == "candidate"),
+        "all five timers fired: {seen:?}"
+    );
+    let (again, _) = Timeline::load(&tl.script(), 0, Budget::default()).unwrap();
+    assert_eq!(again.sim().status(), seen);
+    assert_eq!(again.sim().stats().events, tl.sim().stats().events);
+    tl.seek(0);
+    tl.seek(end);
+    assert_eq!(tl.sim().status(), seen);
+}
+
 /// `disk` and `jitter` print only when set, so a `set` that turns them back
 /// to zero must still say so, or the exported script would keep them on.
 #[test]
