@@ -31,6 +31,8 @@ cargo +nightly fuzz build -s none -a
 failed=()
 for target in "${targets[@]}"; do
   log=$(mktemp)
+  # libFuzzer needs the corpus dir; targets with no seeds start from nothing.
+  mkdir -p "fuzz/corpus/$target"
   # shellcheck disable=SC2086 # FUZZ_FLAGS is a list of flags
   if cargo +nightly fuzz run -s none -a "$target" "fuzz/corpus/$target" -- \
       -max_total_time="$seconds" -timeout=60 -print_final_stats=1 ${FUZZ_FLAGS:-} >"$log" 2>&1; then
