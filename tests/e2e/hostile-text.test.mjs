@@ -43,7 +43,11 @@ function scenario() {
 /// What could only be there if text became markup: elements that run or
 /// load something, inline event handlers, `javascript:` addresses.
 const SNIFF = () => ({
-  elements: document.querySelectorAll('img, script, svg, iframe, object, embed, a, b').length,
+  // The page draws its own SVG charts (the stats histogram, the experiment
+  // plot) from numbers only; they appear once elections have happened.
+  elements: [...document.querySelectorAll('img, script, svg, iframe, object, embed, a, b')].filter(
+    (el) => !el.closest('#stat-hist, #exp-plot'),
+  ).length,
   handlers: [...document.querySelectorAll('*')].flatMap((el) =>
     [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName} ${a.name}`),
   ),
