@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Drops the "name" custom section from a wasm module, in place.
-
-wasm-bindgen writes function names for its generated shims into the module
-(about 4 KB, 1.5 KB gzip). Browsers use them only for stack traces in the
-developer tools; every visitor would download them. Usage: strip-wasm-names.py FILE
+"""Drops the custom sections a browser does not need from a wasm module, in
+place: "name" (wasm-bindgen writes function names for its generated shims,
+about 4 KB, used only for stack traces in the developer tools), "producers"
+and "target_features" (tool versions and features, for linkers). Every visitor
+would download them. Usage: strip-wasm-names.py FILE
 """
+
+DROPPED = (b"name", b"producers", b"target_features")
 import sys
 
 
@@ -36,7 +38,7 @@ def main(path):
         keep = True
         if section_id == 0:
             name_len, name_at = leb128(data, body)
-            keep = data[name_at:name_at + name_len] != b"name"
+            keep = data[name_at:name_at + name_len] not in DROPPED
         if keep:
             out += data[start:end]
         i = end

@@ -6,7 +6,7 @@
 //!
 //! The trials are [`crate::experiment::crash_trial`]'s, the same as
 //! `ddg experiment failover`, with a shorter give-up time so that no single
-//! trial can hold a frame for long. The paper's curves travel as 21
+//! trial can hold a frame for long. The paper's curves travel as 11
 //! quantiles each ([`PAPER_QUANTILES`]); the full data file stays out of the
 //! page's download, and a test checks the quantiles against it.
 //!
@@ -28,88 +28,72 @@ pub const MAX_TRIALS: u32 = 5000;
 /// budget of a few tens of milliseconds at worst.
 pub const TRIAL_LIMIT: u64 = 120 * SECOND;
 
-/// The Raft paper's Figure 16 curves as the 0th, 5th, …, 100th percentiles
+/// The Raft paper's Figure 16 curves as the 0th, 10th, …, 100th percentiles
 /// (nearest rank) in tenths of a ms: `(min ms, max ms, quantiles)`. Read from
 /// `data/fig16-paper.csv`.
-pub const PAPER_QUANTILES: [(u64, u64, [u32; 21]); 10] = [
+pub const PAPER_QUANTILES: [(u64, u64, [u32; 11]); 10] = [
     (
         150,
         150,
         [
-            98660, 163540, 187330, 222290, 271670, 281810, 303050, 343330, 363500, 379410, 406600,
-            449050, 497090, 530220, 561290, 604950, 663400, 720510, 840700, 1049800, 5280860,
+            98660, 187330, 271670, 303050, 363500, 406600, 497090, 561290, 663400, 840700, 5280860,
         ],
     ),
     (
         150,
         151,
         [
-            862, 2850, 4343, 5707, 6886, 7366, 8490, 8944, 10201, 10626, 11982, 13416, 14736,
-            16291, 17787, 19388, 22314, 25339, 31318, 39011, 82324,
+            862, 4343, 6886, 8490, 10201, 11982, 14736, 17787, 22314, 31318, 82324,
         ],
     ),
     (
         150,
         155,
         [
-            853, 1062, 1192, 1294, 1430, 1541, 2433, 2571, 2666, 2774, 2873, 2987, 3081, 3975,
-            4189, 4347, 4521, 5570, 6064, 7631, 21431,
+            853, 1192, 1430, 2433, 2666, 2873, 3081, 4189, 4521, 6064, 21431,
         ],
     ),
     (
         150,
         175,
         [
-            844, 1018, 1067, 1107, 1157, 1209, 1243, 1291, 1330, 1365, 1409, 1450, 1500, 1548,
-            1596, 1642, 1725, 2629, 2910, 3130, 6101,
+            844, 1067, 1157, 1243, 1330, 1409, 1500, 1596, 1725, 2910, 6101,
         ],
     ),
     (
         150,
         200,
         [
-            871, 1038, 1102, 1158, 1196, 1245, 1290, 1335, 1380, 1422, 1464, 1501, 1539, 1578,
-            1623, 1667, 1724, 1812, 1934, 2928, 5125,
+            871, 1102, 1196, 1290, 1380, 1464, 1539, 1623, 1724, 1934, 5125,
         ],
     ),
     (
         150,
         300,
         [
-            927, 1145, 1244, 1316, 1381, 1443, 1484, 1549, 1596, 1640, 1712, 1770, 1846, 1915,
-            1996, 2075, 2165, 2280, 2440, 2641, 6033,
+            927, 1244, 1381, 1484, 1596, 1712, 1846, 1996, 2165, 2440, 6033,
         ],
     ),
     (
         12,
         24,
-        [
-            153, 185, 197, 215, 229, 244, 257, 268, 279, 290, 300, 309, 328, 357, 391, 421, 446,
-            482, 524, 662, 1517,
-        ],
+        [153, 197, 229, 257, 279, 300, 328, 391, 446, 524, 1517],
     ),
     (
         25,
         50,
-        [
-            240, 288, 305, 324, 337, 354, 367, 382, 397, 412, 430, 445, 462, 482, 504, 524, 550,
-            626, 733, 828, 2763,
-        ],
+        [240, 305, 337, 367, 397, 430, 462, 504, 550, 733, 2763],
     ),
     (
         50,
         100,
-        [
-            371, 441, 475, 507, 540, 560, 585, 603, 620, 642, 667, 686, 708, 732, 765, 794, 839,
-            889, 956, 1198, 2533,
-        ],
+        [371, 475, 540, 585, 620, 667, 708, 765, 839, 956, 2533],
     ),
     (
         100,
         200,
         [
-            657, 777, 851, 917, 953, 1000, 1047, 1079, 1109, 1156, 1200, 1236, 1288, 1333, 1397,
-            1452, 1521, 1588, 1655, 1814, 3352,
+            657, 851, 953, 1047, 1109, 1200, 1288, 1397, 1521, 1655, 3352,
         ],
     ),
 ];
@@ -117,12 +101,12 @@ pub const PAPER_QUANTILES: [(u64, u64, [u32; 21]); 10] = [
 /// The paper's curve nearest to `election`: the range whose minimum and
 /// maximum are closest, relative to their size (150–156 ms is nearest to
 /// 150–155 ms; 20–40 ms to 25–50 ms). Returns its range and quantiles.
-pub fn nearest_paper_curve(election: Span) -> (Span, &'static [u32; 21]) {
+pub fn nearest_paper_curve(election: Span) -> (Span, &'static [u32; 11]) {
     let rel = |a: u64, b: u64| (a as f64 - b as f64).abs() / (a.max(b).max(1) as f64);
     let (lo, hi, q) = PAPER_QUANTILES
         .iter()
         .min_by(|a, b| {
-            let d = |c: &(u64, u64, [u32; 21])| {
+            let d = |c: &(u64, u64, [u32; 11])| {
                 rel(election.min, c.0 * MS) + rel(election.max - election.min, (c.1 - c.0) * MS)
             };
             d(a).total_cmp(&d(b))
@@ -290,7 +274,7 @@ impl Curve {
     }
 
     /// The paper's curve nearest to this one's timeout range.
-    pub fn paper(&self) -> (Span, &'static [u32; 21]) {
+    pub fn paper(&self) -> (Span, &'static [u32; 11]) {
         nearest_paper_curve(self.run.options().election)
     }
 }
@@ -436,8 +420,8 @@ impl Panel {
                 stat(|s| s.p90),
                 stat(|s| s.max),
                 c.run.split_rate().map_or("—".into(), |r| percent(r, 1.0)),
-                tenths_label(q[10]),
-                tenths_label(q[18]),
+                tenths_label(q[5]),
+                tenths_label(q[9]),
                 span_label(span)
             );
         }
@@ -456,7 +440,7 @@ impl Panel {
                 hi = hi.max(*v);
             }
             lo = lo.min(f64::from(q[0]) / 10.0);
-            hi = hi.max(f64::from(q[20]) / 10.0);
+            hi = hi.max(f64::from(q[10]) / 10.0);
         }
         LogAxis::fit(lo, hi)
     }
@@ -546,7 +530,7 @@ impl Panel {
                 .1
                 .iter()
                 .enumerate()
-                .map(|(k, &tenths)| (f64::from(tenths) / 10.0, k.max(1) as f64 / 20.0))
+                .map(|(k, &tenths)| (f64::from(tenths) / 10.0, k.max(1) as f64 / 10.0))
                 .collect();
             for (points, class) in [(paper, " paper"), (c.run.cdf(), "")] {
                 // One step path: along at the last height, up at each sample;
@@ -652,7 +636,7 @@ mod tests {
             let c = paper::curve_for(&curves, Span::new(lo * MS, hi * MS)).unwrap();
             let n = c.samples_ms.len();
             for (k, &value) in q.iter().enumerate() {
-                let rank = ((k * n).div_ceil(20)).clamp(1, n) - 1;
+                let rank = ((k * n).div_ceil(10)).clamp(1, n) - 1;
                 let want = c.samples_ms[rank];
                 assert!(
                     (f64::from(value) / 10.0 - want).abs() <= 0.05 + want * 1e-6,
