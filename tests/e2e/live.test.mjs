@@ -114,7 +114,8 @@ test('Live mode draws a real cluster, kills its goose from the page and replays 
     await page.evaluate((t) => window.ddg.seek(t), before);
     const past = await status(page);
     assert.deepEqual(geese(past), [first], JSON.stringify(past));
-    assert.match(await page.locator('#replay').textContent(), /replaying/);
+    // The replay label follows on the next frame.
+    await page.locator('#replay', { hasText: 'replaying' }).waitFor({ timeout: 10000 });
     assert.deepEqual(errors, []);
     assert.deepEqual(await violations(), [], 'no Content-Security-Policy violation in Live mode');
   } finally {
