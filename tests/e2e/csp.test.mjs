@@ -2,23 +2,15 @@
 // 'self', plus 'wasm-unsafe-eval' for the module): the page, a lesson, export
 // and import work with no violation reported. Live mode is checked under the
 // same policy in live.test.mjs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, serve, launch } from './browser.mjs';
+import { root, usePage } from './browser.mjs';
 import { openWatched } from './csp.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
-const ctx = {};
-before(async () => {
-  ctx.server = await serve();
-  ctx.browser = await launch();
-});
-after(async () => {
-  await ctx.browser?.close();
-  ctx.server?.stop();
-});
+const ctx = usePage();
 
 test('the page declares its policy: self, wasm-unsafe-eval, nothing else', () => {
   const html = fs.readFileSync(path.join(root, 'index.html'), 'utf8');
