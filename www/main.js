@@ -47,6 +47,9 @@ try {
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
+  // Sizes are read again only when the layout changes.
+  const sizes = new ResizeObserver(() => app.relayout());
+  for (const id of ['bar', 'canvas', 'timeline']) sizes.observe(document.getElementById(id));
   // Browsers stop animation frames in hidden tabs; Rust restarts its clock.
   document.addEventListener('visibilitychange', () => app.visibility(document.hidden));
 

@@ -295,7 +295,7 @@ impl Summary {
             return None;
         }
         let mut v = values.to_vec();
-        v.sort_by(f64::total_cmp);
+        crate::compact::sort_by(&mut v, f64::total_cmp);
         let rank = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
         Some(Summary {
             n: v.len(),

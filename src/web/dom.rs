@@ -178,6 +178,18 @@ impl Dom {
         });
     }
 
+    /// Records `value` as what element `id` shows for `what`, if it
+    /// changed; false when it had not, so the caller can skip its updates.
+    /// Forgotten, like the rest, when the element is rebuilt.
+    pub fn remember(&mut self, id: &str, what: &str, value: &str) -> bool {
+        let key = format!("{id}\u{1}{what}");
+        if self.cache.get(&key).map(String::as_str) == Some(value) {
+            return false;
+        }
+        self.cache.insert(key, value.to_string());
+        true
+    }
+
     fn set(&mut self, id: &str, what: &str, value: &str, apply: impl FnOnce(&Element, &str)) {
         let key = format!("{id}\u{1}{what}");
         if self.cache.get(&key).map(String::as_str) == Some(value) {
@@ -185,7 +197,7 @@ impl Dom {
         }
         if let Some(el) = self.el(id) {
             apply(&el, value);
-            self.cache.insert(key, value.to_string());
+            self.remember(id, what, value);
         }
     }
 

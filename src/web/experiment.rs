@@ -79,8 +79,9 @@ impl App {
         if !open {
             return;
         }
-        let started = now_ms();
-        x.panel.step(|| now_ms() - started < FRAME_BUDGET_MS);
+        let started = now_ms(&self.perf);
+        x.panel
+            .step(|| now_ms(&self.perf) - started < FRAME_BUDGET_MS);
         let (done, total) = x.panel.progress();
         self.dom
             .attr("exp-progress", "max", &total.max(1).to_string());

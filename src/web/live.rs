@@ -102,7 +102,7 @@ impl App {
 
     /// Advances the view of the live cluster and shows it.
     pub(super) fn live_frame(&mut self, dt_ms: f64) {
-        let page = now_ms();
+        let page = now_ms(&self.perf);
         let playing = self.playing;
         let Some(s) = &mut self.live else { return };
         let Some(rec) = &mut s.live else { return };
@@ -238,10 +238,11 @@ impl App {
 
     /// One line of node `node`'s event stream.
     pub fn live_line(&mut self, node: u32, data: &str) {
+        let page = now_ms(&self.perf);
         let Some(rec) = self.live.as_mut().and_then(|s| s.live.as_mut()) else {
             return;
         };
-        if let Err(e) = rec.line(node, data, now_ms()) {
+        if let Err(e) = rec.line(node, data, page) {
             let t = rec.end();
             self.push_log(t, format!("unreadable line: {e}"), true);
         }

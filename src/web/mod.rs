@@ -78,10 +78,11 @@ fn media(query: &str) -> bool {
         .is_some_and(|m| m.matches())
 }
 
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+/// Milliseconds on the page's clock (`performance.now()`), from the
+/// `performance` object the app looked up once: asking the window for it
+/// each time cost two calls into the browser, several times a frame.
+fn now_ms(perf: &Option<web_sys::Performance>) -> f64 {
+    perf.as_ref().map_or(0.0, |p| p.now())
 }
 
 /// A lesson in progress. Which caption is on screen is not kept: it follows
@@ -158,6 +159,17 @@ pub struct App {
     wall_hints: Vec<f64>,
     /// The header's height last written to the page's `--bar-h`.
     bar_h: i32,
+    /// The layout changed since the sizes were last read (see
+    /// [`App::relayout`]); reading them every frame forced a layout.
+    layout_dirty: bool,
+    /// The device pixel ratio the canvases were last sized for.
+    dpr: f64,
+    /// The timeline strip's size in CSS pixels.
+    strip_size: (f64, f64),
+    /// The page's `performance`, for [`now_ms`].
+    perf: Option<web_sys::Performance>,
+    /// When (page time, ms) the timeline's slider values were last written.
+    slider_at: f64,
     /// Live mode: watching a real cluster instead of a simulation.
     live: Option<live::Session>,
     /// What Live mode asks the page's script to open or send.
@@ -233,6 +245,11 @@ impl App {
             first_visit: false,
             wall_hints: Vec::new(),
             bar_h: -1,
+            layout_dirty: true,
+            dpr: 0.0,
+            strip_size: (0.0, 0.0),
+            perf: window.performance(),
+            slider_at: f64::NEG_INFINITY,
             live: None,
             live_wants: live::Wants::new(),
             experiments: Default::default(),
@@ -250,7 +267,7 @@ impl App {
     /// Draws one animation frame at `timestamp` (milliseconds, from
     /// `requestAnimationFrame`), advancing the run if it is playing.
     pub fn frame(&mut self, timestamp: f64) {
-        let started = now_ms();
+        let started = now_ms(&self.perf);
         let dt = self
             .last_frame
             .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
@@ -272,12 +289,12 @@ impl App {
             let change = self.timeline.advance_to(target);
             self.absorb(change);
         }
-        let simulated = now_ms();
+        let simulated = now_ms(&self.perf);
         self.render();
-        let drawn = now_ms();
+        let drawn = now_ms(&self.perf);
         self.update_panels();
         self.experiment_frame();
-        let done = now_ms();
+        let done = now_ms(&self.perf);
         self.parts_ms = [
             self.parts_ms[0] * 0.95 + (simulated - started) * 0.05,
             self.parts_ms[1] * 0.95 + (drawn - simulated) * 0.05,
@@ -295,6 +312,14 @@ impl App {
         if self.link_dirty && !self.playing {
             self.write_link();
         }
+    }
+
+    /// The layout changed: the page's script calls this when the canvas, the
+    /// timeline or the header changes size (a `ResizeObserver`), and the
+    /// next frame reads the sizes again. Reading them every frame made the
+    /// browser lay the page out inside the frame.
+    pub fn relayout(&mut self) {
+        self.layout_dirty = true;
     }
 
     /// The tab was hidden or shown: the next frame starts afresh instead of
@@ -859,7 +884,7 @@ impl App {
     fn notice(&mut self, text: &str) {
         self.dom.text("notice-text", text);
         self.dom.show("notice", true);
-        self.notice_until = now_ms() + 9000.0;
+        self.notice_until = now_ms(&self.perf) + 9000.0;
         let now = self.timeline.sim().now();
         self.push_log(now, text.to_string(), true);
     }
@@ -1033,6 +1058,14 @@ impl App {
     }
 
     fn resize(&mut self) {
+        let dpr = web_sys::window()
+            .map_or(1.0, |w| w.device_pixel_ratio())
+            .max(1.0);
+        if !self.layout_dirty && dpr == self.dpr {
+            return;
+        }
+        self.layout_dirty = false;
+        self.dpr = dpr;
         // The first screen (caption, canvas, timeline) is the window less
         // the header, whose height depends on the width and the text size.
         let bar_h = self
@@ -1052,9 +1085,6 @@ impl App {
         }
         let w = f64::from(self.canvas.client_width().max(1));
         let h = f64::from(self.canvas.client_height().max(1));
-        let dpr = web_sys::window()
-            .map_or(1.0, |w| w.device_pixel_ratio())
-            .max(1.0);
         let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
         if self.canvas.width() != pw || self.canvas.height() != ph {
             self.canvas.set_width(pw);
@@ -1074,6 +1104,7 @@ impl App {
                 strip.set_height(ph);
             }
             let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+            self.strip_size = (sw, sh);
         }
     }
 
@@ -1141,18 +1172,14 @@ impl App {
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
         self.draw_unreachable();
-        if let Some((strip, ctx)) = &self.strip {
-            let size = (
-                f64::from(strip.client_width()),
-                f64::from(strip.client_height()),
-            );
-            draw::draw_timeline(ctx, size, &self.timeline, theme);
+        if let Some((_, ctx)) = &self.strip {
+            draw::draw_timeline(ctx, self.strip_size, &self.timeline, theme);
         }
     }
 
     fn update_panels(&mut self) {
         self.sync_log();
-        if self.notice_until > 0.0 && now_ms() > self.notice_until {
+        if self.notice_until > 0.0 && now_ms(&self.perf) > self.notice_until {
             self.notice_until = 0.0;
             self.dom.show("notice", false);
         }
@@ -1202,16 +1229,22 @@ impl App {
                 "false"
             },
         );
-        // The timeline is a slider: its value is the moment on view.
-        self.dom
-            .attr("timeline", "aria-valuemax", &(end / 1000).to_string());
-        self.dom
-            .attr("timeline", "aria-valuenow", &(now / 1000).to_string());
-        self.dom.attr(
-            "timeline",
-            "aria-valuetext",
-            &format!("{} of {}", human_duration(now), human_duration(end)),
-        );
+        // The timeline is a slider: its value is the moment on view. While
+        // the run plays it is brought up to date once a second, not every
+        // frame: a screen reader has nothing to say about each frame.
+        let page_now = now_ms(&self.perf);
+        if !self.playing || page_now - self.slider_at >= 1000.0 {
+            self.slider_at = page_now;
+            self.dom
+                .attr("timeline", "aria-valuemax", &(end / 1000).to_string());
+            self.dom
+                .attr("timeline", "aria-valuenow", &(now / 1000).to_string());
+            self.dom.attr(
+                "timeline",
+                "aria-valuetext",
+                &format!("{} of {}", human_duration(now), human_duration(end)),
+            );
+        }
         self.dom.show("perf", self.perf_visible);
         let goose = match sim.geese() {
             [] => "no goose".to_string(),

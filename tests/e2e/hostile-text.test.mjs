@@ -159,7 +159,12 @@ test('hostile files and file names, picked or dropped, stay text', async () => {
     await page.evaluate(() => window.ddg.exec('cluster nodes=5 seed=2'));
     await deliver(NAME, scenario());
     await page.waitForFunction(() => window.ddg.status().nodes.length === 3);
-    assert.ok((await logText(page)).includes(`Loaded from the ${NAME}: 3 nodes, seed 1.`), how);
+    // The event log shows it at the next frame.
+    const loaded = `Loaded from the ${NAME}: 3 nodes, seed 1.`;
+    await page
+      .waitForFunction((w) => document.getElementById('log').textContent.includes(w), loaded, { timeout: 5000 })
+      .catch(() => {});
+    assert.ok((await logText(page)).includes(loaded), how);
     await assertInert(page, problems, `${how} file`);
     // A broken one: its name and the bad line are in the notice, literally.
     await deliver(`${how} ${NAME}`, `${scenario()}${COMMAND}\n`);
