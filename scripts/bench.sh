@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo run --release --quiet --bin ddg -- bench "$@"
 echo
-wasm-pack build --target web --profile web --no-typescript --no-pack >/dev/null 2>&1
+scripts/build-page.sh >/dev/null 2>&1
 node tests/e2e/bench.mjs

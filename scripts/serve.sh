@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh wasm
-wasm-pack build --target web --profile web --no-typescript --no-pack
+scripts/build-page.sh
 port=${PORT:-8000}
 echo "DuckDuckGoose is at http://localhost:$port/  (Ctrl-C stops it)"
 exec python3 -m http.server "$port" --bind "${BIND:-127.0.0.1}"

@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh          everything: wasm toolchain, Chromium, Node packages
 #   scripts/setup.sh wasm     only what `wasm-pack build` needs (for serving the page)
+#   scripts/setup.sh fuzz     only what scripts/fuzz.sh needs (nightly, cargo-fuzz)
 #
 # See ../shared/TOOLCHAIN.md for why each piece is installed the way it is.
 set -euo pipefail
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 # The wasm-bindgen CLI must match the `wasm-bindgen` crate version pinned in Cargo.toml exactly.
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -n1)
 WASM_PACK_VERSION=0.15.1
+CARGO_FUZZ_VERSION=0.13.2
 what=${1:-all}
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
@@ -25,11 +27,32 @@ if [ "$what" = all ]; then
   # The fault test cuts real links with iptables (tests/fault.rs).
   command -v iptables-restore >/dev/null || need_apt+=(iptables)
 fi
+# cargo-fuzz builds libFuzzer, which is C++.
+if [ "$what" = all ] || [ "$what" = fuzz ]; then
+  command -v c++ >/dev/null || need_apt+=(g++)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "apt-get install ${need_apt[*]}"
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# The fuzz targets (fuzz/, scripts/fuzz.sh): cargo-fuzz needs the nightly
+# toolchain (libFuzzer's coverage instrumentation).
+if [ "$what" = all ] || [ "$what" = fuzz ]; then
+  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    say "rustup toolchain install nightly"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
+    say "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes)"
+    cargo install --quiet --force cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  fi
+  if [ "$what" = fuzz ]; then
+    say "fuzzing toolchain ready"
+    exit 0
+  fi
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

@@ -19,6 +19,10 @@ cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 step "native tests"
 cargo test --release
 
+step "fuzz targets, a few seconds each (scripts/fuzz.sh runs long campaigns)"
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+FUZZ_SKIP_SETUP=1 scripts/fuzz.sh 5
+
 step "wasm-bindgen tests in headless Chromium (tests/web.rs)"
 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --release -- --test web
 

@@ -4,24 +4,31 @@
 //! schedule draws from a generator derived from it. A run has two phases:
 //!
 //! 1. **Safety**: for `faults` of simulated time, a fault every 20–400 ms —
-//!    kills, revives, partitions, isolation, heals, forced timeouts, message
+//!    kills, revives, partitions, isolation, one-way cuts (a link, a deaf
+//!    node, a mute node) and their repair, heals, forced timeouts, message
 //!    loss up to 30%, crash-restarts, client requests, and changes of the
 //!    election range, heartbeat, latency, CheckQuorum and PreVote, unsafe
-//!    values included. One fault in three lands exactly at, or 1 µs either
-//!    side of, a lease end, a crown end, a step-down deadline or an election
-//!    deadline. The invariant checker watches every event, the log's
-//!    invariants (§5.3, §5.4) included.
+//!    values included. One fault in two lands exactly at, or 1 µs either
+//!    side of, a lease end, a crown end, a step-down deadline, an election
+//!    deadline or a message's arrival, and half of those hit the node whose
+//!    deadline it is (a timeout, a kill, a crash-restart, a revival,
+//!    isolation, a dropped message). The invariant checker watches every
+//!    event, the log's invariants (§5.3, §5.4) included.
 //! 2. **Liveness**: the network heals, the starting options come back with
 //!    no loss, dead nodes come back until a majority is alive. From then on a
 //!    goose must appear within [`liveness_bound`], and then a request must
 //!    commit within that bound again (the log makes progress, not just the
 //!    election).
 //!
+//! [`run_one_way`] has the same safety phase but a harsher liveness phase:
+//! only a majority is healed, and links to and from the other nodes stay cut
+//! one way at random (see [`crate::sim::network`], "Liveness under one-way links").
+//!
 //! Every fault is written as a line of the scenario language and applied
 //! through [`Session::exec`], so a failing seed comes with a script that
 //! `ddg run` replays exactly.
 
-use crate::message::node_name;
+use crate::message::{node_name, Body, NodeId};
 use crate::node::majority;
 use crate::options::{format_duration, format_percent, Micros, Options, MS};
 use crate::rng::SimRng;
@@ -29,6 +36,8 @@ use crate::script::expect::{Quantity, Value};
 use crate::script::parse::ClusterSpec;
 use crate::script::{parse_command, Failure, Session};
 use crate::sim::invariants::Violation;
+use crate::sim::link;
+use crate::sim::network::MessageId;
 
 /// What a chaos run does.
 #[derive(Clone, Debug)]
@@ -114,6 +123,8 @@ struct Driver {
     session: Session,
     script: Vec<String>,
     nodes: u32,
+    /// The edge the last pause landed on, if it landed on one.
+    edge: Option<Edge>,
 }
 
 impl Driver {
@@ -147,7 +158,7 @@ impl Driver {
         let sim = self.session.sim();
         let alive: Vec<u32> = (0..self.nodes).filter(|&n| sim.is_alive(n)).collect();
         let dead: Vec<u32> = (0..self.nodes).filter(|&n| !sim.is_alive(n)).collect();
-        let line = match self.pick(14) {
+        let line = match self.pick(16) {
             0 | 1 if !alive.is_empty() => {
                 format!("kill {}", node_name(alive[self.pick(alive.len())]))
             }
@@ -181,17 +192,53 @@ impl Driver {
                 self.exec(format!("kill {n}"));
                 format!("revive {n}")
             }
-            12 | 13 => match self.pick(3) {
-                0 => "request".into(),
-                n => format!("request {}", n + 1),
-            },
             9 => {
                 let loss = [0, 0, 10_000, 50_000, 100_000, 300_000][self.pick(6)];
                 format!("set loss={}", format_percent(loss))
             }
+            12 | 13 => self.one_way_fault(),
+            14 | 15 => match self.pick(3) {
+                0 => "request".into(),
+                n => format!("request {}", n + 1),
+            },
             _ => self.option_change(),
         };
         self.exec(line);
+    }
+
+    /// A one-way cut or its repair, which transitive partitions cannot make:
+    /// one link cut, a node made deaf (it hears nobody) or mute (nobody
+    /// hears it), or a cut restored.
+    fn one_way_fault(&mut self) -> String {
+        let n = self.nodes;
+        if n < 2 {
+            return "heal".into();
+        }
+        let cuts = self.session.sim().network().one_way_cuts().to_vec();
+        let x = self.pick(n as usize) as u32;
+        match self.pick(4) {
+            0 if !cuts.is_empty() => {
+                let (from, to) = cuts[self.pick(cuts.len())];
+                format!("uncut {}", link(from, to))
+            }
+            1 => {
+                // One line per link: all but the last are applied here.
+                let deaf = self.pick(2) == 0;
+                let mut lines: Vec<String> = (0..n)
+                    .filter(|&p| p != x)
+                    .map(|p| format!("cut {}", if deaf { link(p, x) } else { link(x, p) }))
+                    .collect();
+                let last = lines.pop().expect("n >= 2");
+                for line in lines {
+                    self.exec(line);
+                }
+                last
+            }
+            _ => {
+                let to = (x + 1 + self.pick(n as usize - 1) as u32) % n;
+                format!("cut {}", link(x, to))
+            }
+        }
     }
 
     /// A `set` of one timing or protocol option, safe or not: latencies above
@@ -217,58 +264,155 @@ impl Driver {
     }
 
     /// How long to run before the next fault: usually 20–400 ms, but one
-    /// time in three exactly at, or 1 µs either side of, a deadline that
-    /// matters — a node's lease end, a leader's crown end or step-down, an
-    /// election timer — where an off-by-one in the rules would show.
+    /// time in two exactly at, or 1 µs either side of, a deadline that
+    /// matters (see [`Driver::edges`]), where an off-by-one in the rules
+    /// would show. The edge chosen is kept for [`Driver::boundary_fault`].
     fn pause(&mut self) -> Micros {
+        let now = self.session.sim().now();
+        let mut edges = self.edges();
+        edges.retain(|e| e.at > now + 1 && e.at < now + self.horizon());
+        if !edges.is_empty() && self.pick(2) == 0 {
+            let edge = edges.swap_remove(self.pick(edges.len()));
+            let offset = [-1i64, 0, 1][self.pick(3)];
+            self.edge = Some(edge);
+            return (edge.at as i64 + offset) as Micros - now;
+        }
+        self.edge = None;
+        self.rng.range_inclusive(20 * MS, 400 * MS)
+    }
+
+    /// How far ahead [`Driver::pause`] looks for edges.
+    fn horizon(&self) -> Micros {
+        2 * self.session.sim().options().election.max.max(400 * MS)
+    }
+
+    /// The deadlines a fault may land on: every node's lease end (a dead
+    /// node's too, where its revival must honour it), a leader's crown end
+    /// and step-down deadline, a duck's or candidate's election deadline,
+    /// and the arrival of every message that carries a lease or a vote.
+    fn edges(&self) -> Vec<Edge> {
         let sim = self.session.sim();
-        let now = sim.now();
-        let opts = sim.options().clone();
-        let mut edges: Vec<Micros> = Vec::new();
+        let opts = sim.options();
+        let mut edges: Vec<Edge> = Vec::new();
         for node in sim.nodes() {
-            if !sim.is_alive(node.id()) {
+            let id = node.id();
+            if let Some(at) = node.lease_until() {
+                edges.push(Edge { at, node: id });
+            }
+            if !sim.is_alive(id) {
                 continue;
             }
-            edges.extend(node.lease_until());
             if node.role().is_leader() {
-                edges.push(node.majority_lease_end());
-                edges.push(node.step_down_at(&opts));
+                edges.push(Edge {
+                    at: node.majority_lease_end(),
+                    node: id,
+                });
+                edges.push(Edge {
+                    at: node.step_down_at(opts),
+                    node: id,
+                });
             } else {
-                edges.push(node.election_deadline());
+                edges.push(Edge {
+                    at: node.election_deadline(),
+                    node: id,
+                });
             }
         }
-        edges.retain(|&t| t > now + 1 && t < now + 2 * opts.election.max.max(400 * MS));
-        if !edges.is_empty() && self.pick(3) == 0 {
-            let edge = edges[self.pick(edges.len())];
-            let offset = [-1i64, 0, 1][self.pick(3)];
-            return (edge as i64 + offset) as Micros - now;
+        for flight in sim.in_flight() {
+            if flight.lost.is_none() && !matches!(flight.msg.body, Body::PreVoteRequest { .. }) {
+                edges.push(Edge {
+                    at: flight.arrives,
+                    node: flight.to,
+                });
+            }
         }
-        self.rng.range_inclusive(20 * MS, 400 * MS)
+        edges
+    }
+
+    /// One time in two after landing on an edge, a fault aimed at the node
+    /// whose edge it is: a forced timeout (a campaign exactly as its lease
+    /// ends), a kill, a crash-restart or a revival (a restart must honour
+    /// its promise), cutting it off, dropping a message it is about to
+    /// receive, or any `set`. Returns whether it did one.
+    fn boundary_fault(&mut self) -> bool {
+        let Some(edge) = self.edge.take() else {
+            return false;
+        };
+        if self.pick(2) == 0 {
+            return false;
+        }
+        let n = node_name(edge.node);
+        let alive = self.session.sim().is_alive(edge.node);
+        let line = match self.pick(8) {
+            _ if !alive => format!("revive {n}"),
+            0 | 1 => format!("timeout {n}"),
+            2 => format!("kill {n}"),
+            3 => {
+                self.exec(format!("kill {n}"));
+                format!("revive {n}")
+            }
+            4 => format!("isolate {n}"),
+            5 => {
+                let now = self.session.sim().now();
+                let doomed: Vec<MessageId> = self
+                    .session
+                    .sim()
+                    .in_flight()
+                    .filter(|f| f.to == edge.node && f.lost.is_none() && f.arrives > now)
+                    .map(|f| f.id)
+                    .collect();
+                if doomed.is_empty() {
+                    return false;
+                }
+                format!("drop m{}", doomed[self.pick(doomed.len())])
+            }
+            6 => format!("timeout {}", self.node()),
+            _ => self.option_change(),
+        };
+        self.exec(line);
+        true
+    }
+}
+
+/// A deadline of one node that a fault may land on.
+#[derive(Clone, Copy, Debug)]
+struct Edge {
+    at: Micros,
+    node: NodeId,
+}
+
+impl Driver {
+    /// A run of `chaos` with this seed, through its safety phase.
+    fn after_faults(seed: u64, chaos: &Chaos) -> Driver {
+        let spec = ClusterSpec {
+            nodes: chaos.nodes,
+            seed: Some(seed),
+            options: chaos.options.clone(),
+        };
+        let mut driver = Driver {
+            rng: SimRng::new(seed ^ 0xc4a0_5c4a_05c4_a05c),
+            session: Session::new(&spec, seed),
+            script: vec![format!(
+                "cluster nodes={} seed={seed} {}",
+                chaos.nodes, chaos.options
+            )],
+            nodes: chaos.nodes,
+            edge: None,
+        };
+        while driver.session.sim().now() < chaos.faults {
+            let pause = driver.pause();
+            driver.run(pause);
+            if !driver.boundary_fault() {
+                driver.random_fault();
+            }
+        }
+        driver
     }
 }
 
 /// Runs one chaos run with this seed.
 pub fn run(seed: u64, chaos: &Chaos) -> Report {
-    let spec = ClusterSpec {
-        nodes: chaos.nodes,
-        seed: Some(seed),
-        options: chaos.options.clone(),
-    };
-    let mut driver = Driver {
-        rng: SimRng::new(seed ^ 0xc4a0_5c4a_05c4_a05c),
-        session: Session::new(&spec, seed),
-        script: vec![format!(
-            "cluster nodes={} seed={seed} {}",
-            chaos.nodes, chaos.options
-        )],
-        nodes: chaos.nodes,
-    };
-    // Safety phase.
-    while driver.session.sim().now() < chaos.faults {
-        let pause = driver.pause();
-        driver.run(pause);
-        driver.random_fault();
-    }
+    let mut driver = Driver::after_faults(seed, chaos);
     // Liveness phase: a connected, loss-free network with the starting
     // options and a live majority.
     driver.exec("heal".into());
@@ -292,44 +436,128 @@ pub fn run(seed: u64, chaos: &Chaos) -> Report {
         }
     }
     let bound = liveness_bound(driver.session.sim().options(), chaos.nodes);
-    let start = driver.session.sim().now();
-    let until = format!("run {} until geese = 1", format_duration(bound));
-    let command = parse_command(&until, chaos.nodes)
-        .expect("valid")
-        .expect("not blank");
-    let mut liveness = match driver.session.exec(&command) {
-        Ok(_) => Ok(driver.session.sim().now() - start),
-        Err(_) => Err(bound),
-    };
-    driver.script.push(until);
-    if liveness.is_ok() {
-        // The goose takes a request, and the commit index must move past
-        // where it stands: the request commits, or, should that goose fall
-        // first, the next goose's no-op does (that goose holds every
-        // committed entry, §5.4, so its no-op lies beyond them).
-        let Value::Number(before) = Quantity::Commit.read(driver.session.sim()) else {
-            unreachable!("commit is a number")
-        };
-        driver.exec("request".into());
-        let until = format!(
-            "run {} until commit >= {}",
-            format_duration(bound),
-            before + 1
-        );
-        let command = parse_command(&until, chaos.nodes)
+    driver.until_goose(seed, bound)
+}
+
+impl Driver {
+    /// Runs until a goose appears or `bound` passes, then has the goose take
+    /// a request and runs until the commit index moves past where it stood,
+    /// within `bound` again, and reports the run.
+    fn until_goose(mut self, seed: u64, bound: Micros) -> Report {
+        let start = self.session.sim().now();
+        let until = format!("run {} until geese = 1", format_duration(bound));
+        let command = parse_command(&until, self.nodes)
             .expect("valid")
             .expect("not blank");
-        if driver.session.exec(&command).is_err() {
-            liveness = Err(bound);
+        let mut liveness = match self.session.exec(&command) {
+            Ok(_) => Ok(self.session.sim().now() - start),
+            Err(_) => Err(bound),
+        };
+        self.script.push(until);
+        if liveness.is_ok() {
+            // The goose takes a request, and the commit index must move past
+            // where it stands: the request commits, or, should that goose fall
+            // first, the next goose's no-op does (that goose holds every
+            // committed entry, §5.4, so its no-op lies beyond them).
+            let Value::Number(before) = Quantity::Commit.read(self.session.sim()) else {
+                unreachable!("commit is a number")
+            };
+            self.exec("request".into());
+            let until = format!(
+                "run {} until commit >= {}",
+                format_duration(bound),
+                before + 1
+            );
+            let command = parse_command(&until, self.nodes)
+                .expect("valid")
+                .expect("not blank");
+            if self.session.exec(&command).is_err() {
+                liveness = Err(bound);
+            }
+            self.script.push(until);
         }
-        driver.script.push(until);
+        let sim = self.session.sim();
+        Report {
+            seed,
+            script: self.script.join("\n") + "\n",
+            violations: sim.violations().to_vec(),
+            liveness,
+            events: sim.stats().events,
+        }
     }
-    let sim = driver.session.sim();
-    Report {
-        seed,
-        script: driver.script.join("\n") + "\n",
-        violations: sim.violations().to_vec(),
-        liveness,
-        events: sim.stats().events,
+}
+
+/// How long a goose may take to appear under [`run_one_way`]: a leader that
+/// hears no majority any more keeps its followers quiet with heartbeats
+/// until it steps down, an election timeout (`election.max`) after the last
+/// acks it heard (sent at the latest when the cuts were made, so arriving
+/// within `latency.max`); its followers' leases then run out (a vote lease
+/// is `election.min` plus a round trip, which [`liveness_bound`] counts only
+/// once). From there it is an election in a healed majority:
+/// [`liveness_bound`].
+pub fn one_way_liveness_bound(opts: &Options, nodes: u32) -> Micros {
+    liveness_bound(opts, nodes) + opts.election.max + 3 * opts.latency.max
+}
+
+/// Runs the safety phase of `chaos` with this seed, then a liveness phase
+/// in which only a majority is whole: a random majority `M` of the nodes is
+/// alive and fully connected (both directions) with no loss, PreVote and
+/// CheckQuorum are as given (both on for the promise), and every link with an end outside `M` is cut one way
+/// with probability ½ (at least one is cut when a node is outside `M`), which
+/// makes deaf nodes, mute nodes, deaf and mute leaders and chains of every
+/// kind. The other nodes stay as they were
+/// (dead or alive). A goose must appear within [`one_way_liveness_bound`].
+/// (Without PreVote a deaf node can keep `M` from ever electing; without
+/// CheckQuorum a deaf goose outside `M` reigns on beside `M`'s: see
+/// [`crate::sim::network`], "Liveness under one-way links".)
+pub fn run_one_way(seed: u64, chaos: &Chaos, pre_vote: bool, check_quorum: bool) -> Report {
+    let mut driver = Driver::after_faults(seed, chaos);
+    let n = chaos.nodes;
+    // The majority: a random subset of `majority(n)` nodes.
+    let mut order: Vec<u32> = (0..n).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, driver.pick(i + 1));
     }
+    let mut whole = vec![false; n as usize];
+    for &m in &order[..majority(n) as usize] {
+        whole[m as usize] = true;
+    }
+    driver.exec("heal".into());
+    driver.exec(format!(
+        "set {}",
+        Options {
+            loss: 0,
+            pre_vote,
+            check_quorum,
+            ..chaos.options.clone()
+        }
+    ));
+    for m in 0..n {
+        if whole[m as usize] && !driver.session.sim().is_alive(m) {
+            driver.exec(format!("revive {}", node_name(m)));
+        }
+    }
+    let mut cuts = 0;
+    for from in 0..n {
+        for to in 0..n {
+            let inside = whole[from as usize] && whole[to as usize];
+            if from != to && !inside && driver.pick(2) == 0 {
+                driver.exec(format!("cut {}", link(from, to)));
+                cuts += 1;
+            }
+        }
+    }
+    // At least one cut when there is a node outside `M` (1 in 16 draws at 3
+    // nodes makes none): the phase is about one-way links.
+    if cuts == 0 && n > majority(n) {
+        let outside = order[majority(n) as usize + driver.pick((n - majority(n)) as usize)];
+        let other = (outside + 1 + driver.pick(n as usize - 1) as u32) % n;
+        let line = match driver.pick(2) {
+            0 => link(outside, other),
+            _ => link(other, outside),
+        };
+        driver.exec(format!("cut {line}"));
+    }
+    let bound = one_way_liveness_bound(driver.session.sim().options(), n);
+    driver.until_goose(seed, bound)
 }

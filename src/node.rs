@@ -659,7 +659,8 @@ impl Node {
     /// `now + length`. Returns the floor to echo.
     fn promise(&mut self, now: Time, holder: NodeId, lease: Option<Lease>) -> Option<Time> {
         let lease = lease?;
-        let until = now + lease.length;
+        // Saturating: a garbled datagram may carry any length (src/net/wire.rs).
+        let until = now.saturating_add(lease.length);
         self.lease_holder = match self.lease_until {
             // A live promise to somebody else: from now on it binds against all.
             Some(old) if now <= old && self.lease_holder != Some(holder) => None,
@@ -718,6 +719,22 @@ impl Node {
             ctx.out
                 .notes
                 .push(Note::TimeoutInLease { lease_until: until });
+            return;
+        }
+        if self.term == Term::MAX {
+            // The last term: no election can follow it. Only a forged or
+            // garbled datagram (src/net/wire.rs) brings a node here; it
+            // stays a duck rather than wrap around to term 0.
+            self.role = Role::Duck;
+            self.reset_timer(now, ctx.opts, ctx.rng);
+            return;
+        }
+        if self.term == Term::MAX {
+            // The last term: no election can follow it. Only a forged or
+            // garbled datagram (src/net/wire.rs) brings a node here; it
+            // stays a duck rather than wrap around to term 0.
+            self.role = Role::Duck;
+            self.reset_timer(now, ctx.opts, ctx.rng);
             return;
         }
         if ctx.opts.pre_vote {
@@ -1086,7 +1103,7 @@ impl Node {
                 && ctx.opts.check_quorum
                 && matches!(msg.body, Body::AppendReply { .. });
             self.adopt_term(now, msg.term, from, ctx);
-            if handing_on && self.bound_against(now, self.id).is_none() {
+            if handing_on && self.term < Term::MAX && self.bound_against(now, self.id).is_none() {
                 self.campaign(now, Cause::Deposed, ctx);
                 return false;
             }
@@ -1300,7 +1317,7 @@ impl Node {
     /// adopted in [`Node::hear_term`]).
     fn count_prevote(&mut self, now: Time, from: NodeId, term: Term, granted: bool, ctx: &mut Ctx) {
         let this_round = if granted {
-            term == self.term + 1
+            self.term.checked_add(1) == Some(term)
         } else {
             term == self.term
         };
@@ -1430,5 +1447,6 @@ impl Node {
     }
 }
 
+mod observed;
 #[cfg(test)]
 mod tests;

@@ -207,12 +207,15 @@ pub fn human_duration(us: Micros) -> String {
     }
 }
 
-/// `value / unit` with at most three decimals, trailing zeros dropped.
+/// `value / unit` with at most three decimals (rounded half up), trailing
+/// zeros dropped. `unit` is at most `u64::MAX / 1000`.
 pub fn thousandths(value: u64, unit: u64) -> String {
-    let scaled = (u128::from(value) * 1000 + u128::from(unit) / 2) / u128::from(unit);
-    // Both parts fit a u64 (the whole part is at most `value`): formatting a
-    // u128 would add its own printing code to the page's wasm.
-    let (whole, frac) = ((scaled / 1000) as u64, (scaled % 1000) as u64);
+    // In u64 only: u128 arithmetic would bring its division and printing code
+    // into the page's wasm. value·1000/unit = whole·1000 + the rounded
+    // thousandths of the remainder, which may round up to a whole one.
+    let thousandths = (value % unit * 1000 + unit / 2) / unit;
+    let whole = value / unit + thousandths / 1000;
+    let frac = thousandths % 1000;
     trim_decimal(format!("{whole}.{frac:03}"))
 }
 
@@ -288,6 +291,42 @@ mod tests {
         assert_eq!(human_duration(1_234_000), "1.234s");
         assert_eq!(human_duration(12_500), "12.5ms");
         assert_eq!(human_duration(40), "40us");
+        assert_eq!(human_duration(1_999_999), "2s");
+        assert_eq!(human_duration(999_999), "999.999ms");
+    }
+
+    /// The u64 arithmetic of `thousandths` gives what exact arithmetic gives.
+    #[test]
+    fn thousandths_round_as_exact_arithmetic_does() {
+        let exact = |value: u64, unit: u64| {
+            let scaled = (u128::from(value) * 1000 + u128::from(unit) / 2) / u128::from(unit);
+            trim_decimal(format!("{}.{:03}", scaled / 1000, scaled % 1000))
+        };
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut values = vec![
+            0,
+            1,
+            499,
+            500,
+            999,
+            1000,
+            1499,
+            1500,
+            999_499,
+            999_500,
+            u64::MAX,
+        ];
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 64));
+        }
+        for &v in &values {
+            for unit in [1, 3, 7, MS, SECOND, 60 * SECOND] {
+                assert_eq!(thousandths(v, unit), exact(v, unit), "{v} / {unit}");
+            }
+        }
     }
 
     #[test]

@@ -370,8 +370,8 @@ stauts
         out.stderr.lines().collect::<Vec<_>>(),
         [
             "error: line 12: unknown command `stauts`: the commands are cluster, run, kill, \
-          revive, timeout, isolate, reconnect, partition, heal, set, drop, request, status, stats, \
-          expect, say"
+          revive, timeout, isolate, reconnect, partition, cut, uncut, heal, set, drop, request, \
+          status, stats, expect, say"
         ]
     );
     // The same file with the typo fixed prints its two statuses and stats.

@@ -5,6 +5,9 @@
 //! root, runs it in a network namespace of its own; not root, it skips.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::Scratch;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
@@ -90,9 +93,9 @@ fn cluster_up_controls_and_ctrl_c_leave_no_orphans() {
     if !own_namespace() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ddg-cluster-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut sup = up(&dir);
+    let scratch = Scratch::new("cluster-cli");
+    let dir = scratch.path();
+    let mut sup = up(dir);
     let pgid = sup.id();
     let began = Instant::now();
     while goose_count() != 1 {
@@ -152,7 +155,7 @@ fn cluster_up_controls_and_ctrl_c_leave_no_orphans() {
     wait_group_gone(pgid);
 
     // A supervisor killed outright takes its nodes with it (PDEATHSIG).
-    let mut sup = up(&dir);
+    let mut sup = up(dir);
     let pgid = sup.id();
     sup.kill().unwrap();
     sup.wait().unwrap();

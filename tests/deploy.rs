@@ -10,9 +10,12 @@
 //! 127.0.0.1–3. Not root: it says so and skips.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::Scratch;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -113,13 +116,6 @@ fn one_goose(http: &[SocketAddr], dir: &Path) {
     }
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddg-deploy-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn the_systemd_unit_command_line_runs_a_cluster() {
     if !own_namespace() {
@@ -130,7 +126,8 @@ fn the_systemd_unit_command_line_runs_a_cluster() {
         .lines()
         .find_map(|l| l.strip_prefix("ExecStart="))
         .unwrap();
-    let dir = scratch("systemd");
+    let scratch = Scratch::new("deploy-systemd");
+    let dir = scratch.path();
     let mut base: HashMap<String, String> = deploy_file("ddg.env")
         .lines()
         .filter(|l| !l.starts_with('#') && l.contains('='))
@@ -163,7 +160,7 @@ fn the_systemd_unit_command_line_runs_a_cluster() {
         nodes.0.push(spawn(&argv, &dir.join(format!("n{i}.log"))));
         http.push(format!("127.0.0.{i}:8080").parse().unwrap());
     }
-    one_goose(&http, &dir);
+    one_goose(&http, dir);
     // n2 found n1 by its name.
     let s: serde_json::Value =
         serde_json::from_str(&client::get(http[1], "/status").unwrap().body).unwrap();
@@ -203,7 +200,8 @@ fn the_statefulset_args_run_a_cluster() {
     let peers = (0..3).fold(peers, |p, k| {
         p.replace(&format!("ddg-{k}.ddg"), &format!("127.0.0.{}", k + 1))
     });
-    let dir = scratch("k8s");
+    let scratch = Scratch::new("deploy-k8s");
+    let dir = scratch.path();
     let mut nodes = Nodes(Vec::new());
     let mut http = Vec::new();
     for k in 0..3 {
@@ -227,7 +225,7 @@ fn the_statefulset_args_run_a_cluster() {
             .push(spawn(&argv, &dir.join(format!("ddg-{k}.log"))));
         http.push(format!("127.0.0.{}:8080", k + 1).parse().unwrap());
     }
-    one_goose(&http, &dir);
+    one_goose(&http, dir);
     // ddg-0 is n1.
     let s: serde_json::Value =
         serde_json::from_str(&client::get(http[0], "/status").unwrap().body).unwrap();

@@ -3,7 +3,9 @@
 //! piped, and bad settings refused with exit code 2.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::PathBuf;
+mod common;
+use common::Scratch;
+
 use std::process::Command;
 
 /// What one run of `ddg` did: exit code, stdout, stderr.
@@ -19,15 +21,10 @@ fn ddg(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddg-experiment-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
-
 #[test]
 fn fig16_prints_both_panels_beside_the_paper_and_writes_csv_and_svg() {
-    let (csv, svg) = (temp("fig16.csv"), temp("fig16.svg"));
+    let dir = Scratch::new("experiment-fig16");
+    let (csv, svg) = (dir.path().join("fig16.csv"), dir.path().join("fig16.svg"));
     let args = [
         "experiment",
         "fig16",
@@ -123,7 +120,8 @@ fn failover_takes_any_settings_and_refuses_bad_ones() {
 
 #[test]
 fn run_writes_one_csv_row_per_decided_election() {
-    let csv = temp("elections.csv");
+    let dir = Scratch::new("experiment-elections");
+    let csv = dir.path().join("elections.csv");
     let scenario = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/scenarios/election_records.ddg"
@@ -165,7 +163,8 @@ fn stats_lines_do_not_grow_with_the_run() {
     for _ in 0..150 {
         script += "run 1s\nkill goose\nrun 1s\nrevive dead\nstats\n";
     }
-    let path = temp("long.ddg");
+    let dir = Scratch::new("experiment-long");
+    let path = dir.path().join("long.ddg");
     std::fs::write(&path, script).unwrap();
     let (code, stdout, stderr) = ddg(&["run", path.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{stderr}");

@@ -27,6 +27,9 @@
 //! minutes.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::Scratch;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
@@ -238,9 +241,9 @@ fn random_faults_never_break_safety_and_a_majority_always_elects() {
         .unwrap_or_else(duckduckgoose::random_seed);
     eprintln!("fault test: seed {seed}, {seconds}s (replay: DDG_FAULT_SEED={seed} cargo test --release --test fault)");
     let kernel = Kernel::try_enter();
-    let dir = std::env::temp_dir().join(format!("ddg-fault-{seed}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut layout = Layout::free_ports(NODES, &dir).unwrap();
+    let scratch = Scratch::new(&format!("fault-{seed}"));
+    let dir = scratch.path();
+    let mut layout = Layout::free_ports(NODES, dir).unwrap();
     layout.event_logs = true;
     let mut c = LocalCluster::start(Path::new(DDG), layout.clone()).unwrap();
     let mut rng = SimRng::new(seed);
@@ -399,7 +402,6 @@ fn random_faults_never_break_safety_and_a_majority_always_elects() {
         failures.join("\n"),
         history.join("\n")
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

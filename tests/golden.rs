@@ -33,6 +33,9 @@ const REQUIRED: &[&str] = &[
     "disruptive_rejoin",
     "disruptive_rejoin_prevote",
     "loss_of_quorum",
+    "one_way_deaf_node",
+    "one_way_deaf_goose",
+    "one_way_cut_from_goose",
 ];
 
 fn scenario_dir() -> PathBuf {

@@ -14,6 +14,9 @@
 //! - 25 nodes: elections started over 30 s of calm (false elections).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::Scratch;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -23,10 +26,12 @@ use duckduckgoose::sim::{Action, Cluster, Simulation};
 
 const DDG: &str = env!("CARGO_BIN_EXE_ddg");
 
-fn start(name: &str, nodes: u32) -> LocalCluster {
-    let dir = std::env::temp_dir().join(format!("ddg-measure-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    LocalCluster::start(Path::new(DDG), Layout::free_ports(nodes, &dir).unwrap()).unwrap()
+/// A cluster of `nodes` in a scratch dir; the cluster goes first when the
+/// pair is dropped (the nodes stop before their dir is removed).
+fn start(name: &str, nodes: u32) -> (Scratch, LocalCluster) {
+    let dir = Scratch::new(&format!("measure-{name}"));
+    let layout = Layout::free_ports(nodes, dir.path()).unwrap();
+    (dir, LocalCluster::start(Path::new(DDG), layout).unwrap())
 }
 
 /// The one node that says goose and is followed by a majority, if any.
@@ -97,7 +102,7 @@ fn failover_after_kill_9() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100);
-    let mut c = start("failover", 5);
+    let (_dir, mut c) = start("failover", 5);
     let mut times = Vec::new();
     for k in 0..kills {
         // A settled cluster: one goose, followed by all.
@@ -178,7 +183,7 @@ fn elections(c: &mut LocalCluster) -> u64 {
 #[test]
 #[ignore]
 fn idle_cost_per_node() {
-    let mut c = start("cost", 5);
+    let (_dir, mut c) = start("cost", 5);
     std::thread::sleep(Duration::from_secs(3));
     let pids: Vec<u32> = (0..5).map(|i| c.pid(i).unwrap()).collect();
     let before: Vec<u64> = pids.iter().map(|&p| cpu_ticks(p)).collect();
@@ -200,7 +205,7 @@ fn idle_cost_per_node() {
 #[test]
 #[ignore]
 fn twenty_five_nodes_without_false_elections() {
-    let mut c = start("25", 25);
+    let (_dir, mut c) = start("25", 25);
     let began = Instant::now();
     while followed_goose(&c.observe()).is_none() {
         assert!(

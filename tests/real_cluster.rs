@@ -5,8 +5,11 @@
 //! requests and bad datagrams.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::Scratch;
+
 use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -21,12 +24,6 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddg-real-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 fn scenario(name: &str) -> String {
@@ -54,7 +51,8 @@ fn in_simulator(name: &str) {
 
 /// …and against real processes.
 fn on_real_cluster(name: &str) {
-    let dir = scratch(name);
+    let scratch = Scratch::new(&format!("real-{name}"));
+    let dir = scratch.path();
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/real")
         .join(format!("{name}.ddg"));
@@ -62,7 +60,7 @@ fn on_real_cluster(name: &str) {
         .args(["cluster", "run"])
         .arg(&file)
         .arg("--dir")
-        .arg(&dir)
+        .arg(dir)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -75,7 +73,6 @@ fn on_real_cluster(name: &str) {
     // The status line is the simulator's format.
     let status: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(status["nodes"].as_array().unwrap().len(), 5);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -99,10 +96,13 @@ fn minority_partition_in_both_worlds() {
     on_real_cluster("minority_partition");
 }
 
-fn start(name: &str, nodes: u32, extra: &[&str]) -> LocalCluster {
-    let mut layout = Layout::free_ports(nodes, &scratch(name)).unwrap();
+/// A cluster of `nodes` in a scratch dir; the cluster goes first when the
+/// pair is dropped (the nodes stop before their dir is removed).
+fn start(name: &str, nodes: u32, extra: &[&str]) -> (Scratch, LocalCluster) {
+    let dir = Scratch::new(&format!("real-{name}"));
+    let mut layout = Layout::free_ports(nodes, dir.path()).unwrap();
     layout.node_flags = extra.iter().map(|s| s.to_string()).collect();
-    LocalCluster::start(Path::new(DDG), layout).unwrap()
+    (dir, LocalCluster::start(Path::new(DDG), layout).unwrap())
 }
 
 fn wait_for_one_goose(c: &mut LocalCluster, within: Duration) -> u32 {
@@ -124,7 +124,7 @@ fn status(c: &LocalCluster, i: u32) -> serde_json::Value {
 #[test]
 fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
     let _one = one_at_a_time();
-    let mut c = start("persist", 3, &[]);
+    let (_dir, mut c) = start("persist", 3, &[]);
     let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
     let before = status(&c, g);
     // Cut the old goose off before it comes back, so nothing can move its
@@ -167,7 +167,7 @@ fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
 #[test]
 fn a_paused_goose_never_answers_goose_after_its_lease() {
     let _one = one_at_a_time();
-    let mut c = start("pause", 3, &[]);
+    let (_dir, mut c) = start("pause", 3, &[]);
     let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
     c.pause(g).unwrap();
     // The others elect a new goose once their promises to g lapse.
@@ -198,7 +198,7 @@ fn a_paused_goose_never_answers_goose_after_its_lease() {
 #[test]
 fn bad_requests_get_json_errors_and_bad_datagrams_are_counted() {
     let _one = one_at_a_time();
-    let mut c = start("bad", 3, &[]);
+    let (_dir, mut c) = start("bad", 3, &[]);
     let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
     let addr = c.layout().http(0);
     for (method, path, code) in [
@@ -258,7 +258,7 @@ fn the_seeds_timing_works_too() {
     // The seed waited 350 ms of silence plus a random 150–300 ms before
     // campaigning, with heartbeats every 50 ms: an election timeout of
     // 500–650 ms in this project's terms.
-    let mut c = start(
+    let (_dir, mut c) = start(
         "seed-timing",
         5,
         &["--election", "500ms..650ms", "--heartbeat", "50ms"],

@@ -20,13 +20,36 @@ try {
   const fetchLesson = (id) => fetch(new URL(`lessons/${id}.ddg`, import.meta.url))
     .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
     .then((text) => app.lesson_arrived(id, text), (e) => app.lesson_failed(id, String(e.message ?? e)));
+  // Live mode: Rust asks for streams and requests; lines and answers go back.
+  let sources = [];
+  const live = (want) => {
+    const [verb, a, b] = want.split(' ');
+    if (verb === 'CLOSE') {
+      sources.forEach((s) => s.close());
+      sources = [];
+    } else if (verb === 'SSE') {
+      const s = new EventSource(b);
+      const line = (e) => app.live_line(+a, e.data);
+      s.addEventListener('event', line);
+      s.onmessage = line;
+      s.onerror = () => app.live_broke(+a);
+      sources.push(s);
+    } else {
+      fetch(a, { method: verb }).then((r) => r.text().then((t) => app.live_reply(a, r.status, t)))
+        .catch((e) => app.live_reply(a, 0, String(e)));
+    }
+  };
   const frame = (t) => {
     app.frame(t);
     const lesson = app.lesson_to_fetch();
     if (lesson) fetchLesson(lesson);
+    for (let w = app.live_want(); w; w = app.live_want()) live(w);
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
+  // Sizes are read again only when the layout changes.
+  const sizes = new ResizeObserver(() => app.relayout());
+  for (const id of ['bar', 'canvas', 'timeline']) sizes.observe(document.getElementById(id));
   // Browsers stop animation frames in hidden tabs; Rust restarts its clock.
   document.addEventListener('visibilitychange', () => app.visibility(document.hidden));
 
@@ -78,6 +101,7 @@ try {
     if (e.target.files[0]) open(e.target.files[0]);
     e.target.value = '';
   });
+  document.getElementById('settings').addEventListener('submit', (e) => e.preventDefault());
   document.addEventListener('dragover', (e) => e.preventDefault());
   document.addEventListener('drop', (e) => {
     e.preventDefault();

@@ -668,6 +668,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fig16_flag_defaults_are_the_papers_setup() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            a: Fig16Args,
+        }
+        let a = Cli::parse_from(["ddg"]).a;
+        let election = Span::new(150 * MS, 155 * MS);
+        assert_eq!(
+            figure16_options(election, a.disk, a.jitter, a.latency),
+            super::super::paper_setup(election)
+        );
+    }
+
+    #[test]
     fn times_print_in_ms_or_seconds() {
         assert_eq!(fmt_ms(287.34), "287.3");
         assert_eq!(fmt_ms(1536.0), "1.54s");

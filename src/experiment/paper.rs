@@ -61,7 +61,7 @@ pub fn parse_fig16(text: &str) -> Result<Vec<Curve>, String> {
             .split_whitespace()
             .map(|t| t.parse::<f64>().map_err(|_| bad("sample is not a number")))
             .collect::<Result<Vec<f64>, String>>()?;
-        samples_ms.sort_by(f64::total_cmp);
+        crate::compact::sort_by(&mut samples_ms, f64::total_cmp);
         curves.push(Curve { range, samples_ms });
     }
     Ok(curves)

@@ -165,7 +165,7 @@ fn step_path(
         return;
     }
     let mut v = samples.to_vec();
-    v.sort_by(f64::total_cmp);
+    crate::compact::sort_by(&mut v, f64::total_cmp);
     let n = v.len() as f64;
     let mut d = format!("M{:.1} {:.1}", to_x(v[0]), to_y(0.0));
     let mut last_x = f64::NAN;

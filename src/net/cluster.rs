@@ -777,8 +777,9 @@ impl RealWorld {
                     human_duration(self.now())
                 ))),
             },
-            Command::Set(_) | Command::Drop(_) | Command::Stats => Err(e(
-                "set, drop and stats act on the simulator only, not on a real cluster".into(),
+            Command::Set(_) | Command::Drop(_) | Command::Stats | Command::Cut { .. } => Err(e(
+                "set, drop, cut, uncut and stats act on the simulator only, not on a real cluster"
+                    .into(),
             )),
             Command::Request(_) => Err(e(
                 "client requests reach the simulator only: real nodes do not serve them yet \
@@ -917,6 +918,11 @@ enum ClusterCommand {
         /// Write each node's event log (DIR/nK.events).
         #[arg(long)]
         event_logs: bool,
+        /// Where the page's files are (index.html, www/, pkg/), served at
+        /// the controls' port for Live mode (default: the current directory
+        /// if it holds index.html, else the source tree ddg was built from).
+        #[arg(long)]
+        page: Option<PathBuf>,
         #[command(flatten)]
         timing: Timing,
     },
@@ -1016,9 +1022,16 @@ pub fn run(args: ClusterArgs) -> ExitCode {
             peer_base,
             http_base,
             event_logs,
+            page,
             timing,
         } => up(
-            &exe, nodes, &dir, port, peer_base, http_base, event_logs, &timing,
+            &exe,
+            nodes,
+            &dir,
+            (port, peer_base, http_base),
+            event_logs,
+            super::page::root(page),
+            &timing,
         ),
         ClusterCommand::Run { file, dir } => {
             let text = match fs::read_to_string(&file) {
@@ -1093,17 +1106,17 @@ pub fn run(args: ClusterArgs) -> ExitCode {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `ports`: the controls' (and the page's), n1's peer port, n1's HTTP port.
 fn up(
     exe: &Path,
     nodes: u32,
     dir: &Path,
-    port: u16,
-    peer_base: u16,
-    http_base: u16,
+    ports: (u16, u16, u16),
     event_logs: bool,
+    page: PathBuf,
     timing: &Timing,
 ) -> ExitCode {
+    let (port, peer_base, http_base) = ports;
     if u32::from(peer_base) + nodes > 65_536 || u32::from(http_base) + nodes > 65_536 {
         eprintln!("error: the port ranges run past 65535");
         return ExitCode::from(2);
@@ -1142,8 +1155,9 @@ fn up(
     let (requests, inbox) = std::sync::mpsc::channel::<Request>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let exe = exe.to_path_buf();
+    let nodes_http: Vec<SocketAddr> = (0..nodes).map(|i| layout.http(i)).collect();
     let supervisor = std::thread::spawn(move || {
-        let mut cluster = match LocalCluster::start(&exe, layout) {
+        let cluster = match LocalCluster::start(&exe, layout) {
             Ok(c) => {
                 let _ = ready_tx.send(Ok(()));
                 c
@@ -1153,13 +1167,14 @@ fn up(
                 return;
             }
         };
+        let mut world = RealWorld::new(cluster);
         loop {
             match inbox.recv_timeout(Duration::from_millis(500)) {
                 Ok(Request { what, query, reply }) => {
-                    let _ = reply.send(control(&mut cluster, what, query));
+                    let _ = reply.send(control(&mut world, what, query));
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    for (i, status) in cluster.reap_crashed() {
+                    for (i, status) in world.cluster().reap_crashed() {
                         eprintln!(
                             "ddg cluster: {} exited on its own ({status}); `ddg cluster revive {}` restarts it",
                             node_name(i),
@@ -1170,7 +1185,7 @@ fn up(
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        cluster.stop();
+        world.cluster().stop();
     });
     match ready_rx.recv() {
         Ok(Ok(())) => {}
@@ -1184,11 +1199,11 @@ fn up(
         }
     }
     eprintln!(
-        "ddg cluster: {nodes} nodes up (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; Ctrl-C stops everything",
+        "ddg cluster: {nodes} nodes up (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; the page in Live mode at http://127.0.0.1:{port}/#live; Ctrl-C stops everything",
         u32::from(http_base) + nodes - 1,
         dir.display()
     );
-    let code = runtime.block_on(serve_controls(requests, listener));
+    let code = runtime.block_on(serve_controls(requests, listener, page, nodes_http));
     // Dropping the last sender ends the supervisor, which stops every node.
     let _ = supervisor.join();
     code
@@ -1202,8 +1217,21 @@ struct Request {
 }
 
 /// Applies one control to the cluster.
-fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Json, String> {
+fn control(w: &mut RealWorld, what: &str, query: Option<String>) -> Result<Json, String> {
     let params = super::http::query_params(query)?;
+    if what == "line" {
+        // A line of the scenario language, as the page's buttons speak it.
+        let line = params.get("line").ok_or("this control needs ?line=…")?;
+        let command = match crate::script::parse_command(line, w.cluster().size())? {
+            Some(c) if acts_from_page(&c) => c,
+            _ => return Err(format!("`{line}` does not act on a real cluster from the page: kill, revive, timeout, isolate, reconnect, partition and heal do")),
+        };
+        w.exec(&command).map_err(|f| match f {
+            Failure::Error(e) | Failure::Expectation(e) => e,
+        })?;
+        return Ok(serde_json::json!({ "ok": true }));
+    }
+    let c = w.cluster();
     let size = c.size();
     let node = || -> Result<NodeId, String> {
         parse_node(
@@ -1212,14 +1240,24 @@ fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Js
         )
     };
     match what {
+        "roles" => {
+            let roles: Vec<String> = c.observe().iter().map(|s| s.role().to_string()).collect();
+            return Ok(Json::String(roles.join(" ")));
+        }
         "status" => {
             let seen = c.observe();
             let nodes: Vec<Json> = seen
                 .iter()
                 .enumerate()
-                .map(|(i, s)| match s {
-                    Seen::Up(j) => j.clone(),
-                    other => serde_json::json!({"id": node_name(i as u32), "role": other.role()}),
+                .map(|(i, s)| {
+                    let mut j = match s {
+                        Seen::Up(j) => j.clone(),
+                        other => {
+                            serde_json::json!({"id": node_name(i as u32), "role": other.role()})
+                        }
+                    };
+                    j["http"] = format!("http://{}", c.layout().http(i as u32)).into();
+                    j
                 })
                 .collect();
             let geese: Vec<String> = geese(&seen).into_iter().map(node_name).collect();
@@ -1261,9 +1299,27 @@ fn control(c: &mut LocalCluster, what: &str, query: Option<String>) -> Result<Js
     Ok(serde_json::json!({ "ok": true }))
 }
 
+/// The lines the page may send (`POST /cluster/line?line=…`): those that act
+/// at once (no `run`, which would hold the supervisor, and no settings).
+fn acts_from_page(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Kill { .. }
+            | Command::Revive(_)
+            | Command::ReviveDead
+            | Command::Timeout(_)
+            | Command::Isolate(_)
+            | Command::Reconnect(_)
+            | Command::Partition(_)
+            | Command::Heal
+    )
+}
+
 async fn serve_controls(
     requests: std::sync::mpsc::Sender<Request>,
     listener: tokio::net::TcpListener,
+    page: PathBuf,
+    nodes_http: Vec<SocketAddr>,
 ) -> ExitCode {
     use axum::extract::{RawQuery, State};
     use axum::http::StatusCode;
@@ -1300,7 +1356,13 @@ async fn serve_controls(
         };
     }
     let shared: Shared = Arc::new(Mutex::new(requests));
+    let nodes_http = Arc::new(nodes_http);
+    let events = move |RawQuery(q): RawQuery| super::page::relay_events(Arc::clone(&nodes_http), q);
     let app = axum::Router::new()
+        // A JSON string of every node's role in order ("duck goose dead …"):
+        // how the page in Live mode tells a dead node from an unreachable one.
+        .route("/cluster/roles", get(control!("roles")))
+        .route("/cluster/events", get(events))
         .route("/cluster/status", get(control!("status")))
         .route("/cluster/kill", post(control!("kill")))
         .route("/cluster/revive", post(control!("revive")))
@@ -1312,12 +1374,9 @@ async fn serve_controls(
         .route("/cluster/partition", post(control!("partition")))
         .route("/cluster/heal", post(control!("heal")))
         .route("/cluster/loss", post(control!("loss")))
-        .fallback(|| async {
-            super::http::error(
-                StatusCode::NOT_FOUND,
-                "no such control: see /cluster/status".into(),
-            )
-        })
+        .route("/cluster/line", post(control!("line")))
+        .fallback(move |uri: axum::http::Uri| super::page::serve(page, uri.path().to_string()))
+        .layer(axum::middleware::from_fn(super::page::same_origin_writes))
         .with_state(Arc::clone(&shared));
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(t) => t,

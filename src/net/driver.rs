@@ -257,6 +257,9 @@ struct EventLine<'a> {
 
 #[derive(Serialize)]
 struct MessageLine<'a> {
+    /// Host monotonic µs (one clock for every node on a host: the page
+    /// merges the nodes' streams on it).
+    mono_us: u64,
     t_us: Time,
     #[serde(rename = "type")]
     dir: &'a str,
@@ -620,6 +623,7 @@ impl Driver {
             return;
         }
         let line = MessageLine {
+            mono_us: host_monotonic_us(),
             t_us: now,
             dir,
             from: node_name(from),

@@ -14,6 +14,16 @@
 //! | `POST /release?ms=N` | with `--faults`: let a `--hold` node's timers run, none firing before N ms |
 //!
 //! Every bad request gets a 4xx with `{"error": "…"}`.
+//!
+//! **Cross-origin use (CORS).** Every answer to a read (`GET`, `HEAD`) carries
+//! `Access-Control-Allow-Origin: *`, so that the page in Live mode, served from
+//! another port, can read `/status` and `/events`: they say nothing that
+//! `curl` on this machine could not read, and no cookie or credential is ever
+//! involved. A write from a web page (a `POST` that carries an `Origin`
+//! header, as every browser adds) is refused with 403: a page in a browser
+//! acts on the cluster only through `ddg cluster up`, which serves the page
+//! itself and so sees it as its own origin. Plain clients (`curl`, `ddg
+//! cluster`) send no `Origin` and are unaffected.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -61,6 +71,7 @@ pub fn router(handle: Handle, faults: bool) -> Router {
             .route("/release", post(release));
     }
     r.fallback(move || not_found(faults))
+        .layer(axum::middleware::from_fn(cross_origin))
         .method_not_allowed_fallback(|| async {
             error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -68,6 +79,30 @@ pub fn router(handle: Handle, faults: bool) -> Router {
             )
         })
         .with_state(handle)
+}
+
+/// The node's cross-origin rule (see the module doc): reads are open to any
+/// page, writes from a page are refused.
+async fn cross_origin(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let read = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if !read && req.headers().contains_key(header::ORIGIN) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "a web page may not act on a node directly; open the page that `ddg cluster up` serves"
+                .into(),
+        );
+    }
+    let mut r = next.run(req).await;
+    if read {
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            header::HeaderValue::from_static("*"),
+        );
+    }
+    r
 }
 
 /// A JSON error response.
@@ -349,6 +384,7 @@ async fn events(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
     let first = {
         let s = h.snapshot.borrow();
         json!({ "type": "hello", "t_us": h.now(), "node": node_name(h.id),
+                "mono_us": super::driver::host_monotonic_us(),
                 "term": s.term, "role": s.role.name() })
         .to_string()
     };

@@ -10,7 +10,8 @@
 //! - [`cli`]: `ddg node`, one process, one node;
 //! - [`client`]: a tiny HTTP/1.1 client for the cluster tools and tests;
 //! - [`cluster`]: `ddg cluster`: start, supervise and fault a cluster of node
-//!   processes on one machine, and run scenarios against it.
+//!   processes on one machine, and run scenarios against it;
+//! - [`page`]: the page itself, served by `ddg cluster up` for Live mode.
 //!
 //! The rules are the simulator's, untouched; only the driver differs: the
 //! simulator gives a node an event queue and a seeded clock, a real node gets
@@ -22,6 +23,7 @@ pub mod client;
 pub mod cluster;
 pub mod driver;
 pub mod http;
+pub mod page;
 pub mod store;
 pub mod wire;
 

@@ -1105,7 +1105,7 @@ fn goose_under_check_quorum_refuses_votes_and_keeps_its_term() {
 }
 
 #[test]
-fn quorum_deadline_is_the_majority_minus_one_th_largest_echoed_floor() {
+fn majority_lease_end_is_the_majority_minus_one_th_largest_echoed_floor() {
     // Reference: dissertation §6.2 (the leader's lease lasts as long as a majority's promises)
     let mut env = Env::new(with_cq());
     let mut n = env.node(0, 5);
@@ -1943,6 +1943,34 @@ fn random_inputs_never_break_the_rules_of_one_node() {
             }
         }
     }
+}
+
+/// Found by fuzzing (fuzz/fuzz_targets/node.rs): a garbled or forged datagram
+/// may carry any term and any lease length (src/net/wire.rs checks only the
+/// shape). A node adopts the last term, but no election can follow it: its
+/// timer fires and it stays a duck instead of overflowing (a panic in a debug
+/// build, term 0 in a release build). A lease as long as time itself binds
+/// until the end of time rather than overflowing.
+#[test]
+fn garbled_terms_and_leases_at_the_edge_of_u64_never_overflow() {
+    for opts in [plain(), with_cq(), with_pv()] {
+        let mut env = Env::new(opts);
+        let mut node = env.node(1, 3);
+        env.receive(&mut node, 10, 0, heartbeat(Term::MAX, lease(Time::MAX, 7)));
+        assert_eq!(node.term(), Term::MAX);
+        let deadline = node.deadline(&env.opts);
+        env.tick(&mut node, deadline);
+        assert_eq!((node.role(), node.term()), (Role::Duck, Term::MAX));
+        assert!(node.deadline(&env.opts) > deadline, "its timer is re-armed");
+        assert!(env.force_timeout(&mut node, deadline + 1));
+        assert_eq!((node.role(), node.term()), (Role::Duck, Term::MAX));
+        env.receive(&mut node, deadline + 2, 2, prevote_reply(0, true));
+        assert_eq!(node.role(), Role::Duck);
+    }
+    let mut env = Env::new(with_cq());
+    let mut node = env.node(1, 3);
+    env.receive(&mut node, 10, 0, heartbeat(1, lease(Time::MAX, 7)));
+    assert_eq!(node.lease_until(), Some(Time::MAX));
 }
 
 /// The log rules (§5.3, §5.4): see `tests/log.rs`.

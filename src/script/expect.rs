@@ -359,8 +359,8 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                     .ok_or_else(|| {
                         format!(
                             "`{name}` is not an invariant: use election_safety, one_vote_per_term, \
-                             terms_never_decrease, one_goose_at_a_time, log_matching, \
-                             leader_completeness or state_machine_safety"
+                             terms_never_decrease, one_goose_at_a_time, promises_kept, \
+                             log_matching, leader_completeness or state_machine_safety"
                         )
                     })?;
                 Quantity::Violations(Some(kind))

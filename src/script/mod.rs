@@ -12,8 +12,10 @@
 //! run 1500ms
 //! status                      # one JSON line: every node's role, term, vote, leader
 //! partition n1,n2 | n3,n4,n5  # unnamed nodes form one more group
-//! heal                        # remove every partition and isolation
+//! heal                        # remove every partition, isolation and one-way cut
 //! isolate n3                  # cut every link of n3 (`reconnect n3` undoes it)
+//! cut n1->n2                  # a one-way cut: n2 stops hearing n1 (n1 still hears n2)
+//! uncut n1->n2                # restore that direction
 //! revive n1                   # a live node: a warning, nothing else
 //! revive dead                 # every dead node
 //! timeout n4                  # make n4's election timer fire now
@@ -39,6 +41,7 @@
 
 pub mod duration;
 pub mod expect;
+mod json;
 mod names;
 pub mod parse;
 
@@ -86,21 +89,10 @@ impl Reply {
     /// The one-line JSON of `status` and `stats`, if this is one of them.
     pub fn json(&self) -> Option<String> {
         match self {
-            Reply::Status(s) => Some(to_json(s)),
-            Reply::Stats(s) => Some(to_json(&**s)),
+            Reply::Status(s) => Some(json::status(s)),
+            Reply::Stats(s) => Some(json::stats(s)),
             _ => None,
         }
-    }
-}
-
-/// `value` as one line of JSON. Only for plain structs of strings, numbers
-/// and lists, whose serialization cannot fail. The panic message is static
-/// on purpose: formatting serde_json's error would pull the standard
-/// library's I/O error texts into the page's download.
-fn to_json<T: Serialize>(value: &T) -> String {
-    match serde_json::to_string(value) {
-        Ok(text) => text,
-        Err(_) => panic!("a plain struct of strings and numbers always serializes to JSON"),
     }
 }
 
@@ -143,11 +135,16 @@ impl Durations {
     /// The summary of `values`.
     pub fn of(values: &[u64]) -> Durations {
         let count = values.len();
-        let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        // The exact mean, rounded down, without a u128 sum (whose division
+        // would add some code to the page's wasm): Σv = count·Σ(v/count)
+        // + Σ(v%count), and each part fits a u64.
+        let n = count.max(1) as u64;
+        let whole: u64 = values.iter().map(|&v| v / n).sum();
+        let rest: u64 = values.iter().map(|&v| v % n).sum();
         Durations {
             count,
             last: values.last().copied(),
-            mean: (count > 0).then(|| (sum / count as u128) as u64),
+            mean: (count > 0).then(|| whole + rest / n),
             max: values.iter().copied().max(),
         }
     }
@@ -354,6 +351,11 @@ impl Session {
                         }
                     });
                     if let Some(found) = broken {
+                        // Finish the instant it broke in, as `until` does: a
+                        // replay (an export, a link) applies the next line
+                        // after every event of that instant too.
+                        let now = self.sim.now();
+                        self.sim.run_until(now);
                         between(&mut self.sim).map_err(Failure::Error)?;
                         return Err(Failure::Expectation(format!(
                             "`{cond}` stopped holding at {} (it is {found})",
@@ -432,6 +434,14 @@ impl Session {
                     .map(|g| g.iter().map(|&t| self.resolve(t)).collect())
                     .collect::<Result<Vec<Vec<NodeId>>, Failure>>()?;
                 self.act(Action::Partition(groups))
+            }
+            Command::Cut { from, to, cut } => {
+                let (from, to) = (self.resolve(*from)?, self.resolve(*to)?);
+                self.act(Action::Cut {
+                    from,
+                    to,
+                    cut: *cut,
+                })
             }
             Command::Heal => self.act(Action::Heal),
             Command::Set(settings) => {
@@ -662,7 +672,7 @@ fn run_script_writing(
 pub fn elections_csv(sim: &Simulation) -> String {
     let mut csv = String::from(ElectionRecord::CSV_HEADER);
     csv.push('\n');
-    for record in &sim.stats().elections {
+    for record in sim.stats().elections.iter() {
         csv += &record.csv_row();
         csv.push('\n');
     }

@@ -130,6 +130,16 @@ pub enum Command {
     Reconnect(Target),
     /// `partition n1,n2 | n3,n4,n5`
     Partition(Vec<Vec<Target>>),
+    /// `cut n1->n2` (n2 stops hearing n1, which still hears n2), or
+    /// `uncut n1->n2` (restores it).
+    Cut {
+        /// The sender.
+        from: Target,
+        /// The receiver that stops hearing it.
+        to: Target,
+        /// Cut (`cut`) or restore (`uncut`).
+        cut: bool,
+    },
     /// `heal`
     Heal,
     /// `set election=12ms..24ms loss=5%`
@@ -291,6 +301,28 @@ fn parse_partition(rest: &str, size: u32) -> Result<Vec<Vec<Target>>, String> {
     Ok(groups)
 }
 
+/// Reads `cut n1->n2` (or `uncut n1->n2`): one link, from and to.
+fn parse_link(command: &str, args: &[&str], size: u32) -> Result<Command, String> {
+    let link = match args {
+        [word] => word.split_once("->"),
+        _ => None,
+    };
+    let Some((from, to)) = link else {
+        return Err(format!(
+            "{command} takes one link, like `{command} n1->n2` (n2 stops hearing n1)"
+        ));
+    };
+    let (from, to) = (parse_target(from, size)?, parse_target(to, size)?);
+    if from == to {
+        return Err("a node always hears itself".into());
+    }
+    Ok(Command::Cut {
+        from,
+        to,
+        cut: command == "cut",
+    })
+}
+
 fn parse_run(args: &[&str], rest: &str, size: u32) -> Result<Command, String> {
     let Some(first) = args.first() else {
         return Err("run needs a duration, like `run 2s`".into());
@@ -377,6 +409,7 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
         "isolate" => Command::Isolate(one_target(name, args, size)?),
         "reconnect" => Command::Reconnect(one_target(name, args, size)?),
         "partition" => Command::Partition(parse_partition(rest, size)?),
+        "cut" | "uncut" => parse_link(name, args, size)?,
         "heal" => no_args(Command::Heal)?,
         "set" => Command::Set(parse_set(args)?),
         "drop" => match args {
@@ -417,7 +450,8 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
         _ => {
             return Err(format!(
                 "unknown command `{name}`: the commands are cluster, run, kill, revive, timeout, \
-                 isolate, reconnect, partition, heal, set, drop, request, status, stats, expect, say"
+                 isolate, reconnect, partition, cut, uncut, heal, set, drop, request, status, stats, \
+                 expect, say"
             ))
         }
     };
@@ -514,6 +548,8 @@ mod tests {
             "stats",
             "kill n2 amnesia",
             "reconnect n3",
+            "cut n1->n2",
+            "uncut goose->n4",
             "drop m7",
             "request",
             "request 3",
@@ -566,6 +602,12 @@ mod tests {
             ("partition n1 | n1", "named in two groups"),
             ("partition n1 |", "group of the partition is empty"),
             ("heal now", "takes no arguments"),
+            ("cut", "takes one link"),
+            ("cut n1->n2 n3->n2", "takes one link"),
+            ("uncut n1-n2", "takes one link"),
+            ("cut n1->n1", "always hears itself"),
+            ("cut n1->n9", "does not exist"),
+            ("cut n1->", "not a node"),
             ("drop 12", "not a message"),
             ("set checkquorum=yes", "on or off"),
             ("say", "needs some text"),

@@ -52,7 +52,16 @@ pub enum Fault {
         /// The groups, each a list of nodes.
         groups: Vec<Vec<NodeId>>,
     },
-    /// Every partition and isolation was removed.
+    /// A link was cut one way (`to` stopped hearing `from`), or restored.
+    Cut {
+        /// The sender.
+        from: NodeId,
+        /// The receiver.
+        to: NodeId,
+        /// Cut (`true`) or restored (`false`).
+        cut: bool,
+    },
+    /// Every partition, isolation and one-way cut was removed.
     Healed,
     /// Client requests reached the goose, which appended them (§5.3).
     Requested {
@@ -354,6 +363,11 @@ fn fault_text(f: &Fault) -> String {
                 .map(|g| names(g))
                 .collect::<Vec<_>>()
                 .join(" | ")
+        ),
+        Fault::Cut { from, to, cut } => format!(
+            "{} was {}",
+            super::link(*from, *to),
+            if *cut { "cut one way" } else { "restored" }
         ),
         Fault::Healed => "the network healed".into(),
         Fault::Requested { goose, count, last } => format!(

@@ -9,6 +9,16 @@
 //! - **One goose at a time**, with CheckQuorum on: never two live geese (crowned
 //!   leaders, the nodes that claim to be goose) at the same instant (see
 //!   [`crate::node`] for why CheckQuorum guarantees it).
+//! - **Promises kept** (CheckQuorum leases, dissertation §4.2.3, §6.2): the
+//!   lease floor a node echoes to a leader is a promise not to vote for
+//!   anybody else until that floor. While it runs, the node's own promise
+//!   (`lease_until`) must reach it — whatever the node did meanwhile, a
+//!   crash and restart included — and the node must not vote for anybody but
+//!   the holder, itself included (a campaign is a vote for oneself). The
+//!   crown of a goose is made of these floors, so a floor that overstates
+//!   the promise behind it (a lease computed from `latency.max`, or 1 ms too
+//!   long) or a promise forgotten in a restart is caught the moment it
+//!   happens, long before it lets two geese overlap.
 //! - **Log Matching** (§5.3, Figure 3): two entries with the same index and
 //!   term are the same entry and follow the same entries. The checker keeps,
 //!   for every (index, term) it ever saw, the entry's kind and its
@@ -28,13 +38,14 @@
 //! is bounded (the last [`VOTES_REMEMBERED`] votes of each node), because every
 //! checkpoint of the page's time travel carries a copy of it.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 
 use serde::Serialize;
 
+use crate::compact::VecMap;
 use crate::log::{Entry, EntryKind, Index, Log};
-use crate::message::{node_name, NodeId, Term};
+use crate::message::{node_name, Body, Message, NodeId, Term};
 use crate::node::Role;
 use crate::options::{human_duration, Time};
 
@@ -50,6 +61,8 @@ pub enum Invariant {
     TermsNeverDecrease,
     /// With CheckQuorum, never two live geese at one instant.
     OneGooseAtATime,
+    /// A node keeps every lease promise it echoed (CheckQuorum).
+    PromisesKept,
     /// Same index and term, same entry and same history (§5.3).
     LogMatching,
     /// A new goose's log holds every committed entry (§5.4).
@@ -60,11 +73,12 @@ pub enum Invariant {
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 7] = [
+    pub const ALL: [Invariant; 8] = [
         Invariant::ElectionSafety,
         Invariant::OneVotePerTerm,
         Invariant::TermsNeverDecrease,
         Invariant::OneGooseAtATime,
+        Invariant::PromisesKept,
         Invariant::LogMatching,
         Invariant::LeaderCompleteness,
         Invariant::StateMachineSafety,
@@ -77,6 +91,7 @@ impl Invariant {
             Invariant::OneVotePerTerm => "one_vote_per_term",
             Invariant::TermsNeverDecrease => "terms_never_decrease",
             Invariant::OneGooseAtATime => "one_goose_at_a_time",
+            Invariant::PromisesKept => "promises_kept",
             Invariant::LogMatching => "log_matching",
             Invariant::LeaderCompleteness => "leader_completeness",
             Invariant::StateMachineSafety => "state_machine_safety",
@@ -156,7 +171,7 @@ pub struct Checker {
     /// Each node's latest votes as (term, candidate), in the order cast.
     votes: Vec<VecDeque<(Term, NodeId)>>,
     /// The goose of every term that had one.
-    geese_by_term: BTreeMap<Term, NodeId>,
+    geese_by_term: VecMap<Term, NodeId>,
     live_geese: Vec<NodeId>,
     overlap_reported: bool,
     violations: Vec<Violation>,
@@ -175,6 +190,9 @@ pub struct Checker {
     /// How many violations of each invariant, in [`Invariant::ALL`] order,
     /// kept or not.
     totals: [u64; Invariant::ALL.len()],
+    /// For each node, the lease promises it echoed that may still run: the
+    /// holder and the latest floor echoed to it (see [`Checker::sent`]).
+    promises: Vec<Vec<(NodeId, Time)>>,
 }
 
 impl Checker {
@@ -191,7 +209,7 @@ impl Checker {
                 size as usize
             ],
             votes: vec![VecDeque::new(); size as usize],
-            geese_by_term: BTreeMap::new(),
+            geese_by_term: VecMap::new(),
             live_geese: Vec::new(),
             overlap_reported: false,
             violations: Vec::new(),
@@ -200,6 +218,7 @@ impl Checker {
             committed: Vec::new(),
             commit_seen: vec![0; size as usize],
             totals: [0; Invariant::ALL.len()],
+            promises: vec![Vec::new(); size as usize],
         }
     }
 
@@ -352,6 +371,11 @@ impl Checker {
                 .map(|v| 24 + v.capacity() * 32)
                 .sum::<usize>()
             + self.committed.capacity() * std::mem::size_of::<Entry>()
+            + self
+                .promises
+                .iter()
+                .map(|p| p.capacity() * 16 + 24)
+                .sum::<usize>()
     }
 
     /// The violations so far (the first [`MAX_KEPT`]).
@@ -456,6 +480,7 @@ impl Checker {
         if let Some(candidate) = voted_for {
             if before.term != term || before.voted_for != voted_for {
                 self.check_vote(now, id, term, candidate);
+                self.check_vote_in_lease(now, id, term, candidate);
             }
         }
         if new_goose {
@@ -510,6 +535,85 @@ impl Checker {
                 votes.push_back((term, candidate));
             }
         }
+    }
+
+    /// Node `from` sends `msg` to `to`. A vote or heartbeat ack that echoes
+    /// a lease floor is a promise to `to`: no vote for anybody else until
+    /// that floor (see [`crate::node`]). The checker remembers it itself, so
+    /// a node that forgets it is caught.
+    pub fn sent(&mut self, from: NodeId, to: NodeId, msg: &Message) {
+        let floor = match msg.body {
+            Body::VoteReply {
+                lease_floor: Some(floor),
+                ..
+            }
+            | Body::AppendReply {
+                lease_floor: Some(floor),
+                ..
+            } => floor,
+            _ => return,
+        };
+        let promises = &mut self.promises[from as usize];
+        match promises.iter_mut().find(|(holder, _)| *holder == to) {
+            Some((_, until)) => *until = (*until).max(floor),
+            None => promises.push((to, floor)),
+        }
+    }
+
+    /// Looks at the lease promise of live node `id` after an event: every
+    /// floor it echoed that has not passed must be covered by its own
+    /// promise, `lease_until`. Call it after [`Checker::sent`] for the
+    /// event's messages. Each broken promise is reported once.
+    pub fn observe_lease(&mut self, now: Time, id: NodeId, term: Term, lease_until: Option<Time>) {
+        let promises = &mut self.promises[id as usize];
+        // A promise runs through the instant of its floor (a vote needs
+        // `now > lease_until`), so only floors before `now` are over.
+        promises.retain(|&(_, floor)| floor >= now);
+        let kept = lease_until.unwrap_or(0);
+        let Some(&(holder, floor)) = promises.iter().find(|&&(_, floor)| floor > kept) else {
+            return;
+        };
+        promises.retain(|&(_, floor)| floor <= kept);
+        let held = match lease_until {
+            Some(until) => format!("its lease ends at {}", human_duration(until)),
+            None => "it holds no lease".into(),
+        };
+        self.report(
+            now,
+            Invariant::PromisesKept,
+            vec![id, holder],
+            term,
+            format!(
+                "{} echoed {} a lease floor of {}, but {held}",
+                node_name(id),
+                node_name(holder),
+                human_duration(floor)
+            ),
+        );
+    }
+
+    /// A node that votes (or campaigns, a vote for itself) while it holds a
+    /// promise to another node breaks it.
+    fn check_vote_in_lease(&mut self, now: Time, id: NodeId, term: Term, candidate: NodeId) {
+        let Some(&(holder, floor)) = self.promises[id as usize]
+            .iter()
+            .find(|&&(holder, floor)| holder != candidate && floor >= now)
+        else {
+            return;
+        };
+        self.report(
+            now,
+            Invariant::PromisesKept,
+            vec![id, holder, candidate],
+            term,
+            format!(
+                "{} voted for {} in term {term} while its promise to {} ran until {}",
+                node_name(id),
+                node_name(candidate),
+                node_name(holder),
+                human_duration(floor)
+            ),
+        );
     }
 
     /// Called once at the end of every event, after [`Checker::observe`].
@@ -687,5 +791,117 @@ mod tests {
         c.observe_log(30, st(2, 3, &behind, 0), Some(1), true);
         assert_eq!(c.total(), 1);
         assert_eq!(c.violations()[0].invariant, Invariant::LeaderCompleteness);
+    }
+
+    fn ack(floor: Time) -> Message {
+        Message {
+            term: 1,
+            body: Body::AppendReply {
+                lease_floor: Some(floor),
+                success: true,
+                index: 0,
+            },
+        }
+    }
+
+    fn promises_broken(c: &Checker) -> u64 {
+        c.total_of(Invariant::PromisesKept)
+    }
+
+    #[test]
+    fn an_echoed_floor_beyond_the_promise_behind_it_is_caught_once() {
+        let mut c = Checker::new(3, 5);
+        c.sent(1, 0, &ack(100));
+        c.observe_lease(50, 1, 1, Some(100));
+        assert_eq!(
+            promises_broken(&c),
+            0,
+            "a floor equal to the promise is kept"
+        );
+        c.sent(1, 0, &ack(101));
+        c.observe_lease(51, 1, 1, Some(100));
+        assert_eq!(promises_broken(&c), 1, "a floor 1 µs beyond it is not");
+        let v = &c.violations()[0];
+        assert_eq!(
+            (v.t, v.term, v.seed, v.nodes.clone()),
+            (51, 1, 5, vec![1, 0])
+        );
+        c.observe_lease(52, 1, 1, Some(100));
+        assert_eq!(promises_broken(&c), 1, "one report per broken promise");
+    }
+
+    #[test]
+    fn a_promise_forgotten_in_a_restart_is_caught_while_it_runs() {
+        for (now, broken) in [(99, 1), (100, 1), (101, 0)] {
+            let mut c = Checker::new(3, 1);
+            c.sent(2, 0, &ack(100));
+            c.observe_lease(20, 2, 1, Some(110));
+            c.observe(30, 2, None, 1, None);
+            c.observe(now, 2, Some(Role::Duck), 1, None);
+            c.observe_lease(now, 2, 1, None);
+            assert_eq!(promises_broken(&c), broken, "revived at {now}");
+        }
+    }
+
+    #[test]
+    fn the_latest_floor_per_holder_counts_and_only_echoes_are_promises() {
+        let mut c = Checker::new(3, 1);
+        c.sent(1, 0, &ack(100));
+        c.sent(1, 0, &ack(80));
+        c.sent(
+            1,
+            2,
+            &Message {
+                term: 1,
+                body: Body::AppendReply {
+                    lease_floor: None,
+                    success: true,
+                    index: 0,
+                },
+            },
+        );
+        c.sent(
+            1,
+            2,
+            &Message {
+                term: 1,
+                body: Body::VoteReply {
+                    granted: false,
+                    lease_floor: None,
+                },
+            },
+        );
+        c.observe_lease(90, 1, 1, Some(95));
+        assert_eq!(promises_broken(&c), 1);
+        assert_eq!(c.violations()[0].nodes, vec![1, 0]);
+    }
+
+    #[test]
+    fn a_vote_during_a_promise_to_another_node_is_caught() {
+        let vote = |floor: Time| Message {
+            term: 2,
+            body: Body::VoteReply {
+                granted: true,
+                lease_floor: Some(floor),
+            },
+        };
+        // n3 promised n1 until 100 with its vote, then votes for n2 (or for
+        // itself) in a later term.
+        for (now, candidate, broken) in [(100, 1, 1), (100, 2, 1), (101, 1, 0), (50, 0, 0)] {
+            let mut c = Checker::new(3, 1);
+            c.sent(2, 0, &vote(100));
+            c.observe(10, 2, Some(Role::Duck), 2, Some(0));
+            c.observe_lease(10, 2, 2, Some(100));
+            c.observe(now, 2, Some(Role::Duck), 3, Some(candidate));
+            assert_eq!(
+                promises_broken(&c),
+                broken,
+                "a vote for n{} at {now}",
+                candidate + 1
+            );
+            if broken > 0 {
+                assert_eq!(c.violations()[0].nodes, vec![2, 0, candidate]);
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@
 
 pub mod event;
 pub mod invariants;
+pub mod mirror;
 pub mod network;
 pub mod stats;
 
@@ -68,7 +69,17 @@ pub enum Action {
     Reconnect(NodeId),
     /// Split the cluster into groups; unnamed nodes form one more group.
     Partition(Vec<Vec<NodeId>>),
-    /// Remove every partition and isolation.
+    /// Cut the link from one node to another one way (`cut`), or restore
+    /// it (`uncut`): `to` stops hearing `from`, `from` still hears `to`.
+    Cut {
+        /// The sender whose messages stop.
+        from: NodeId,
+        /// The receiver that no longer hears them.
+        to: NodeId,
+        /// Cut (`true`) or restore (`false`).
+        cut: bool,
+    },
+    /// Remove every partition, isolation and one-way cut.
     Heal,
     /// Replace the options.
     Set(Options),
@@ -118,6 +129,11 @@ impl Ord for Entry {
     fn cmp(&self, other: &Entry) -> Ordering {
         (self.at, self.seq).cmp(&(other.at, other.seq))
     }
+}
+
+/// A directed link as the scenario language writes it: `n1->n2`.
+pub fn link(from: NodeId, to: NodeId) -> String {
+    format!("{}->{}", node_name(from), node_name(to))
 }
 
 /// The status of one node, as `status` prints it.
@@ -414,6 +430,7 @@ impl Simulation {
         let mut outbox = std::mem::take(&mut self.outbox);
         for (to, msg) in outbox.messages.drain(..) {
             self.stats.count_sent(msg.kind());
+            self.checker.sent(id, to, &msg);
             let (slot, flight) = self
                 .net
                 .send(depart, id, to, msg, &self.opts_now, &mut self.rng);
@@ -456,6 +473,10 @@ impl Simulation {
         let violations = self.checker.total();
         self.checker
             .observe(self.now, id, role, node.term(), node.voted_for());
+        if role.is_some() {
+            self.checker
+                .observe_lease(self.now, id, node.term(), node.lease_until());
+        }
         let after = self.checker.live_geese().len();
         if before != after {
             let how = if after > 0 {
@@ -568,7 +589,7 @@ impl Simulation {
         let cause = match m.lost {
             Some((_, cause)) => Some(cause),
             None if !self.alive[m.to as usize] => Some(LossCause::DeadReceiver),
-            None if !self.net.connected(m.from, m.to) => Some(LossCause::CutInFlight),
+            None if !self.net.reaches(m.from, m.to) => Some(LossCause::CutInFlight),
             None => None,
         };
         let (from, to, kind, term) = (m.from, m.to, m.msg.kind(), m.msg.term);
@@ -727,6 +748,23 @@ impl Simulation {
                     shown.push(rest);
                 }
                 self.record(Event::Fault(Fault::Partitioned { groups: shown }));
+            }
+            Action::Cut { from, to, cut } => {
+                let (from, to, cut) = (*from, *to, *cut);
+                self.check_node(from)?;
+                self.check_node(to)?;
+                if from == to {
+                    return Err("a node always hears itself".into());
+                }
+                if !self.net.set_cut(from, to, cut) {
+                    let state = if cut {
+                        "already cut"
+                    } else {
+                        "not cut one way"
+                    };
+                    return nothing(format!("{} is {state}", link(from, to)));
+                }
+                self.record(Event::Fault(Fault::Cut { from, to, cut }));
             }
             Action::Heal => {
                 if !self.net.is_split() {

@@ -2,10 +2,69 @@
 //!
 //! Each message draws its latency uniformly from `latency` when it is sent,
 //! and is lost with probability `loss`. A message sent across a cut link (a
-//! partition or an isolated node) is lost where the wall stands, halfway. A
-//! message that reaches a dead node, or whose link was cut while it flew, is
-//! dropped on arrival. Every message in flight is kept here, with its fate
-//! decided at send time, so that the page can draw it and a person can read it.
+//! partition, an isolated node, or a one-way cut) is lost where the wall
+//! stands, halfway. A message that reaches a dead node, or whose link was cut
+//! while it flew, is dropped on arrival. Every message in flight is kept
+//! here, with its fate decided at send time, so that the page can draw it and
+//! a person can read it.
+//!
+//! Partitions and isolation cut links both ways. A *one-way cut* (`cut
+//! n1->n2`) stops only the messages from one node to another: n2 no longer
+//! hears n1, while n1 still hears n2. Real networks fail like that (a
+//! firewall rule, a half-broken NIC, a routing asymmetry), and it is where
+//! PreVote and CheckQuorum earn their keep (below).
+//!
+//! # Liveness under one-way links
+//! **What Raft promises.** Safety — at most one leader per term (§5.2) —
+//! never depends on the network: loss, delay, partitions and one-way cuts
+//! cannot break it. Liveness is promised only under the timing requirement
+//! of §5.6 (`broadcastTime ≪ electionTimeout ≪ MTBF`) between servers that
+//! can talk, which says nothing about links that work one way. Plain Raft is
+//! in fact not live there; etcd's history (its PreVote and CheckQuorum
+//! options, the Cloudflare outage of November 2020) and Jensen, Howard and
+//! Mortier's "Examining Raft's behaviour during partial network partitions"
+//! (2021) give the classic cases, each a golden scenario here:
+//! - *A deaf node* (it sends, it hears nobody) times out again and again and
+//!   campaigns with ever higher terms. In plain Raft everyone who hears a
+//!   higher term adopts it (§5.1), so the goose keeps being deposed
+//!   (`one_way_deaf_node.ddg`). Worse, when no lease binds them the others
+//!   give it their votes, which it never hears: a deaf node can keep a
+//!   healthy majority from ever electing.
+//! - *A deaf goose* keeps its followers loyal with heartbeats while their
+//!   replies never reach it: without CheckQuorum it reigns forever over a
+//!   cluster that can commit nothing (`one_way_deaf_goose.ddg`). And if a
+//!   majority that no longer hears it elects another goose, the deaf one,
+//!   never told, stays a goose of its old term beside the new one.
+//! - *A follower that cannot hear the goose* but reaches everybody
+//!   campaigns again and again. CheckQuorum's leases make the others refuse
+//!   it without adopting its term (dissertation §4.2.3), but its term
+//!   inflates, and when the link heals it knocks the goose out of its term
+//!   (`one_way_cut_from_goose.ddg`).
+//!
+//! **What we promise.**
+//! - Safety, always: one goose per term, and with CheckQuorum never two
+//!   geese at the same instant, under any one-way cuts. The seed sweep makes
+//!   random one-way cuts, deaf and mute nodes, and repairs among its faults.
+//! - Liveness with PreVote *and* CheckQuorum on: if a majority `M` of the
+//!   cluster is alive, connected both ways within itself and loses nothing,
+//!   a goose appears within [`crate::chaos::one_way_liveness_bound`],
+//!   whatever the links to and from the other nodes. Why: with PreVote a node
+//!   campaigns, and so raises a term, only after a majority answered it, so a
+//!   node that hears no majority never disturbs anyone; a leader that hears
+//!   no majority stops keeping `M` quiet within an election timeout, as
+//!   CheckQuorum makes it step down (dissertation §6.2); then `M`'s leases
+//!   run out and `M` elects. (The goose may be outside `M`: any node with a
+//!   majority both ways can win.) `tests/one_way.rs` checks this over random
+//!   seeds and random cuts.
+//! - With only one of the two, nothing: with CheckQuorum off the same test
+//!   finds a deaf goose of an old term reigning beside the majority's (3
+//!   nodes, seed 3000144). With PreVote off, before the log, it found a deaf
+//!   node that kept a whole majority from electing for the whole bound (5
+//!   nodes, seed 5000420); the log makes that rare, not impossible: a deaf
+//!   node never hears the entries, so its log falls behind and the election
+//!   restriction (§5.4.1) refuses it the votes, but while its log is as up to
+//!   date as the majority's it can still take them. Nor is a goose promised
+//!   to *stay*: a healing link can hand its term on, as above.
 
 use crate::message::{Message, NodeId};
 use crate::options::{Options, Time};
@@ -43,6 +102,8 @@ pub enum LossCause {
     Loss,
     /// Sent across a partition or to or from an isolated node.
     Partition,
+    /// Sent along a link cut one way (`cut n1->n2`).
+    OneWay,
     /// Its link was cut while it flew.
     CutInFlight,
     /// It reached a node that was dead.
@@ -57,6 +118,7 @@ impl LossCause {
         match self {
             LossCause::Loss => "lost at random",
             LossCause::Partition => "stopped by a partition",
+            LossCause::OneWay => "stopped by a one-way cut",
             LossCause::CutInFlight => "link cut in flight",
             LossCause::DeadReceiver => "receiver is dead",
             LossCause::Dropped => "dropped by hand",
@@ -99,6 +161,8 @@ pub struct Network {
     next_id: MessageId,
     group: Vec<u32>,
     isolated: Vec<bool>,
+    /// One-way cuts, `(from, to)`: `to` does not hear `from`.
+    one_way: Vec<(NodeId, NodeId)>,
 }
 
 impl Network {
@@ -110,6 +174,7 @@ impl Network {
             next_id: 1,
             group: vec![0; size as usize],
             isolated: vec![false; size as usize],
+            one_way: Vec::new(),
         }
     }
 
@@ -117,6 +182,36 @@ impl Network {
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
         let (a, b) = (a as usize, b as usize);
         self.group[a] == self.group[b] && !self.isolated[a] && !self.isolated[b]
+    }
+
+    /// Whether a message from `from` reaches `to` now: they are connected
+    /// and that direction is not cut one way.
+    pub fn reaches(&self, from: NodeId, to: NodeId) -> bool {
+        self.connected(from, to) && !self.is_cut(from, to)
+    }
+
+    /// Whether the link from `from` to `to` is cut one way (`cut from->to`).
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        !self.one_way.is_empty() && self.one_way.contains(&(from, to))
+    }
+
+    /// Every one-way cut, `(from, to)`, in the order they were made.
+    pub fn one_way_cuts(&self) -> &[(NodeId, NodeId)] {
+        &self.one_way
+    }
+
+    /// Cuts the link from `from` to `to` one way, or restores it; returns
+    /// whether anything changed.
+    pub fn set_cut(&mut self, from: NodeId, to: NodeId, cut: bool) -> bool {
+        if self.is_cut(from, to) == cut {
+            return false;
+        }
+        if cut {
+            self.one_way.push((from, to));
+        } else {
+            self.one_way.retain(|&l| l != (from, to));
+        }
+        true
     }
 
     /// Each node's partition group; 0 is the group of nodes named in no group.
@@ -131,7 +226,9 @@ impl Network {
 
     /// Whether any link is cut.
     pub fn is_split(&self) -> bool {
-        self.group.iter().any(|&g| g != 0) || self.isolated.iter().any(|&i| i)
+        self.group.iter().any(|&g| g != 0)
+            || self.isolated.iter().any(|&i| i)
+            || !self.one_way.is_empty()
     }
 
     /// Splits the cluster: the nodes of `groups[i]` form group `i + 1`, and
@@ -150,10 +247,11 @@ impl Network {
         self.isolated[node as usize] = isolated;
     }
 
-    /// Removes every partition and isolation.
+    /// Removes every partition, isolation and one-way cut.
     pub fn heal(&mut self) {
         self.group.fill(0);
         self.isolated.fill(false);
+        self.one_way.clear();
     }
 
     /// Puts a message on the wire at `now` and decides its fate. Returns its
@@ -172,6 +270,8 @@ impl Network {
         let halfway = now + latency / 2;
         let lost = if !self.connected(from, to) {
             Some((halfway, LossCause::Partition))
+        } else if self.is_cut(from, to) {
+            Some((halfway, LossCause::OneWay))
         } else if rng.chance(opts.loss) {
             Some((halfway, LossCause::Loss))
         } else {
@@ -235,6 +335,7 @@ impl Network {
         self.slots.capacity() * std::mem::size_of::<Option<InFlight>>()
             + self.free.capacity() * 4
             + self.group.len() * 5
+            + self.one_way.capacity() * 8
     }
 
     /// How many messages are in flight.
@@ -295,6 +396,26 @@ mod tests {
         assert!(!net.connected(0, 2) && !net.connected(2, 1));
         assert!(net.connected(0, 1));
         assert!(net.is_split());
+    }
+
+    #[test]
+    fn a_one_way_cut_stops_one_direction_only_and_heal_removes_it() {
+        let mut net = Network::new(3);
+        assert!(net.set_cut(0, 1, true));
+        assert!(!net.set_cut(0, 1, true), "already cut");
+        assert!(!net.reaches(0, 1) && net.reaches(1, 0));
+        assert!(net.connected(0, 1), "a one-way cut is not a partition");
+        assert!(net.is_split());
+        let mut rng = SimRng::new(5);
+        let opts = Options::default();
+        let (_, m) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
+        assert_eq!(m.lost, Some((m.arrives / 2, LossCause::OneWay)));
+        let (_, m) = net.send(0, 1, 0, heartbeat(), &opts, &mut rng);
+        assert_eq!(m.lost, None);
+        assert!(net.set_cut(0, 1, false) && net.reaches(0, 1));
+        net.set_cut(2, 0, true);
+        net.heal();
+        assert!(net.reaches(2, 0) && !net.is_split());
     }
 
     #[test]

@@ -9,10 +9,12 @@
 //! candidate of that term (moved to a later term, stepped down, or died).
 //! Until then somebody may still win it, so it is not counted.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::compact::VecMap;
 use crate::message::{Kind, NodeId, Term};
 use crate::options::{Micros, Time};
 
@@ -120,6 +122,142 @@ impl ElectionRecord {
     }
 }
 
+/// How many election records one shared block holds (see [`Elections`]).
+const BLOCK: usize = 16;
+
+/// The decided elections of a run, oldest first: a list that a clone shares.
+///
+/// The page's time travel keeps up to a hundred clones of a run (its
+/// checkpoints), and a long partition decides a failed election every few
+/// hundred milliseconds, so a plain list made each checkpoint carry its own
+/// copy of thousands of records (36 MB for the benchmark's hour). Here the
+/// records older than the newest [`BLOCK`] or so sit in immutable blocks
+/// behind reference counts, which every clone shares; only the newest (the
+/// ones an election still being decided may update) are copied.
+#[derive(Clone, Debug, Default)]
+pub struct Elections {
+    /// Full blocks of [`BLOCK`] records, oldest first; clones share the list
+    /// and its blocks, and copy either only before changing it.
+    blocks: Arc<VecDeque<Arc<Vec<ElectionRecord>>>>,
+    /// How many records at the front of the first block were dropped.
+    dropped: usize,
+    /// The newest records, fewer than two blocks' worth.
+    recent: Vec<ElectionRecord>,
+}
+
+impl Elections {
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.blocks.len() * BLOCK - self.dropped + self.recent.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The records, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &ElectionRecord> {
+        let dropped = self.dropped;
+        self.blocks
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, b)| b[if i == 0 { dropped } else { 0 }..].iter())
+            .chain(self.recent.iter())
+    }
+
+    /// The newest record.
+    pub fn back(&self) -> Option<&ElectionRecord> {
+        self.iter().next_back()
+    }
+
+    /// The newest record, to update.
+    pub fn back_mut(&mut self) -> Option<&mut ElectionRecord> {
+        if self.recent.is_empty() {
+            let blocks = Arc::make_mut(&mut self.blocks);
+            return blocks.back_mut().and_then(|b| Arc::make_mut(b).last_mut());
+        }
+        self.recent.last_mut()
+    }
+
+    /// The newest record of `term` among the last `within`, to update.
+    fn last_of_mut(&mut self, term: Term, within: usize) -> Option<&mut ElectionRecord> {
+        let near = self
+            .recent
+            .iter()
+            .rev()
+            .take(within)
+            .position(|r| r.term == term);
+        if let Some(back) = near {
+            let i = self.recent.len() - 1 - back;
+            return Some(&mut self.recent[i]);
+        }
+        // Rare: an older record, in a shared block (copied before it changes).
+        let within = within.saturating_sub(self.recent.len());
+        let dropped = self.dropped;
+        let found = self
+            .blocks
+            .iter()
+            .enumerate()
+            .flat_map(|(b, block)| {
+                let from = if b == 0 { dropped } else { 0 };
+                (from..block.len()).map(move |i| (b, i, block[i].term))
+            })
+            .rev()
+            .take(within)
+            .find(|&(_, _, t)| t == term);
+        let (b, i, _) = found?;
+        Some(&mut Arc::make_mut(&mut Arc::make_mut(&mut self.blocks)[b])[i])
+    }
+
+    fn push_back(&mut self, record: ElectionRecord) {
+        self.recent.push(record);
+        if self.recent.len() == 2 * BLOCK {
+            let block: Vec<ElectionRecord> = self.recent.drain(..BLOCK).collect();
+            Arc::make_mut(&mut self.blocks).push_back(Arc::new(block));
+        }
+    }
+
+    fn pop_front(&mut self) {
+        if self.blocks.is_empty() {
+            if !self.recent.is_empty() {
+                self.recent.remove(0);
+            }
+            return;
+        }
+        self.dropped += 1;
+        if self.dropped == BLOCK {
+            Arc::make_mut(&mut self.blocks).pop_front();
+            self.dropped = 0;
+        }
+    }
+
+    /// Roughly how many bytes the records take, what is shared counted as a
+    /// fair share among the clones that hold it (so the checkpoints of a run
+    /// add up to what they hold together).
+    fn footprint(&self) -> usize {
+        let record = std::mem::size_of::<ElectionRecord>();
+        let list = self.blocks.len() * 8
+            + self
+                .blocks
+                .iter()
+                .map(|b| (BLOCK * record + 40) / Arc::strong_count(b))
+                .sum::<usize>();
+        list / Arc::strong_count(&self.blocks) + self.recent.capacity() * record
+    }
+}
+
+impl std::ops::Index<usize> for Elections {
+    type Output = ElectionRecord;
+    fn index(&self, i: usize) -> &ElectionRecord {
+        let at = i + self.dropped;
+        match self.blocks.get(at / BLOCK) {
+            Some(block) => &block[at % BLOCK],
+            None => &self.recent[at - self.blocks.len() * BLOCK],
+        }
+    }
+}
+
 /// The counters of one run.
 #[derive(Clone, Debug)]
 pub struct Stats {
@@ -155,9 +293,9 @@ pub struct Stats {
     /// the new leader's first heartbeat", §9.3).
     pub time_to_heartbeat: Vec<Micros>,
     awaiting: Option<Awaiting>,
-    terms: BTreeMap<Term, TermRecord>,
+    terms: VecMap<Term, TermRecord>,
     /// The decided elections, oldest first (at most [`RECORDS_KEPT`]).
-    pub elections: VecDeque<ElectionRecord>,
+    pub elections: Elections,
     /// How the last goose was lost, while there is none.
     lost_how: GooseLoss,
     /// For each node, the term it is a candidate of, if any.
@@ -190,8 +328,8 @@ impl Stats {
             time_to_elect: Vec::new(),
             time_to_heartbeat: Vec::new(),
             awaiting: None,
-            terms: BTreeMap::new(),
-            elections: VecDeque::new(),
+            terms: VecMap::new(),
+            elections: Elections::default(),
             lost_how: GooseLoss::Start,
             open: Vec::new(),
         }
@@ -201,7 +339,7 @@ impl Stats {
     pub fn footprint(&self) -> usize {
         (self.time_to_elect.capacity() + self.time_to_heartbeat.capacity()) * 8
             + self.terms.len() * 48
-            + self.elections.capacity() * std::mem::size_of::<ElectionRecord>()
+            + self.elections.footprint()
     }
 
     /// Total time with no live goose up to `now`.
@@ -234,7 +372,7 @@ impl Stats {
         }
         self.open[i] = Some(term);
         self.elections_started += 1;
-        let record = self.terms.entry(term).or_insert(TermRecord {
+        let record = self.terms.get_or_insert_with(term, || TermRecord {
             started: now,
             ..TermRecord::default()
         });
@@ -247,7 +385,7 @@ impl Stats {
     /// A candidate won `term` with `votes` votes.
     pub fn won(&mut self, term: Term, winner: NodeId, votes: u32) {
         self.elections_won += 1;
-        let record = self.terms.entry(term).or_default();
+        let record = self.terms.get_or_insert_with(term, TermRecord::default);
         record.won = true;
         if std::mem::replace(&mut record.split, false) {
             // A late candidate won a term its first candidates had given up.
@@ -269,12 +407,15 @@ impl Stats {
         };
         // `geese_changed` fills in the time to win when the new goose is
         // counted, right after this.
-        // Only a term already recorded is looked for: scanning every kept
-        // record for each new term made long runs slow (cache misses).
-        match self.recorded_term(term, recorded) {
-            Some(r) => *r = won,
-            None => self.push_record(won),
+        // Only a recorded term has a record to update: no search otherwise
+        // (a long partition decides thousands of elections).
+        if recorded {
+            if let Some(r) = self.elections.last_of_mut(term, usize::MAX) {
+                *r = won;
+                return;
+            }
         }
+        self.push_record(won);
     }
 
     fn loss_now(&self) -> GooseLoss {
@@ -320,23 +461,14 @@ impl Stats {
             time_to_win_us: None,
             time_to_heartbeat_us: None,
         };
-        match self.recorded_term(term, recorded) {
-            Some(r) => {
+        if recorded {
+            if let Some(r) = self.elections.last_of_mut(term, usize::MAX) {
                 r.candidates = candidates;
                 r.split = split;
+                return;
             }
-            None => self.push_record(failed),
         }
-    }
-
-    /// The kept record of `term`, looked for only if the term was
-    /// `recorded` before (a term decided again: a lagging candidate reopened
-    /// it).
-    fn recorded_term(&mut self, term: Term, recorded: bool) -> Option<&mut ElectionRecord> {
-        if !recorded {
-            return None;
-        }
-        self.elections.iter_mut().rev().find(|r| r.term == term)
+        self.push_record(failed);
     }
 
     fn push_record(&mut self, record: ElectionRecord) {
@@ -348,11 +480,7 @@ impl Stats {
 
     /// The record of `term`, if it is among the last few.
     fn record_of(&mut self, term: Term) -> Option<&mut ElectionRecord> {
-        self.elections
-            .iter_mut()
-            .rev()
-            .take(8)
-            .find(|r| r.term == term)
+        self.elections.last_of_mut(term, 8)
     }
 
     /// `goose` won `term` at `now`: once `peers` other nodes have received a
@@ -534,5 +662,43 @@ mod tests {
         }
         assert_eq!(s.elections.len(), RECORDS_KEPT);
         assert_eq!(s.elections[0].term, 6);
+        let terms: Vec<Term> = s.elections.iter().map(|r| r.term).collect();
+        let expected: Vec<Term> = (6..=RECORDS_KEPT as u64 + 5).collect();
+        assert_eq!(terms, expected);
+        assert_eq!(
+            s.elections.back().map(|r| r.term),
+            Some(RECORDS_KEPT as u64 + 5)
+        );
+    }
+
+    #[test]
+    fn clones_share_old_records_and_keep_their_own_changes() {
+        let mut s = Stats::new();
+        for term in 1..=200 {
+            s.campaign(term, 0, term);
+            s.end_candidacy(0);
+        }
+        let kept = s.clone();
+        // A clone copies only the newest records; the older blocks are shared.
+        assert!(kept.elections.recent.len() < 2 * BLOCK);
+        assert_eq!(
+            kept.elections.blocks.len(),
+            (200 - kept.elections.recent.len()) / BLOCK
+        );
+        assert!(Arc::ptr_eq(&s.elections.blocks, &kept.elections.blocks));
+        // n2 joins term 100 late and wins it: the old record changes in `s`
+        // only (term 100 is long forgotten by the split-vote bookkeeping, so
+        // this is a new record; change the old one directly as well).
+        s.elections.last_of_mut(100, usize::MAX).unwrap().votes = 9;
+        s.elections.back_mut().unwrap().votes = 7;
+        assert_eq!(s.elections[99].votes, 9);
+        assert_eq!(kept.elections[99].votes, 0, "the clone keeps its own copy");
+        assert_eq!(s.elections[199].votes, 7);
+        assert_eq!(kept.elections[199].votes, 0);
+        assert_eq!(s.elections.len(), kept.elections.len());
+        for (i, (a, b)) in s.elections.iter().zip(kept.elections.iter()).enumerate() {
+            assert_eq!(a.term, i as u64 + 1);
+            assert_eq!(b.term, i as u64 + 1);
+        }
     }
 }

@@ -836,6 +836,12 @@ fn actions_that_change_nothing_say_so_and_bad_ones_are_errors() {
         .apply(&Action::Partition(vec![vec![0], vec![0, 1]]))
         .is_err());
     assert!(s.apply(&Action::Partition(vec![vec![0], vec![]])).is_err());
+    let cut = |from, to, cut| Action::Cut { from, to, cut };
+    assert!(nothing(s.apply(&cut(0, 1, false))), "not cut one way");
+    s.apply(&cut(0, 1, true)).unwrap();
+    assert!(nothing(s.apply(&cut(0, 1, true))), "already cut");
+    assert!(s.apply(&cut(2, 2, true)).is_err(), "a node hears itself");
+    assert!(s.apply(&cut(0, 5, true)).is_err(), "n6 of 5");
     let bad = Options {
         election: Span::new(300 * MS, 150 * MS),
         ..Options::default()
@@ -947,10 +953,14 @@ fn amnesia_is_caught_by_the_invariant_checker() {
     s.apply(&Action::Revive(d)).unwrap();
     assert_eq!(s.nodes()[d as usize].term(), 0);
     let v = s.violations();
-    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v.len(), 2, "{v:?}");
     assert_eq!(v[0].invariant, invariants::Invariant::TermsNeverDecrease);
     assert_eq!((v[0].nodes.clone(), v[0].seed), (vec![d], 17));
-    assert_eq!(s.violation_count(), 1);
+    // With CheckQuorum on (the default) the lost disk also held the lease it
+    // promised the goose with its last ack: a broken promise.
+    assert_eq!(v[1].invariant, invariants::Invariant::PromisesKept);
+    assert_eq!((v[1].nodes.clone(), v[1].seed), (vec![d, g], 17));
+    assert_eq!(s.violation_count(), 2);
 }
 
 /// A disk write delays exactly the messages that depend on it: a candidate's

@@ -124,7 +124,7 @@ pub fn hue(colour: &str) -> Option<f64> {
         return Some(0.0);
     }
     let h = if max == r {
-        ((g - b) / d).rem_euclid(6.0)
+        super::math::rem_euclid((g - b) / d, 6.0)
     } else if max == g {
         (b - r) / d + 2.0
     } else {
@@ -135,7 +135,7 @@ pub fn hue(colour: &str) -> Option<f64> {
 
 /// The distance between two hues, in degrees around the colour wheel.
 pub fn hue_distance(a: f64, b: f64) -> f64 {
-    let d = (a - b).rem_euclid(360.0);
+    let d = super::math::rem_euclid(a - b, 360.0);
     d.min(360.0 - d)
 }
 

@@ -152,10 +152,12 @@ pub fn arrange(size: u32, net: &Network, hints: &[f64]) -> Arrangement {
             let from = s as f64 * step;
             let margin = step * 0.22;
             let hinted = hints.iter().copied().find(|&h| {
-                let d = (h - from).rem_euclid(TAU);
+                let d = math::rem_euclid(h - from, TAU);
                 d > margin && d < step - margin
             });
-            walls.push(hinted.map_or(from + step / 2.0, |h| from + (h - from).rem_euclid(TAU)));
+            walls.push(hinted.map_or(from + step / 2.0, |h| {
+                from + math::rem_euclid(h - from, TAU)
+            }));
         }
     }
     Arrangement {
@@ -173,7 +175,7 @@ fn contiguous(order: &[NodeId], island: impl Fn(NodeId) -> u64) -> bool {
         .filter(|&s| island(order[s]) != island(order[(s + 1) % n]))
         .count();
     let mut islands: Vec<u64> = order.iter().map(|&id| island(id)).collect();
-    islands.sort_unstable();
+    crate::compact::sort_by(&mut islands, u64::cmp);
     islands.dedup();
     // Going round once, k contiguous islands change k times (once when whole).
     changes == if islands.len() > 1 { islands.len() } else { 0 }
@@ -238,7 +240,7 @@ pub fn crossings(ring: &Ring, a: Point, b: Point) -> Vec<f64> {
         .iter()
         .map(|&s| {
             let (x, y) = (px + ux * s - ring.center.x, py + uy * s - ring.center.y);
-            math::atan2(x, -y).rem_euclid(TAU)
+            math::rem_euclid(math::atan2(x, -y), TAU)
         })
         .collect()
 }

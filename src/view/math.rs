@@ -1,5 +1,6 @@
 //! The few transcendental functions the page's geometry needs (`sin`, `cos`,
-//! `atan2`, `powf`, `ln`). Natively they are Rust's own; in the browser they are
+//! `atan2`, `powf`, `ln`) and the remainder that brings an angle into range
+//! (`rem_euclid`). Natively they are Rust's own; in the browser they are
 //! JavaScript's `Math`, which the page has anyway, so that the wasm does not
 //! carry a second copy of libm's argument reduction and `pow` (about 10 KB).
 //! Both follow fdlibm; the results are for drawing and the speed slider,
@@ -38,6 +39,32 @@ pub fn powf(x: f64, y: f64) -> f64 {
     return x.powf(y);
 }
 
+/// The least non-negative remainder of `x` divided by `y > 0` (an angle
+/// brought into `[0, y)`). Natively it is Rust's `f64::rem_euclid`; in the
+/// browser it is `x - y·⌊x/y⌋` with plain float instructions, because Rust's
+/// exact `%` on floats (fmod) brings some 2 KB of 128-bit integer code into
+/// the wasm. The two differ by a few units in the last place of `x` at most:
+/// nothing a drawing or a hit test can see.
+pub fn rem_euclid(x: f64, y: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return rem_by_floor(x, y);
+    #[cfg(not(target_arch = "wasm32"))]
+    return x.rem_euclid(y);
+}
+
+#[cfg(any(target_arch = "wasm32", test))]
+fn rem_by_floor(x: f64, y: f64) -> f64 {
+    let r = x - y * (x / y).floor();
+    // Rounding may land on `y` itself, or a hair below zero.
+    if r >= y {
+        r - y
+    } else if r < 0.0 {
+        r + y
+    } else {
+        r
+    }
+}
+
 /// The natural logarithm of `x`.
 pub fn ln(x: f64) -> f64 {
     #[cfg(target_arch = "wasm32")]
@@ -64,5 +91,26 @@ mod tests {
         assert_eq!(atan2(0.0, 1.0), 0.0);
         assert!((atan2(1.0, 0.0) - std::f64::consts::FRAC_PI_2).abs() < 1e-15);
         assert!((atan2(sin(2.0), cos(2.0)) - 2.0).abs() < 1e-12);
+    }
+
+    /// The browser's remainder stays in range and within a few ulps of the
+    /// exact one (angles of a few turns, hues).
+    #[test]
+    fn the_browser_remainder_matches_the_exact_one() {
+        use std::f64::consts::TAU;
+        for i in -2000..2000 {
+            let x = f64::from(i) * 0.0137 + f64::from(i % 7) * TAU;
+            for y in [TAU, 6.0, 360.0] {
+                let (fast, exact) = (rem_by_floor(x, y), x.rem_euclid(y));
+                assert!((0.0..y).contains(&fast), "{x} mod {y} = {fast}");
+                let diff = (fast - exact).abs().min(y - (fast - exact).abs());
+                assert!(
+                    diff <= 8.0 * f64::EPSILON * x.abs().max(y),
+                    "{x} mod {y}: {fast} vs {exact}"
+                );
+            }
+        }
+        // A hair below zero stays in range (std's answer here rounds to TAU).
+        assert!((0.0..TAU).contains(&rem_by_floor(-1e-20, TAU)));
     }
 }

@@ -13,6 +13,7 @@ pub mod experiment;
 pub mod labels;
 pub mod layout;
 pub mod lesson;
+pub mod live;
 pub mod math;
 pub mod share;
 pub mod timeline;

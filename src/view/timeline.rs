@@ -557,6 +557,11 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
             check_groups(&groups, name).map_err(Failure::Error)?;
             Command::Partition(groups)
         }
+        Command::Cut { from, to, cut } => Command::Cut {
+            from: node(*from)?,
+            to: node(*to)?,
+            cut: *cut,
+        },
         Command::Set(settings) => {
             let options = settings.applied_to(session.sim().options());
             options.validate().map_err(Failure::Error)?;
@@ -585,6 +590,12 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
                 .map(|g| g.iter().map(|&t| name(t)).collect::<Vec<_>>().join(","))
                 .collect::<Vec<_>>()
                 .join(" | ")
+        ),
+        Command::Cut { from, to, cut } => format!(
+            "{}cut {}->{}",
+            if *cut { "" } else { "un" },
+            name(*from),
+            name(*to)
         ),
         Command::Heal => "heal".into(),
         Command::Set(settings) => set_line(session.sim().options(), settings),
@@ -626,6 +637,11 @@ fn marker(r: &Record) -> Option<Marker> {
             (MarkerKind::Killed, format!("{} killed", node_name(*node)))
         }
         Event::Fault(Fault::Partitioned { .. }) => (MarkerKind::Partition, "network split".into()),
+        Event::Fault(Fault::Cut {
+            from,
+            to,
+            cut: true,
+        }) => (MarkerKind::Partition, crate::sim::link(*from, *to) + " cut"),
         Event::Fault(Fault::Isolated { node }) => (
             MarkerKind::Partition,
             format!("{} isolated", node_name(*node)),
@@ -643,5 +659,6 @@ fn marker(r: &Record) -> Option<Marker> {
     })
 }
 
+mod live;
 #[cfg(test)]
 mod tests;

@@ -51,9 +51,8 @@ pub fn timeout_refused(sim: &Simulation, id: NodeId) -> Option<String> {
         .or(node.voted_for())
         .map_or(String::new(), |g| format!(" to {}", node_name(g)));
     Some(format!(
-        "{n} promised a lease{to} until {} ({} from now): a forced timeout leaves it a duck (CheckQuorum lease, dissertation §4.2.3). For the classic demo, turn CheckQuorum off: ducks then promise nothing, and Timeout works once this lease ends.",
+        "{n} promised a lease{to} until {}: a forced timeout leaves it a duck (CheckQuorum lease, dissertation §4.2.3). For the classic demo, turn CheckQuorum off: ducks then promise nothing, and Timeout works once this lease ends.",
         human_duration(until),
-        human_duration(until - now),
     ))
 }
 

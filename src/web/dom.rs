@@ -6,8 +6,6 @@
 //! comparison and nothing in the DOM; and no element is rebuilt while a person
 //! may be clicking it.
 
-use std::collections::BTreeMap;
-
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
@@ -42,7 +40,7 @@ pub enum Inspected {
 /// Handles on the page's panels.
 pub struct Dom {
     doc: Document,
-    cache: BTreeMap<String, String>,
+    cache: crate::compact::VecMap<String, String>,
     rows_for: u32,
     inspector_for: Option<Inspected>,
     log_len: usize,
@@ -59,7 +57,7 @@ impl Dom {
     pub fn new(doc: Document) -> Dom {
         Dom {
             doc,
-            cache: BTreeMap::new(),
+            cache: crate::compact::VecMap::new(),
             rows_for: 0,
             inspector_for: None,
             log_len: 0,
@@ -180,6 +178,18 @@ impl Dom {
         });
     }
 
+    /// Records `value` as what element `id` shows for `what`, if it
+    /// changed; false when it had not, so the caller can skip its updates.
+    /// Forgotten, like the rest, when the element is rebuilt.
+    pub fn remember(&mut self, id: &str, what: &str, value: &str) -> bool {
+        let key = format!("{id}\u{1}{what}");
+        if self.cache.get(&key).map(String::as_str) == Some(value) {
+            return false;
+        }
+        self.cache.insert(key, value.to_string());
+        true
+    }
+
     fn set(&mut self, id: &str, what: &str, value: &str, apply: impl FnOnce(&Element, &str)) {
         let key = format!("{id}\u{1}{what}");
         if self.cache.get(&key).map(String::as_str) == Some(value) {
@@ -187,7 +197,7 @@ impl Dom {
         }
         if let Some(el) = self.el(id) {
             apply(&el, value);
-            self.cache.insert(key, value.to_string());
+            self.remember(id, what, value);
         }
     }
 

@@ -6,7 +6,6 @@
 //! so a test can paint a known state and read the pixels back.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::f64::consts::{FRAC_PI_2, TAU};
 
 use wasm_bindgen::JsCast;
@@ -57,22 +56,36 @@ pub struct Scene<'a> {
 
 /// A thin pen over the 2D context: the calls the drawing uses, with the
 /// context's rare errors (only for invalid arguments) ignored. It remembers
-/// the font and whether a dash is set, because setting either costs the
-/// browser far more than the comparison.
+/// the state it set (font, colours, line width, alpha, alignment, dash) and
+/// sets it again only when it changes: each setting is a call into the
+/// browser, and a colour or a font is a string it must decode and parse,
+/// where comparing costs next to nothing.
 struct Pen<'a> {
     ctx: &'a Ctx2d,
     font: RefCell<String>,
+    fill: RefCell<String>,
+    stroke: RefCell<String>,
+    width: Cell<f64>,
+    alpha: Cell<f64>,
+    align: Cell<&'static str>,
     dashed: Cell<bool>,
 }
 
 impl<'a> Pen<'a> {
     fn new(ctx: &'a Ctx2d) -> Pen<'a> {
         let _ = ctx.set_line_dash(&js_sys::Array::new());
-        Pen {
+        let pen = Pen {
             ctx,
-            font: RefCell::new(String::new()),
+            font: RefCell::default(),
+            fill: RefCell::default(),
+            stroke: RefCell::default(),
+            width: Cell::new(f64::NAN),
+            alpha: Cell::new(f64::NAN),
+            align: Cell::new(""),
             dashed: Cell::new(false),
-        }
+        };
+        pen.alpha(1.0);
+        pen
     }
 }
 
@@ -81,6 +94,17 @@ impl std::ops::Deref for Pen<'_> {
     fn deref(&self) -> &Ctx2d {
         self.ctx
     }
+}
+
+/// Sets `cell` to `value` and returns true if it held something else.
+fn changed(cell: &RefCell<String>, value: &str) -> bool {
+    let mut held = cell.borrow_mut();
+    if *held == value {
+        return false;
+    }
+    held.clear();
+    held.push_str(value);
+    true
 }
 
 impl Pen<'_> {
@@ -97,13 +121,24 @@ impl Pen<'_> {
             .ctx
             .ellipse(x, y, rx.max(0.0), ry.max(0.0), rotation, 0.0, TAU);
     }
+    /// Sets the fill colour, for fills and text.
+    fn paint(&self, colour: &str) {
+        if changed(&self.fill, colour) {
+            self.set_fill_style_str(colour);
+        }
+    }
     fn fill(&self, colour: &str) {
-        self.set_fill_style_str(colour);
+        self.paint(colour);
         self.ctx.fill();
     }
     fn stroke(&self, colour: &str, width: f64) {
-        self.set_stroke_style_str(colour);
-        self.set_line_width(width);
+        if changed(&self.stroke, colour) {
+            self.set_stroke_style_str(colour);
+        }
+        if self.width.get() != width {
+            self.width.set(width);
+            self.set_line_width(width);
+        }
         self.ctx.stroke();
     }
     fn dash(&self, pattern: &[f64]) {
@@ -124,9 +159,14 @@ impl Pen<'_> {
             tenths / 10,
             tenths % 10
         );
-        if *self.font.borrow() != font {
+        if changed(&self.font, &font) {
             self.set_font(&font);
-            *self.font.borrow_mut() = font;
+        }
+    }
+    fn align(&self, align: &'static str) {
+        if self.align.get() != align {
+            self.align.set(align);
+            self.set_text_align(align);
         }
     }
     fn line(&self, a: Point, b: Point) {
@@ -146,11 +186,15 @@ impl Pen<'_> {
     }
     fn text(&self, s: &str, p: Point, px: f64, weight: &str, colour: &str) {
         self.font(px, weight);
-        self.set_fill_style_str(colour);
+        self.paint(colour);
         let _ = self.fill_text(s, p.x, p.y);
     }
     fn alpha(&self, a: f64) {
-        self.ctx.set_global_alpha(a.clamp(0.0, 1.0));
+        let a = a.clamp(0.0, 1.0);
+        if self.alpha.get() != a {
+            self.alpha.set(a);
+            self.ctx.set_global_alpha(a);
+        }
     }
 }
 
@@ -169,7 +213,11 @@ enum Bird {
 /// canvases, then stamped: a bird is some forty path operations, a stamp one.
 pub struct Sprites {
     dpr: f64,
-    cache: BTreeMap<(Bird, u32, &'static str), HtmlCanvasElement>,
+    cache: crate::compact::VecMap<(Bird, u32, &'static str), HtmlCanvasElement>,
+    /// Each bird's name as last measured (font and text) and its width:
+    /// names change rarely, and measuring is a call into the browser's text
+    /// shaping.
+    widths: Vec<(String, f64)>,
 }
 
 impl Sprites {
@@ -177,7 +225,8 @@ impl Sprites {
     pub fn new(dpr: f64) -> Sprites {
         Sprites {
             dpr,
-            cache: BTreeMap::new(),
+            cache: crate::compact::VecMap::new(),
+            widths: Vec::new(),
         }
     }
 
@@ -187,6 +236,20 @@ impl Sprites {
             self.dpr = dpr;
             self.cache.clear();
         }
+    }
+
+    /// The width of bird `id`'s name `text` in the pen's current font.
+    fn name_width(&mut self, pen: &Pen, id: NodeId, text: &str) -> f64 {
+        let key = format!("{}\u{1}{text}", pen.font.borrow());
+        let i = id as usize;
+        if self.widths.len() <= i {
+            self.widths.resize(i + 1, (String::new(), 0.0));
+        }
+        if self.widths[i].0 != key {
+            let width = pen.measure_text(text).map_or(0.0, |m| m.width());
+            self.widths[i] = (key, width);
+        }
+        self.widths[i].1
     }
 
     fn stamp(&mut self, pen: &Pen, bird: Bird, p: Point, r: f64, t: &Theme) {
@@ -199,7 +262,9 @@ impl Sprites {
                 Some(canvas) => {
                     self.cache.insert(key, canvas);
                 }
-                None => return paint_bird(pen, t, bird, p, r),
+                // Painted in place, with a pen of its own: the bird's
+                // styles stay between its save and restore.
+                None => return paint_bird(&Pen::new(pen), t, bird, p, r),
             }
         }
         let half = r * HALF;
@@ -243,9 +308,9 @@ fn paint_bird(pen: &Pen, t: &Theme, bird: Bird, p: Point, r: f64) {
 pub fn draw(ctx: &Ctx2d, scene: &Scene, sprites: &mut Sprites) {
     let pen = Pen::new(ctx);
     let (w, h) = scene.size;
-    ctx.set_fill_style_str(scene.theme.background);
+    pen.paint(scene.theme.background);
     ctx.fill_rect(0.0, 0.0, w, h);
-    ctx.set_text_align("center");
+    pen.align("center");
     ctx.set_text_baseline("middle");
     ctx.set_line_cap("round");
     ctx.set_line_join("round");
@@ -253,10 +318,18 @@ pub fn draw(ctx: &Ctx2d, scene: &Scene, sprites: &mut Sprites) {
     for m in scene.sim.in_flight() {
         draw_message(&pen, scene, m);
     }
-    let sim = scene.sim;
-    for id in 0..sim.size() {
+    // Birds first, then what goes on and around them, each kind in one
+    // pass so that the pen sets each style once.
+    let ids = 0..scene.sim.size();
+    for id in ids.clone() {
         draw_node(&pen, scene, sprites, id);
-        draw_lease(&pen, scene, id);
+    }
+    draw_leases(&pen, scene);
+    for id in ids.clone() {
+        draw_badge(&pen, scene, id);
+    }
+    for id in ids {
+        draw_name(&pen, scene, sprites, id);
     }
     draw_bubbles(&pen, scene);
     if let Some((a, b)) = scene.cut {
@@ -284,6 +357,26 @@ fn draw_walls(pen: &Pen, scene: &Scene) {
         pen.line(a, b);
         pen.stroke(scene.theme.wall, (ring.node_radius * 0.32).clamp(4.0, 12.0));
         pen.dash(&[]);
+    }
+    for &(from, to) in sim.network().one_way_cuts() {
+        // A one-way cut: a thin line from the sender, stopped by a bar
+        // just short of the receiver that no longer hears it. It runs in
+        // its own lane, so the two directions of a link stay apart.
+        let (a, b) = (scene.positions[from as usize], scene.positions[to as usize]);
+        let r = ring.node_radius;
+        let len = a.distance(b).max(1.0);
+        let (ux, uy) = ((b.x - a.x) / len, (b.y - a.y) / len);
+        let (ox, oy) = lane(a, b, r * 0.3, true);
+        let at = |d: f64| Point::new(a.x + ux * d + ox, a.y + uy * d + oy);
+        let stop = at(len - r * 1.4);
+        pen.line(at(r * 1.2), stop);
+        pen.stroke(scene.theme.wall, 2.0);
+        let (bx, by) = (-uy * r * 0.45, ux * r * 0.45);
+        pen.line(
+            Point::new(stop.x + bx, stop.y + by),
+            Point::new(stop.x - bx, stop.y - by),
+        );
+        pen.stroke(scene.theme.denied, 3.0);
     }
     for id in 0..sim.size() {
         if sim.network().is_isolated(id) {
@@ -424,8 +517,7 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     // A leader without its crown keeps the goose's size and heartbeat ring.
     let leader = alive && role.is_leader();
     let p = scene.positions[id as usize];
-    let r0 = scene.ring.node_radius;
-    let r = if leader { r0 * 1.18 } else { r0 };
+    let r = bird_radius(scene, id);
     let now = sim.now();
     let term = term_colour(node.term());
 
@@ -478,13 +570,12 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
         pen.dash(&[]);
     }
 
-    // The plate, ringed in the term's colour.
+    // The plate, ringed in the term's colour (one path, filled and stroked).
     pen.circle(p, r);
     pen.fill(if alive { t.plate } else { t.plate_dead });
     if !alive {
         pen.dash(&[4.0, 3.0]);
     }
-    pen.circle(p, r);
     pen.stroke(if alive { term } else { t.dead }, (r * 0.1).max(2.0));
     pen.dash(&[]);
 
@@ -524,19 +615,51 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
         }
     }
 
-    // Term badge and name.
+    if scene.selected_node == Some(id) {
+        pen.circle(p, r * 1.62);
+        pen.stroke(t.select, 3.0);
+    }
+}
+
+/// The radius a bird is drawn at: a leader (crowned or not) is bigger.
+fn bird_radius(scene: &Scene, id: NodeId) -> f64 {
+    let r0 = scene.ring.node_radius;
+    let leader = scene.sim.is_alive(id) && scene.sim.nodes()[id as usize].role().is_leader();
+    if leader {
+        r0 * 1.18
+    } else {
+        r0
+    }
+}
+
+/// A bird's term badge: its term in the term's colour, top right.
+fn draw_badge(pen: &Pen, scene: &Scene, id: NodeId) {
+    let node = &scene.sim.nodes()[id as usize];
+    let (p, r) = (scene.positions[id as usize], bird_radius(scene, id));
     let fs = label_px(r, scene.text_scale);
     let badge = Point::new(p.x + r * 0.78, p.y - r * 0.78);
-    let br = fs * 0.72;
-    pen.circle(badge, br);
-    let (fill, number) = if alive {
+    pen.circle(badge, fs * 0.72);
+    let (fill, number) = if scene.sim.is_alive(id) {
         let b = term_badge(node.term());
         (b.fill, b.text)
     } else {
-        (t.dead, t.dead_text)
+        (scene.theme.dead, scene.theme.dead_text)
     };
     pen.fill(fill);
     pen.text(&node.term().to_string(), badge, fs * 0.8, "bold", number);
+}
+
+/// A bird's name and role, outside the ring, away from the centre, where
+/// no neighbour stands.
+fn draw_name(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
+    let t = scene.theme;
+    let node = &scene.sim.nodes()[id as usize];
+    let alive = scene.sim.is_alive(id);
+    let goose = alive && node.role() == Role::Goose;
+    let leader = alive && node.role().is_leader();
+    let (p, r) = (scene.positions[id as usize], bird_radius(scene, id));
+    let ring_r = r * 1.2;
+    let fs = label_px(r, scene.text_scale);
     let label = if goose {
         match scene.words {
             Vocabulary::Birds => format!("{} · GOOSE", node_name(id)),
@@ -549,8 +672,6 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     } else {
         node_name(id)
     };
-    // The name goes outside the ring, away from the centre, where no
-    // neighbour stands.
     let c = scene.ring.center;
     let d = c.distance(p);
     let (ux, uy) = if d < 1.0 {
@@ -558,8 +679,9 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     } else {
         ((p.x - c.x) / d, (p.y - c.y) / d)
     };
-    pen.font(fs, if goose { "800" } else { "600" });
-    let width = pen.measure_text(&label).map_or(fs * 4.0, |m| m.width());
+    let weight = if goose { "800" } else { "600" };
+    pen.font(fs, weight);
+    let width = sprites.name_width(pen, id, &label);
     let room_right = scene.size.0 - (p.x + ring_r + fs * 0.4);
     let room_left = p.x - ring_r - fs * 0.4;
     let (align, at) = if ux > 0.5 && width < room_right {
@@ -576,20 +698,15 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
         let side = if uy < 0.0 { -1.0 } else { 1.0 };
         ("center", Point::new(p.x, p.y + side * (ring_r + fs * 0.85)))
     };
-    pen.set_text_align(align);
+    pen.align(align);
     pen.text(
         &label,
         at,
         fs,
-        if goose { "800" } else { "600" },
+        weight,
         if alive { t.ink } else { t.ink_soft },
     );
-    pen.set_text_align("center");
-
-    if scene.selected_node == Some(id) {
-        pen.circle(p, r * 1.62);
-        pen.stroke(t.select, 3.0);
-    }
+    pen.align("center");
 }
 
 /// The font size of a bird's name and term badge, for a bird of radius `r`.
@@ -597,35 +714,43 @@ pub fn label_px(r: f64, text_scale: f64) -> f64 {
     (r * 0.42).clamp(10.0, 18.0) * text_scale
 }
 
-/// A duck's lease (CheckQuorum): while it has promised its goose not to
-/// vote for anybody else, a dashed green arc outside its timer shows what
-/// is left of the promise (a full circle is one minimum election timeout),
-/// and a dot on it points at the node it is bound to.
-fn draw_lease(pen: &Pen, scene: &Scene, id: NodeId) {
+/// The ducks' leases (CheckQuorum): while a duck has promised its goose
+/// not to vote for anybody else, a dashed green arc outside its timer shows
+/// what is left of the promise (a full circle is one minimum election
+/// timeout), and a dot on it points at the node it is bound to.
+fn draw_leases(pen: &Pen, scene: &Scene) {
     let sim = scene.sim;
-    let node = &sim.nodes()[id as usize];
     let now = sim.now();
-    let Some(until) = node.lease_until().filter(|&u| u >= now) else {
-        return;
-    };
-    if !sim.is_alive(id) || node.role().is_leader() {
-        return;
-    }
-    let p = scene.positions[id as usize];
     let r = scene.ring.node_radius;
     let lr = r * 1.2 + (r * 0.13).max(2.5) + 3.0;
     let full = sim.options().election.min.max(1) as f64;
-    let left = ((until - now) as f64 / full).clamp(0.0, 1.0);
-    let t = scene.theme;
+    let lease = |id: NodeId| {
+        let node = &sim.nodes()[id as usize];
+        let until = node.lease_until().filter(|&u| u >= now)?;
+        (sim.is_alive(id) && !node.role().is_leader()).then_some(until)
+    };
+    if (0..sim.size()).all(|id| lease(id).is_none()) {
+        return;
+    }
     pen.dash(&[3.0, 3.0]);
-    pen.arc(p, lr, -FRAC_PI_2, -FRAC_PI_2 + TAU * left);
-    pen.stroke(t.granted, 2.0);
+    for id in 0..sim.size() {
+        if let Some(until) = lease(id) {
+            let left = ((until - now) as f64 / full).clamp(0.0, 1.0);
+            let p = scene.positions[id as usize];
+            pen.arc(p, lr, -FRAC_PI_2, -FRAC_PI_2 + TAU * left);
+            pen.stroke(scene.theme.granted, 2.0);
+        }
+    }
     pen.dash(&[]);
-    if let Some(holder) = node.leader().or(node.voted_for()).filter(|&h| h != id) {
-        let q = scene.positions[holder as usize];
-        let (cos, sin) = direction(p, q);
-        pen.circle(Point::new(p.x + cos * lr, p.y + sin * lr), 3.0);
-        pen.fill(t.granted);
+    for id in 0..sim.size() {
+        let node = &sim.nodes()[id as usize];
+        let holder = node.leader().or(node.voted_for()).filter(|&h| h != id);
+        if let (Some(_), Some(holder)) = (lease(id), holder) {
+            let p = scene.positions[id as usize];
+            let (cos, sin) = direction(p, scene.positions[holder as usize]);
+            pen.circle(Point::new(p.x + cos * lr, p.y + sin * lr), 3.0);
+            pen.fill(scene.theme.granted);
+        }
     }
 }
 
@@ -928,7 +1053,7 @@ pub fn draw_timeline(ctx: &Ctx2d, size: (f64, f64), timeline: &Timeline, t: &The
     let (w, h) = size;
     let end = timeline.end();
     let now = timeline.sim().now();
-    pen.set_fill_style_str(t.background);
+    pen.paint(t.background);
     pen.fill_rect(0.0, 0.0, w, h);
     let mid = h * 0.42;
     // The recorded run.
@@ -972,7 +1097,7 @@ pub fn draw_timeline(ctx: &Ctx2d, size: (f64, f64), timeline: &Timeline, t: &The
     pen.circle(Point::new(x, mid), 7.0);
     pen.stroke(t.select, 3.0);
     pen.set_text_baseline("middle");
-    pen.set_text_align("left");
+    pen.align("left");
     pen.text(
         "0",
         Point::new(STRIP_PAD - 4.0, h - 7.0),
@@ -980,7 +1105,7 @@ pub fn draw_timeline(ctx: &Ctx2d, size: (f64, f64), timeline: &Timeline, t: &The
         "500",
         t.ink_soft,
     );
-    pen.set_text_align("right");
+    pen.align("right");
     pen.text(
         &crate::options::human_duration(end),
         Point::new(w - STRIP_PAD + 4.0, h - 7.0),
@@ -988,5 +1113,5 @@ pub fn draw_timeline(ctx: &Ctx2d, size: (f64, f64), timeline: &Timeline, t: &The
         "500",
         t.ink_soft,
     );
-    pen.set_text_align("center");
+    pen.align("center");
 }

@@ -30,6 +30,9 @@ impl App {
     /// `lesson ID`, `select n3`, `words`, `presenter`, `welcome-dismiss`,
     /// `partition`, `next-message`.
     pub fn action(&mut self, name: &str) {
+        if self.live.is_some() && matches!(name, "step" | "back") {
+            return; // Disabled in Live mode, with the reason (`live_panels`).
+        }
         match name {
             "play" => {
                 self.playing = !self.playing;
@@ -87,6 +90,7 @@ impl App {
             }
             "lesson-return" => self.lesson_return(),
             "lesson-forget" => self.bookmark = None,
+            "experiment" | "exp-run" | "exp-clear" | "exp-paper" => self.experiment_action(name),
             _ => {
                 if let Some(n) = name.strip_prefix("select ") {
                     if let Ok(id) = crate::script::parse::parse_node(n, self.timeline.sim().size())
@@ -182,13 +186,15 @@ impl App {
     /// A pointer event on the canvas: `kind` is `down`, `move`, `up` or
     /// `leave`; `x`, `y` in CSS pixels from the canvas's top left. A press
     /// on a bird or a message selects it; a drag across empty canvas cuts
-    /// the cluster in two along the line drawn.
+    /// the cluster in two along the line drawn; a drag from bird A to bird B
+    /// cuts that link one way (B stops hearing A), or restores it.
     pub fn pointer(&mut self, kind: &str, x: f64, y: f64) {
         let p = Point::new(x, y);
         match kind {
             "down" => {
                 if let Some(id) = layout::node_at(&self.positions, self.ring.node_radius, p) {
                     self.inspected = Inspected::Node(id);
+                    self.drag = Some((p, p));
                 } else if let Some(id) = self.message_at(p) {
                     self.inspected = Inspected::Message(id);
                     self.last_seen = self
@@ -208,7 +214,14 @@ impl App {
             }
             "up" => {
                 if let Some((a, b)) = self.drag.take() {
-                    if a.distance(b) < 12.0 {
+                    let bird = |p| layout::node_at(&self.positions, self.ring.node_radius, p);
+                    if let Some(from) = bird(a) {
+                        if let Some(to) = bird(b).filter(|&to| to != from) {
+                            let net = self.timeline.sim().network();
+                            let verb = if net.is_cut(from, to) { "uncut" } else { "cut" };
+                            self.press(&format!("{verb} {}", crate::sim::link(from, to)));
+                        }
+                    } else if a.distance(b) < 12.0 {
                         self.inspected = Inspected::Nothing;
                     } else if let Some((left, right)) = layout::cut(&self.positions, a, b) {
                         // The walls stand where the cut crossed the ring.
@@ -396,10 +409,16 @@ impl App {
     }
 
     /// Partitions the network into the groups typed in the Nodes panel
-    /// (`n1,n2 | n3,n4,n5`): the keyboard's way to cut the network.
+    /// (`n1,n2 | n3,n4,n5`), or cuts the link typed there one way
+    /// (`n1->n2`): the keyboard's way to cut the network.
     fn partition_from_field(&mut self) {
         let groups = self.dom.input_value("in-partition").unwrap_or_default();
-        let message = match self.run_line(&format!("partition {}", groups.trim())) {
+        let verb = if groups.contains("->") {
+            "cut"
+        } else {
+            "partition"
+        };
+        let message = match self.run_line(&format!("{verb} {}", groups.trim())) {
             Ok(_) => String::new(),
             Err(e) => e.replace("error: line 1: ", ""),
         };
@@ -419,7 +438,7 @@ impl App {
             .filter(|m| crate::view::layout::opacity(m, sim.now()) > 0.0)
             .map(|m| m.id)
             .collect();
-        ids.sort_unstable();
+        crate::compact::sort_by(&mut ids, u64::cmp);
         let pick = ids
             .iter()
             .copied()

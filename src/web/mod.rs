@@ -11,12 +11,14 @@
 
 pub mod dom;
 pub mod draw;
+mod experiment;
 mod input;
+mod live;
 mod prefs;
 mod reasons;
 pub mod theme;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -76,10 +78,11 @@ fn media(query: &str) -> bool {
         .is_some_and(|m| m.matches())
 }
 
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+/// Milliseconds on the page's clock (`performance.now()`), from the
+/// `performance` object the app looked up once: asking the window for it
+/// each time cost two calls into the browser, several times a frame.
+fn now_ms(perf: &Option<web_sys::Performance>) -> f64 {
+    perf.as_ref().map_or(0.0, |p| p.now())
 }
 
 /// A lesson in progress. Which caption is on screen is not kept: it follows
@@ -104,7 +107,7 @@ pub struct App {
     /// Where a lesson was left by acting in it, for "Back to the lesson".
     bookmark: Option<Bookmark>,
     /// The lessons' texts fetched so far, by id (see [`App::lesson_to_fetch`]).
-    lesson_texts: BTreeMap<&'static str, &'static str>,
+    lesson_texts: crate::compact::VecMap<&'static str, &'static str>,
     /// The lesson to open once its text arrives, and whether the page's
     /// script was already asked to fetch it.
     lesson_wanted: Option<(&'static str, bool)>,
@@ -156,6 +159,23 @@ pub struct App {
     wall_hints: Vec<f64>,
     /// The header's height last written to the page's `--bar-h`.
     bar_h: i32,
+    /// The layout changed since the sizes were last read (see
+    /// [`App::relayout`]); reading them every frame forced a layout.
+    layout_dirty: bool,
+    /// The device pixel ratio the canvases were last sized for.
+    dpr: f64,
+    /// The timeline strip's size in CSS pixels.
+    strip_size: (f64, f64),
+    /// The page's `performance`, for [`now_ms`].
+    perf: Option<web_sys::Performance>,
+    /// When (page time, ms) the timeline's slider values were last written.
+    slider_at: f64,
+    /// Live mode: watching a real cluster instead of a simulation.
+    live: Option<live::Session>,
+    /// What Live mode asks the page's script to open or send.
+    live_wants: live::Wants,
+    /// The Experiment panel and the stats histogram (see [`experiment`]).
+    experiments: experiment::Experiments,
 }
 
 fn canvas_2d(
@@ -183,7 +203,7 @@ impl App {
             timeline: default_timeline(),
             lesson: None,
             bookmark: None,
-            lesson_texts: BTreeMap::new(),
+            lesson_texts: crate::compact::VecMap::new(),
             lesson_wanted: None,
             reasons: reasons::Reasons::default(),
             play_until: None,
@@ -225,6 +245,14 @@ impl App {
             first_visit: false,
             wall_hints: Vec::new(),
             bar_h: -1,
+            layout_dirty: true,
+            dpr: 0.0,
+            strip_size: (0.0, 0.0),
+            perf: window.performance(),
+            slider_at: f64::NEG_INFINITY,
+            live: None,
+            live_wants: live::Wants::new(),
+            experiments: Default::default(),
         };
         let search = window.location().search().unwrap_or_default();
         let hash = window.location().hash().unwrap_or_default();
@@ -239,12 +267,14 @@ impl App {
     /// Draws one animation frame at `timestamp` (milliseconds, from
     /// `requestAnimationFrame`), advancing the run if it is playing.
     pub fn frame(&mut self, timestamp: f64) {
-        let started = now_ms();
+        let started = now_ms(&self.perf);
         let dt = self
             .last_frame
             .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
         self.last_frame = Some(timestamp);
-        if self.playing && !self.scrubbing {
+        if self.live.is_some() {
+            self.live_frame(dt);
+        } else if self.playing && !self.scrubbing {
             self.carry_us += dt * 1000.0 * self.speed;
             let whole = self.carry_us.floor();
             self.carry_us -= whole;
@@ -259,11 +289,12 @@ impl App {
             let change = self.timeline.advance_to(target);
             self.absorb(change);
         }
-        let simulated = now_ms();
+        let simulated = now_ms(&self.perf);
         self.render();
-        let drawn = now_ms();
+        let drawn = now_ms(&self.perf);
         self.update_panels();
-        let done = now_ms();
+        self.experiment_frame();
+        let done = now_ms(&self.perf);
         self.parts_ms = [
             self.parts_ms[0] * 0.95 + (simulated - started) * 0.05,
             self.parts_ms[1] * 0.95 + (drawn - simulated) * 0.05,
@@ -281,6 +312,14 @@ impl App {
         if self.link_dirty && !self.playing {
             self.write_link();
         }
+    }
+
+    /// The layout changed: the page's script calls this when the canvas, the
+    /// timeline or the header changes size (a `ResizeObserver`), and the
+    /// next frame reads the sizes again. Reading them every frame made the
+    /// browser lay the page out inside the frame.
+    pub fn relayout(&mut self) {
+        self.layout_dirty = true;
     }
 
     /// The tab was hidden or shown: the next frame starts afresh instead of
@@ -304,7 +343,9 @@ impl App {
 
     /// The status object, as `status` prints it.
     pub fn status(&self) -> JsValue {
-        self.to_js(&Reply::Status(self.timeline.sim().status()))
+        let mut status = self.timeline.sim().status();
+        self.mark_unreachable(&mut status);
+        self.to_js(&Reply::Status(status))
     }
 
     /// Shows instant `t_us` of the run (clamped to what has been simulated),
@@ -315,6 +356,10 @@ impl App {
         } else {
             0
         };
+        if self.live.is_some() {
+            self.live_seek(t);
+            return self.after_seek();
+        }
         self.playing = false;
         self.play_until = None;
         self.timeline.seek(t);
@@ -334,6 +379,10 @@ impl App {
     /// A link to the run at the moment on view.
     pub fn link(&self) -> String {
         let location = web_sys::window().map(|w| w.location());
+        if self.live.is_some() {
+            // A live cluster is linked by the fragment that opened it.
+            return location.and_then(|l| l.href().ok()).unwrap_or_default();
+        }
         let base = location
             .map(|l| {
                 let href = l.href().unwrap_or_default();
@@ -349,6 +398,9 @@ impl App {
     /// Opens what a URL fragment holds (a run or a lesson); a broken one is
     /// said so on the page, and the current run stays.
     pub fn open_fragment(&mut self, hash: &str) {
+        if crate::view::live::wants_live(hash) {
+            return self.start_live();
+        }
         match share::parse_fragment(hash) {
             Ok(None) => {}
             Ok(Some(Shared::Lesson(id))) => match crate::lessons::title(&id) {
@@ -515,6 +567,19 @@ impl App {
             Ok(None) => return Ok(None),
             Err(e) => return Err(format!("error: line 1: {e}")),
         };
+        if self.live.is_some()
+            && !matches!(
+                command,
+                Command::Cluster(_)
+                    | Command::Status
+                    | Command::Stats
+                    | Command::Expect(_)
+                    | Command::Say(_)
+            )
+        {
+            self.live_act(line);
+            return Ok(None);
+        }
         if let Command::Cluster(spec) = command {
             self.leave_lesson();
             self.timeline = Timeline::new(&spec, crate::random_seed());
@@ -745,6 +810,7 @@ impl App {
     }
 
     fn after_new_run(&mut self, how: &str) {
+        self.leave_live();
         self.log.clear();
         self.log_shown = None;
         self.inspected = Inspected::Nothing;
@@ -818,7 +884,7 @@ impl App {
     fn notice(&mut self, text: &str) {
         self.dom.text("notice-text", text);
         self.dom.show("notice", true);
-        self.notice_until = now_ms() + 9000.0;
+        self.notice_until = now_ms(&self.perf) + 9000.0;
         let now = self.timeline.sim().now();
         self.push_log(now, text.to_string(), true);
     }
@@ -961,6 +1027,9 @@ impl App {
     }
 
     fn reset(&mut self) {
+        if self.live.is_some() {
+            return; // Disabled in Live mode, with the reason (`live_panels`).
+        }
         let seed_text = self.dom.input_value("in-seed").unwrap_or_default();
         match controls::seed_value(&seed_text) {
             Ok(seed) => {
@@ -989,6 +1058,14 @@ impl App {
     }
 
     fn resize(&mut self) {
+        let dpr = web_sys::window()
+            .map_or(1.0, |w| w.device_pixel_ratio())
+            .max(1.0);
+        if !self.layout_dirty && dpr == self.dpr {
+            return;
+        }
+        self.layout_dirty = false;
+        self.dpr = dpr;
         // The first screen (caption, canvas, timeline) is the window less
         // the header, whose height depends on the width and the text size.
         let bar_h = self
@@ -1008,9 +1085,6 @@ impl App {
         }
         let w = f64::from(self.canvas.client_width().max(1));
         let h = f64::from(self.canvas.client_height().max(1));
-        let dpr = web_sys::window()
-            .map_or(1.0, |w| w.device_pixel_ratio())
-            .max(1.0);
         let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
         if self.canvas.width() != pw || self.canvas.height() != ph {
             self.canvas.set_width(pw);
@@ -1030,6 +1104,7 @@ impl App {
                 strip.set_height(ph);
             }
             let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+            self.strip_size = (sw, sh);
         }
     }
 
@@ -1096,18 +1171,15 @@ impl App {
             words: self.words,
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
-        if let Some((strip, ctx)) = &self.strip {
-            let size = (
-                f64::from(strip.client_width()),
-                f64::from(strip.client_height()),
-            );
-            draw::draw_timeline(ctx, size, &self.timeline, theme);
+        self.draw_unreachable();
+        if let Some((_, ctx)) = &self.strip {
+            draw::draw_timeline(ctx, self.strip_size, &self.timeline, theme);
         }
     }
 
     fn update_panels(&mut self) {
         self.sync_log();
-        if self.notice_until > 0.0 && now_ms() > self.notice_until {
+        if self.notice_until > 0.0 && now_ms(&self.perf) > self.notice_until {
             self.notice_until = 0.0;
             self.dom.show("notice", false);
         }
@@ -1119,7 +1191,9 @@ impl App {
         self.dom.update_rows(sim, selected);
         self.dom
             .update_inspector(sim, self.inspected, self.last_seen.as_ref());
-        self.update_reasons();
+        if self.live.is_none() {
+            self.update_reasons();
+        }
         let sim = self.timeline.sim();
         let now = sim.now();
         let end = self.timeline.end();
@@ -1155,16 +1229,22 @@ impl App {
                 "false"
             },
         );
-        // The timeline is a slider: its value is the moment on view.
-        self.dom
-            .attr("timeline", "aria-valuemax", &(end / 1000).to_string());
-        self.dom
-            .attr("timeline", "aria-valuenow", &(now / 1000).to_string());
-        self.dom.attr(
-            "timeline",
-            "aria-valuetext",
-            &format!("{} of {}", human_duration(now), human_duration(end)),
-        );
+        // The timeline is a slider: its value is the moment on view. While
+        // the run plays it is brought up to date once a second, not every
+        // frame: a screen reader has nothing to say about each frame.
+        let page_now = now_ms(&self.perf);
+        if !self.playing || page_now - self.slider_at >= 1000.0 {
+            self.slider_at = page_now;
+            self.dom
+                .attr("timeline", "aria-valuemax", &(end / 1000).to_string());
+            self.dom
+                .attr("timeline", "aria-valuenow", &(now / 1000).to_string());
+            self.dom.attr(
+                "timeline",
+                "aria-valuetext",
+                &format!("{} of {}", human_duration(now), human_duration(end)),
+            );
+        }
         self.dom.show("perf", self.perf_visible);
         let goose = match sim.geese() {
             [] => "no goose".to_string(),
@@ -1183,11 +1263,15 @@ impl App {
         if self.perf_visible {
             self.show_perf();
         }
+        self.live_panels();
     }
 
     /// The invariant banner: green while all holds; red on a violation; and
     /// an explanation when two geese live at once without breaking anything.
     fn update_banner(&mut self) {
+        if self.live.is_some() {
+            return; // See `live_panels`.
+        }
         let sim = self.timeline.sim();
         let count = sim.violation_count();
         let geese = sim.geese();
@@ -1293,7 +1377,7 @@ impl App {
 
     fn show_perf(&mut self) {
         let mut sorted: Vec<f64> = self.frame_ms.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
+        crate::compact::sort_by(&mut sorted, f64::total_cmp);
         let pick = |q: f64| {
             sorted
                 .get(((sorted.len() as f64 - 1.0) * q).round() as usize)

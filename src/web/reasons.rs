@@ -62,7 +62,10 @@ impl App {
 
     /// Disables `button` with `reason` as its tooltip and accessible
     /// description, or enables it without one.
-    fn explain(&mut self, button: &str, reason: Option<&str>) {
+    pub(super) fn explain(&mut self, button: &str, reason: Option<&str>) {
+        if !self.dom.remember(button, "why", reason.unwrap_or("\u{0}")) {
+            return;
+        }
         let why_id = format!("why-{button}");
         if reason.is_some() && self.dom.el(&why_id).is_none() {
             if let (Some(span), Some(home)) = (self.dom.create("span"), self.dom.el("reasons")) {

@@ -69,7 +69,9 @@ export async function openPage(browser, url, options = {}) {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
   await page.goto(url);
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
+  // Generous: a page opened with a heavy link starts only after refusing it,
+  // which takes seconds on a loaded 2-core machine.
+  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 60000 });
   return { page, errors };
 }
 

@@ -199,6 +199,7 @@ test('the page works from a sub-path of any static host', async () => {
     await page.close();
   } finally {
     host.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -219,6 +220,31 @@ test('dragging across the canvas cuts the network in two', async () => {
   const groups = line.slice('partition '.length).split(' | ').map((g) => g.split(',').length);
   assert.deepEqual(groups.sort(), [3, 3], line);
   await page.screenshot({ path: path.join(artifacts, 'partition.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('dragging from bird to bird cuts that link one way, and again restores it', async () => {
+  const { page, errors } = await open();
+  await page.evaluate(() => window.ddg.exec('cluster nodes=5 seed=5'));
+  await page.waitForTimeout(300);
+  const xy = await page.evaluate(() => window.ddg.positions());
+  const box = await page.locator('#canvas').boundingBox();
+  const drag = async (from, to) => {
+    await page.mouse.move(box.x + xy[2 * from], box.y + xy[2 * from + 1]);
+    await page.mouse.down();
+    await page.mouse.move(box.x + xy[2 * to], box.y + xy[2 * to + 1], { steps: 8 });
+    await page.mouse.up();
+  };
+  await drag(0, 2);
+  await page.waitForFunction(() => window.ddg.script().includes('\ncut n1->n3'));
+  await page.screenshot({ path: path.join(artifacts, 'one-way-cut.png') });
+  await drag(0, 2);
+  await page.waitForFunction(() => window.ddg.script().includes('\nuncut n1->n3'));
+  // The keyboard's way: the Cut into groups field takes a link too.
+  await page.fill('#in-partition', 'n2->n4');
+  await page.getByRole('button', { name: 'Partition' }).click();
+  await page.waitForFunction(() => window.ddg.script().includes('\ncut n2->n4'));
   assert.deepEqual(errors, []);
   await page.close();
 });

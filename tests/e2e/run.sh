@@ -4,8 +4,7 @@
 # Screenshots land in tests/e2e/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-wasm-pack build --target web --profile web --no-typescript --no-pack >/dev/null 2>&1 \
-  || wasm-pack build --target web --profile web --no-typescript --no-pack
+scripts/build-page.sh >/dev/null 2>&1 || scripts/build-page.sh
 cargo build --release --quiet --bin ddg   # the time-travel tests replay exports with it
 mkdir -p tests/e2e/artifacts
 cd tests/e2e

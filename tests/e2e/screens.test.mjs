@@ -323,8 +323,11 @@ test('paper words: leader and follower on the node list, the log and the caption
 });
 
 /// Runs axe-core (from node_modules) on the page and returns its violations.
+/// It is loaded as a script from the page's own origin (the test server
+/// serves the repository): the page's Content-Security-Policy refuses
+/// inline scripts.
 async function axe(page) {
-  await page.addScriptTag({ path: axePath });
+  await page.addScriptTag({ url: new URL(path.relative(root, axePath), page.url()).href });
   return page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
@@ -342,6 +345,25 @@ for (const [state, hash, keys] of [
     for (const k of keys) await page.keyboard.press(k);
     await page.evaluate(() => window.ddg.exec('run 300ms'));
     await page.waitForTimeout(300);
+    const found = await axe(page);
+    assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+    await page.close();
+  });
+}
+
+for (const [state, keys] of [
+  ['light', []],
+  ['dark', ['d']],
+  ['projector', ['l']],
+]) {
+  test(`axe finds no violations: the Experiment panel with curves, ${state}`, async () => {
+    const { page } = await openAt({ width: 1280, height: 720 });
+    for (const k of keys) await page.keyboard.press(k);
+    await page.evaluate(() => window.ddg.exec('run 2s'));
+    await page.locator('#exp-toggle').click();
+    await page.locator('#exp-trials').fill('30');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.locator('#exp-status', { hasText: 'Done: 30 trials' }).waitFor({ timeout: 60000 });
     const found = await axe(page);
     assert.deepEqual(found, [], JSON.stringify(found, null, 2));
     await page.close();

@@ -147,11 +147,15 @@ test('hostile links and files give a clear message and a working page', async ()
     ['#lesson=no-such-lesson', 'no lesson called'],
     [`#run=${'a'.repeat(1536 * 1024)}`, 'at most 1024 KB'], // Chromium opens URLs up to 2 MB
   ];
+  // The bound: a refused link answers within a minute even on a loaded
+  // 2-core machine (quiet, the 5,000,000-event cap takes a few seconds);
+  // without the cap, `run_20000s` at 101 nodes would run for many minutes.
+  const bound = 60000;
   for (const [fragment, why] of cases) {
     const started = Date.now();
     const { page, errors } = await open(ctx.server.url + fragment);
-    await page.locator('#notice', { hasText: why }).waitFor({ timeout: 10000 });
-    assert.ok(Date.now() - started < 15000, `${fragment.slice(0, 40)} took ${Date.now() - started}ms`);
+    await page.locator('#notice', { hasText: why }).waitFor({ timeout: bound });
+    assert.ok(Date.now() - started < bound, `${fragment.slice(0, 40)} took ${Date.now() - started}ms`);
     // A working default page: a goose appears at real time.
     await page.locator('#in-speed').fill('0');
     await page.waitForFunction(() => window.ddg.status().nodes.filter((n) => n.role === 'goose').length === 1, null, {
@@ -165,7 +169,7 @@ test('hostile links and files give a clear message and a working page', async ()
   const started = Date.now();
   await exec(page, 'cluster nodes=101 seed=1');
   await exec(page, 'run 86400s');
-  assert.ok(Date.now() - started < 15000, `run 86400s took ${Date.now() - started}ms`);
+  assert.ok(Date.now() - started < bound, `run 86400s took ${Date.now() - started}ms`);
   await page.locator('#notice', { hasText: 'at most 5000000 events' }).waitFor();
   await exec(page, 'cluster');
   const big = path.join(os.tmpdir(), 'ddg-big.ddg');

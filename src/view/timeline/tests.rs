@@ -274,6 +274,35 @@ fn a_watched_run_ends_its_instant_so_the_cli_and_the_page_agree() {
     );
 }
 
+/// Found by fuzzing (fuzz/fuzz_targets/import.rs): an `always` that stops
+/// holding ends its instant, as `until` does. It used to stop right after the
+/// event that broke it, so a loaded run ended mid-instant: seeking away and
+/// back, or loading its export, showed the whole instant, another state.
+#[test]
+fn a_broken_always_ends_its_instant_so_the_end_is_seen_again_the_same() {
+    // All five timers fire at the same instant; the first campaign breaks
+    // the condition, and the other four must still run.
+    let script = "cluster nodes=5 seed=3 election=150ms..150ms\n\
+                  run 200ms always n1.role = duck\n";
+    let (mut tl, warnings) = Timeline::load(script, 0, Budget::default()).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("stopped holding at 150ms"),
+        "{warnings:?}"
+    );
+    let (end, seen) = (tl.end(), tl.sim().status());
+    assert!(
+        seen.nodes.iter().all(|n| n.role == "candidate"),
+        "all five timers fired: {seen:?}"
+    );
+    let (again, _) = Timeline::load(&tl.script(), 0, Budget::default()).unwrap();
+    assert_eq!(again.sim().status(), seen);
+    assert_eq!(again.sim().stats().events, tl.sim().stats().events);
+    tl.seek(0);
+    tl.seek(end);
+    assert_eq!(tl.sim().status(), seen);
+}
+
 /// `disk` and `jitter` print only when set, so a `set` that turns them back
 /// to zero must still say so, or the exported script would keep them on.
 #[test]
@@ -317,4 +346,74 @@ fn replayed_records_are_the_records_seen_live_and_leave_the_view_alone() {
         assert_eq!(sim.now(), to);
     }
     assert_eq!(tl.sim().status(), at, "the view did not move");
+}
+
+/// The page benchmark's hour (tests/e2e/bench.mjs): 7 nodes, n1 killed and
+/// revived every 30 s, a partition made or healed every 90 s.
+fn an_hour_with_faults() -> Timeline {
+    let mut tl = Timeline::new(&spec("cluster nodes=7 seed=3"), 0);
+    for i in 0..120 {
+        tl.advance_by(30 * SECOND, u64::MAX);
+        tl.exec_line(if i % 2 == 1 { "revive n1" } else { "kill n1" })
+            .unwrap();
+        if i % 3 == 0 {
+            let line = if i % 2 == 1 {
+                "heal"
+            } else {
+                "partition n1,n2,n3 | n4,n5,n6,n7"
+            };
+            tl.exec_line(line).unwrap();
+        }
+    }
+    tl
+}
+
+/// Every checkpoint is a clone of the run; what a run accumulates (here the
+/// thousands of failed elections of the minority during the partitions) must
+/// be shared between them, not copied into each. Copied, this hour took 36 MB;
+/// before the election records existed it took 1.6 MB.
+#[test]
+fn checkpoints_of_an_hour_fit_in_three_megabytes() {
+    let tl = an_hour_with_faults();
+    let bytes = tl.footprint();
+    let records = tl.sim().stats().elections.len();
+    eprintln!(
+        "an hour: {} checkpoints every {} ms, {records} election records, {bytes} bytes",
+        tl.checkpoint_count(),
+        tl.checkpoint_interval() / MS
+    );
+    assert!(records > 5_000, "the hour decides thousands of elections");
+    assert!(tl.checkpoint_count() > 64);
+    assert!(bytes < 3 << 20, "{bytes} bytes of checkpoints for an hour");
+}
+
+#[test]
+fn a_one_way_cut_is_taped_with_the_goose_named_and_survives_a_link() {
+    let mut tl = Timeline::new(&spec("cluster nodes=5 seed=1"), 0);
+    tl.advance_by(SECOND, u64::MAX);
+    let goose = tl.sim().goose().expect("a goose after 1s");
+    let other = (goose + 1) % 5;
+    tl.exec_line(&format!("cut goose->{}", node_name(other)))
+        .unwrap();
+    assert!(tl.sim().network().is_cut(goose, other));
+    tl.advance_by(SECOND, u64::MAX);
+    let line = format!("cut {}", crate::sim::link(goose, other));
+    let script = tl.script();
+    assert!(script.contains(&line), "{line} not in {script}");
+    // Through a shared link and back, the run is the same.
+    let fragment = crate::view::share::fragment(&script, tl.end());
+    let Ok(Some(crate::view::share::Shared::Run { script: back, .. })) =
+        crate::view::share::parse_fragment(&fragment)
+    else {
+        panic!("{fragment}");
+    };
+    let (loaded, _) = Timeline::load(&back, 0, Budget::default()).unwrap();
+    assert_eq!(loaded.tape(), tl.tape());
+    assert!(loaded.sim().network().is_cut(goose, other));
+    assert_eq!(loaded.sim().status(), tl.sim().status());
+    tl.exec_line(&format!("uncut {}", crate::sim::link(goose, other)))
+        .unwrap();
+    assert!(tl
+        .script()
+        .ends_with(&format!("uncut {}\n", crate::sim::link(goose, other))));
 }
