@@ -252,8 +252,14 @@ impl Dom {
         }
     }
 
-    /// Brings the node list up to date.
-    pub fn update_rows(&mut self, sim: &Simulation, selected: Option<NodeId>) {
+    /// Brings the node list up to date; in Live mode, the nodes marked in
+    /// `unreachable` say so instead of their last known role.
+    pub fn update_rows(
+        &mut self,
+        sim: &Simulation,
+        selected: Option<NodeId>,
+        unreachable: &[bool],
+    ) {
         if self.rows_for != sim.size() {
             self.build_rows(sim.size());
         }
@@ -261,7 +267,13 @@ impl Dom {
             let n = node_name(id);
             let node = &sim.nodes()[id as usize];
             let alive = sim.is_alive(id);
-            let role = if alive { node.role().name() } else { "dead" };
+            let role = if unreachable.get(id as usize) == Some(&true) {
+                "unreachable"
+            } else if alive {
+                node.role().name()
+            } else {
+                "dead"
+            };
             let said = self.words.say(role);
             self.text(&format!("role-{n}"), &said);
             self.attr(&format!("row-{n}"), "data-role", role);

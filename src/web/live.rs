@@ -68,15 +68,26 @@ impl App {
         self.first_visit = false;
     }
 
+    /// In Live mode, which nodes do not answer at the moment on view (by
+    /// id; empty outside Live mode).
+    pub(super) fn unreachable_now(&self) -> Vec<bool> {
+        self.live
+            .as_ref()
+            .and_then(|s| s.live.as_ref())
+            .map_or_else(Vec::new, |rec| {
+                rec.nodes_at(self.timeline.sim().now())
+                    .iter()
+                    .map(|s| s.reach == Reach::Unreachable)
+                    .collect()
+            })
+    }
+
     /// In Live mode, the nodes that do not answer at the moment on view say
     /// `unreachable` in a status (dead ones say `dead`).
     pub(super) fn mark_unreachable(&self, status: &mut crate::sim::Status) {
-        if let Some(rec) = self.live.as_ref().and_then(|s| s.live.as_ref()) {
-            let shown = rec.nodes_at(self.timeline.sim().now());
-            for (n, s) in status.nodes.iter_mut().zip(shown) {
-                if s.reach == Reach::Unreachable {
-                    n.role = "unreachable";
-                }
+        for (n, gone) in status.nodes.iter_mut().zip(self.unreachable_now()) {
+            if gone {
+                n.role = "unreachable";
             }
         }
     }

@@ -1183,12 +1183,13 @@ impl App {
             self.notice_until = 0.0;
             self.dom.show("notice", false);
         }
-        let sim = self.timeline.sim();
         let selected = match self.inspected {
             Inspected::Node(id) => Some(id),
             _ => None,
         };
-        self.dom.update_rows(sim, selected);
+        let unreachable = self.unreachable_now();
+        let sim = self.timeline.sim();
+        self.dom.update_rows(sim, selected, &unreachable);
         self.dom
             .update_inspector(sim, self.inspected, self.last_seen.as_ref());
         if self.live.is_none() {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { serve, launch, root } from './browser.mjs';
+import { serve, launch, root, ready } from './browser.mjs';
 
 const seconds = Number(process.argv[2] || 6);
 const quantile = (xs, q) => {
@@ -19,7 +19,7 @@ const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   await page.goto(server.url);
-  await page.waitForFunction(() => window.ddg !== undefined);
+  await ready(page);
   console.log(`frame time, ${seconds}s per size, default settings (1/30x speed), 1440x1000 viewport`);
   console.log('nodes  frames  median ms   p99 ms   max ms   (sim / canvas / panels, smoothed ms)');
   for (const nodes of [5, 25, 101]) {

@@ -69,10 +69,15 @@ export async function openPage(browser, url, options = {}) {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
   await page.goto(url);
-  // Generous: a page opened with a heavy link starts only after refusing it,
-  // which takes seconds on a loaded 2-core machine.
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 60000 });
+  await ready(page);
   return { page, errors };
+}
+
+/// Waits until the page (or a frame) has started: `window.ddg` exists.
+/// Generous: a page opened with a heavy link starts only after refusing it,
+/// which takes seconds on a loaded 2-core machine.
+export async function ready(page) {
+  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 60000 });
 }
 
 /// For a test file: serves the page and launches Chromium before its tests,

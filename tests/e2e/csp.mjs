@@ -2,6 +2,7 @@
 // `securitypolicyviolation` the page reports, and every console message
 // about a refused resource, is collected before any of the page's scripts
 // run.
+import { ready } from './browser.mjs';
 
 /// Opens `url` in a new tab of `browser` with the policy watched; returns
 /// the page and the list that fills with violations.
@@ -18,7 +19,7 @@ export async function openWatched(browser, url, options = {}) {
     if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
   });
   await page.goto(url);
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
+  await ready(page);
   const violations = async () => [...(await page.evaluate(() => window.__csp)), ...refused];
   return { page, violations };
 }

@@ -7,22 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { root, usePage } from './browser.mjs';
+import { root, usePage, openPage } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 const ctx = usePage();
 
-async function openAt(viewport) {
-  const page = await ctx.browser.newPage({ viewport });
-  const errors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(ctx.server.url);
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
-  return { page, errors };
-}
+const openAt = (viewport) => openPage(ctx.browser, ctx.server.url, { viewport });
 
 /// The step paths of the plot: for each, its class and its number of points.
 const curves = (page) =>

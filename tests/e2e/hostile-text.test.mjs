@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, usePage } from './browser.mjs';
+import { root, usePage, ready } from './browser.mjs';
 
 const ctx = usePage();
 
@@ -69,7 +69,7 @@ async function openHostile(url, lesson) {
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
   if (lesson) await page.route('**/lessons/*.ddg', (route) => route.fulfill({ body: lesson, contentType: 'text/plain' }));
   await page.goto(url);
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
+  await ready(page);
   return { page, problems };
 }
 

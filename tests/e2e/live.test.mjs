@@ -100,6 +100,8 @@ test('Live mode draws a real cluster, kills its goose from the page and replays 
       return s.nodes.find((n) => n.id === duck).role === 'unreachable'
         && s.nodes.find((n) => n.id === first).role === 'dead';
     });
+    // The node list says so too, not the last role heard.
+    await page.locator(`#role-${duck}`, { hasText: 'unreachable' }).waitFor({ timeout: 10000 });
     const banner = await page.locator('#banner-text').textContent();
     assert.doesNotMatch(banner, /Violated/, banner);
     fs.mkdirSync(artifacts, { recursive: true });

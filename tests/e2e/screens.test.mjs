@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { root, usePage } from './browser.mjs';
+import { root, usePage, ready, openPage } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 const axePath = path.join(root, 'tests/e2e/node_modules/axe-core/axe.min.js');
@@ -18,16 +18,9 @@ const SIZES = [
 ];
 
 async function openAt(viewport, hash = '') {
-  const page = await ctx.browser.newPage({ viewport });
-  const errors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(ctx.server.url + hash);
-  await page.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
-  await page.waitForTimeout(300);
-  return { page, errors };
+  const opened = await openPage(ctx.browser, ctx.server.url + hash, { viewport });
+  await opened.page.waitForTimeout(300);
+  return opened;
 }
 
 /// The element's box in the viewport, or null when it is not rendered.
@@ -134,7 +127,7 @@ for (const size of SIZES) {
     await page.keyboard.press('-');
     const speed = await page.locator('#in-speed').inputValue();
     await page.reload();
-    await page.waitForFunction(() => window.ddg !== undefined);
+    await ready(page);
     await page.waitForTimeout(200);
     const classes = await page.evaluate(() => document.body.className);
     assert.match(classes, /\blarge\b/);
@@ -151,7 +144,7 @@ test('embed mode: a 1000×600 iframe shows the whole canvas, the caption and a f
   const src = `${ctx.server.url}?embed#lesson=01-first-election`;
   await page.setContent(`<iframe src="${src}" width="1000" height="600" style="border:0"></iframe>`);
   const frame = page.frames().find((f) => f.url().includes('embed'));
-  await frame.waitForFunction(() => window.ddg !== undefined, null, { timeout: 20000 });
+  await ready(frame);
   await frame.waitForTimeout(300);
   const inFrame = (sel) =>
     frame.evaluate((s) => {
@@ -234,7 +227,7 @@ test('a first visit points at the lessons; a returning visit does not', async ()
   await welcome.waitFor();
   assert.ok(await welcome.isVisible());
   await page.reload();
-  await page.waitForFunction(() => window.ddg !== undefined);
+  await ready(page);
   await page.waitForTimeout(200);
   assert.equal(await welcome.isVisible(), false);
   await page.close();

@@ -1,7 +1,7 @@
 // Takes a screenshot of the page: node tests/e2e/screenshot.mjs OUT.png [WIDTHxHEIGHT] [ms to wait] [script lines…]
 // URL=?embed#lesson=01-first-election appends to the page's address; PREFS='{"ddg.dark":"1"}' sets
 // stored preferences first; FULL=0 shoots the window only.
-import { serve, launch } from './browser.mjs';
+import { serve, launch, ready } from './browser.mjs';
 
 const [out = 'screenshot.png', size = '1440x1000', wait = '2500', ...lines] = process.argv.slice(2);
 const [width, height] = size.split('x').map(Number);
@@ -17,7 +17,7 @@ try {
     }, process.env.PREFS);
   }
   await page.goto(server.url + (process.env.URL || ''));
-  await page.waitForFunction(() => window.ddg !== undefined);
+  await ready(page);
   for (const line of lines) {
     if (line.startsWith('key:')) await page.keyboard.press(line.slice(4));
     else if (line.startsWith('shot:')) await page.locator('#canvas').screenshot({ path: line.slice(5) });
