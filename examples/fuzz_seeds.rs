@@ -10,6 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use duckduckgoose::log::{Entry, EntryKind};
 use duckduckgoose::message::{Body, Lease, Message};
 use duckduckgoose::net::wire::{encode, Envelope};
 use duckduckgoose::view::share;
@@ -81,7 +82,14 @@ fn main() -> std::io::Result<()> {
             lease,
             prev_index: 7,
             prev_term: 2,
-            entries: Vec::new(),
+            count: 0,
+            commit: 6,
+        },
+        Body::AppendEntries {
+            lease,
+            prev_index: 7,
+            prev_term: 2,
+            count: 2,
             commit: 6,
         },
         Body::AppendReply {
@@ -96,9 +104,25 @@ fn main() -> std::io::Result<()> {
         from: 2,
         to: 4,
     };
+    // The entries an AppendEntries carries go beside it (src/message.rs).
+    let entries = [
+        Entry {
+            term: 3,
+            kind: EntryKind::Noop,
+        },
+        Entry {
+            term: 3,
+            kind: EntryKind::Request(1),
+        },
+    ];
     for (i, body) in bodies.into_iter().enumerate() {
         let msg = Message { term: 3, body };
-        write(&out.join("wire"), &format!("kind_{i}"), &encode(env, &msg))?;
+        let carried = &entries[..msg.entry_count()];
+        write(
+            &out.join("wire"),
+            &format!("kind_{i}"),
+            &encode(env, &msg, carried),
+        )?;
     }
     println!("seed corpora written to {}", out.display());
     Ok(())

@@ -5,8 +5,18 @@
 //! Every message carries the sender's term (§5.1). Requests that ask the
 //! receiver for a promise under CheckQuorum carry a [`Lease`], and the reply
 //! that accepts it echoes the lease's floor back; [`crate::node`] explains why.
+//!
+//! **Entries travel beside the message, not in it.** An AppendEntries says
+//! how many entries it carries (`count`); the entries themselves go next to
+//! it as a slice: in the node's [`crate::node::Outbox`] (`entries`, in the
+//! order of its messages), in the simulated network (one reused buffer per
+//! message slot) and in a datagram (after the message's fields), and
+//! [`crate::node::Node::receive`] takes them as `&[Entry]`. So a message is
+//! small and `Copy`: the simulator moves millions of them (through the
+//! outbox, the network's slots and the receiver) and only the rare one with
+//! entries costs a copy of them.
 
-use crate::log::{Entry, Index};
+use crate::log::Index;
 use crate::options::{Micros, Time};
 use serde::Serialize;
 
@@ -29,7 +39,7 @@ pub struct Lease {
 }
 
 /// What a message says.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Body {
     /// RequestVote (§5.2): "vote for me in this term". Under CheckQuorum it
     /// also asks the voter for a lease.
@@ -63,8 +73,8 @@ pub enum Body {
         granted: bool,
     },
     /// AppendEntries (§5.3): "I am the goose of this term; after entry
-    /// `prev_index` of term `prev_term`, your log holds `entries`". With no
-    /// entries it is a heartbeat (§5.2), and `entries` allocates nothing.
+    /// `prev_index` of term `prev_term`, your log holds the `count` entries
+    /// that come with this message". With none it is a heartbeat (§5.2).
     AppendEntries {
         /// The promise asked of each duck, under CheckQuorum.
         lease: Option<Lease>,
@@ -72,8 +82,9 @@ pub enum Body {
         prev_index: Index,
         /// Its term: the consistency check (§5.3).
         prev_term: Term,
-        /// The entries to store, at most [`crate::node::MAX_ENTRIES`] of them.
-        entries: Vec<Entry>,
+        /// How many entries come with it (beside it: see the module doc), at
+        /// most [`crate::node::MAX_ENTRIES`].
+        count: u32,
         /// The goose's commit index (§5.3).
         commit: Index,
     },
@@ -93,7 +104,7 @@ pub enum Body {
 }
 
 /// One message: the sender's term and what it says.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Message {
     /// The sender's current term, or the proposed term for PreVote messages.
     pub term: Term,
@@ -191,8 +202,8 @@ impl Message {
 impl Message {
     /// How many log entries the message carries (0 but for AppendEntries).
     pub fn entry_count(&self) -> usize {
-        match &self.body {
-            Body::AppendEntries { entries, .. } => entries.len(),
+        match self.body {
+            Body::AppendEntries { count, .. } => count as usize,
             _ => 0,
         }
     }
@@ -201,4 +212,20 @@ impl Message {
 /// Writes a node id the way people see it: `n1` for id 0.
 pub fn node_name(id: NodeId) -> String {
     format!("n{}", id + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The simulator copies messages on every send and delivery: they stay
+    /// `Copy` and small (entries travel beside them).
+    #[test]
+    fn a_message_is_small() {
+        assert!(
+            std::mem::size_of::<Message>() <= 64,
+            "{}",
+            std::mem::size_of::<Message>()
+        );
+    }
 }

@@ -382,6 +382,10 @@ pub enum Note {
 pub struct Outbox {
     /// Messages to send, with their destination.
     pub messages: Vec<(NodeId, Message)>,
+    /// The entries of the AppendEntries in `messages`, in their order: each
+    /// takes the next `count` of them (entries travel beside a message, see
+    /// [`crate::message`]). [`Outbox::each`] pairs them up.
+    pub entries: Vec<Entry>,
     /// What the node did.
     pub notes: Vec<Note>,
     /// The lowest log index the step wrote or removed, if it touched the log
@@ -393,8 +397,28 @@ impl Outbox {
     /// Empties both lists, keeping their memory.
     pub fn clear(&mut self) {
         self.messages.clear();
+        self.entries.clear();
         self.notes.clear();
         self.log_from = None;
+    }
+
+    /// Queues `msg` for `to` with the entries it carries (none but for an
+    /// AppendEntries, whose `count` they match).
+    pub fn send(&mut self, to: NodeId, msg: Message, entries: &[Entry]) {
+        debug_assert_eq!(msg.entry_count(), entries.len());
+        self.messages.push((to, msg));
+        self.entries.extend_from_slice(entries);
+    }
+
+    /// Every queued message with its destination and its entries, in order.
+    pub fn each(&self) -> impl Iterator<Item = (NodeId, Message, &[Entry])> {
+        let mut at = 0;
+        self.messages.iter().map(move |&(to, msg)| {
+            let end = at + msg.entry_count();
+            let entries = &self.entries[at..end];
+            at = end;
+            (to, msg, entries)
+        })
     }
 
     fn log_touched(&mut self, index: Index) {
@@ -672,7 +696,7 @@ impl Node {
 
     fn broadcast(&self, msg: Message, out: &mut Outbox) {
         for peer in (0..self.size).filter(|&p| p != self.id) {
-            out.messages.push((peer, msg.clone()));
+            out.messages.push((peer, msg));
         }
     }
 
@@ -849,16 +873,14 @@ impl Node {
             lease: self.lease(now, 0, ctx.opts),
             prev_index,
             prev_term,
-            entries,
+            count: entries.len() as u32,
             commit: self.commit,
         };
-        ctx.out.messages.push((
-            peer,
-            Message {
-                term: self.term,
-                body,
-            },
-        ));
+        let msg = Message {
+            term: self.term,
+            body,
+        };
+        ctx.out.send(peer, msg, entries);
     }
 
     /// The commit rule of §5.4.2: the goose commits the highest index stored
@@ -1015,8 +1037,16 @@ impl Node {
         self.check_quorum(now, ctx);
     }
 
-    /// Handles one message from `from` (§5.1, §5.2, §9.6).
-    pub fn receive(&mut self, now: Time, from: NodeId, msg: Message, ctx: &mut Ctx) {
+    /// Handles one message from `from` (§5.1, §5.2, §9.6), with the entries
+    /// it carries (none but for an AppendEntries; see [`crate::message`]).
+    pub fn receive(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        msg: Message,
+        entries: &[Entry],
+        ctx: &mut Ctx,
+    ) {
         match msg.body {
             // Requests are judged whole by `vote_decision`, term included.
             Body::PreVoteRequest {
@@ -1057,13 +1087,16 @@ impl Node {
                 lease,
                 prev_index,
                 prev_term,
-                entries,
+                count,
                 commit,
             } => {
+                // A datagram's count and its entries are one field on the
+                // wire; a mismatch here is a caller's bug.
+                debug_assert_eq!(count as usize, entries.len());
                 if self.hear_goose(now, from, ctx) {
                     let floor = self.promise(now, from, lease);
                     let (success, index) =
-                        self.append_entries(prev_index, prev_term, &entries, commit, ctx);
+                        self.append_entries(prev_index, prev_term, entries, commit, ctx);
                     self.reply_append(from, floor, success, index, ctx);
                 }
             }

@@ -42,7 +42,7 @@ impl Env {
             rng: &mut self.rng,
             out: &mut self.out,
         };
-        node.receive(now, from, msg, &mut ctx);
+        node.receive(now, from, msg, &[], &mut ctx);
     }
 }
 
@@ -60,7 +60,7 @@ fn heartbeat(term: Term, now: Time) -> Message {
             lease: lease(now),
             prev_index: 0,
             prev_term: 0,
-            entries: Vec::new(),
+            count: 0,
             commit: 0,
         },
     }
@@ -94,7 +94,7 @@ fn renewing_a_promise_to_the_same_goose_keeps_it_the_only_holder() {
     // n1, deposed by a higher term while crowned, campaigns for term 5.
     env.receive(&mut d, 70 * MS, 0, vote_request(5, 70 * MS));
     assert_eq!((d.term(), d.voted_for()), (5, Some(0)));
-    assert!(env.out.messages.iter().any(|(to, m)| *to == 0
+    assert!(env.out.messages.iter().any(|&(to, m)| to == 0
         && matches!(
             m.body,
             Body::VoteReply {

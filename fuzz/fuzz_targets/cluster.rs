@@ -12,6 +12,7 @@
 mod common;
 
 use arbitrary::{Result, Unstructured};
+use duckduckgoose::log::Entry;
 use duckduckgoose::message::{Message, NodeId};
 use duckduckgoose::node::{Ctx, Node, Outbox};
 use duckduckgoose::options::{Options, Time};
@@ -19,12 +20,14 @@ use duckduckgoose::rng::SimRng;
 use duckduckgoose::sim::invariants::Checker;
 use libfuzzer_sys::fuzz_target;
 
-/// A message on its way, and the earliest instant it may arrive.
-#[derive(Clone, Copy)]
+/// A message on its way, with the entries it carries, and the earliest
+/// instant it may arrive.
+#[derive(Clone)]
 struct Flight {
     from: NodeId,
     to: NodeId,
     msg: Message,
+    entries: Vec<Entry>,
     earliest: Time,
 }
 
@@ -53,13 +56,14 @@ impl World {
         };
         f(&mut self.nodes[id as usize], self.now, &mut ctx);
         let earliest = self.now + self.opts.latency.min;
-        for &(to, msg) in &self.out.messages {
+        for (to, msg, entries) in self.out.each() {
             assert!(to != id && (to as usize) < self.nodes.len());
             if self.flights.len() < MAX_FLIGHTS {
                 self.flights.push(Flight {
                     from: id,
                     to,
                     msg,
+                    entries: entries.to_vec(),
                     earliest,
                 });
             }
@@ -158,7 +162,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 };
                 w.advance_to(f.earliest.max(w.now) + late);
                 if w.alive[f.to as usize] {
-                    w.step(f.to, |n, now, ctx| n.receive(now, f.from, f.msg, ctx));
+                    w.step(f.to, |n, now, ctx| n.receive(now, f.from, f.msg, &f.entries, ctx));
                     w.end_of_event();
                 }
             }
@@ -167,7 +171,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 if u.arbitrary()? {
                     w.flights.swap_remove(i);
                 } else if w.flights.len() < MAX_FLIGHTS {
-                    w.flights.push(w.flights[i]);
+                    w.flights.push(w.flights[i].clone());
                 }
             }
             6 => {

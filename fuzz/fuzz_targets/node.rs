@@ -49,7 +49,9 @@ fn entries(u: &mut Unstructured) -> Result<Vec<Entry>> {
         .collect()
 }
 
-fn message(u: &mut Unstructured) -> Result<Message> {
+/// A message with the entries it carries (they travel beside it).
+fn message(u: &mut Unstructured) -> Result<(Message, Vec<Entry>)> {
+    let mut carried = Vec::new();
     let body = match u.int_in_range(0..=5)? {
         0 => Body::VoteRequest {
             lease: lease(u)?,
@@ -67,23 +69,27 @@ fn message(u: &mut Unstructured) -> Result<Message> {
         3 => Body::PreVoteReply {
             granted: u.arbitrary()?,
         },
-        4 => Body::AppendEntries {
-            lease: lease(u)?,
-            prev_index: u.arbitrary()?,
-            prev_term: u.arbitrary()?,
-            entries: entries(u)?,
-            commit: u.arbitrary()?,
-        },
+        4 => {
+            carried = entries(u)?;
+            Body::AppendEntries {
+                lease: lease(u)?,
+                prev_index: u.arbitrary()?,
+                prev_term: u.arbitrary()?,
+                count: carried.len() as u32,
+                commit: u.arbitrary()?,
+            }
+        }
         _ => Body::AppendReply {
             lease_floor: u.arbitrary()?,
             success: u.arbitrary()?,
             index: u.arbitrary()?,
         },
     };
-    Ok(Message {
+    let msg = Message {
         term: u.arbitrary()?,
         body,
-    })
+    };
+    Ok((msg, carried))
 }
 
 fn run(u: &mut Unstructured) -> Result<()> {
@@ -139,7 +145,8 @@ fn run(u: &mut Unstructured) -> Result<()> {
             3 | 4 => {
                 let from = u.int_in_range(0..=size - 1)?;
                 if from != id {
-                    node.receive(now, from, message(u)?, &mut ctx);
+                    let (msg, entries) = message(u)?;
+                    node.receive(now, from, msg, &entries, &mut ctx);
                 }
             }
             5 => match u.int_in_range(0..=2)? {

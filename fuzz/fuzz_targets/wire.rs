@@ -13,13 +13,17 @@ const ME: u32 = 4;
 const SIZE: u32 = 5;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok((from, msg)) = decode(data, CLUSTER, ME, SIZE) {
+    if let Ok((from, msg, entries)) = decode(data, CLUSTER, ME, SIZE) {
         assert!(from < SIZE && from != ME, "from n{}", from + 1);
         let env = Envelope {
             cluster: CLUSTER,
             from,
             to: ME,
         };
-        assert_eq!(encode(env, &msg), data, "{msg:?} decoded from other bytes");
+        assert_eq!(
+            encode(env, &msg, &entries),
+            data,
+            "{msg:?} {entries:?} decoded from other bytes"
+        );
     }
 });

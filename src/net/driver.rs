@@ -25,6 +25,7 @@ use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use crate::log::Entry;
 use crate::message::{node_name, Body, Kind, Message, NodeId};
 use crate::node::{Ctx, Node, Note, Outbox, Refusal, Role};
 use crate::options::{Micros, Options, Time};
@@ -457,7 +458,7 @@ impl Driver {
 
     fn on_datagram(&mut self, bytes: &[u8]) {
         let m = &self.handle.metrics;
-        let (from, mut msg) =
+        let (from, mut msg, entries) =
             match wire::decode(bytes, self.cfg.cluster, self.cfg.id, self.handle.size) {
                 Ok(x) => x,
                 Err(e) => {
@@ -494,7 +495,7 @@ impl Driver {
             rng: &mut self.rng,
             out: &mut self.outbox,
         };
-        self.node.receive(now, from, msg, &mut ctx);
+        self.node.receive(now, from, msg, &entries, &mut ctx);
     }
 
     fn on_command(&mut self, cmd: Command) {
@@ -552,23 +553,20 @@ impl Driver {
             }
             self.saved = hard;
         }
-        let messages = std::mem::take(&mut self.outbox.messages);
-        for (to, msg) in &messages {
-            self.send(now, *to, msg).await;
+        let mut outbox = std::mem::take(&mut self.outbox);
+        for (to, msg, entries) in outbox.each() {
+            self.send(now, to, &msg, entries).await;
         }
-        self.outbox.messages = messages;
-        self.outbox.messages.clear();
-        let notes = std::mem::take(&mut self.outbox.notes);
-        for note in &notes {
+        for note in &outbox.notes {
             self.note(now, *note);
         }
-        self.outbox.notes = notes;
-        self.outbox.notes.clear();
+        outbox.clear();
+        self.outbox = outbox;
         self.publish(now);
         Ok(())
     }
 
-    async fn send(&mut self, now: Time, to: NodeId, msg: &Message) {
+    async fn send(&mut self, now: Time, to: NodeId, msg: &Message, entries: &[Entry]) {
         let m = Arc::clone(&self.handle.metrics);
         let kind = msg.kind().index();
         let dropped = if self.blocked[to as usize] {
@@ -594,6 +592,7 @@ impl Driver {
                 to,
             },
             msg,
+            entries,
         );
         m.sent[kind].fetch_add(1, Relaxed);
         if self.faults.delay_us > 0 {

@@ -95,8 +95,9 @@ fn put_lease(buf: &mut Vec<u8>, lease: Option<Lease>) {
     }
 }
 
-/// Writes `msg` from `env.from` to `env.to` as one datagram.
-pub fn encode(env: Envelope, msg: &Message) -> Vec<u8> {
+/// Writes `msg` from `env.from` to `env.to` as one datagram, with the
+/// entries it carries (none but for an AppendEntries, whose count is theirs).
+pub fn encode(env: Envelope, msg: &Message, entries: &[Entry]) -> Vec<u8> {
     let mut buf = Vec::with_capacity(MAX_DATAGRAM);
     buf.extend_from_slice(MAGIC);
     buf.push(VERSION);
@@ -140,9 +141,10 @@ pub fn encode(env: Envelope, msg: &Message) -> Vec<u8> {
             lease,
             prev_index,
             prev_term,
-            entries,
+            count,
             commit,
         } => {
+            debug_assert_eq!(*count as usize, entries.len());
             buf.push(4);
             put_lease(&mut buf, *lease);
             put(&mut buf, *prev_index);
@@ -222,13 +224,13 @@ impl Reader<'_> {
 }
 
 /// Reads one datagram meant for node `me` of cluster `cluster` in a cluster
-/// of `size` nodes.
+/// of `size` nodes: the sender, the message and the entries it carries.
 pub fn decode(
     bytes: &[u8],
     cluster: u64,
     me: NodeId,
     size: u32,
-) -> Result<(NodeId, Message), Error> {
+) -> Result<(NodeId, Message, Vec<Entry>), Error> {
     if bytes.len() > MAX_DATAGRAM {
         return Err(Error::Oversized);
     }
@@ -246,6 +248,7 @@ pub fn decode(
         return Err(Error::Foreign);
     }
     let term = r.u64()?;
+    let mut entries = Vec::new();
     let body = match r.u8()? {
         0 => Body::VoteRequest {
             lease: r.lease()?,
@@ -270,7 +273,7 @@ pub fn decode(
             if count > MAX_ENTRIES {
                 return Err(Error::Malformed);
             }
-            let mut entries = Vec::with_capacity(count);
+            entries.reserve_exact(count);
             for _ in 0..count {
                 let term = r.u64()?;
                 let kind = match r.u8()? {
@@ -284,7 +287,7 @@ pub fn decode(
                 lease,
                 prev_index,
                 prev_term,
-                entries,
+                count: count as u32,
                 commit,
             }
         }
@@ -298,7 +301,7 @@ pub fn decode(
     if !r.0.is_empty() {
         return Err(Error::Malformed);
     }
-    Ok((from, Message { term, body }))
+    Ok((from, Message { term, body }, entries))
 }
 
 #[cfg(test)]
@@ -306,7 +309,8 @@ mod tests {
     use super::*;
     use crate::rng::SimRng;
 
-    fn every_message() -> Vec<Message> {
+    /// Every kind of message, each with the entries it carries.
+    fn every_message() -> Vec<(Message, Vec<Entry>)> {
         let lease = Some(Lease {
             length: 150_000,
             floor: u64::MAX - 1,
@@ -350,14 +354,14 @@ mod tests {
                 lease: None,
                 prev_index: 0,
                 prev_term: 0,
-                entries: Vec::new(),
+                count: 0,
                 commit: 0,
             },
             Body::AppendEntries {
                 lease,
                 prev_index: 41,
                 prev_term: 6,
-                entries,
+                count: MAX_ENTRIES as u32,
                 commit: u64::MAX,
             },
             Body::AppendReply {
@@ -374,9 +378,13 @@ mod tests {
         bodies
             .into_iter()
             .enumerate()
-            .map(|(i, body)| Message {
-                term: i as u64 * 1_000_000_007,
-                body,
+            .map(|(i, body)| {
+                let msg = Message {
+                    term: i as u64 * 1_000_000_007,
+                    body,
+                };
+                let with = entries[..msg.entry_count()].to_vec();
+                (msg, with)
             })
             .collect()
     }
@@ -389,32 +397,32 @@ mod tests {
 
     #[test]
     fn every_message_round_trips() {
-        for msg in every_message() {
-            let bytes = encode(ENV, &msg);
+        for (msg, entries) in every_message() {
+            let bytes = encode(ENV, &msg, &entries);
             assert!(
                 bytes.len() <= MAX_DATAGRAM,
                 "{msg:?} is {} bytes",
                 bytes.len()
             );
-            assert_eq!(decode(&bytes, ENV.cluster, 4, 5), Ok((2, msg)));
+            assert_eq!(decode(&bytes, ENV.cluster, 4, 5), Ok((2, msg, entries)));
         }
     }
 
     #[test]
     fn foreign_datagrams_are_refused() {
-        let bytes = encode(ENV, &every_message()[1]);
+        let bytes = encode(ENV, &every_message()[1].0, &[]);
         // Another cluster, another receiver, a sender outside the cluster or
         // the receiver itself.
         assert_eq!(decode(&bytes, 1, 4, 5), Err(Error::Foreign));
         assert_eq!(decode(&bytes, ENV.cluster, 3, 5), Err(Error::Foreign));
         assert_eq!(decode(&bytes, ENV.cluster, 4, 2), Err(Error::Foreign));
-        let me = encode(Envelope { from: 4, ..ENV }, &every_message()[1]);
+        let me = encode(Envelope { from: 4, ..ENV }, &every_message()[1].0, &[]);
         assert_eq!(decode(&me, ENV.cluster, 4, 5), Err(Error::Foreign));
     }
 
     #[test]
     fn bad_datagrams_are_errors_not_panics() {
-        let good = encode(ENV, &every_message()[1]);
+        let good = encode(ENV, &every_message()[1].0, &[]);
         assert_eq!(decode(&[], 0, 0, 5), Err(Error::Malformed));
         assert_eq!(
             decode(&[0; MAX_DATAGRAM + 1], 0, 0, 5),
@@ -436,8 +444,8 @@ mod tests {
         trailing.push(0);
         assert_eq!(decode(&trailing, ENV.cluster, 4, 5), Err(Error::Malformed));
         // Every truncation of every message is refused.
-        for msg in every_message() {
-            let bytes = encode(ENV, &msg);
+        for (msg, entries) in every_message() {
+            let bytes = encode(ENV, &msg, &entries);
             for len in 0..bytes.len() {
                 assert!(decode(&bytes[..len], ENV.cluster, 4, 5).is_err());
             }
@@ -450,7 +458,7 @@ mod tests {
         // Shown if the test fails, so the failing bytes can be replayed.
         eprintln!("seed {seed}");
         let mut rng = SimRng::new(seed);
-        let good = encode(ENV, &every_message()[1]);
+        let good = encode(ENV, &every_message()[1].0, &[]);
         for _ in 0..20_000 {
             // Random garbage, and a good datagram with random bytes flipped.
             let len = rng.range_inclusive(0, 80) as usize;
@@ -461,7 +469,7 @@ mod tests {
             let mut flipped = good.clone();
             let at = rng.range_inclusive(0, good.len() as u64 - 1) as usize;
             flipped[at] = rng.range_inclusive(0, 255) as u8;
-            if let Ok((from, _)) = decode(&flipped, ENV.cluster, 4, 5) {
+            if let Ok((from, _, _)) = decode(&flipped, ENV.cluster, 4, 5) {
                 assert!(from < 5 && from != 4, "seed {seed}");
             }
         }

@@ -91,14 +91,14 @@ fn heartbeat(term: Term, lease: Option<Lease>) -> Message {
             lease,
             prev_index: 0,
             prev_term: 0,
-            entries: Vec::new(),
+            count: 0,
             commit: 0,
         },
     }
 }
 
 /// The first AppendEntries of a new goose of `term` with an empty log
-/// before: its no-op (§5.4.2).
+/// before: it carries one entry, its no-op (§5.4.2).
 fn first_append(term: Term, lease: Option<Lease>) -> Message {
     Message {
         term,
@@ -106,10 +106,7 @@ fn first_append(term: Term, lease: Option<Lease>) -> Message {
             lease,
             prev_index: 0,
             prev_term: 0,
-            entries: vec![Entry {
-                term,
-                kind: EntryKind::Noop,
-            }],
+            count: 1,
             commit: 0,
         },
     }
@@ -198,8 +195,20 @@ impl Env {
     }
 
     fn receive(&mut self, node: &mut Node, now: Time, from: NodeId, msg: Message) {
+        self.receive_with(node, now, from, msg, &[]);
+    }
+
+    /// [`Env::receive`] of a message that carries entries.
+    fn receive_with(
+        &mut self,
+        node: &mut Node,
+        now: Time,
+        from: NodeId,
+        msg: Message,
+        entries: &[Entry],
+    ) {
         let mut ctx = self.ctx();
-        node.receive(now, from, msg, &mut ctx);
+        node.receive(now, from, msg, entries, &mut ctx);
     }
 
     fn tick(&mut self, node: &mut Node, now: Time) {
@@ -255,7 +264,7 @@ impl Env {
 fn to_all(size: u32, except: NodeId, msg: Message) -> Vec<(NodeId, Message)> {
     (0..size)
         .filter(|&p| p != except)
-        .map(|p| (p, msg.clone()))
+        .map(|p| (p, msg))
         .collect()
 }
 

@@ -38,7 +38,7 @@ impl Simulation {
             let latency = arrives.saturating_sub(sent);
             opts.latency = Span::new(latency, latency);
             opts.loss = if lost { CERTAIN } else { 0 };
-            sim.net.send(sent, from, to, msg, &opts, &mut sim.rng);
+            sim.net.send(sent, from, to, msg, &[], &opts, &mut sim.rng);
         }
         sim
     }
@@ -69,12 +69,12 @@ mod tests {
                 lease: None,
                 prev_index: 0,
                 prev_term: 0,
-                entries: Vec::new(),
+                count: 0,
                 commit: 0,
             },
         };
         let flights = vec![
-            (0, 1, beat.clone(), 900, 1_200, false),
+            (0, 1, beat, 900, 1_200, false),
             (0, 2, beat, 900, 1_200, true),
         ];
         let sim = Simulation::mirror(

@@ -184,6 +184,9 @@ pub struct Simulation {
     checker: Checker,
     stats: Stats,
     outbox: Outbox,
+    /// The entries of the message being delivered (see
+    /// [`Network::take_entries`]).
+    entries: Vec<crate::log::Entry>,
     recording: bool,
     records: Vec<Record>,
     last_event: Option<Time>,
@@ -222,6 +225,7 @@ impl Simulation {
             checker: Checker::new(size, cluster.seed),
             stats: Stats::new(),
             outbox: Outbox::default(),
+            entries: Vec::new(),
             recording: false,
             records: Vec::new(),
             last_event: None,
@@ -427,13 +431,13 @@ impl Simulation {
             self.stats.end_candidacy(id);
         }
         let depart = self.departure(id, (before.0, before.1));
-        let mut outbox = std::mem::take(&mut self.outbox);
-        for (to, msg) in outbox.messages.drain(..) {
+        let outbox = std::mem::take(&mut self.outbox);
+        for (to, msg, entries) in outbox.each() {
             self.stats.count_sent(msg.kind());
             self.checker.sent(id, to, &msg);
-            let (slot, flight) = self
-                .net
-                .send(depart, id, to, msg, &self.opts_now, &mut self.rng);
+            let (slot, flight) =
+                self.net
+                    .send(depart, id, to, msg, entries, &self.opts_now, &mut self.rng);
             let (at, mid) = (flight.ends(), flight.id);
             if self.recording {
                 let copy = flight.clone();
@@ -616,7 +620,19 @@ impl Simulation {
                     self.stats.heartbeat_delivered(self.now, from, term);
                 }
                 let msg = m.msg;
-                self.with_node(to, |node, now, ctx| node.receive(now, from, msg, ctx));
+                // The entries come out of the network's slot into a buffer
+                // of our own (no copy: the two swap), as the receiver's
+                // step may send into that very slot.
+                let mut entries = std::mem::take(&mut self.entries);
+                if msg.entry_count() > 0 {
+                    self.net.take_entries(slot, &mut entries);
+                } else {
+                    entries.clear();
+                }
+                self.with_node(to, |node, now, ctx| {
+                    node.receive(now, from, msg, &entries, ctx)
+                });
+                self.entries = entries;
             }
         }
         true

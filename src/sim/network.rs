@@ -66,6 +66,7 @@
 //!   date as the majority's it can still take them. Nor is a goose promised
 //!   to *stay*: a healing link can hand its term on, as above.
 
+use crate::log::Entry;
 use crate::message::{Message, NodeId};
 use crate::options::{Options, Time};
 use crate::rng::SimRng;
@@ -157,6 +158,11 @@ impl InFlight {
 #[derive(Clone, Debug)]
 pub struct Network {
     slots: Vec<Option<InFlight>>,
+    /// The entries of the AppendEntries in each slot (empty for any other
+    /// message): they travel beside the message, which stays small and
+    /// `Copy` (see [`crate::message`]). A slot's buffer is reused by every
+    /// message that later takes the slot, so steady traffic allocates nothing.
+    batches: Vec<Vec<Entry>>,
     free: Vec<u32>,
     next_id: MessageId,
     group: Vec<u32>,
@@ -170,6 +176,7 @@ impl Network {
     pub fn new(size: u32) -> Network {
         Network {
             slots: Vec::new(),
+            batches: Vec::new(),
             free: Vec::new(),
             next_id: 1,
             group: vec![0; size as usize],
@@ -254,14 +261,17 @@ impl Network {
         self.one_way.clear();
     }
 
-    /// Puts a message on the wire at `now` and decides its fate. Returns its
-    /// slot and the instant it leaves the network.
+    /// Puts a message, with the entries it carries, on the wire at `now` and
+    /// decides its fate. Returns its slot and the instant it leaves the
+    /// network.
+    #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
         now: Time,
         from: NodeId,
         to: NodeId,
         msg: Message,
+        entries: &[Entry],
         opts: &Options,
         rng: &mut SimRng,
     ) -> (u32, &InFlight) {
@@ -295,9 +305,15 @@ impl Network {
             }
             None => {
                 self.slots.push(Some(flight));
+                self.batches.push(Vec::new());
                 self.slots.len() as u32 - 1
             }
         };
+        let batch = &mut self.batches[slot as usize];
+        if !(batch.is_empty() && entries.is_empty()) {
+            batch.clear();
+            batch.extend_from_slice(entries);
+        }
         (
             slot,
             self.slots[slot as usize].as_ref().expect("just stored"),
@@ -314,6 +330,13 @@ impl Network {
         } else {
             None
         }
+    }
+
+    /// Swaps the entries of the message last in `slot` (taken by
+    /// [`Network::take`]) into `into`, leaving `into`'s old buffer to the slot
+    /// for reuse. Call it before anything else is sent.
+    pub fn take_entries(&mut self, slot: u32, into: &mut Vec<Entry>) {
+        std::mem::swap(&mut self.batches[slot as usize], into);
     }
 
     /// Takes message `id` out of the network wherever it is.
@@ -333,6 +356,11 @@ impl Network {
     /// Roughly how many bytes the network holds.
     pub fn footprint(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Option<InFlight>>()
+            + self
+                .batches
+                .iter()
+                .map(|b| 24 + b.capacity() * std::mem::size_of::<Entry>())
+                .sum::<usize>()
             + self.free.capacity() * 4
             + self.group.len() * 5
             + self.one_way.capacity() * 8
@@ -356,7 +384,7 @@ mod tests {
                 lease: None,
                 prev_index: 0,
                 prev_term: 0,
-                entries: Vec::new(),
+                count: 0,
                 commit: 0,
             },
         }
@@ -368,7 +396,7 @@ mod tests {
         let mut rng = SimRng::new(5);
         let opts = Options::default();
         for _ in 0..200 {
-            let (slot, m) = net.send(1000, 0, 1, heartbeat(), &opts, &mut rng);
+            let (slot, m) = net.send(1000, 0, 1, heartbeat(), &[], &opts, &mut rng);
             let (id, latency) = (m.id, m.arrives - m.sent);
             assert!((opts.latency.min..=opts.latency.max).contains(&latency));
             assert!(net.take(slot, id).is_some());
@@ -381,7 +409,7 @@ mod tests {
         let mut net = Network::new(3);
         net.partition(&[vec![0]]);
         let mut rng = SimRng::new(5);
-        let (_, m) = net.send(0, 0, 1, heartbeat(), &Options::default(), &mut rng);
+        let (_, m) = net.send(0, 0, 1, heartbeat(), &[], &Options::default(), &mut rng);
         assert_eq!(m.lost, Some((m.arrives / 2, LossCause::Partition)));
         assert!(!net.connected(0, 2));
         assert!(net.connected(1, 2), "unnamed nodes form one more group");
@@ -408,9 +436,9 @@ mod tests {
         assert!(net.is_split());
         let mut rng = SimRng::new(5);
         let opts = Options::default();
-        let (_, m) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
+        let (_, m) = net.send(0, 0, 1, heartbeat(), &[], &opts, &mut rng);
         assert_eq!(m.lost, Some((m.arrives / 2, LossCause::OneWay)));
-        let (_, m) = net.send(0, 1, 0, heartbeat(), &opts, &mut rng);
+        let (_, m) = net.send(0, 1, 0, heartbeat(), &[], &opts, &mut rng);
         assert_eq!(m.lost, None);
         assert!(net.set_cut(0, 1, false) && net.reaches(0, 1));
         net.set_cut(2, 0, true);
@@ -423,14 +451,14 @@ mod tests {
         let mut net = Network::new(2);
         let mut rng = SimRng::new(1);
         let opts = Options::default();
-        let (slot, m) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
+        let (slot, m) = net.send(0, 0, 1, heartbeat(), &[], &opts, &mut rng);
         let id = m.id;
         assert!(net.take_by_id(id).is_some());
         assert!(
             net.take(slot, id).is_none(),
             "the queue's stale entry finds nothing"
         );
-        let (again, m2) = net.send(0, 0, 1, heartbeat(), &opts, &mut rng);
+        let (again, m2) = net.send(0, 0, 1, heartbeat(), &[], &opts, &mut rng);
         assert_eq!(again, slot);
         assert_ne!(m2.id, id);
     }

@@ -429,7 +429,7 @@ mod tests {
                     lease: None,
                     prev_index: 0,
                     prev_term: 0,
-                    entries: Vec::new(),
+                    count: 0,
                     commit: 0,
                 },
             },

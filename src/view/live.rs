@@ -314,7 +314,7 @@ impl Flight {
                 lease: None,
                 prev_index: 0,
                 prev_term: 0,
-                entries: Vec::new(),
+                count: 0,
                 commit: 0,
             },
             Kind::HeartbeatReply => Body::AppendReply {

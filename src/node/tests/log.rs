@@ -23,34 +23,37 @@ fn terms_of(node: &Node) -> Vec<Term> {
     node.log().entries().iter().map(|e| e.term).collect()
 }
 
+/// A message on its way: from, to, the message and the entries it carries.
+type Sent = (NodeId, NodeId, Message, Vec<Entry>);
+
 /// Delivers every message in flight, and every answer, until all is quiet
 /// (at most `limit` rounds). Time stands still; only the order matters here.
-fn settle(env: &mut Env, nodes: &mut [Node], first: Vec<(NodeId, NodeId, Message)>, limit: usize) {
+fn settle(env: &mut Env, nodes: &mut [Node], first: Vec<Sent>, limit: usize) {
     let mut queue = first;
     for _ in 0..limit {
         if queue.is_empty() {
             return;
         }
         let mut next = Vec::new();
-        for (from, to, msg) in queue {
-            env.receive(&mut nodes[to as usize], 30 * MS, from, msg);
-            next.extend(env.sent().iter().map(|(t, m)| (to, *t, m.clone())));
+        for (from, to, msg, entries) in queue {
+            env.receive_with(&mut nodes[to as usize], 30 * MS, from, msg, &entries);
+            next.extend(outgoing(env, to));
         }
         queue = next;
     }
     panic!("still talking after {limit} rounds");
 }
 
-fn outgoing(env: &Env, from: NodeId) -> Vec<(NodeId, NodeId, Message)> {
-    env.sent()
-        .iter()
-        .map(|(to, m)| (from, *to, m.clone()))
+fn outgoing(env: &Env, from: NodeId) -> Vec<Sent> {
+    env.out
+        .each()
+        .map(|(to, m, entries)| (from, to, m, entries.to_vec()))
         .collect()
 }
 
 /// Node 0 of `nodes` wins the next term by force and its first
 /// AppendEntries go out; returns them.
-fn win(env: &mut Env, nodes: &mut [Node]) -> Vec<(NodeId, NodeId, Message)> {
+fn win(env: &mut Env, nodes: &mut [Node]) -> Vec<Sent> {
     let mut goose = nodes[0].clone();
     elect(env, &mut goose, 20 * MS, None);
     nodes[0] = goose;
@@ -100,7 +103,9 @@ fn figure_7_followers_are_all_reconciled_by_the_new_leader() {
     nodes[0] = goose;
     let beats = outgoing(&env, 0);
     assert!(
-        beats.iter().all(|(_, _, m)| m.entry_count() == 0),
+        beats
+            .iter()
+            .all(|(_, _, m, e)| m.entry_count() == 0 && e.is_empty()),
         "bare heartbeats"
     );
     settle(&mut env, &mut nodes, beats, 10);
@@ -114,13 +119,13 @@ fn a_duck_refuses_entries_that_do_not_follow_its_log() {
     let mut env = Env::new(plain());
     let mut n = env.node(1, 3);
     with_history(&mut n, &[1, 1, 2, 2], 3);
-    let append = |prev_index, prev_term, entries: Vec<Entry>| Message {
+    let append = |prev_index, prev_term, entries: &[Entry]| Message {
         term: 3,
         body: Body::AppendEntries {
             lease: None,
             prev_index,
             prev_term,
-            entries,
+            count: entries.len() as u32,
             commit: 0,
         },
     };
@@ -130,10 +135,10 @@ fn a_duck_refuses_entries_that_do_not_follow_its_log() {
         index,
     };
     // Past its log: try right after it.
-    env.receive(&mut n, 0, 0, append(6, 3, vec![]));
+    env.receive(&mut n, 0, 0, append(6, 3, &[]));
     assert_eq!(env.sent()[0].1.body, refused(5));
     // A different term at prev_index: skip back over that whole term.
-    env.receive(&mut n, 0, 0, append(4, 3, vec![]));
+    env.receive(&mut n, 0, 0, append(4, 3, &[]));
     assert_eq!(env.sent()[0].1.body, refused(3));
     assert_eq!(terms_of(&n), [1, 1, 2, 2], "a refusal changes nothing");
     // A match: the conflicting suffix goes, the new entries stay.
@@ -141,7 +146,8 @@ fn a_duck_refuses_entries_that_do_not_follow_its_log() {
         term,
         kind: EntryKind::Noop,
     };
-    env.receive(&mut n, 0, 0, append(2, 1, vec![e(3), e(3)]));
+    let two = [e(3), e(3)];
+    env.receive_with(&mut n, 0, 0, append(2, 1, &two), &two);
     assert_eq!(terms_of(&n), [1, 1, 3, 3]);
     assert_eq!(
         env.notes(),
@@ -151,7 +157,7 @@ fn a_duck_refuses_entries_that_do_not_follow_its_log() {
         }]
     );
     // An old, shorter AppendEntries that agrees truncates nothing.
-    env.receive(&mut n, 0, 0, append(2, 1, vec![e(3)]));
+    env.receive_with(&mut n, 0, 0, append(2, 1, &two[..1]), &two[..1]);
     assert_eq!(terms_of(&n), [1, 1, 3, 3], "entries past a match stay");
     assert!(env.notes().is_empty());
 }
@@ -217,7 +223,8 @@ fn requests_reach_the_goose_only_and_commit_on_a_majority() {
     nodes[0] = goose;
     let sent = outgoing(&env, 0);
     assert!(
-        sent.iter().all(|(_, _, m)| m.entry_count() == MAX_ENTRIES),
+        sent.iter()
+            .all(|(_, _, m, e)| m.entry_count() == MAX_ENTRIES && e.len() == MAX_ENTRIES),
         "at most MAX_ENTRIES per AppendEntries"
     );
     settle(&mut env, &mut nodes, sent, 10);
