@@ -404,10 +404,13 @@ impl Outbox {
 
     /// Queues `msg` for `to` with the entries it carries (none but for an
     /// AppendEntries, whose `count` they match).
+    #[inline]
     pub fn send(&mut self, to: NodeId, msg: Message, entries: &[Entry]) {
         debug_assert_eq!(msg.entry_count(), entries.len());
         self.messages.push((to, msg));
-        self.entries.extend_from_slice(entries);
+        if !entries.is_empty() {
+            self.entries.extend_from_slice(entries);
+        }
     }
 
     /// Every queued message with its destination and its entries, in order.
@@ -681,6 +684,7 @@ impl Node {
 
     /// Accepts `holder`'s lease: no vote for anybody else until
     /// `now + length`. Returns the floor to echo.
+    #[inline]
     fn promise(&mut self, now: Time, holder: NodeId, lease: Option<Lease>) -> Option<Time> {
         let lease = lease?;
         // Saturating: a garbled datagram may carry any length (src/net/wire.rs).
@@ -863,6 +867,7 @@ impl Node {
 
     /// AppendEntries to `peer`: the entries from its nextIndex on (at most
     /// [`MAX_ENTRIES`]), after the entry just before them (§5.3).
+    #[inline]
     fn send_append(&mut self, now: Time, peer: NodeId, ctx: &mut Ctx) {
         let next = self.next_index[peer as usize];
         let prev_index = next - 1;
@@ -1043,7 +1048,7 @@ impl Node {
         &mut self,
         now: Time,
         from: NodeId,
-        msg: Message,
+        msg: &Message,
         entries: &[Entry],
         ctx: &mut Ctx,
     ) {
@@ -1068,7 +1073,7 @@ impl Node {
             // voter's term: it moves nobody's term (§9.6).
             Body::PreVoteReply { granted: true } => {}
             _ => {
-                if !self.hear_term(now, from, &msg, ctx) {
+                if !self.hear_term(now, from, msg, ctx) {
                     return;
                 }
             }
@@ -1242,6 +1247,7 @@ impl Node {
         ));
     }
 
+    #[inline]
     fn reply_append(
         &self,
         to: NodeId,
@@ -1392,6 +1398,7 @@ impl Node {
     /// The duck's side of AppendEntries (§5.3): the consistency check, the
     /// repair of a diverged suffix, and the commit index. Returns the reply's
     /// `(success, index)`.
+    #[inline]
     fn append_entries(
         &mut self,
         prev_index: Index,
@@ -1446,6 +1453,7 @@ impl Node {
     /// and nextIndex move up and the commit index may follow (§5.4.2); on a
     /// refusal, nextIndex backs off and the goose tries again at once. A duck
     /// still behind gets, at once, what no AppendEntries has carried yet.
+    #[inline]
     fn hear_append_reply(
         &mut self,
         now: Time,

@@ -42,7 +42,7 @@ impl Env {
             rng: &mut self.rng,
             out: &mut self.out,
         };
-        node.receive(now, from, msg, &[], &mut ctx);
+        node.receive(now, from, &msg, &[], &mut ctx);
     }
 }
 

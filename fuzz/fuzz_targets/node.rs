@@ -146,7 +146,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 let from = u.int_in_range(0..=size - 1)?;
                 if from != id {
                     let (msg, entries) = message(u)?;
-                    node.receive(now, from, msg, &entries, &mut ctx);
+                    node.receive(now, from, &msg, &entries, &mut ctx);
                 }
             }
             5 => match u.int_in_range(0..=2)? {

@@ -495,7 +495,7 @@ impl Driver {
             rng: &mut self.rng,
             out: &mut self.outbox,
         };
-        self.node.receive(now, from, msg, &entries, &mut ctx);
+        self.node.receive(now, from, &msg, &entries, &mut ctx);
     }
 
     fn on_command(&mut self, cmd: Command) {

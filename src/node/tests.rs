@@ -208,7 +208,7 @@ impl Env {
         entries: &[Entry],
     ) {
         let mut ctx = self.ctx();
-        node.receive(now, from, msg, entries, &mut ctx);
+        node.receive(now, from, &msg, entries, &mut ctx);
     }
 
     fn tick(&mut self, node: &mut Node, now: Time) {

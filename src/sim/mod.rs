@@ -431,21 +431,29 @@ impl Simulation {
             self.stats.end_candidacy(id);
         }
         let depart = self.departure(id, (before.0, before.1));
-        let outbox = std::mem::take(&mut self.outbox);
-        for (to, msg, entries) in outbox.each() {
+        // By index, not through Outbox::each, so that the outbox stays in
+        // place (the hot path of every step).
+        let mut at = 0;
+        for i in 0..self.outbox.messages.len() {
+            let (to, msg) = self.outbox.messages[i];
+            let end = at + msg.entry_count();
             self.stats.count_sent(msg.kind());
             self.checker.sent(id, to, &msg);
+            let entries = match end - at {
+                0 => &[],
+                _ => &self.outbox.entries[at..end],
+            };
+            at = end;
             let (slot, flight) =
                 self.net
                     .send(depart, id, to, msg, entries, &self.opts_now, &mut self.rng);
-            let (at, mid) = (flight.ends(), flight.id);
+            let (arrives, mid) = (flight.ends(), flight.id);
             if self.recording {
                 let copy = flight.clone();
                 self.record(Event::Sent(copy));
             }
-            self.push(at, Due::Message { slot, id: mid });
+            self.push(arrives, Due::Message { slot, id: mid });
         }
-        self.outbox = outbox;
         self.schedule_timer(id);
         self.observe(id);
         self.observe_log(id, self.outbox.log_from, won);
@@ -619,20 +627,20 @@ impl Simulation {
                 if kind == crate::message::Kind::Heartbeat {
                     self.stats.heartbeat_delivered(self.now, from, term);
                 }
-                let msg = m.msg;
-                // The entries come out of the network's slot into a buffer
-                // of our own (no copy: the two swap), as the receiver's
-                // step may send into that very slot.
-                let mut entries = std::mem::take(&mut self.entries);
-                if msg.entry_count() > 0 {
-                    self.net.take_entries(slot, &mut entries);
+                let msg = &m.msg;
+                if msg.entry_count() == 0 {
+                    self.with_node(to, |node, now, ctx| node.receive(now, from, msg, &[], ctx));
                 } else {
-                    entries.clear();
+                    // The entries come out of the network's slot into a
+                    // buffer of our own (no copy: the two swap), as the
+                    // receiver's step may send into that very slot.
+                    let mut entries = std::mem::take(&mut self.entries);
+                    self.net.take_entries(slot, &mut entries);
+                    self.with_node(to, |node, now, ctx| {
+                        node.receive(now, from, msg, &entries, ctx)
+                    });
+                    self.entries = entries;
                 }
-                self.with_node(to, |node, now, ctx| {
-                    node.receive(now, from, msg, &entries, ctx)
-                });
-                self.entries = entries;
             }
         }
         true

@@ -158,10 +158,13 @@ impl InFlight {
 #[derive(Clone, Debug)]
 pub struct Network {
     slots: Vec<Option<InFlight>>,
-    /// The entries of the AppendEntries in each slot (empty for any other
-    /// message): they travel beside the message, which stays small and
-    /// `Copy` (see [`crate::message`]). A slot's buffer is reused by every
-    /// message that later takes the slot, so steady traffic allocates nothing.
+    /// The entries of the AppendEntries in each slot: they travel beside the
+    /// message, which stays small and `Copy` (see [`crate::message`]). Only
+    /// a message that carries entries writes its slot's buffer, and only its
+    /// `count` says whether the buffer is its own (a message without entries
+    /// leaves the last one's there, unread). A slot's buffer is reused by
+    /// every message that later takes the slot, so steady traffic allocates
+    /// nothing.
     batches: Vec<Vec<Entry>>,
     free: Vec<u32>,
     next_id: MessageId,
@@ -309,8 +312,8 @@ impl Network {
                 self.slots.len() as u32 - 1
             }
         };
-        let batch = &mut self.batches[slot as usize];
-        if !(batch.is_empty() && entries.is_empty()) {
+        if !entries.is_empty() {
+            let batch = &mut self.batches[slot as usize];
             batch.clear();
             batch.extend_from_slice(entries);
         }
@@ -333,8 +336,8 @@ impl Network {
     }
 
     /// Swaps the entries of the message last in `slot` (taken by
-    /// [`Network::take`]) into `into`, leaving `into`'s old buffer to the slot
-    /// for reuse. Call it before anything else is sent.
+    /// [`Network::take`]; it must carry entries) into `into`, leaving `into`'s
+    /// old buffer to the slot for reuse. Call it before anything else is sent.
     pub fn take_entries(&mut self, slot: u32, into: &mut Vec<Entry>) {
         std::mem::swap(&mut self.batches[slot as usize], into);
     }
