@@ -1044,6 +1044,7 @@ impl Node {
 
     /// Handles one message from `from` (§5.1, §5.2, §9.6), with the entries
     /// it carries (none but for an AppendEntries; see [`crate::message`]).
+    #[inline]
     pub fn receive(
         &mut self,
         now: Time,
