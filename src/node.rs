@@ -900,9 +900,10 @@ impl Node {
         self.scratch.clear();
         self.scratch.extend_from_slice(&self.match_index);
         let needed = majority(self.size) as usize;
-        let (_, &mut kth, _) = self
-            .scratch
-            .select_nth_unstable_by(needed - 1, |a, b| b.cmp(a));
+        // The page's small heap sort, not std's selection (a few KB of wasm);
+        // it runs only when a matchIndex moves, over at most 101 numbers.
+        crate::compact::sort_by(&mut self.scratch, |a, b| b.cmp(a));
+        let kth = self.scratch[needed - 1];
         if kth > self.commit && self.log.term_at(kth) == Some(self.term) {
             self.commit = kth;
         }
