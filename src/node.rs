@@ -684,7 +684,7 @@ impl Node {
 
     /// Accepts `holder`'s lease: no vote for anybody else until
     /// `now + length`. Returns the floor to echo.
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn promise(&mut self, now: Time, holder: NodeId, lease: Option<Lease>) -> Option<Time> {
         let lease = lease?;
         // Saturating: a garbled datagram may carry any length (src/net/wire.rs).
@@ -867,7 +867,7 @@ impl Node {
 
     /// AppendEntries to `peer`: the entries from its nextIndex on (at most
     /// [`MAX_ENTRIES`]), after the entry just before them (§5.3).
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn send_append(&mut self, now: Time, peer: NodeId, ctx: &mut Ctx) {
         let next = self.next_index[peer as usize];
         let prev_index = next - 1;
@@ -1135,6 +1135,7 @@ impl Node {
     /// that its goose learns it is stale, and any other stale message is
     /// ignored. Returns whether the message is of our term and still to be
     /// handled.
+    #[inline(always)]
     fn hear_term(&mut self, now: Time, from: NodeId, msg: &Message, ctx: &mut Ctx) -> bool {
         if msg.term > self.term {
             // A crowned goose that sees a higher term in an ack knows nobody
@@ -1400,7 +1401,7 @@ impl Node {
     /// The duck's side of AppendEntries (§5.3): the consistency check, the
     /// repair of a diverged suffix, and the commit index. Returns the reply's
     /// `(success, index)`.
-    #[inline]
+    #[inline(always)]
     fn append_entries(
         &mut self,
         prev_index: Index,
@@ -1455,7 +1456,7 @@ impl Node {
     /// and nextIndex move up and the commit index may follow (§5.4.2); on a
     /// refusal, nextIndex backs off and the goose tries again at once. A duck
     /// still behind gets, at once, what no AppendEntries has carried yet.
-    #[inline]
+    #[inline(always)]
     fn hear_append_reply(
         &mut self,
         now: Time,
