@@ -666,6 +666,7 @@ impl Node {
                 .is_some_and(|t| now < t.saturating_add(opts.election.min))
     }
 
+    #[inline]
     fn reset_timer(&mut self, now: Time, opts: &Options, rng: &mut SimRng) {
         self.timer_start = now;
         self.election_deadline = now + rng.range_inclusive(opts.election.min, opts.election.max);
@@ -856,10 +857,21 @@ impl Node {
         self.replicate(now, ctx);
     }
 
-    /// One AppendEntries to every peer, each from its nextIndex (§5.3).
+    /// One AppendEntries to every peer, each from its nextIndex (§5.3). The
+    /// peers that are caught up (every one, in a heartbeat of a quiet
+    /// cluster) get the same message, built once.
     fn replicate(&mut self, now: Time, ctx: &mut Ctx) {
+        let next = self.log.last_index() + 1;
+        let (beat, _) = self.append_from(now, next, ctx.opts);
         for peer in 0..self.size {
-            if peer != self.id {
+            let p = peer as usize;
+            if peer == self.id {
+                continue;
+            }
+            if self.next_index[p] == next {
+                self.sent_index[p] = next - 1;
+                ctx.out.messages.push((peer, beat));
+            } else {
                 self.send_append(now, peer, ctx);
             }
         }
@@ -870,14 +882,21 @@ impl Node {
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn send_append(&mut self, now: Time, peer: NodeId, ctx: &mut Ctx) {
         let next = self.next_index[peer as usize];
+        let (msg, entries) = self.append_from(now, next, ctx.opts);
+        ctx.out.send(peer, msg, entries);
+        self.sent_index[peer as usize] = next - 1 + msg.entry_count() as Index;
+    }
+
+    /// The AppendEntries for a peer whose nextIndex is `next`, and the
+    /// entries it carries.
+    #[inline(always)]
+    fn append_from(&self, now: Time, next: Index, opts: &Options) -> (Message, &[Entry]) {
         let prev_index = next - 1;
-        let prev_term = self.log.term_at(prev_index).unwrap_or(0);
         let entries = self.log.slice(next, MAX_ENTRIES);
-        self.sent_index[peer as usize] = prev_index + entries.len() as Index;
         let body = Body::AppendEntries {
-            lease: self.lease(now, 0, ctx.opts),
+            lease: self.lease(now, 0, opts),
             prev_index,
-            prev_term,
+            prev_term: self.log.term_at(prev_index).unwrap_or(0),
             count: entries.len() as u32,
             commit: self.commit,
         };
@@ -885,7 +904,7 @@ impl Node {
             term: self.term,
             body,
         };
-        ctx.out.send(peer, msg, entries);
+        (msg, entries)
     }
 
     /// The commit rule of §5.4.2: the goose commits the highest index stored
@@ -1045,7 +1064,7 @@ impl Node {
 
     /// Handles one message from `from` (§5.1, §5.2, §9.6), with the entries
     /// it carries (none but for an AppendEntries; see [`crate::message`]).
-    #[inline]
+    #[inline(always)]
     pub fn receive(
         &mut self,
         now: Time,
@@ -1383,6 +1402,7 @@ impl Node {
 
     /// An AppendEntries of our term: there is a goose, and it is `from`
     /// (§5.2). Returns whether this node listens to it.
+    #[inline(always)]
     fn hear_goose(&mut self, now: Time, from: NodeId, ctx: &mut Ctx) -> bool {
         if self.role.is_leader() {
             // Two leaders in one term: impossible unless a node lost its disk.

@@ -264,7 +264,21 @@ impl Checker {
             // A restart: the commit index is volatile (Figure 2).
             self.commit_seen[i] = commit;
         }
-        for index in self.commit_seen[i] + 1..=commit {
+        // Fast path: the newly committed entries the record already holds
+        // and the log still has, compared as one slice (a restarted node
+        // commits its whole prefix again); any difference falls through to
+        // the entry-by-entry loop, which reports it.
+        let mut from_index = self.commit_seen[i] + 1;
+        let known = commit
+            .min(self.committed.len() as Index)
+            .min(log.last_index());
+        if known >= from_index {
+            let range = (from_index - 1) as usize..known as usize;
+            if log.entries()[range.clone()] == self.committed[range] {
+                from_index = known + 1;
+            }
+        }
+        for index in from_index..=commit {
             let Some(&entry) = log.get(index) else {
                 self.report(
                     now,
