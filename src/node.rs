@@ -889,7 +889,7 @@ impl Node {
 
     /// The AppendEntries for a peer whose nextIndex is `next`, and the
     /// entries it carries.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn append_from(&self, now: Time, next: Index, opts: &Options) -> (Message, &[Entry]) {
         let prev_index = next - 1;
         let entries = self.log.slice(next, MAX_ENTRIES);
@@ -1064,7 +1064,7 @@ impl Node {
 
     /// Handles one message from `from` (§5.1, §5.2, §9.6), with the entries
     /// it carries (none but for an AppendEntries; see [`crate::message`]).
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn receive(
         &mut self,
         now: Time,
@@ -1154,7 +1154,7 @@ impl Node {
     /// that its goose learns it is stale, and any other stale message is
     /// ignored. Returns whether the message is of our term and still to be
     /// handled.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn hear_term(&mut self, now: Time, from: NodeId, msg: &Message, ctx: &mut Ctx) -> bool {
         if msg.term > self.term {
             // A crowned goose that sees a higher term in an ack knows nobody
@@ -1402,7 +1402,7 @@ impl Node {
 
     /// An AppendEntries of our term: there is a goose, and it is `from`
     /// (§5.2). Returns whether this node listens to it.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn hear_goose(&mut self, now: Time, from: NodeId, ctx: &mut Ctx) -> bool {
         if self.role.is_leader() {
             // Two leaders in one term: impossible unless a node lost its disk.
@@ -1421,7 +1421,7 @@ impl Node {
     /// The duck's side of AppendEntries (§5.3): the consistency check, the
     /// repair of a diverged suffix, and the commit index. Returns the reply's
     /// `(success, index)`.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn append_entries(
         &mut self,
         prev_index: Index,
@@ -1476,7 +1476,7 @@ impl Node {
     /// and nextIndex move up and the commit index may follow (§5.4.2); on a
     /// refusal, nextIndex backs off and the goose tries again at once. A duck
     /// still behind gets, at once, what no AppendEntries has carried yet.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn hear_append_reply(
         &mut self,
         now: Time,
