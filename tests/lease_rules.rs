@@ -6,7 +6,7 @@
 //! on" in the module doc of `src/node.rs`.
 
 use duckduckgoose::message::{Body, Lease, Message, NodeId, Term};
-use duckduckgoose::node::{Ctx, Node, Outbox};
+use duckduckgoose::node::{Ctx, Node, Outbox, Role};
 use duckduckgoose::options::{Options, Time, MS};
 use duckduckgoose::rng::SimRng;
 
@@ -121,4 +121,41 @@ fn a_promise_after_the_old_one_ran_out_has_the_new_holder_alone() {
         vote_request(3, 10 * MS + MIN),
     );
     assert_eq!((e.term(), e.voted_for()), (2, None));
+}
+
+/// A goose whose votes' leases end as it wins is uncrowned at once, and the
+/// heartbeats it sent as it won are not sent again at the same instant: one
+/// per duck (kills `>` → `>=` in `Node::judge_quorum`'s "ask for fresh acks
+/// now" resend, which doubled them).
+#[test]
+fn a_goose_uncrowned_as_it_wins_sends_its_first_heartbeats_once() {
+    let mut env = Env::new();
+    let mut c = env.node(0, 3);
+    let mut ctx = Ctx {
+        opts: &env.opts,
+        rng: &mut env.rng,
+        out: &mut env.out,
+    };
+    assert!(c.force_timeout(0, &mut ctx));
+    assert_eq!((c.role(), c.term()), (Role::Candidate, 1));
+    // n2's vote arrives with a promise that ends right now (a round trip as
+    // long as latency.min + election.min).
+    let t = 100 * MS;
+    let vote = Message {
+        term: 1,
+        body: Body::VoteReply {
+            granted: true,
+            lease_floor: Some(t),
+        },
+    };
+    env.receive(&mut c, t, 1, vote);
+    assert_eq!(c.role(), Role::Uncrowned, "won without a lease that runs");
+    let beats: Vec<NodeId> = env
+        .out
+        .messages
+        .iter()
+        .filter(|(_, m)| matches!(m.body, Body::Heartbeat { .. }))
+        .map(|&(to, _)| to)
+        .collect();
+    assert_eq!(beats, vec![1, 2], "one heartbeat to each duck");
 }
