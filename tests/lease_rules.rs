@@ -159,3 +159,36 @@ fn a_goose_uncrowned_as_it_wins_sends_its_first_heartbeats_once() {
         .collect();
     assert_eq!(beats, vec![1, 2], "one heartbeat to each duck");
 }
+
+/// A crowned goose that hears the largest term there is in an ack adopts
+/// it and stays a duck: "handing the term on" would campaign in the next
+/// term, and there is none (kills `<` → `<=` in `Node::hear_term`'s guard,
+/// which overflowed the term).
+#[test]
+fn a_goose_handed_the_last_term_does_not_campaign_past_it() {
+    let mut env = Env::new();
+    let mut g = env.node(0, 3);
+    let mut ctx = Ctx {
+        opts: &env.opts,
+        rng: &mut env.rng,
+        out: &mut env.out,
+    };
+    assert!(g.force_timeout(0, &mut ctx));
+    let t = 10 * MS;
+    let vote = Message {
+        term: 1,
+        body: Body::VoteReply {
+            granted: true,
+            lease_floor: Some(t + MIN),
+        },
+    };
+    env.receive(&mut g, t, 1, vote);
+    assert_eq!(g.role(), Role::Goose, "crowned by n2's promise");
+    let ack = Message {
+        term: Term::MAX,
+        body: Body::HeartbeatReply { lease_floor: None },
+    };
+    env.receive(&mut g, t + MS, 1, ack);
+    assert_eq!((g.role(), g.term()), (Role::Duck, Term::MAX));
+    assert!(env.out.messages.is_empty(), "no campaign: {:?}", env.out.messages);
+}
