@@ -190,5 +190,9 @@ fn a_goose_handed_the_last_term_does_not_campaign_past_it() {
     };
     env.receive(&mut g, t + MS, 1, ack);
     assert_eq!((g.role(), g.term()), (Role::Duck, Term::MAX));
-    assert!(env.out.messages.is_empty(), "no campaign: {:?}", env.out.messages);
+    assert!(
+        env.out.messages.is_empty(),
+        "no campaign: {:?}",
+        env.out.messages
+    );
 }

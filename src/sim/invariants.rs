@@ -477,6 +477,55 @@ mod tests {
         assert_eq!(v.nodes, vec![0, 1]);
     }
 
+    /// A goose observed as a candidate first, in the same term, counts as
+    /// the goose of that term: a second one breaks Election Safety (kills
+    /// the mutants of `new_leader` that only saw a leader new when its term
+    /// changed too).
+    #[test]
+    fn a_candidate_that_wins_its_term_is_that_terms_goose() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Candidate), 2, Some(0));
+        c.observe(2, 0, Some(Role::Goose), 2, Some(0));
+        c.observe(3, 1, Some(Role::Goose), 2, Some(1));
+        let v: Vec<(Invariant, Vec<NodeId>)> = c
+            .violations()
+            .iter()
+            .map(|v| (v.invariant, v.nodes.clone()))
+            .collect();
+        assert_eq!(v, vec![(Invariant::ElectionSafety, vec![0, 1])]);
+    }
+
+    /// A goose next seen as goose of a later term (its step down and new
+    /// win fell between two looks, as a real node's can) is that term's
+    /// goose too; staying goose in one term, crowned or not, is not new.
+    #[test]
+    fn a_goose_seen_next_in_a_later_term_is_that_terms_goose() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Goose), 1, Some(0));
+        c.observe(2, 1, Some(Role::Goose), 3, Some(1));
+        c.observe(3, 0, Some(Role::Uncrowned), 1, Some(0));
+        c.observe(4, 0, Some(Role::Goose), 1, Some(0));
+        assert!(c.violations().is_empty());
+        c.observe(5, 0, Some(Role::Goose), 3, Some(0));
+        let kinds: Vec<Invariant> = c.violations().iter().map(|v| v.invariant).collect();
+        assert_eq!(kinds, vec![Invariant::ElectionSafety]);
+        assert_eq!(c.violations()[0].nodes, vec![1, 0]);
+    }
+
+    /// The first [`MAX_KEPT`] violations are kept; every one is counted.
+    #[test]
+    fn violations_past_the_kept_ones_are_counted_not_kept() {
+        let mut c = Checker::new(2, 1);
+        let n = MAX_KEPT as u64 + 5;
+        for k in 0..=n {
+            // Terms go down by one at every look.
+            c.observe(k, 0, Some(Role::Duck), n - k, None);
+        }
+        assert_eq!(c.violations().len(), MAX_KEPT);
+        assert_eq!(c.total(), n);
+        assert_eq!(c.total_of(Invariant::TermsNeverDecrease), n);
+    }
+
     #[test]
     fn a_second_vote_in_the_same_term_is_caught_even_after_amnesia() {
         let mut c = Checker::new(3, 1);
