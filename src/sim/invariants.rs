@@ -320,11 +320,10 @@ impl Checker {
 
     fn check_vote(&mut self, now: Time, id: NodeId, term: Term, candidate: NodeId) {
         let votes = &mut self.votes[id as usize];
-        let earlier = match votes.back() {
-            Some(&(t, _)) if t < term => None,
-            // Only after a term went backwards: search the whole history.
-            _ => votes.iter().rev().find(|&&(t, _)| t == term).copied(),
-        };
+        // The whole remembered history, not just the latest vote: after
+        // amnesia, an earlier vote in this term may sit behind votes in
+        // lower terms (a shortcut on the latest vote's term missed those).
+        let earlier = votes.iter().rev().find(|&&(t, _)| t == term).copied();
         match earlier {
             Some((_, c)) if c == candidate => {}
             Some((_, c)) => self.report(
@@ -524,6 +523,90 @@ mod tests {
         assert_eq!(c.violations().len(), MAX_KEPT);
         assert_eq!(c.total(), n);
         assert_eq!(c.total_of(Invariant::TermsNeverDecrease), n);
+    }
+
+    /// A second vote in the same term, with no change of term in between,
+    /// is caught (kills `||` → `&&` in the "vote changed" test of
+    /// `Checker::observe`).
+    #[test]
+    fn a_second_vote_without_a_new_term_is_caught() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 2, Some(Role::Duck), 4, Some(0));
+        c.observe(2, 2, Some(Role::Duck), 4, Some(1));
+        let kinds: Vec<Invariant> = c.violations().iter().map(|v| v.invariant).collect();
+        assert_eq!(kinds, vec![Invariant::OneVotePerTerm]);
+    }
+
+    /// After amnesia, the checker still finds the node's earlier vote in a
+    /// term behind later votes in lower terms, and behind votes in higher
+    /// ones; the same vote again is no violation.
+    #[test]
+    fn an_earlier_vote_is_found_behind_later_ones_after_amnesia() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 2, Some(Role::Duck), 4, Some(0));
+        c.observe(2, 2, Some(Role::Duck), 0, None); // amnesia
+        c.observe(3, 2, Some(Role::Duck), 2, Some(1));
+        c.observe(4, 2, Some(Role::Duck), 4, Some(1));
+        // Votes (2, n1), then (5, n2) after a second amnesia, then term 2
+        // again: the vote for n1 is behind the one in term 5.
+        c.observe(5, 2, Some(Role::Duck), 5, Some(2));
+        c.observe(6, 2, Some(Role::Duck), 0, None);
+        c.observe(7, 2, Some(Role::Duck), 2, Some(2));
+        let once: Vec<(Invariant, Term)> = c
+            .violations()
+            .iter()
+            .filter(|v| v.invariant == Invariant::OneVotePerTerm)
+            .map(|v| (v.invariant, v.term))
+            .collect();
+        assert_eq!(
+            once,
+            vec![
+                (Invariant::OneVotePerTerm, 4),
+                (Invariant::OneVotePerTerm, 2)
+            ]
+        );
+        // The same vote as before, after amnesia: nothing new.
+        let mut d = Checker::new(3, 1);
+        d.observe(1, 2, Some(Role::Duck), 4, Some(0));
+        d.observe(2, 2, Some(Role::Duck), 0, None);
+        d.observe(3, 2, Some(Role::Duck), 4, Some(0));
+        assert_eq!(d.total_of(Invariant::OneVotePerTerm), 0);
+    }
+
+    /// A goose whose node went silent (observed dead) and is seen again as
+    /// goose of the same term is still that term's one goose (a real node
+    /// in Live mode can do that).
+    #[test]
+    fn the_same_goose_seen_again_in_its_term_is_no_violation() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Goose), 2, Some(0));
+        c.observe(2, 0, None, 2, Some(0));
+        c.observe(3, 0, Some(Role::Goose), 2, Some(0));
+        assert!(c.violations().is_empty(), "{:?}", c.violations());
+    }
+
+    /// The report of two geese at once names them in the order they became
+    /// geese, and gives the first one's term, whatever was observed since.
+    #[test]
+    fn two_live_geese_are_reported_in_the_order_they_were_crowned() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Goose), 1, Some(0));
+        c.observe(2, 1, Some(Role::Goose), 2, Some(1));
+        c.observe(3, 0, Some(Role::Goose), 1, Some(0));
+        c.end_of_event(3, true);
+        let v = &c.violations()[0];
+        assert_eq!(
+            (v.invariant, v.nodes.clone(), v.term),
+            (Invariant::OneGooseAtATime, vec![0, 1], 1)
+        );
+        // A goose next seen as goose of a later term is new in that term:
+        // it moves behind the other.
+        let mut d = Checker::new(3, 1);
+        d.observe(1, 0, Some(Role::Goose), 1, Some(0));
+        d.observe(2, 1, Some(Role::Goose), 2, Some(1));
+        d.observe(3, 0, Some(Role::Goose), 3, Some(0));
+        d.end_of_event(3, true);
+        assert_eq!(d.violations()[0].nodes, vec![1, 0]);
     }
 
     #[test]
