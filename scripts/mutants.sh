@@ -3,8 +3,9 @@
 # src/node.rs and on the invariant checker (src/sim/invariants.rs; see
 # .cargo/mutants.toml), with the node and simulation unit tests and a short
 # seed sweep as the test suite. Too slow for CI: the whole pass (259 mutants)
-# takes about 80 minutes on two cores with `--timeout 60`. Results go to mutants.out/ (caught.txt, missed.txt,
-# timeout.txt, unviable.txt); docs/mutants.md says what survived and why.
+# takes about 80 minutes on two cores with `--timeout 60`. Results go to
+# mutants.out/ (caught.txt, missed.txt, timeout.txt, unviable.txt);
+# docs/mutants.md says what survived and why.
 #
 #   scripts/mutants.sh [--seeds N] [cargo-mutants options...]
 #
