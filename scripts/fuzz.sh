@@ -37,9 +37,11 @@ for target in "${targets[@]}"; do
   if cargo +nightly fuzz run -s none -a "$target" "fuzz/corpus/$target" -- \
       -max_total_time="$seconds" -timeout=60 -print_final_stats=1 ${FUZZ_FLAGS:-} >"$log" 2>&1; then
     status=ok
-  elif grep -q "run interrupted" "$log" && ! grep -q "Test unit written" "$log"; then
+  elif grep -q "run interrupted" "$log" &&
+    ! grep -qE "Test unit written to .*/(crash|leak|timeout|oom)-" "$log"; then
     # Stopped by hand (Ctrl-C, SIGINT): libFuzzer exits non-zero but found
-    # nothing; the executions so far still count.
+    # nothing (a slow-unit file is a note on speed, not a finding); the
+    # executions so far still count.
     status=stopped
   else
     status=CRASHED
