@@ -35,6 +35,17 @@ impl Env {
         Node::new(id, size, 0, &self.opts, &mut self.rng)
     }
 
+    /// Makes `node`'s election timer fire at `now`; false for a leader.
+    fn force_timeout(&mut self, node: &mut Node, now: Time) -> bool {
+        self.out.clear();
+        let mut ctx = Ctx {
+            opts: &self.opts,
+            rng: &mut self.rng,
+            out: &mut self.out,
+        };
+        node.force_timeout(now, &mut ctx)
+    }
+
     fn receive(&mut self, node: &mut Node, now: Time, from: NodeId, msg: Message) {
         self.out.clear();
         let mut ctx = Ctx {
@@ -131,12 +142,7 @@ fn a_promise_after_the_old_one_ran_out_has_the_new_holder_alone() {
 fn a_goose_uncrowned_as_it_wins_sends_its_first_heartbeats_once() {
     let mut env = Env::new();
     let mut c = env.node(0, 3);
-    let mut ctx = Ctx {
-        opts: &env.opts,
-        rng: &mut env.rng,
-        out: &mut env.out,
-    };
-    assert!(c.force_timeout(0, &mut ctx));
+    assert!(env.force_timeout(&mut c, 0));
     assert_eq!((c.role(), c.term()), (Role::Candidate, 1));
     // n2's vote arrives with a promise that ends right now (a round trip as
     // long as latency.min + election.min).
@@ -168,12 +174,7 @@ fn a_goose_uncrowned_as_it_wins_sends_its_first_heartbeats_once() {
 fn a_goose_handed_the_last_term_does_not_campaign_past_it() {
     let mut env = Env::new();
     let mut g = env.node(0, 3);
-    let mut ctx = Ctx {
-        opts: &env.opts,
-        rng: &mut env.rng,
-        out: &mut env.out,
-    };
-    assert!(g.force_timeout(0, &mut ctx));
+    assert!(env.force_timeout(&mut g, 0));
     let t = 10 * MS;
     let vote = Message {
         term: 1,
