@@ -37,13 +37,21 @@ for target in "${targets[@]}"; do
   if cargo +nightly fuzz run -s none -a "$target" "fuzz/corpus/$target" -- \
       -max_total_time="$seconds" -timeout=60 -print_final_stats=1 ${FUZZ_FLAGS:-} >"$log" 2>&1; then
     status=ok
+  elif grep -q "run interrupted" "$log" &&
+    ! grep -qE "Test unit written to .*/(crash|leak|timeout|oom)-" "$log"; then
+    # Stopped by hand (Ctrl-C, SIGINT): libFuzzer exits non-zero but found
+    # nothing (a slow-unit file is a note on speed, not a finding); the
+    # executions so far still count.
+    status=stopped
   else
     status=CRASHED
     failed+=("$target")
     grep -E "panicked|SUMMARY|Test unit written|Running:" "$log" | head -n 8 || true
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
-  printf 'fuzz %-9s %-8s %s executions in %s s\n' "$target" "$status" "${runs:-?}" "$seconds"
+  within="in $seconds s"
+  [ "$status" = stopped ] && within="(stopped before $seconds s)"
+  printf 'fuzz %-9s %-8s %s executions %s\n' "$target" "$status" "${runs:-?}" "$within"
   rm -f "$log"
 done
 if [ ${#failed[@]} -gt 0 ]; then

@@ -6,7 +6,7 @@
 //! on" in the module doc of `src/node.rs`.
 
 use duckduckgoose::message::{Body, Lease, Message, NodeId, Term};
-use duckduckgoose::node::{Ctx, Node, Outbox};
+use duckduckgoose::node::{Ctx, Node, Outbox, Role};
 use duckduckgoose::options::{Options, Time, MS};
 use duckduckgoose::rng::SimRng;
 
@@ -33,6 +33,17 @@ impl Env {
 
     fn node(&mut self, id: NodeId, size: u32) -> Node {
         Node::new(id, size, 0, &self.opts, &mut self.rng)
+    }
+
+    /// Makes `node`'s election timer fire at `now`; false for a leader.
+    fn force_timeout(&mut self, node: &mut Node, now: Time) -> bool {
+        self.out.clear();
+        let mut ctx = Ctx {
+            opts: &self.opts,
+            rng: &mut self.rng,
+            out: &mut self.out,
+        };
+        node.force_timeout(now, &mut ctx)
     }
 
     fn receive(&mut self, node: &mut Node, now: Time, from: NodeId, msg: Message) {
@@ -131,4 +142,72 @@ fn a_promise_after_the_old_one_ran_out_has_the_new_holder_alone() {
         vote_request(3, 10 * MS + MIN),
     );
     assert_eq!((e.term(), e.voted_for()), (2, None));
+}
+
+/// A goose whose votes' leases end as it wins is uncrowned at once, and the
+/// heartbeats it sent as it won are not sent again at the same instant: one
+/// per duck (kills `>` → `>=` in `Node::judge_quorum`'s "ask for fresh acks
+/// now" resend, which doubled them).
+#[test]
+fn a_goose_uncrowned_as_it_wins_sends_its_first_heartbeats_once() {
+    let mut env = Env::new();
+    let mut c = env.node(0, 3);
+    assert!(env.force_timeout(&mut c, 0));
+    assert_eq!((c.role(), c.term()), (Role::Candidate, 1));
+    // n2's vote arrives with a promise that ends right now (a round trip as
+    // long as latency.min + election.min).
+    let t = 100 * MS;
+    let vote = Message {
+        term: 1,
+        body: Body::VoteReply {
+            granted: true,
+            lease_floor: Some(t),
+        },
+    };
+    env.receive(&mut c, t, 1, vote);
+    assert_eq!(c.role(), Role::Uncrowned, "won without a lease that runs");
+    let beats: Vec<NodeId> = env
+        .out
+        .messages
+        .iter()
+        .filter(|(_, m)| matches!(m.body, Body::AppendEntries { .. }))
+        .map(|&(to, _)| to)
+        .collect();
+    assert_eq!(beats, vec![1, 2], "one heartbeat to each duck");
+}
+
+/// A crowned goose that hears the largest term there is in an ack adopts
+/// it and stays a duck: "handing the term on" would campaign in the next
+/// term, and there is none (kills `<` → `<=` in `Node::hear_term`'s guard,
+/// which overflowed the term).
+#[test]
+fn a_goose_handed_the_last_term_does_not_campaign_past_it() {
+    let mut env = Env::new();
+    let mut g = env.node(0, 3);
+    assert!(env.force_timeout(&mut g, 0));
+    let t = 10 * MS;
+    let vote = Message {
+        term: 1,
+        body: Body::VoteReply {
+            granted: true,
+            lease_floor: Some(t + MIN),
+        },
+    };
+    env.receive(&mut g, t, 1, vote);
+    assert_eq!(g.role(), Role::Goose, "crowned by n2's promise");
+    let ack = Message {
+        term: Term::MAX,
+        body: Body::AppendReply {
+            lease_floor: None,
+            success: false,
+            index: 0,
+        },
+    };
+    env.receive(&mut g, t + MS, 1, ack);
+    assert_eq!((g.role(), g.term()), (Role::Duck, Term::MAX));
+    assert!(
+        env.out.messages.is_empty(),
+        "no campaign: {:?}",
+        env.out.messages
+    );
 }

@@ -523,11 +523,10 @@ impl Checker {
 
     fn check_vote(&mut self, now: Time, id: NodeId, term: Term, candidate: NodeId) {
         let votes = &mut self.votes[id as usize];
-        let earlier = match votes.back() {
-            Some(&(t, _)) if t < term => None,
-            // Only after a term went backwards: search the whole history.
-            _ => votes.iter().rev().find(|&&(t, _)| t == term).copied(),
-        };
+        // The whole remembered history, not just the latest vote: after
+        // amnesia, an earlier vote in this term may sit behind votes in
+        // lower terms (a shortcut on the latest vote's term missed those).
+        let earlier = votes.iter().rev().find(|&&(t, _)| t == term).copied();
         match earlier {
             Some((_, c)) if c == candidate => {}
             Some((_, c)) => self.report(
@@ -679,6 +678,139 @@ mod tests {
             (Invariant::ElectionSafety, 30, 2, 9)
         );
         assert_eq!(v.nodes, vec![0, 1]);
+    }
+
+    /// A goose observed as a candidate first, in the same term, counts as
+    /// the goose of that term: a second one breaks Election Safety (kills
+    /// the mutants of `new_leader` that only saw a leader new when its term
+    /// changed too).
+    #[test]
+    fn a_candidate_that_wins_its_term_is_that_terms_goose() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Candidate), 2, Some(0));
+        c.observe(2, 0, Some(Role::Goose), 2, Some(0));
+        c.observe(3, 1, Some(Role::Goose), 2, Some(1));
+        let v: Vec<(Invariant, Vec<NodeId>)> = c
+            .violations()
+            .iter()
+            .map(|v| (v.invariant, v.nodes.clone()))
+            .collect();
+        assert_eq!(v, vec![(Invariant::ElectionSafety, vec![0, 1])]);
+    }
+
+    /// A goose next seen as goose of a later term (its step down and new
+    /// win fell between two looks, as a real node's can) is that term's
+    /// goose too; staying goose in one term, crowned or not, is not new.
+    #[test]
+    fn a_goose_seen_next_in_a_later_term_is_that_terms_goose() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Goose), 1, Some(0));
+        c.observe(2, 1, Some(Role::Goose), 3, Some(1));
+        c.observe(3, 0, Some(Role::Uncrowned), 1, Some(0));
+        c.observe(4, 0, Some(Role::Goose), 1, Some(0));
+        assert!(c.violations().is_empty());
+        c.observe(5, 0, Some(Role::Goose), 3, Some(0));
+        let kinds: Vec<Invariant> = c.violations().iter().map(|v| v.invariant).collect();
+        assert_eq!(kinds, vec![Invariant::ElectionSafety]);
+        assert_eq!(c.violations()[0].nodes, vec![1, 0]);
+    }
+
+    /// The first [`MAX_KEPT`] violations are kept; every one is counted.
+    #[test]
+    fn violations_past_the_kept_ones_are_counted_not_kept() {
+        let mut c = Checker::new(2, 1);
+        let n = MAX_KEPT as u64 + 5;
+        for k in 0..=n {
+            // Terms go down by one at every look.
+            c.observe(k, 0, Some(Role::Duck), n - k, None);
+        }
+        assert_eq!(c.violations().len(), MAX_KEPT);
+        assert_eq!(c.total(), n);
+        assert_eq!(c.total_of(Invariant::TermsNeverDecrease), n);
+    }
+
+    /// A second vote in the same term, with no change of term in between,
+    /// is caught (kills `||` → `&&` in the "vote changed" test of
+    /// `Checker::observe`).
+    #[test]
+    fn a_second_vote_without_a_new_term_is_caught() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 2, Some(Role::Duck), 4, Some(0));
+        c.observe(2, 2, Some(Role::Duck), 4, Some(1));
+        let kinds: Vec<Invariant> = c.violations().iter().map(|v| v.invariant).collect();
+        assert_eq!(kinds, vec![Invariant::OneVotePerTerm]);
+    }
+
+    /// After amnesia, the checker still finds the node's earlier vote in a
+    /// term behind later votes in lower terms, and behind votes in higher
+    /// ones; the same vote again is no violation.
+    #[test]
+    fn an_earlier_vote_is_found_behind_later_ones_after_amnesia() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 2, Some(Role::Duck), 4, Some(0));
+        c.observe(2, 2, Some(Role::Duck), 0, None); // amnesia
+        c.observe(3, 2, Some(Role::Duck), 2, Some(1));
+        c.observe(4, 2, Some(Role::Duck), 4, Some(1));
+        // Votes (2, n1), then (5, n2) after a second amnesia, then term 2
+        // again: the vote for n1 is behind the one in term 5.
+        c.observe(5, 2, Some(Role::Duck), 5, Some(2));
+        c.observe(6, 2, Some(Role::Duck), 0, None);
+        c.observe(7, 2, Some(Role::Duck), 2, Some(2));
+        let once: Vec<(Invariant, Term)> = c
+            .violations()
+            .iter()
+            .filter(|v| v.invariant == Invariant::OneVotePerTerm)
+            .map(|v| (v.invariant, v.term))
+            .collect();
+        assert_eq!(
+            once,
+            vec![
+                (Invariant::OneVotePerTerm, 4),
+                (Invariant::OneVotePerTerm, 2)
+            ]
+        );
+        // The same vote as before, after amnesia: nothing new.
+        let mut d = Checker::new(3, 1);
+        d.observe(1, 2, Some(Role::Duck), 4, Some(0));
+        d.observe(2, 2, Some(Role::Duck), 0, None);
+        d.observe(3, 2, Some(Role::Duck), 4, Some(0));
+        assert_eq!(d.total_of(Invariant::OneVotePerTerm), 0);
+    }
+
+    /// A goose whose node went silent (observed dead) and is seen again as
+    /// goose of the same term is still that term's one goose (a real node
+    /// in Live mode can do that).
+    #[test]
+    fn the_same_goose_seen_again_in_its_term_is_no_violation() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Goose), 2, Some(0));
+        c.observe(2, 0, None, 2, Some(0));
+        c.observe(3, 0, Some(Role::Goose), 2, Some(0));
+        assert!(c.violations().is_empty(), "{:?}", c.violations());
+    }
+
+    /// The report of two geese at once names them in the order they became
+    /// geese, and gives the first one's term, whatever was observed since.
+    #[test]
+    fn two_live_geese_are_reported_in_the_order_they_were_crowned() {
+        let mut c = Checker::new(3, 1);
+        c.observe(1, 0, Some(Role::Goose), 1, Some(0));
+        c.observe(2, 1, Some(Role::Goose), 2, Some(1));
+        c.observe(3, 0, Some(Role::Goose), 1, Some(0));
+        c.end_of_event(3, true);
+        let v = &c.violations()[0];
+        assert_eq!(
+            (v.invariant, v.nodes.clone(), v.term),
+            (Invariant::OneGooseAtATime, vec![0, 1], 1)
+        );
+        // A goose next seen as goose of a later term is new in that term:
+        // it moves behind the other.
+        let mut d = Checker::new(3, 1);
+        d.observe(1, 0, Some(Role::Goose), 1, Some(0));
+        d.observe(2, 1, Some(Role::Goose), 2, Some(1));
+        d.observe(3, 0, Some(Role::Goose), 3, Some(0));
+        d.end_of_event(3, true);
+        assert_eq!(d.violations()[0].nodes, vec![1, 0]);
     }
 
     #[test]

@@ -197,7 +197,7 @@ impl Dom {
         }
         if let Some(el) = self.el(id) {
             apply(&el, value);
-            self.remember(id, what, value);
+            self.cache.insert(key, value.to_string());
         }
     }
 

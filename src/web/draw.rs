@@ -729,17 +729,21 @@ fn draw_leases(pen: &Pen, scene: &Scene) {
         let until = node.lease_until().filter(|&u| u >= now)?;
         (sim.is_alive(id) && !node.role().is_leader()).then_some(until)
     };
-    if (0..sim.size()).all(|id| lease(id).is_none()) {
-        return;
-    }
-    pen.dash(&[3.0, 3.0]);
+    let mut any = false;
     for id in 0..sim.size() {
         if let Some(until) = lease(id) {
+            if !any {
+                pen.dash(&[3.0, 3.0]);
+                any = true;
+            }
             let left = ((until - now) as f64 / full).clamp(0.0, 1.0);
             let p = scene.positions[id as usize];
             pen.arc(p, lr, -FRAC_PI_2, -FRAC_PI_2 + TAU * left);
             pen.stroke(scene.theme.granted, 2.0);
         }
+    }
+    if !any {
+        return;
     }
     pen.dash(&[]);
     for id in 0..sim.size() {

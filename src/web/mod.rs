@@ -825,7 +825,9 @@ impl App {
             sim.seed()
         );
         self.push_log(0, line, false);
-        self.link_dirty = true;
+        // The seed and its link show at once, while the run plays (the link
+        // follows the moment again whenever the run pauses).
+        self.write_link();
     }
 
     /// Takes in what a timeline operation brought: log lines for what

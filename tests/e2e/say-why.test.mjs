@@ -78,9 +78,12 @@ test('the settings form keeps what was typed and applies it once consistent', as
 
 test('the seed is visible on the default page and links to this very run', async () => {
   const { page, errors } = await ctx.open();
-  await page.keyboard.press(' ');
   const seed = (await page.evaluate(() => window.ddg.script())).match(/seed=(\d+)/)[1];
   const link = page.locator('#seed-link');
+  // Shown while the first run plays, before anybody pauses it.
+  assert.equal(await page.locator('#play').textContent(), 'Pause', 'the run plays');
+  await link.filter({ hasText: `Seed ${seed}` }).waitFor({ timeout: 2000 });
+  await page.keyboard.press(' ');
   await link.filter({ hasText: `Seed ${seed}` }).waitFor();
   const href = await link.getAttribute('href');
   assert.ok(href.includes('#'), href);
