@@ -165,7 +165,13 @@ fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
 }
 
 fn request(c: &LocalCluster, i: u32) -> (u16, serde_json::Value) {
-    let r = client::request(c.layout().http(i), "POST", "/request", Duration::from_secs(5)).unwrap();
+    let r = client::request(
+        c.layout().http(i),
+        "POST",
+        "/request",
+        Duration::from_secs(5),
+    )
+    .unwrap();
     (r.code, serde_json::from_str(&r.body).unwrap())
 }
 

@@ -593,7 +593,10 @@ impl Driver {
                 };
                 // A request is numbered by the index it is appended at.
                 let next = self.node.log().last_index() + 1;
-                match self.node.propose(now, &[EntryKind::Request(next)], &mut ctx) {
+                match self
+                    .node
+                    .propose(now, &[EntryKind::Request(next)], &mut ctx)
+                {
                     Ok(index) => self.pending.push((index, self.node.term(), reply)),
                     Err(why) => {
                         let _ = reply.send(Proposal::Refused(why));
@@ -792,8 +795,7 @@ impl Driver {
             let (index, term, gone) = (*index, *term, reply.is_closed());
             let answer = if node.commit() >= index && node.log().term_at(index) == Some(term) {
                 Some(Proposal::Committed { index, term })
-            } else if node.term() != term || !matches!(node.role(), Role::Goose | Role::Uncrowned)
-            {
+            } else if node.term() != term || !matches!(node.role(), Role::Goose | Role::Uncrowned) {
                 Some(Proposal::Unknown { index, term })
             } else {
                 None

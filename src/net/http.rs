@@ -443,7 +443,10 @@ async fn request(State(h): State<Handle>) -> Response {
     let me = node_name(h.id);
     let (tx, rx) = oneshot::channel();
     if h.commands.send(Command::Request(tx)).await.is_err() {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "the node is stopping".into());
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        );
     }
     let Ok(answer) = tokio::time::timeout(REQUEST_WAIT, rx).await else {
         return error(

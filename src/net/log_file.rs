@@ -97,7 +97,9 @@ impl LogFile {
             return Ok((LogFile { path, file, len: 0 }, Vec::new()));
         }
         if bytes[..8] != header[..8] {
-            return Err(corrupt("it is not a DuckDuckGoose log of this format".into()));
+            return Err(corrupt(
+                "it is not a DuckDuckGoose log of this format".into(),
+            ));
         }
         if bytes[8..HEADER as usize] != header[8..] {
             let cluster_on_disk = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes"));
@@ -346,7 +348,10 @@ mod tests {
         swapped[a..b].copy_from_slice(&full[b..b + RECORD as usize]);
         swapped[b..b + RECORD as usize].copy_from_slice(&full[a..b]);
         refused(&swapped, "entry 1 fails its check");
-        refused(b"{\"format\":1} and some more bytes", "not a DuckDuckGoose log");
+        refused(
+            b"{\"format\":1} and some more bytes",
+            "not a DuckDuckGoose log",
+        );
         refused(b"json", "not a DuckDuckGoose log");
         fs::write(&path, &full).unwrap();
         let err = LogFile::open(&dir, 1, 1).unwrap_err();
