@@ -76,6 +76,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   cargo install --quiet --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+# terser minifies the generated glue (scripts/build-page.sh).
+if [ ! -d scripts/node_modules/terser ]; then
+  say "npm install (scripts: terser)"
+  (cd scripts && npm ci --no-audit --no-fund --silent)
+fi
+
 if [ "$what" = all ] && [ -f tests/e2e/package.json ]; then
   if [ ! -d tests/e2e/node_modules/playwright-core ]; then
     say "npm install (tests/e2e)"
