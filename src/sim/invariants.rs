@@ -33,6 +33,13 @@
 //! What was committed is the checker's own record (the longest commit index
 //! any node reached, with its entries), not any node's say.
 //!
+//! Log Matching, checked on every entry written, is what keeps the two other
+//! log checks cheap: a log that holds the entry of some (index, term) holds
+//! the same entries before it, or Log Matching has already been reported. So
+//! Leader Completeness compares one entry, the last committed, and a restarted
+//! node committing its old prefix again is checked at that prefix's end; a
+//! long log costs nothing per election or restart.
+//!
 //! The checker keeps its own memory of what it saw — it never trusts a node's
 //! word — so a node that loses its disk and votes twice is caught. That memory
 //! is bounded (the last [`VOTES_REMEMBERED`] votes of each node), because every
@@ -143,7 +150,7 @@ pub const VOTES_REMEMBERED: usize = 64;
 /// The most violations kept in full; later ones are only counted.
 pub const MAX_KEPT: usize = 1000;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Seen {
     role: Option<Role>,
     term: Term,
@@ -265,18 +272,16 @@ impl Checker {
             self.commit_seen[i] = commit;
         }
         // Fast path: the newly committed entries the record already holds
-        // and the log still has, compared as one slice (a restarted node
-        // commits its whole prefix again); any difference falls through to
-        // the entry-by-entry loop, which reports it.
+        // and the log still has (a restarted node commits its whole prefix
+        // again) match if their last one does, by Log Matching (see the
+        // module doc); a difference falls through to the entry-by-entry
+        // loop, which reports it.
         let mut from_index = self.commit_seen[i] + 1;
         let known = commit
             .min(self.committed.len() as Index)
             .min(log.last_index());
-        if known >= from_index {
-            let range = (from_index - 1) as usize..known as usize;
-            if log.entries()[range.clone()] == self.committed[range] {
-                from_index = known + 1;
-            }
+        if known >= from_index && log.get(known) == self.committed.get(known as usize - 1) {
+            from_index = known + 1;
         }
         for index in from_index..=commit {
             let Some(&entry) = log.get(index) else {
@@ -346,6 +351,15 @@ impl Checker {
     }
 
     fn check_completeness(&mut self, now: Time, id: NodeId, term: Term, log: &Log) {
+        // Holding the last committed entry is holding them all, by Log
+        // Matching (see the module doc); the search for the first missing
+        // one only names it.
+        let Some(last) = self.committed.last() else {
+            return;
+        };
+        if log.get(self.committed.len() as Index) == Some(last) {
+            return;
+        }
         let missing = self
             .committed
             .iter()
@@ -453,19 +467,27 @@ impl Checker {
         voted_for: Option<NodeId>,
     ) {
         let i = id as usize;
-        let before = self.seen[i].clone();
-        if role.is_none() {
-            // A dead node's state is checked when it comes back, against what
-            // it was before it died.
-            self.seen[i].role = None;
-            self.live_geese.retain(|&g| g != id);
-            return;
-        }
-        self.seen[i] = Seen {
+        let now_seen = Seen {
             role,
             term,
             voted_for,
         };
+        // Most steps change none of the three (a duck acking a heartbeat):
+        // then no rule below has anything new to look at.
+        if role.is_some() && self.seen[i] == now_seen {
+            return;
+        }
+        let before = std::mem::replace(&mut self.seen[i], now_seen);
+        if role.is_none() {
+            // A dead node's state is checked when it comes back, against what
+            // it was before it died.
+            self.seen[i] = Seen {
+                role: None,
+                ..before
+            };
+            self.live_geese.retain(|&g| g != id);
+            return;
+        }
         // Election Safety is about leaders, crowned or not; "one goose at a
         // time" is about the crowned ones, the nodes that claim to be goose.
         let was_leader = before.role.is_some_and(Role::is_leader);
@@ -937,6 +959,31 @@ mod tests {
         c.observe_log(30, st(2, 3, &behind, 0), Some(1), true);
         assert_eq!(c.total(), 1);
         assert_eq!(c.violations()[0].invariant, Invariant::LeaderCompleteness);
+    }
+
+    /// Leader Completeness compares the last committed entry only (see the
+    /// module doc): a new goose whose log ends the same way but differs
+    /// earlier is still caught, by Log Matching, the moment the entry is
+    /// written.
+    // Reference: Raft §5.3 (Log Matching), §5.4 (Leader Completeness)
+    #[test]
+    fn a_goose_missing_an_earlier_committed_entry_is_caught_by_log_matching() {
+        let mut c = Checker::new(3, 9);
+        let a = log_of(&[
+            (1, EntryKind::Noop),
+            (1, EntryKind::Request(1)),
+            (1, EntryKind::Request(2)),
+        ]);
+        c.observe_log(10, st(0, 1, &a, 3), Some(1), false);
+        let b = log_of(&[
+            (1, EntryKind::Noop),
+            (1, EntryKind::Request(9)),
+            (1, EntryKind::Request(2)),
+        ]);
+        c.observe_log(20, st(1, 2, &b, 0), Some(1), true);
+        let kinds: Vec<Invariant> = c.violations().iter().map(|v| v.invariant).collect();
+        assert_eq!(kinds, vec![Invariant::LogMatching]);
+        assert_eq!(c.violations()[0].nodes, vec![1]);
     }
 
     fn ack(floor: Time) -> Message {
