@@ -84,6 +84,7 @@ fn paint(sim: &Simulation) -> Drawn {
             size: (SIZE, SIZE),
             reduced_motion: false,
             words: Default::default(),
+            logs: false,
         },
         &mut Sprites::new(1.0),
     );
