@@ -495,6 +495,19 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
     std::str::from_utf8(&buf[i..]).unwrap_or("")
 }
 
+/// Where bird `id`'s log strip stands: clear of its ring and of a duck's
+/// lease arc and its dot.
+fn log_strip(scene: &Scene, id: NodeId) -> Strip {
+    let ring_r = (bird_radius(scene, id) * 1.2).max(lease_radius(scene.ring.node_radius) + 3.0);
+    let last = scene.sim.nodes()[id as usize].log().last_index();
+    Strip::new(
+        scene.positions[id as usize],
+        ring_r,
+        scene.ring.center,
+        last,
+    )
+}
+
 /// A bird's log strip (Raft §5.3): its last entries as cells coloured by
 /// term, committed ones filled and the others outlined, a mark after the
 /// last committed one, and the last index at the right. Cells of one term
@@ -502,14 +515,7 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
 fn draw_log(pen: &Pen, scene: &Scene, id: NodeId) {
     let node = &scene.sim.nodes()[id as usize];
     let (log, commit) = (node.log(), node.commit());
-    // Clear of the bird's ring and of a duck's lease arc and its dot.
-    let ring_r = (bird_radius(scene, id) * 1.2).max(lease_radius(scene.ring.node_radius) + 3.0);
-    let strip = Strip::new(
-        scene.positions[id as usize],
-        ring_r,
-        scene.ring.center,
-        log.last_index(),
-    );
+    let strip = log_strip(scene, id);
     let (y, c) = (strip.origin.y, strip.cell);
     let t = scene.theme;
     // Runs of cells with the same term and state: one path each.
@@ -911,6 +917,21 @@ fn draw_bubbles(pen: &Pen, scene: &Scene) {
                 at: Point::new(p.x + ux * reach, p.y + uy * reach),
                 r: fs,
             });
+        }
+    }
+    if scene.logs {
+        for id in 0..sim.size() {
+            let strip = log_strip(scene, id);
+            let w = strip.width();
+            for k in 0..4 {
+                obstacles.push(Obstacle {
+                    at: Point::new(
+                        strip.origin.x + w * (0.125 + 0.25 * f64::from(k)),
+                        strip.origin.y + strip.cell / 2.0,
+                    ),
+                    r: w / 8.0,
+                });
+            }
         }
     }
     for &id in &raised {

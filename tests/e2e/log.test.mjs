@@ -202,3 +202,43 @@ test('an AppendEntries that carries entries shows their number on its envelope',
   }
   assert.ok(digits > 4 * 5, `four envelopes with a number: ${digits} new dark pixels`);
 });
+
+test('the log lesson turns the strip on and its ✖ say the election restriction', async () => {
+  const { page, errors } = await ctx.open(`${ctx.server.url}#lesson=09-log-behind`);
+  await page.locator('#lesson-title', { hasText: 'its log is behind — step 1 of' }).waitFor();
+  assert.equal(await page.locator('#in-logs').isChecked(), true, 'the lesson turns the strip on');
+  // Walk to the caption about §5.4.1.
+  for (;;) {
+    const caption = await page.locator('#lesson-text').textContent();
+    if (caption.includes('§5.4.1')) break;
+    const title = await page.locator('#lesson-title').textContent();
+    await page.locator('#lesson-next').click();
+    await page.waitForFunction(
+      (t) => document.getElementById('lesson-title').textContent !== t,
+      title,
+      { timeout: 20000 },
+    );
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(artifacts, 'log-lesson-light.png') });
+  // Inspect the messages in flight until a ✖: its reason is §5.4.1.
+  for (let k = 0; k < 20; k++) {
+    await page.keyboard.press('m');
+    const kind = await page.locator('#ins-kind').textContent();
+    if (/denied/.test(kind)) break;
+  }
+  await page.locator('#ins-reason', { hasText: '§5.4.1' }).waitFor();
+  assert.match(await page.locator('#ins-reason').textContent(), /term 1, index 1.*term 1, index 4/);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('d');
+  await page.waitForFunction(() => document.body.classList.contains('dark'));
+  await frames(page);
+  await page.screenshot({ path: path.join(artifacts, 'log-lesson-dark.png') });
+  await page.keyboard.press('d');
+  // An election lesson leaves it off.
+  await page.evaluate(() => { location.hash = '#lesson=01-first-election'; });
+  await page.locator('#lesson-title', { hasText: 'step 1 of' }).filter({ hasNotText: 'its log is behind' }).waitFor();
+  assert.equal(await page.locator('#in-logs').isChecked(), false);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
