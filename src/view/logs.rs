@@ -35,20 +35,22 @@ pub fn summary(log: &Log, commit: Index) -> String {
 /// "n2 next 6, match 5 · n3 next 3, match 2 · …"; `None` for any other
 /// node, whose nextIndex and matchIndex mean nothing.
 pub fn replication(node: &Node) -> Option<String> {
+    use std::fmt::Write;
     if !node.role().is_leader() {
         return None;
     }
-    let peers: Vec<String> = node
-        .next_index()
-        .iter()
-        .zip(node.match_index())
-        .enumerate()
-        .filter(|&(id, _)| id as u32 != node.id())
-        .map(|(id, (next, matched))| {
-            format!("{} next {next}, match {matched}", node_name(id as u32))
-        })
-        .collect();
-    Some(peers.join(" · "))
+    let mut text = String::new();
+    for (id, (next, matched)) in node.next_index().iter().zip(node.match_index()).enumerate() {
+        if id as u32 != node.id() {
+            let sep = if text.is_empty() { "" } else { " · " };
+            let _ = write!(
+                text,
+                "{sep}{} next {next}, match {matched}",
+                node_name(id as u32)
+            );
+        }
+    }
+    Some(text)
 }
 
 /// Where one bird's log strip stands and which entries it shows.
@@ -91,9 +93,8 @@ impl Strip {
 
     /// The entries shown, each with the left edge of its cell: `(index, x)`.
     pub fn cells(&self) -> impl Iterator<Item = (Index, f64)> + '_ {
-        (self.first..=self.last)
-            .enumerate()
-            .map(|(k, i)| (i, self.origin.x + k as f64 * self.step))
+        let count = (self.last + 1).saturating_sub(self.first);
+        (0..count).map(move |k| (self.first + k, self.origin.x + k as f64 * self.step))
     }
 
     /// The x of the commit mark, just right of the last committed entry
