@@ -497,7 +497,7 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
 
 /// Where bird `id`'s log strip stands: clear of its ring and of a duck's
 /// lease arc and its dot.
-fn log_strip(scene: &Scene, id: NodeId) -> Strip {
+pub fn log_strip(scene: &Scene, id: NodeId) -> Strip {
     let ring_r = (bird_radius(scene, id) * 1.2).max(lease_radius(scene.ring.node_radius) + 3.0);
     let last = scene.sim.nodes()[id as usize].log().last_index();
     Strip::new(
