@@ -10,7 +10,10 @@
 use crate::log::{Index, Log};
 use crate::message::node_name;
 use crate::node::Node;
-use crate::view::layout::Point;
+use std::f64::consts::PI;
+
+use crate::view::layout::{Point, Ring};
+use crate::view::math;
 
 /// How many entries (the last ones) a bird's strip shows.
 pub const STRIP_ENTRIES: usize = 8;
@@ -69,21 +72,41 @@ pub struct Strip {
 }
 
 impl Strip {
-    /// The strip for a bird at `p` whose ring has radius `ring_r`, on a ring
-    /// centred at `centre`, with a log that ends at `last`.
-    pub fn new(p: Point, ring_r: f64, centre: Point, last: Index) -> Strip {
-        let cell = (ring_r * 0.26).clamp(4.0, 11.0);
+    /// The strip for a bird at `p` whose drawing reaches `ring_r` from its
+    /// centre, on a ring of `ring` with `size` birds, with a log that ends
+    /// at `last`. It stands just clear of the bird, towards the ring's
+    /// centre, and is never wider than most of the room between two
+    /// neighbours.
+    pub fn new(p: Point, ring_r: f64, ring: &Ring, size: u32, last: Index) -> Strip {
+        let slots = STRIP_ENTRIES as f64 * 1.25;
+        // Narrow enough for the room between neighbours' strips (their rays
+        // to the centre close in: the chord just inside the birds), and for
+        // the strips of birds facing each other to stay clear of the ring's
+        // middle. max/min, not clamp (see Ring::fit_scaled).
+        let inner = (ring.radius - ring_r - 11.0).max(0.0);
+        let beside = 2.0 * inner * math::sin(PI / f64::from(size.max(2))) * 0.85;
+        let inward = (ring.radius * 0.8 - ring_r) / (slots + 0.6);
+        let cell = (ring_r * 0.26)
+            .min(11.0)
+            .min(beside / slots)
+            .min(inward)
+            .max(3.0);
         let step = cell * 1.25;
         let width = step * STRIP_ENTRIES as f64 - (step - cell);
-        // Above the bird if the centre is above it, else below: the name
-        // stands on the outer side (see draw_name).
-        let y = if centre.y < p.y {
-            p.y - ring_r - cell * 0.9 - cell
+        let c = ring.center;
+        let d = c.distance(p);
+        let (ux, uy) = if d < 1.0 {
+            (0.0, 1.0)
         } else {
-            p.y + ring_r + cell * 0.9
+            ((c.x - p.x) / d, (c.y - p.y) / d)
         };
+        // Far enough along (ux, uy) that the strip's box clears the bird.
+        let reach = ring_r + cell * 0.6 + ux.abs() * width / 2.0 + uy.abs() * cell / 2.0;
         Strip {
-            origin: Point::new(p.x - width / 2.0, y),
+            origin: Point::new(
+                p.x + ux * reach - width / 2.0,
+                p.y + uy * reach - cell / 2.0,
+            ),
             cell,
             step,
             first: last.saturating_sub(STRIP_ENTRIES as Index - 1).max(1),
@@ -107,6 +130,19 @@ impl Strip {
         let shown = commit.clamp(self.first - 1, self.last) + 1 - self.first;
         let gap = self.step - self.cell;
         Some(self.origin.x + shown as f64 * self.step - gap / 2.0)
+    }
+
+    /// Where the last index is written, and whether it is right-aligned
+    /// there: after the last cell shown, or, for a strip that stands left
+    /// of its bird at `p`, before the first cell, away from the bird.
+    pub fn label_at(&self, p: Point) -> (Point, bool) {
+        let y = self.origin.y + self.cell / 2.0;
+        if self.origin.x + self.width() < p.x {
+            return (Point::new(self.origin.x - self.cell * 0.6, y), true);
+        }
+        let count = (self.last + 1).saturating_sub(self.first) as f64;
+        let end = self.origin.x + count * self.step - (self.step - self.cell);
+        (Point::new(end + self.cell * 0.8, y), false)
     }
 
     /// The width of all [`STRIP_ENTRIES`] cells.
@@ -170,52 +206,105 @@ mod tests {
         assert_eq!(replication(duck), None);
     }
 
+    const RING: Ring = Ring {
+        center: Point::new(400.0, 300.0),
+        radius: 200.0,
+        node_radius: 30.0,
+    };
+
     #[test]
     fn the_strip_shows_the_last_entries_oldest_first() {
-        let centre = Point::new(400.0, 300.0);
-        let s = Strip::new(Point::new(400.0, 100.0), 30.0, centre, 12);
+        let p = Point::new(400.0, 100.0);
+        let s = Strip::new(p, 36.0, &RING, 5, 12);
         let cells: Vec<_> = s.cells().collect();
         assert_eq!(cells.len(), STRIP_ENTRIES);
         assert_eq!(cells[0].0, 5);
         assert_eq!(cells[STRIP_ENTRIES - 1].0, 12);
-        assert!(cells.windows(2).all(|w| w[1].1 - w[0].1 == s.step));
-        let short = Strip::new(Point::new(400.0, 100.0), 30.0, centre, 3);
+        assert!(cells
+            .windows(2)
+            .all(|w| (w[1].1 - w[0].1 - s.step).abs() < 1e-9));
+        let short = Strip::new(p, 36.0, &RING, 5, 3);
         assert_eq!(short.cells().map(|c| c.0).collect::<Vec<_>>(), [1, 2, 3]);
-        let empty = Strip::new(Point::new(400.0, 100.0), 30.0, centre, 0);
+        let empty = Strip::new(p, 36.0, &RING, 5, 0);
         assert_eq!(empty.cells().count(), 0);
         assert_eq!(empty.commit_x(0), None);
     }
 
+    /// All around the ring, from 3 to 15 birds: the strip lies towards the
+    /// centre, clear of its bird and of every other bird and strip, and
+    /// narrower than the room between neighbours.
     #[test]
-    fn the_strip_faces_the_centre_clear_of_the_bird_and_centred_under_it() {
-        let centre = Point::new(400.0, 300.0);
-        let ring_r = 36.0;
-        for p in [Point::new(400.0, 80.0), Point::new(400.0, 520.0)] {
-            let s = Strip::new(p, ring_r, centre, 20);
-            let (top, bottom) = (s.origin.y, s.origin.y + s.cell);
-            assert!(
-                bottom < p.y - ring_r || top > p.y + ring_r,
-                "clear of the bird's ring"
-            );
-            let towards = if centre.y > p.y {
-                top > p.y
-            } else {
-                bottom < p.y
-            };
-            assert!(towards, "on the centre's side of {p:?}");
-            let mid = s.origin.x + s.width() / 2.0;
-            assert!((mid - p.x).abs() < 1e-9);
-            assert!(
-                s.width() < 4.0 * ring_r,
-                "narrow enough for a ring of birds"
-            );
+    fn the_strip_faces_the_centre_clear_of_the_birds_and_the_other_strips() {
+        for (w, h) in [(788.0, 455.0), (1200.0, 800.0), (400.0, 400.0)] {
+            for size in [3_u32, 5, 7, 9, 15] {
+                let ring = Ring::fit(w, h, size);
+                // About what the page keeps clear: a goose's ring, a lease.
+                let ring_r = ring.node_radius * 1.6;
+                let at = |k: u32| ring.at(2.0 * PI * f64::from(k) / f64::from(size), 1.0);
+                let strips: Vec<Strip> = (0..size)
+                    .map(|k| Strip::new(at(k), ring_r, &ring, size, 20))
+                    .collect();
+                let spacing = 2.0 * ring.radius * (PI / f64::from(size)).sin();
+                let case = format!("{size} birds on {w}x{h}");
+                for (k, a) in strips.iter().enumerate() {
+                    for (j, b) in strips.iter().enumerate().skip(k + 1) {
+                        let apart = a.origin.x + a.width() < b.origin.x
+                            || b.origin.x + b.width() < a.origin.x
+                            || a.origin.y + a.cell < b.origin.y
+                            || b.origin.y + b.cell < a.origin.y;
+                        assert!(apart, "{case}: the strips of birds {k} and {j} overlap");
+                    }
+                    for j in 0..size {
+                        let p = at(j);
+                        let nx = p.x.clamp(a.origin.x, a.origin.x + a.width());
+                        let ny = p.y.clamp(a.origin.y, a.origin.y + a.cell);
+                        assert!(
+                            p.distance(Point::new(nx, ny)) > ring_r,
+                            "{case}: bird {k}'s strip touches bird {j}"
+                        );
+                    }
+                    let p = at(k as u32);
+                    let mid = Point::new(a.origin.x + a.width() / 2.0, a.origin.y + a.cell / 2.0);
+                    assert!(
+                        mid.distance(ring.center) < p.distance(ring.center),
+                        "{case}, bird {k}: towards the centre"
+                    );
+                    assert!(a.width() < spacing, "{case}: too wide");
+                }
+            }
         }
+    }
+
+    #[test]
+    fn the_last_index_is_written_away_from_the_bird() {
+        for size in [5_u32, 15] {
+            for k in 0..size {
+                let p = RING.at(2.0 * PI * f64::from(k) / f64::from(size), 1.0);
+                let s = Strip::new(p, 36.0, &RING, size, 20);
+                let (at, right) = s.label_at(p);
+                // The text runs 20 px from its anchor, leftwards if right-aligned.
+                let (x0, x1) = if right {
+                    (at.x - 20.0, at.x)
+                } else {
+                    (at.x, at.x + 20.0)
+                };
+                let nearest = Point::new(p.x.clamp(x0, x1), at.y);
+                assert!(
+                    p.distance(nearest) > 36.0,
+                    "{size} birds, bird {k}: the label runs into the bird"
+                );
+            }
+        }
+        let s = Strip::new(Point::new(400.0, 100.0), 36.0, &RING, 5, 3);
+        let (at, right) = s.label_at(Point::new(400.0, 100.0));
+        assert!(!right);
+        assert!((at.x - (s.origin.x + 2.0 * s.step + s.cell + s.cell * 0.8)).abs() < 1e-9);
     }
 
     /// §5.3: the mark stands just after the last committed entry shown.
     #[test]
     fn the_commit_mark_follows_the_commit_index() {
-        let s = Strip::new(Point::new(400.0, 100.0), 30.0, Point::new(400.0, 300.0), 12);
+        let s = Strip::new(Point::new(400.0, 100.0), 36.0, &RING, 5, 12);
         let edge = |k: f64| s.origin.x + k * s.step - (s.step - s.cell) / 2.0;
         assert_eq!(s.commit_x(0), None, "nothing committed");
         assert_eq!(s.commit_x(3), Some(edge(0.0)), "all shown are uncommitted");

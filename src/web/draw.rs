@@ -500,12 +500,8 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
 pub fn log_strip(scene: &Scene, id: NodeId) -> Strip {
     let ring_r = (bird_radius(scene, id) * 1.2).max(lease_radius(scene.ring.node_radius) + 3.0);
     let last = scene.sim.nodes()[id as usize].log().last_index();
-    Strip::new(
-        scene.positions[id as usize],
-        ring_r,
-        scene.ring.center,
-        last,
-    )
+    let p = scene.positions[id as usize];
+    Strip::new(p, ring_r, &scene.ring, scene.sim.size(), last)
 }
 
 /// A bird's log strip (Raft §5.3): its last entries as cells coloured by
@@ -545,11 +541,11 @@ fn draw_log(pen: &Pen, scene: &Scene, id: NodeId) {
         pen.stroke(t.ink, 2.0);
     }
     let fs = (c * 1.1).max(9.0);
-    let end = strip.cells().last().map_or(strip.origin.x, |(_, x)| x + c);
-    pen.align("left");
+    let (at, right) = strip.label_at(scene.positions[id as usize]);
+    pen.align(if right { "right" } else { "left" });
     pen.text(
         decimal(log.last_index(), &mut [0; 20]),
-        Point::new(end + c * 0.8, y + c / 2.0),
+        at,
         fs,
         "600",
         t.ink_soft,
