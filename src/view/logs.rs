@@ -15,6 +15,10 @@ use std::f64::consts::PI;
 use crate::view::layout::{Point, Ring};
 use crate::view::math;
 
+/// Up to this many birds, each strip stands straight above or below its
+/// bird; with more, on the line from the bird to the ring's centre.
+const FEW_BIRDS: u32 = 6;
+
 /// How many entries (the last ones) a bird's strip shows.
 pub const STRIP_ENTRIES: usize = 8;
 
@@ -79,13 +83,21 @@ impl Strip {
     /// neighbours.
     pub fn new(p: Point, ring_r: f64, ring: &Ring, size: u32, last: Index) -> Strip {
         let slots = STRIP_ENTRIES as f64 * 1.25;
+        // A few birds leave room above or below each one, on the centre's
+        // side; more birds crowd that room, and their strips point straight
+        // at the centre instead.
+        let radial = size > FEW_BIRDS;
         // Narrow enough for the room between neighbours' strips (their rays
-        // to the centre close in: the chord just inside the birds), and for
-        // the strips of birds facing each other to stay clear of the ring's
-        // middle. max/min, not clamp (see Ring::fit_scaled).
+        // to the centre close in: the chord just inside the birds), and, on
+        // the rays, for the strips of birds facing each other to stay clear
+        // of the ring's middle. max/min, not clamp (see Ring::fit_scaled).
         let inner = (ring.radius - ring_r - 11.0).max(0.0);
         let beside = 2.0 * inner * math::sin(PI / f64::from(size.max(2))) * 0.85;
-        let inward = (ring.radius * 0.8 - ring_r) / (slots + 0.6);
+        let inward = if radial {
+            (ring.radius * 0.8 - ring_r) / (slots + 0.6)
+        } else {
+            11.0
+        };
         let cell = (ring_r * 0.26)
             .min(11.0)
             .min(beside / slots)
@@ -99,6 +111,12 @@ impl Strip {
             (0.0, 1.0)
         } else {
             ((c.x - p.x) / d, (c.y - p.y) / d)
+        };
+        // (A bird level with the centre has its strip below it.)
+        let (ux, uy) = match (radial, uy < -0.2) {
+            (true, _) => (ux, uy),
+            (false, true) => (0.0, -1.0),
+            (false, false) => (0.0, 1.0),
         };
         // Far enough along (ux, uy) that the strip's box clears the bird.
         let reach = ring_r + cell * 0.6 + ux.abs() * width / 2.0 + uy.abs() * cell / 2.0;
@@ -235,8 +253,13 @@ mod tests {
     /// narrower than the room between neighbours.
     #[test]
     fn the_strip_faces_the_centre_clear_of_the_birds_and_the_other_strips() {
-        for (w, h) in [(788.0, 455.0), (1200.0, 800.0), (400.0, 400.0)] {
-            for size in [3_u32, 5, 7, 9, 15] {
+        for (w, h) in [
+            (788.0, 455.0),
+            (788.0, 360.0),
+            (1200.0, 800.0),
+            (400.0, 400.0),
+        ] {
+            for size in [3_u32, 4, 5, 6, 7, 9, 11, 15] {
                 let ring = Ring::fit(w, h, size);
                 // About what the page keeps clear: a goose's ring, a lease.
                 let ring_r = ring.node_radius * 1.6;
@@ -265,8 +288,11 @@ mod tests {
                     }
                     let p = at(k as u32);
                     let mid = Point::new(a.origin.x + a.width() / 2.0, a.origin.y + a.cell / 2.0);
+                    // (A bird level with the centre has its strip below it.)
+                    let level = (p.y - ring.center.y).abs() < ring_r;
                     assert!(
-                        mid.distance(ring.center) < p.distance(ring.center),
+                        mid.distance(ring.center) < p.distance(ring.center)
+                            || (level && mid.y > p.y),
                         "{case}, bird {k}: towards the centre"
                     );
                     assert!(a.width() < spacing, "{case}: too wide");
