@@ -506,7 +506,7 @@ pub fn log_strip(scene: &Scene, id: NodeId) -> Strip {
 
 /// A bird's log strip (Raft §5.3): its last entries as cells coloured by
 /// term, committed ones filled and the others outlined, a mark after the
-/// last committed one, and the last index at the right. Cells of one term
+/// last committed one, and the last index beside it. Cells of one term
 /// and state share a path, so a strip costs a few calls.
 fn draw_log(pen: &Pen, scene: &Scene, id: NodeId) {
     let node = &scene.sim.nodes()[id as usize];
@@ -805,15 +805,15 @@ pub fn label_px(r: f64, text_scale: f64) -> f64 {
     (r * 0.42).clamp(10.0, 18.0) * text_scale
 }
 
-/// The ducks' leases (CheckQuorum): while a duck has promised its goose
-/// not to vote for anybody else, a dashed green arc outside its timer shows
-/// what is left of the promise (a full circle is one minimum election
-/// timeout), and a dot on it points at the node it is bound to.
 /// The radius of the lease arc around a duck of radius `r`.
 fn lease_radius(r: f64) -> f64 {
     r * 1.2 + (r * 0.13).max(2.5) + 3.0
 }
 
+/// The ducks' leases (CheckQuorum): while a duck has promised its goose
+/// not to vote for anybody else, a dashed green arc outside its timer shows
+/// what is left of the promise (a full circle is one minimum election
+/// timeout), and a dot on it points at the node it is bound to.
 fn draw_leases(pen: &Pen, scene: &Scene) {
     let sim = scene.sim;
     let now = sim.now();
