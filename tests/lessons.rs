@@ -198,6 +198,21 @@ fn every_caption_holds_where_the_page_shows_it() {
     }
 }
 
+/// The log strip is off in the election lessons (1 to 8) and on in the log
+/// lessons (issue 9 §4).
+#[test]
+fn only_the_log_lessons_show_the_log_strip() {
+    for lesson in lessons::all() {
+        let election = lesson.id < "09";
+        assert_eq!(
+            duckduckgoose::view::lesson::shows_logs(lesson.text),
+            !election,
+            "{}",
+            lesson.id
+        );
+    }
+}
+
 /// The log lesson's claim that the page says why n3's ✖ were sent: at the
 /// caption that shows them, each ✖ flying to n3 has the election
 /// restriction's reason (Raft §5.4.1) in the message inspector, and every
