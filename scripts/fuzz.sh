@@ -12,11 +12,14 @@
 # cluster (real nodes on a fuzzer-scheduled network, under the invariant
 # checker), wire (the real nodes' datagrams). A crash leaves its input in
 # fuzz/artifacts/<target>/ and the script exits non-zero; replay it with
-# `cargo +nightly fuzz run -s none -a <target> <file>`. The corpus grows in
+# `cargo +$NIGHTLY fuzz run -s none -a <target> <file>` (NIGHTLY is in
+# scripts/toolchain.sh). The corpus grows in
 # fuzz/corpus/<target>/ (not committed; seeded by examples/fuzz_seeds.rs).
 # Extra libFuzzer flags go in FUZZ_FLAGS, e.g. FUZZ_FLAGS=-runs=10000000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/toolchain.sh
+. scripts/toolchain.sh
 seconds=${1:-600}
 shift || true
 targets=("$@")
@@ -26,7 +29,7 @@ targets=("$@")
 cargo run --quiet --example fuzz_seeds fuzz/corpus
 # No sanitizer: the code is safe Rust, and what is hunted is a panic or a
 # broken invariant; -a keeps debug assertions and overflow checks on.
-cargo +nightly fuzz build -s none -a
+cargo +"$NIGHTLY" fuzz build -s none -a
 
 failed=()
 for target in "${targets[@]}"; do
@@ -34,7 +37,7 @@ for target in "${targets[@]}"; do
   # libFuzzer needs the corpus dir; targets with no seeds start from nothing.
   mkdir -p "fuzz/corpus/$target"
   # shellcheck disable=SC2086 # FUZZ_FLAGS is a list of flags
-  if cargo +nightly fuzz run -s none -a "$target" "fuzz/corpus/$target" -- \
+  if cargo +"$NIGHTLY" fuzz run -s none -a "$target" "fuzz/corpus/$target" -- \
       -max_total_time="$seconds" -timeout=60 -print_final_stats=1 ${FUZZ_FLAGS:-} >"$log" 2>&1; then
     status=ok
   elif grep -q "run interrupted" "$log" &&

@@ -4,7 +4,7 @@
 #
 #   scripts/setup.sh          everything: wasm toolchain, Chromium, Node packages
 #   scripts/setup.sh wasm     only what `wasm-pack build` needs (for serving the page)
-#   scripts/setup.sh fuzz     only what scripts/fuzz.sh needs (nightly, cargo-fuzz)
+#   scripts/setup.sh fuzz     only what scripts/fuzz.sh needs (the pinned nightly, cargo-fuzz)
 #
 # See ../shared/TOOLCHAIN.md for why each piece is installed the way it is.
 set -euo pipefail
@@ -38,13 +38,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# The fuzz targets (fuzz/, scripts/fuzz.sh): cargo-fuzz needs the nightly
-# toolchain (libFuzzer's coverage instrumentation).
+# The pinned nightly (scripts/toolchain.sh): the page's wasm is built with it
+# (std rebuilt from rust-src with panic=immediate-abort), and cargo-fuzz needs
+# it (libFuzzer's coverage instrumentation).
+# shellcheck source=scripts/toolchain.sh
+. scripts/toolchain.sh
+if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
+    || ! rustup component list --toolchain "$NIGHTLY" --installed | grep -q '^rust-src' \
+    || ! rustup target list --toolchain "$NIGHTLY" --installed | grep -qx wasm32-unknown-unknown; then
+  say "rustup toolchain install $NIGHTLY (with rust-src and the wasm32 target)"
+  rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown
+fi
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
-  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    say "rustup toolchain install nightly"
-    rustup toolchain install nightly --profile minimal
-  fi
   if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
     say "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes)"
     cargo install --quiet --force cargo-fuzz --version "$CARGO_FUZZ_VERSION"
@@ -69,6 +74,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
   # Not --locked: a dependency in its lockfile was yanked (TOOLCHAIN.md).
   cargo install --quiet --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# terser minifies the generated glue (scripts/build-page.sh).
+if [ ! -d scripts/node_modules/terser ]; then
+  say "npm install (scripts: terser)"
+  (cd scripts && npm ci --no-audit --no-fund --silent)
 fi
 
 if [ "$what" = all ] && [ -f tests/e2e/package.json ]; then

@@ -66,6 +66,18 @@ impl Log {
         Log::default()
     }
 
+    /// A log holding `entries`, entry 1 first (a real node's log read back
+    /// from disk); `None` if there are more than [`LOG_CAP`].
+    pub fn from_entries(entries: Vec<Entry>) -> Option<Log> {
+        (entries.len() <= LOG_CAP).then_some(Log { entries })
+    }
+
+    /// The entries from index `from` on (empty past the end).
+    pub fn tail(&self, from: Index) -> &[Entry] {
+        let start = (from.max(1) - 1) as usize;
+        self.entries.get(start..).unwrap_or(&[])
+    }
+
     /// The index of the last entry, 0 when empty.
     pub fn last_index(&self) -> Index {
         self.entries.len() as Index

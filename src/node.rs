@@ -516,7 +516,7 @@ impl Node {
     }
 
     /// A node that boots from its disk (a real node's restart): the persistent
-    /// `term`, `voted_for` and CheckQuorum promise restored, a duck with a
+    /// `term`, `voted_for`, log and CheckQuorum promise restored, a duck with a
     /// fresh timer started at `now` (Figure 2). `lease_until` is in this run's
     /// clock: a promise made by an earlier process is restored as lasting its
     /// full length from boot (see "Real clocks" above).
@@ -527,6 +527,7 @@ impl Node {
         now: Time,
         term: Term,
         voted_for: Option<NodeId>,
+        log: Log,
         lease_until: Option<Time>,
         opts: &Options,
         rng: &mut SimRng,
@@ -534,6 +535,7 @@ impl Node {
         let mut node = Node::new(id, size, now, opts, rng);
         node.term = term;
         node.voted_for = voted_for;
+        node.log = log;
         node.lease_until = lease_until;
         node
     }

@@ -164,6 +164,75 @@ fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
     );
 }
 
+fn request(c: &LocalCluster, i: u32) -> (u16, serde_json::Value) {
+    let r = client::request(
+        c.layout().http(i),
+        "POST",
+        "/request",
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    (r.code, serde_json::from_str(&r.body).unwrap())
+}
+
+fn last_index(c: &LocalCluster, i: u32) -> u64 {
+    status(c, i)["log"]["last_index"].as_u64().unwrap()
+}
+
+/// Raft Figure 2: the log is persistent. Client requests commit through the
+/// goose (a duck redirects to it, §5.3); a duck killed with SIGKILL and
+/// brought back cut off from everyone still holds every entry it
+/// acknowledged; a damaged log file stops the node.
+#[test]
+fn requests_commit_and_the_log_survives_sigkill() {
+    let _one = one_at_a_time();
+    let (_dir, mut c) = start("log", 3, &[]);
+    let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
+    let d = (0..3).find(|&i| i != g).unwrap();
+    let (code, body) = request(&c, d);
+    assert_eq!(code, 307, "{body}");
+    assert_eq!(body["goose"], format!("n{}", g + 1));
+    let mut last = 0;
+    for _ in 0..3 {
+        let (code, body) = request(&c, g);
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["committed"], true);
+        let index = body["index"].as_u64().unwrap();
+        assert!(index > last, "{body}");
+        last = index;
+    }
+    // Committed means stored on a majority: the goose and at least one duck.
+    let stored: Vec<u32> = (0..3).filter(|&i| last_index(&c, i) >= last).collect();
+    assert!(stored.len() >= 2 && stored.contains(&g), "{stored:?}");
+    let d = *stored.iter().find(|&&i| i != g).unwrap();
+    c.kill(d).unwrap();
+    c.isolate(d).unwrap();
+    c.revive(d).unwrap();
+    assert!(last_index(&c, d) >= last, "{}", status(&c, d));
+    // The goose's log too, read back alone.
+    c.kill(g).unwrap();
+    c.isolate(g).unwrap();
+    c.revive(g).unwrap();
+    assert!(last_index(&c, g) >= last, "{}", status(&c, g));
+
+    // A record damaged before the last one: the node refuses to start.
+    c.kill(g).unwrap();
+    let path = c.layout().data_dir(g).join("log.bin");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[25] ^= 0x40;
+    std::fs::write(&path, bytes).unwrap();
+    let out = Command::new(DDG)
+        .args(c.layout().node_args(g))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("damaged") && err.contains("refusing to start"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_paused_goose_never_answers_goose_after_its_lease() {
     let _one = one_at_a_time();

@@ -4,12 +4,21 @@
 // Every decision is made in Rust (src/web/).
 import init, { App } from '../pkg/duckduckgoose.js';
 
-function fail(error) {
+function fail(error, what = 'could not start') {
   const panel = document.getElementById('panic');
-  panel.textContent = `DuckDuckGoose could not start: ${error}`;
+  panel.textContent = `DuckDuckGoose ${what}: ${error}`;
   panel.hidden = false;
   console.error(error);
 }
+// A Rust panic in the page is a trap (scripts/build-page.sh builds with
+// panic=immediate-abort): the page stops and says so, never silently.
+const crashed = (error) => {
+  if (error instanceof WebAssembly.RuntimeError) {
+    fail(`${error.message}. Reload the page to start again; the seed and the actions you took replay the run in ddg, which names the fault`, 'crashed');
+  }
+};
+window.addEventListener('error', (e) => crashed(e.error));
+window.addEventListener('unhandledrejection', (e) => crashed(e.reason));
 
 try {
   await init();

@@ -162,7 +162,9 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 };
                 w.advance_to(f.earliest.max(w.now) + late);
                 if w.alive[f.to as usize] {
-                    w.step(f.to, |n, now, ctx| n.receive(now, f.from, &f.msg, &f.entries, ctx));
+                    w.step(f.to, |n, now, ctx| {
+                        n.receive(now, f.from, &f.msg, &f.entries, ctx)
+                    });
                     w.end_of_event();
                 }
             }

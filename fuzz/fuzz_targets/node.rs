@@ -9,8 +9,8 @@
 mod common;
 
 use arbitrary::{Result, Unstructured};
-use duckduckgoose::log::{Entry, EntryKind};
-use duckduckgoose::message::{Body, Lease, Message};
+use duckduckgoose::log::{Entry, EntryKind, Log};
+use duckduckgoose::message::{Body, Lease, Message, Term};
 use duckduckgoose::node::{Ctx, Node, Outbox, MAX_ENTRIES};
 use duckduckgoose::options::Time;
 use duckduckgoose::rng::SimRng;
@@ -105,12 +105,27 @@ fn run(u: &mut Unstructured) -> Result<()> {
         } else {
             None
         };
+        // A log read back from disk: terms never decrease and none is past
+        // the node's own term.
+        let term: Term = u.arbitrary()?;
+        let mut entries = Vec::new();
+        let mut last = 0;
+        for k in 0..u.int_in_range(0..=4u64)? {
+            last = u.int_in_range(last..=term)?;
+            let kind = if u.arbitrary()? {
+                EntryKind::Noop
+            } else {
+                EntryKind::Request(k)
+            };
+            entries.push(Entry { term: last, kind });
+        }
         Node::recovered(
             id,
             size,
             now,
-            u.arbitrary()?,
+            term,
             voted_for,
+            Log::from_entries(entries).expect("4 entries fit"),
             u.arbitrary()?,
             &opts,
             &mut rng,

@@ -30,10 +30,15 @@ pub struct NodeArgs {
     /// Where the HTTP API listens.
     #[arg(long, default_value = "127.0.0.1:8001")]
     pub http: SocketAddr,
+    /// Every node's HTTP address in the order of --peers (`host:port,…`), so
+    /// that a node that is not the goose redirects `POST /request` to the
+    /// goose (without it, it names the goose in its refusal).
+    #[arg(long, value_delimiter = ',')]
+    pub http_peers: Vec<String>,
     /// The cluster id carried by every datagram: clusters never mix.
     #[arg(long, default_value_t = 1)]
     pub cluster: u64,
-    /// Where term, vote and lease are kept (created if missing).
+    /// Where term, vote, lease and log are kept (created if missing).
     #[arg(long)]
     pub data_dir: PathBuf,
     /// Election timeout range (Raft §5.2).
@@ -112,6 +117,13 @@ impl NodeArgs {
             ));
         }
         let id = node_id(&self.id, size)?;
+        if !self.http_peers.is_empty() && self.http_peers.len() != self.peers.len() {
+            return Err(format!(
+                "--http-peers lists {} addresses and --peers {}: give one per node, in the same order",
+                self.http_peers.len(),
+                self.peers.len()
+            ));
+        }
         let opts = Options {
             election: parse_span(&self.election).map_err(|e| format!("--election: {e}"))?,
             heartbeat: parse_duration(&self.heartbeat).map_err(|e| format!("--heartbeat: {e}"))?,
@@ -147,6 +159,7 @@ impl NodeArgs {
             boot_grace: parse_duration(&self.boot_grace)
                 .map_err(|e| format!("--boot-grace: {e}"))?,
             hold: self.hold,
+            http_peers: self.http_peers.clone(),
         };
         Ok((cfg, self.http))
     }

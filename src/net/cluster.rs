@@ -154,6 +154,11 @@ impl Layout {
             "--data-dir".into(),
             self.data_dir(i).display().to_string(),
             "--faults".into(),
+            "--http-peers".into(),
+            (0..self.http_ports.len() as NodeId)
+                .map(|p| self.http(p).to_string())
+                .collect::<Vec<_>>()
+                .join(","),
         ];
         if self.event_logs {
             args.push("--event-log".into());

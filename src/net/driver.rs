@@ -4,7 +4,8 @@
 //! ```text
 //! loop {
 //!   select! { the node's deadline => tick, a datagram => receive, a command => act }
-//!   save term/vote/lease if they changed (fsync) — before anything is sent
+//!   save term/vote/lease if they changed, then the log's changed suffix
+//!   (fsync each) — before anything is sent
 //!   send the node's messages (through the fault layer)
 //!   publish the snapshot (watch), the events (broadcast) and the event log
 //! }
@@ -25,12 +26,13 @@ use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use crate::log::Entry;
-use crate::message::{node_name, Body, Kind, Message, NodeId};
+use crate::log::{Entry, EntryKind, Index, Log};
+use crate::message::{node_name, Body, Kind, Message, NodeId, Term};
 use crate::node::{Ctx, Node, Note, Outbox, Refusal, Role};
 use crate::options::{Micros, Options, Time};
 use crate::rng::SimRng;
 
+use super::log_file::LogFile;
 use super::store::{HardState, Store};
 use super::wire::{self, Envelope};
 
@@ -51,7 +53,8 @@ pub struct Config {
     /// How much longer than asked every lease promise lasts (see
     /// [`crate::node`], "Real clocks").
     pub margin: Micros,
-    /// Where term, vote and lease are kept; `None` keeps nothing (tests only).
+    /// Where term, vote, lease and log are kept; `None` keeps nothing (tests
+    /// only).
     pub data_dir: Option<PathBuf>,
     /// An append-only log of this node's events stamped with the host's
     /// monotonic clock, for the fault test's checker.
@@ -67,6 +70,9 @@ pub struct Config {
     /// runner starts all nodes, then releases them together, so that its
     /// first line is not raced by whichever node booted first).
     pub hold: bool,
+    /// Every node's HTTP address in id order, or empty if unknown: a node
+    /// that is not the goose redirects a client request to the goose's.
+    pub http_peers: Vec<String>,
 }
 
 /// The in-process fault layer: links cut, loss and delay, applied to every
@@ -93,6 +99,36 @@ pub enum Command {
     /// Let election timers fire again, but not before `grace` from now (see
     /// [`Config::hold`]).
     Release(Micros, oneshot::Sender<()>),
+    /// A client request (§5.3, §8): the goose appends it and the answer comes
+    /// when it commits or is lost; any other node refuses at once.
+    Request(oneshot::Sender<Proposal>),
+}
+
+/// What became of a client request ([`Command::Request`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proposal {
+    /// This node is not the goose (a request reaches only the goose, §5.3);
+    /// the leader it knows of, if any (itself, when it leads its term
+    /// without the crown of a majority's leases).
+    NotGoose(Option<NodeId>),
+    /// Refused by the goose: its log is full.
+    Refused(String),
+    /// Appended at `index` in `term`, and now committed (§5.3).
+    Committed {
+        /// Its log index.
+        index: Index,
+        /// The term it was appended in.
+        term: Term,
+    },
+    /// Appended at `index` in `term`, then this node stopped being its goose
+    /// before it committed: it may yet commit under a new goose, or be
+    /// overwritten (§5.4.2), so the client cannot know.
+    Unknown {
+        /// Its log index.
+        index: Index,
+        /// The term it was appended in.
+        term: Term,
+    },
 }
 
 /// The node as the HTTP handlers see it.
@@ -117,6 +153,10 @@ pub struct Snapshot {
     pub faults: Faults,
     /// Every peer's resolved address, if known.
     pub peer_addrs: Vec<Option<SocketAddr>>,
+    /// The index and term of its last log entry (§5.4.1).
+    pub last_log: (Index, Term),
+    /// Its commit index (§5.3).
+    pub commit: Index,
 }
 
 impl Snapshot {
@@ -213,6 +253,8 @@ pub struct Handle {
     pub commands: mpsc::Sender<Command>,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// Every node's HTTP address ([`Config::http_peers`]).
+    pub http_peers: Arc<Vec<String>>,
 }
 
 impl Handle {
@@ -285,6 +327,10 @@ pub struct Driver {
     socket: Arc<UdpSocket>,
     store: Option<Store>,
     saved: HardState,
+    /// The log on disk, beside `store`.
+    log_file: Option<LogFile>,
+    /// Client requests appended and not yet answered: index, term, answer.
+    pending: Vec<(Index, Term, oneshot::Sender<Proposal>)>,
     faults: Faults,
     blocked: Vec<bool>,
     peer_addrs: Vec<Option<SocketAddr>>,
@@ -323,6 +369,14 @@ impl Driver {
             Some(s) => s.load()?.unwrap_or_default(),
             None => HardState::default(),
         };
+        let (log_file, entries) = match &cfg.data_dir {
+            Some(dir) => {
+                let (file, entries) = LogFile::open(dir, cfg.id, cfg.cluster)?;
+                (Some(file), entries)
+            }
+            None => (None, Vec::new()),
+        };
+        let entries = Log::from_entries(entries).expect("LogFile::open checks the cap");
         let socket = UdpSocket::bind(cfg.bind)
             .await
             .map_err(|e| format!("cannot bind the peer socket to {}: {e}", cfg.bind))?;
@@ -346,6 +400,7 @@ impl Driver {
             now,
             saved.term,
             saved.voted_for,
+            entries,
             lease_until,
             &opts,
             &mut rng,
@@ -360,6 +415,8 @@ impl Driver {
             check_quorum: opts.check_quorum,
             faults: Faults::default(),
             peer_addrs: vec![None; size as usize],
+            last_log: (node.log().last_index(), node.log().last_term()),
+            commit: node.commit(),
         });
         let (commands, commands_rx) = mpsc::channel(64);
         let handle = Handle {
@@ -375,6 +432,7 @@ impl Driver {
             messages: broadcast::channel(4096).0,
             commands,
             metrics: Arc::new(Metrics::default()),
+            http_peers: Arc::new(cfg.http_peers.clone()),
         };
         let mut cfg = cfg;
         cfg.opts = opts;
@@ -386,6 +444,8 @@ impl Driver {
             socket: Arc::new(socket),
             store,
             saved,
+            log_file,
+            pending: Vec::new(),
             faults: Faults::default(),
             blocked: vec![false; size as usize],
             // Addresses written as IP:port are known at once; names wait
@@ -520,6 +580,29 @@ impl Driver {
                 self.quiet_until = self.now() + grace;
                 let _ = reply.send(());
             }
+            Command::Request(reply) => {
+                if self.node.role() != Role::Goose {
+                    let _ = reply.send(Proposal::NotGoose(self.node.leader()));
+                    return;
+                }
+                let now = self.now();
+                let mut ctx = Ctx {
+                    opts: &self.cfg.opts,
+                    rng: &mut self.rng,
+                    out: &mut self.outbox,
+                };
+                // A request is numbered by the index it is appended at.
+                let next = self.node.log().last_index() + 1;
+                match self
+                    .node
+                    .propose(now, &[EntryKind::Request(next)], &mut ctx)
+                {
+                    Ok(index) => self.pending.push((index, self.node.term(), reply)),
+                    Err(why) => {
+                        let _ = reply.send(Proposal::Refused(why));
+                    }
+                }
+            }
             Command::PeerAddress(id, addr) => {
                 if let Some(slot) = self.peer_addrs.get_mut(id as usize) {
                     *slot = Some(addr);
@@ -553,6 +636,18 @@ impl Driver {
             }
             self.saved = hard;
         }
+        // The log, after the term it belongs to: what changed from
+        // `log_from` on (an acknowledgement of entries, or a goose's own
+        // append, is sent only once they are on disk; Figure 2).
+        if let (Some(from), Some(file)) = (self.outbox.log_from, &mut self.log_file) {
+            let began = Instant::now();
+            file.write_from(from, self.node.log().tail(from))?;
+            let us = began.elapsed().as_micros() as u64;
+            let m = &self.handle.metrics;
+            m.persist_count.fetch_add(1, Relaxed);
+            m.persist_us_sum.fetch_add(us, Relaxed);
+            m.persist_us_max.fetch_max(us, Relaxed);
+        }
         let mut outbox = std::mem::take(&mut self.outbox);
         for (to, msg, entries) in outbox.each() {
             self.send(now, to, &msg, entries).await;
@@ -562,6 +657,7 @@ impl Driver {
         }
         outbox.clear();
         self.outbox = outbox;
+        self.settle();
         self.publish(now);
         Ok(())
     }
@@ -690,6 +786,31 @@ impl Driver {
         let _ = self.handle.events.send(json.into());
     }
 
+    /// Answers the client requests whose fate is known: committed (§5.3), or
+    /// unknown because this node is no longer the goose of their term.
+    fn settle(&mut self) {
+        let node = &self.node;
+        let mut i = 0;
+        while let Some((index, term, reply)) = self.pending.get(i) {
+            let (index, term, gone) = (*index, *term, reply.is_closed());
+            let answer = if node.commit() >= index && node.log().term_at(index) == Some(term) {
+                Some(Proposal::Committed { index, term })
+            } else if node.term() != term || !matches!(node.role(), Role::Goose | Role::Uncrowned) {
+                Some(Proposal::Unknown { index, term })
+            } else {
+                None
+            };
+            match answer {
+                Some(answer) => {
+                    let _ = self.pending.swap_remove(i).2.send(answer);
+                }
+                // The client gave up waiting.
+                None if gone => drop(self.pending.swap_remove(i)),
+                None => i += 1,
+            }
+        }
+    }
+
     fn publish(&mut self, now: Time) {
         let role = self.node.role();
         let leader = self.node.leader();
@@ -723,6 +844,8 @@ impl Driver {
             check_quorum: self.cfg.opts.check_quorum,
             faults: self.faults.clone(),
             peer_addrs: self.peer_addrs.clone(),
+            last_log: (self.node.log().last_index(), self.node.log().last_term()),
+            commit: self.node.commit(),
         };
         self.snapshot_tx.send_replace(snapshot);
     }

@@ -48,7 +48,7 @@ use crate::node::Role;
 use crate::options::{human_duration, CERTAIN, SECOND};
 use crate::script::parse::parse_node;
 
-use super::driver::{Command, Faults, Handle, BAD_REASONS, REFUSAL_NAMES};
+use super::driver::{Command, Faults, Handle, Proposal, BAD_REASONS, REFUSAL_NAMES};
 
 /// The router for one node; the fault routes exist only with `faults`.
 pub fn router(handle: Handle, faults: bool) -> Router {
@@ -59,7 +59,8 @@ pub fn router(handle: Handle, faults: bool) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/events", get(events))
-        .route("/timeout", post(timeout));
+        .route("/timeout", post(timeout))
+        .route("/request", post(request));
     if faults {
         r = r
             .route("/fault", get(fault_state))
@@ -217,6 +218,11 @@ async fn status(State(h): State<Handle>) -> Response {
         "options": h.opts.to_string(),
         "peers": peers,
         "faults": s.faults,
+        "log": {
+            "last_index": s.last_log.0,
+            "last_term": s.last_log.1,
+            "commit": s.commit,
+        },
     }))
     .into_response()
 }
@@ -345,7 +351,7 @@ async fn metrics(State(h): State<Handle>) -> Response {
     );
     gauge(
         "persist_total",
-        "state saves (fsync)",
+        "saves to disk, state and log (each fsynced)",
         "counter",
         one(get(&m.persist_count)),
     );
@@ -422,6 +428,82 @@ async fn timeout(State(h): State<Handle>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             "the node is stopping".into(),
         ),
+    }
+}
+
+/// How long `POST /request` waits for its entry to commit.
+const REQUEST_WAIT: Duration = Duration::from_secs(2);
+
+/// `POST /request`: a client request (§5.3, §8). Only the goose takes it: it
+/// appends an entry and answers once the entry commits (200), or once it is
+/// no longer that term's goose (503: the entry may yet commit, or be
+/// overwritten, §5.4.2). Another node redirects to the goose (307, with
+/// `--http-peers`) or names it (421); with no goose known, 503.
+async fn request(State(h): State<Handle>) -> Response {
+    let me = node_name(h.id);
+    let (tx, rx) = oneshot::channel();
+    if h.commands.send(Command::Request(tx)).await.is_err() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        );
+    }
+    let Ok(answer) = tokio::time::timeout(REQUEST_WAIT, rx).await else {
+        return error(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "{me} appended the request but it did not commit within {}: a majority may be \
+                 unreachable; it may still commit",
+                human_duration(REQUEST_WAIT.as_micros() as u64)
+            ),
+        );
+    };
+    let term = h.snapshot.borrow().term;
+    match answer {
+        Ok(Proposal::Committed { index, term }) => Json(json!({
+            "committed": true,
+            "index": index,
+            "term": term,
+            "goose": me,
+        }))
+        .into_response(),
+        Ok(Proposal::Unknown { index, term }) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{me} appended the request at index {index} in term {term}, then stopped being \
+                 the goose before it committed: it may commit under the next goose, or be \
+                 overwritten (Raft §5.4.2)"
+            ),
+        ),
+        Ok(Proposal::Refused(why)) => error(StatusCode::SERVICE_UNAVAILABLE, why),
+        Ok(Proposal::NotGoose(Some(l))) if l == h.id => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{me} leads term {term} but has lost its crown (no majority's lease holds): \
+                 try again shortly"
+            ),
+        ),
+        Ok(Proposal::NotGoose(Some(l))) => match h.http_peers.get(l as usize) {
+            Some(addr) => (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(header::LOCATION, format!("http://{addr}/request"))],
+                Json(json!({ "error": format!("{me} is a duck; {} is the goose", node_name(l)), "goose": node_name(l) })),
+            )
+                .into_response(),
+            None => (
+                StatusCode::MISDIRECTED_REQUEST,
+                Json(json!({
+                    "error": format!("{me} is a duck; send the request to the goose, {}", node_name(l)),
+                    "goose": node_name(l),
+                })),
+            )
+                .into_response(),
+        },
+        Ok(Proposal::NotGoose(None)) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{me} knows no goose in term {term}: the request is refused"),
+        ),
+        Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the node is stopping".into()),
     }
 }
 

@@ -6,6 +6,8 @@
 //! - [`wire`]: the versioned datagram format, with the cluster id;
 //! - [`store`]: term, vote and lease, saved atomically before anything that
 //!   depends on them is sent;
+//! - [`log_file`]: the log, append-only on disk, synced before anything that
+//!   depends on it is sent;
 //! - [`http`]: the HTTP API (`/`, `/status`, `/leader`, `/metrics`, `/events`…);
 //! - [`cli`]: `ddg node`, one process, one node;
 //! - [`client`]: a tiny HTTP/1.1 client for the cluster tools and tests;
@@ -23,6 +25,7 @@ pub mod client;
 pub mod cluster;
 pub mod driver;
 pub mod http;
+pub mod log_file;
 pub mod page;
 pub mod store;
 pub mod wire;

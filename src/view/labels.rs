@@ -26,7 +26,7 @@ const DIRECTIONS: usize = 16;
 fn overlap(c: Point, hw: f64, hh: f64, o: &Obstacle) -> f64 {
     let dx = ((o.at.x - c.x).abs() - hw).max(0.0);
     let dy = ((o.at.y - c.y).abs() - hh).max(0.0);
-    (o.r - dx.hypot(dy)).max(0.0)
+    (o.r - super::math::hypot(dx, dy)).max(0.0)
 }
 
 /// The centre for a bubble of `size` (width, height) belonging to the bird

@@ -32,7 +32,7 @@ impl Point {
     }
     /// Distance to `other`.
     pub fn distance(self, other: Point) -> f64 {
-        (self.x - other.x).hypot(self.y - other.y)
+        super::math::hypot(self.x - other.x, self.y - other.y)
     }
 }
 
@@ -223,7 +223,7 @@ fn fewest_moves(size: u32, island: impl Fn(NodeId) -> u64) -> Vec<NodeId> {
 /// misses the ring.
 pub fn crossings(ring: &Ring, a: Point, b: Point) -> Vec<f64> {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
-    let len = dx.hypot(dy);
+    let len = super::math::hypot(dx, dy);
     if len < 1e-9 || ring.radius <= 0.0 {
         return Vec::new();
     }
@@ -231,7 +231,7 @@ pub fn crossings(ring: &Ring, a: Point, b: Point) -> Vec<f64> {
     // Closest point of the line to the centre, and the half-chord from it.
     let t0 = (ring.center.x - a.x) * ux + (ring.center.y - a.y) * uy;
     let (px, py) = (a.x + ux * t0, a.y + uy * t0);
-    let d = (px - ring.center.x).hypot(py - ring.center.y);
+    let d = super::math::hypot(px - ring.center.x, py - ring.center.y);
     if d >= ring.radius {
         return Vec::new();
     }

@@ -20,6 +20,7 @@ use crate::sim::Simulation;
 use crate::view::labels::{place_bubble, Obstacle};
 use crate::view::layout::{opacity, progress, Point, Ring};
 use crate::view::logs::Strip;
+use crate::view::math;
 use crate::view::timeline::{MarkerKind, Timeline};
 
 use crate::view::colour::term_badge;
@@ -401,7 +402,7 @@ fn draw_walls(pen: &Pen, scene: &Scene) {
 /// do not run over each other.
 fn lane(from: Point, to: Point, width: f64, forward: bool) -> (f64, f64) {
     let (dx, dy) = (to.x - from.x, to.y - from.y);
-    let len = dx.hypot(dy).max(1.0);
+    let len = math::hypot(dx, dy).max(1.0);
     let side = if forward { width } else { -width };
     (-dy / len * side, dx / len * side)
 }
@@ -859,7 +860,7 @@ fn draw_leases(pen: &Pen, scene: &Scene) {
 /// wasm); straight right when the points coincide, as `atan2(0, 0)` is.
 fn direction(p: Point, q: Point) -> (f64, f64) {
     let (dx, dy) = (q.x - p.x, q.y - p.y);
-    let len = dx.hypot(dy);
+    let len = math::hypot(dx, dy);
     if len > 0.0 {
         (dx / len, dy / len)
     } else {

@@ -53,21 +53,6 @@ const DIALOGS: [&str; 2] = ["help", "lessons"];
 /// The most event-log lines the page remembers for replays.
 const LOG_MEMORY: usize = 5000;
 
-/// Reports a panic on the page and in the console, never silently.
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let text = format!("DuckDuckGoose crashed: {info}");
-        web_sys::console::error_1(&JsValue::from_str(&text));
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("panic"))
-        {
-            el.set_text_content(Some(&format!("{text} — reload the page to start again.")));
-            let _ = el.remove_attribute("hidden");
-        }
-    }));
-}
-
 fn js_error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
@@ -196,7 +181,6 @@ impl App {
     /// lesson in the URL fragment — or, without one (or with a broken one,
     /// said so on the page), a default cluster with a random seed.
     pub fn start() -> Result<App, JsValue> {
-        install_panic_hook();
         let window = web_sys::window().ok_or_else(|| js_error("no window"))?;
         let doc = window.document().ok_or_else(|| js_error("no document"))?;
         let (canvas, ctx) =

@@ -248,3 +248,18 @@ test('dragging from bird to bird cuts that link one way, and again restores it',
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a trap in the wasm (a Rust panic: the page is built with panic=immediate-abort) shows the crash panel', async () => {
+  const { page } = await open();
+  assert.equal(await page.locator('#panic').isVisible(), false);
+  // What an animation frame sees when Rust panics: a RuntimeError thrown
+  // out of App.frame, uncaught.
+  await page.evaluate(() => requestAnimationFrame(() => {
+    throw new WebAssembly.RuntimeError('unreachable');
+  }));
+  const panel = page.locator('#panic');
+  await panel.waitFor({ state: 'visible' });
+  const text = await panel.textContent();
+  assert.match(text, /DuckDuckGoose crashed: unreachable\. Reload the page/);
+  assert.match(text, /replay the run in ddg/);
+});
