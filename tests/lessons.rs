@@ -197,3 +197,54 @@ fn every_caption_holds_where_the_page_shows_it() {
         }
     }
 }
+
+/// The log strip is off in the election lessons (1 to 8) and on in the log
+/// lessons (issue 9 §4).
+#[test]
+fn only_the_log_lessons_show_the_log_strip() {
+    for lesson in lessons::all() {
+        let election = lesson.id < "09";
+        assert_eq!(
+            duckduckgoose::view::lesson::shows_logs(lesson.text),
+            !election,
+            "{}",
+            lesson.id
+        );
+    }
+}
+
+/// The log lesson's claim that the page says why n3's ✖ were sent: at the
+/// caption that shows them, each ✖ flying to n3 has the election
+/// restriction's reason (Raft §5.4.1) in the message inspector, and every
+/// bird whose log the lesson draws is where the captions say.
+#[test]
+fn the_log_lesson_refusals_say_the_election_restriction() {
+    use duckduckgoose::view::why;
+    use duckduckgoose::Kind;
+    let lesson = lessons::find("09-log-behind").expect("the log lesson");
+    assert!(duckduckgoose::view::lesson::shows_logs(lesson.text));
+    let (said, _) = captions(&lesson);
+    let (t, _) = said
+        .iter()
+        .find(|(_, text)| text.contains("§5.4.1"))
+        .expect("a caption about the election restriction");
+    let (mut timeline, _) = Timeline::load(lesson.text, 0, Budget::default()).unwrap();
+    timeline.seek(*t);
+    let denials: Vec<_> = timeline
+        .sim()
+        .in_flight()
+        .filter(|m| m.msg.kind() == Kind::VoteDenied && m.to == 2)
+        .cloned()
+        .collect();
+    assert_eq!(denials.len(), 4, "a ✖ from each of the four others");
+    for m in &denials {
+        let (records, _) = timeline.replay_records(m.sent, m.sent);
+        let why = why::denial(m, &records, None).expect("a reason for every ✖");
+        assert!(
+            why.contains("term 1, index 1")
+                && why.contains("term 1, index 4")
+                && why.contains("§5.4.1"),
+            "{why}"
+        );
+    }
+}

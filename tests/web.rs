@@ -10,7 +10,7 @@
 use duckduckgoose::options::{Options, MS};
 use duckduckgoose::sim::{Cluster, Simulation};
 use duckduckgoose::view::layout::{arrange, progress, Point, Ring};
-use duckduckgoose::web::draw::{draw, message_position, Scene, Sprites};
+use duckduckgoose::web::draw::{draw, log_strip, message_position, Scene, Sprites};
 use duckduckgoose::web::theme::{term_colour, LIGHT};
 use duckduckgoose::{run_script, Kind};
 use wasm_bindgen::JsCast;
@@ -84,6 +84,7 @@ fn paint(sim: &Simulation) -> Drawn {
             size: (SIZE, SIZE),
             reduced_motion: false,
             words: Default::default(),
+            logs: false,
         },
         &mut Sprites::new(1.0),
     );
@@ -200,5 +201,94 @@ fn a_message_in_flight_is_drawn_between_its_endpoints_at_the_interpolated_positi
     assert!(
         near(pixel(&d.ctx, shift), LIGHT.background),
         "background at {shift:?}"
+    );
+}
+
+/// Raft §5.3 on the canvas: a bird's log strip fills its committed entries
+/// with their term's colour and only outlines the others, with the commit
+/// bar after the last committed one.
+#[wasm_bindgen_test]
+fn the_log_strip_fills_committed_entries_and_outlines_the_rest() {
+    let mut sim = Simulation::new(Cluster {
+        nodes: 5,
+        seed: 1,
+        options: Options::default(),
+    });
+    sim.run_until(400 * MS);
+    let goose = sim.goose().expect("a goose by 400ms");
+    // Three requests just appended: on the goose only, not committed yet.
+    sim.apply(&duckduckgoose::Action::Request(3)).unwrap();
+    let g = &sim.nodes()[goose as usize];
+    assert_eq!((g.log().last_index(), g.commit()), (4, 1));
+    let ctx = canvas();
+    let arrangement = arrange(sim.size(), sim.network(), &[]);
+    let ring = Ring::fit(SIZE, SIZE, arrangement.slots);
+    let positions: Vec<Point> = arrangement
+        .angles
+        .iter()
+        .map(|&a| ring.at(a, 1.0))
+        .collect();
+    let scene = Scene {
+        sim: &sim,
+        positions: &positions,
+        ring,
+        walls: &arrangement.walls,
+        theme: &LIGHT,
+        text_scale: 1.0,
+        selected_node: None,
+        selected_message: None,
+        cut: None,
+        size: (SIZE, SIZE),
+        reduced_motion: false,
+        words: Default::default(),
+        logs: true,
+    };
+    draw(&ctx, &scene, &mut Sprites::new(1.0));
+    let strip = log_strip(&scene, goose);
+    let cells: Vec<_> = strip.cells().collect();
+    assert_eq!(cells.iter().map(|c| c.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    let centre = |x: f64| Point::new(x + strip.cell / 2.0, strip.origin.y + strip.cell / 2.0);
+    let term = term_colour(g.term());
+    assert!(
+        near(pixel(&ctx, centre(cells[0].1)), term),
+        "the committed no-op is filled: {:?}",
+        pixel(&ctx, centre(cells[0].1))
+    );
+    for &(index, x) in &cells[1..] {
+        let inside = pixel(&ctx, centre(x));
+        assert!(
+            near(inside, LIGHT.plate) && !near(inside, term),
+            "entry {index} is only outlined: {inside:?}"
+        );
+        // The 1.5 px outline on the cell's left edge covers most of one of
+        // the pixels around it: that one is nearer the term's colour than
+        // the plate's.
+        let y = strip.origin.y + strip.cell / 2.0;
+        let distance = |a: [u8; 3], hex: &str| -> i32 {
+            a.iter()
+                .zip(rgb(hex))
+                .map(|(&a, b)| (i32::from(a) - i32::from(b)).abs())
+                .sum()
+        };
+        let outline = [-1.0, 0.0, 1.0]
+            .iter()
+            .map(|d| pixel(&ctx, Point::new(x.floor() + d, y)))
+            .min_by_key(|&p| distance(p, term))
+            .unwrap();
+        assert!(
+            distance(outline, term) < distance(outline, LIGHT.plate),
+            "entry {index}'s outline: {outline:?}"
+        );
+    }
+    let bar = strip.commit_x(g.commit()).expect("a commit bar");
+    assert!(
+        near(
+            pixel(
+                &ctx,
+                Point::new(bar.floor(), strip.origin.y - strip.cell * 0.2)
+            ),
+            LIGHT.ink
+        ),
+        "the commit bar after entry 1"
     );
 }

@@ -64,6 +64,16 @@ pub fn back(moments: &[Time], now: Time) -> Option<usize> {
     }
 }
 
+/// Whether a lesson shows each bird's log strip: a `# show: logs` line
+/// among the comments that open its file. The election lessons leave it
+/// off; the log lessons turn it on (issue 9 §4).
+pub fn shows_logs(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| l.starts_with('#') || l.is_empty())
+        .any(|l| l.trim_start_matches('#').trim() == "show: logs")
+}
+
 /// What a key means inside a lesson.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
@@ -197,6 +207,16 @@ mod tests {
         assert_eq!(summary("abcdefghij", 5), "abcd…");
         assert_eq!(summary("To sum up: yes. More", 60), "To sum up: yes.");
         assert_eq!(summary("", 5), "");
+    }
+
+    #[test]
+    fn a_lesson_turns_the_log_strip_on_only_in_its_opening_comments() {
+        assert!(shows_logs(
+            "# title: Logs\n#\n# show: logs\n\ncluster nodes=5\n"
+        ));
+        assert!(!shows_logs("# title: Votes\ncluster nodes=5\n"));
+        assert!(!shows_logs("# title: X\ncluster nodes=5\n# show: logs\n"));
+        assert!(!shows_logs("# show: logs please\n"));
     }
 
     #[test]

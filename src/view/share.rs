@@ -82,13 +82,21 @@ pub fn fragment(script: &str, at: Time) -> String {
 /// Whether a page address asks for embed mode: `embed` as a part of its
 /// query (`search`, with or without `?`) or of its fragment (`hash`).
 pub fn wants_embed(search: &str, hash: &str) -> bool {
-    let has = |s: &str, lead: char| {
-        s.strip_prefix(lead)
-            .unwrap_or(s)
-            .split('&')
-            .any(|part| part == "embed" || part.starts_with("embed="))
-    };
-    has(search, '?') || has(hash, '#')
+    has_flag(search, '?', "embed") || has_flag(hash, '#', "embed")
+}
+
+/// Whether a fragment asks for each bird's log strip (`logs`): like
+/// `embed`, it says how to show the run, not which run.
+pub fn wants_logs(hash: &str) -> bool {
+    has_flag(hash, '#', "logs")
+}
+
+/// Whether `s` (led by `lead` or not) has the part `name`, alone or `name=…`.
+fn has_flag(s: &str, lead: char, name: &str) -> bool {
+    s.strip_prefix(lead).unwrap_or(s).split('&').any(|part| {
+        part.strip_prefix(name)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+    })
 }
 
 /// Reads a fragment (with or without `#`). An empty fragment, or one that only
@@ -111,7 +119,7 @@ pub fn parse_fragment(fragment: &str) -> Result<Option<Shared>, String> {
     let mut parts = 0;
     for part in fragment.split('&') {
         let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        if key == "embed" {
+        if key == "embed" || key == "logs" {
             continue;
         }
         parts += 1;
@@ -188,6 +196,19 @@ mod tests {
         let f = fragment(SCRIPT, 1_500_000);
         assert_eq!(
             parse_fragment(&format!("#{f}&embed")),
+            parse_fragment(&format!("#{f}"))
+        );
+    }
+
+    #[test]
+    fn the_log_strip_is_a_way_to_show_not_a_run() {
+        let f = fragment(SCRIPT, 1_500_000);
+        assert!(wants_logs(&format!("#{f}&logs")));
+        assert!(wants_logs("#lesson=01-first-election&logs&embed"));
+        assert!(!wants_logs(&format!("#{f}")));
+        assert!(!wants_logs("#logsy=1"));
+        assert_eq!(
+            parse_fragment(&format!("#{f}&logs")),
             parse_fragment(&format!("#{f}"))
         );
     }

@@ -26,6 +26,30 @@ pub fn no_goose_to_kill(sim: &Simulation) -> Option<String> {
     }
 }
 
+/// Why a client request (`request`) would be refused now, or `None` when
+/// the goose would append it. A client talks to the goose, and only the
+/// goose appends to the log (Raft §5.3); a leader without its crown takes
+/// none. Mirrors the simulation's own check, which a test holds it to.
+pub fn request_refused(sim: &Simulation) -> Option<String> {
+    let Some(&goose) = sim
+        .geese()
+        .iter()
+        .max_by_key(|&&g| sim.nodes()[g as usize].term())
+    else {
+        return Some(
+            "There is no goose to take a client request: only the goose appends to the log (Raft §5.3). Wait for an election."
+                .into(),
+        );
+    };
+    sim.nodes()[goose as usize].log().is_full().then(|| {
+        format!(
+            "{}'s log is full ({} entries, the cap): it takes no more requests.",
+            node_name(goose),
+            crate::log::LOG_CAP
+        )
+    })
+}
+
 /// Why forcing `id`'s election timer would not make it a candidate, or
 /// `None` when `timeout` would start an election (or a pre-vote).
 pub fn timeout_refused(sim: &Simulation, id: NodeId) -> Option<String> {
@@ -274,6 +298,36 @@ mod tests {
             last.contains("refused its vote") || last.contains("voted for itself"),
             "{last}"
         );
+    }
+
+    /// §5.3: a request goes to the goose; with none it is refused, and the
+    /// page's reason agrees with what the simulation does.
+    #[test]
+    fn a_request_without_a_goose_is_refused_and_the_reason_agrees_with_the_run() {
+        use crate::sim::{Action, Outcome};
+        let mut sim = run(1, Options::default());
+        let why = request_refused(&sim).expect("no goose at the start");
+        assert!(why.contains("no goose") && why.contains("§5.3"), "{why}");
+        assert!(matches!(
+            sim.apply(&Action::Request(1)),
+            Ok(Outcome::Nothing(_))
+        ));
+        sim.run_until(400_000);
+        let goose = sim.goose().expect("a goose by 400ms");
+        assert_eq!(request_refused(&sim), None);
+        let before = sim.nodes()[goose as usize].log().last_index();
+        assert_eq!(sim.apply(&Action::Request(2)), Ok(Outcome::Done));
+        assert_eq!(sim.nodes()[goose as usize].log().last_index(), before + 2);
+        sim.apply(&Action::Kill {
+            node: goose,
+            amnesia: false,
+        })
+        .unwrap();
+        assert!(request_refused(&sim).unwrap().contains("no goose"));
+        assert!(matches!(
+            sim.apply(&Action::Request(1)),
+            Ok(Outcome::Nothing(_))
+        ));
     }
 
     #[test]

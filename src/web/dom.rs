@@ -13,6 +13,7 @@ use crate::message::{node_name, NodeId};
 use crate::options::{human_duration, Options, Time};
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
+use crate::view::logs;
 use crate::view::words::Vocabulary;
 
 /// The most lines the event log keeps on the page.
@@ -178,6 +179,15 @@ impl Dom {
         });
     }
 
+    /// Checks or unchecks a checkbox, if that changed.
+    pub fn check(&mut self, id: &str, on: bool) {
+        self.set(id, "checked", if on { "1" } else { "0" }, |el, v| {
+            if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
+                input.set_checked(v == "1");
+            }
+        });
+    }
+
     /// Records `value` as what element `id` shows for `what`, if it
     /// changed; false when it had not, so the caller can skip its updates.
     /// Forgotten, like the rest, when the element is rebuilt.
@@ -299,7 +309,9 @@ impl Dom {
                          <dt>Why that vote</dt><dd id=\"ins-lastvote\"></dd>\
                          <dt>Knows goose</dt><dd id=\"ins-leader\"></dd>\
                          <dt>Election timer</dt><dd id=\"ins-timer\"></dd>\
-                         <dt>Lease promised until</dt><dd id=\"ins-lease\"></dd></dl>\
+                         <dt>Lease promised until</dt><dd id=\"ins-lease\"></dd>\
+                         <dt>Log</dt><dd id=\"ins-log\"></dd>\
+                         <dt id=\"ins-repl-term\">nextIndex, matchIndex</dt><dd id=\"ins-repl\"></dd></dl>\
                          <p class=\"acts\"><button id=\"ins-life\" data-line=\"kill {n}\">Kill {n}</button> \
                          <button id=\"ins-tick\" data-line=\"timeout {n}\">Timeout {n}</button> \
                          <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>\
@@ -369,6 +381,11 @@ impl Dom {
                     _ => "no promise".into(),
                 };
                 self.text("ins-lease", &lease);
+                self.text("ins-log", &logs::summary(node.log(), node.commit()));
+                let repl = logs::replication(node).filter(|_| alive);
+                self.show("ins-repl-term", repl.is_some());
+                self.show("ins-repl", repl.is_some());
+                self.text("ins-repl", repl.as_deref().unwrap_or(""));
                 self.node_buttons(sim, id, "ins-life", "ins-cut");
             }
             Inspected::Message(id) => {

@@ -19,6 +19,7 @@ use crate::sim::network::InFlight;
 use crate::sim::Simulation;
 use crate::view::labels::{place_bubble, Obstacle};
 use crate::view::layout::{opacity, progress, Point, Ring};
+use crate::view::logs::Strip;
 use crate::view::math;
 use crate::view::timeline::{MarkerKind, Timeline};
 
@@ -53,6 +54,8 @@ pub struct Scene<'a> {
     pub reduced_motion: bool,
     /// Bird words or the paper's words on the labels.
     pub words: Vocabulary,
+    /// Each bird's log strip is shown (see [`crate::view::logs`]).
+    pub logs: bool,
 }
 
 /// A thin pen over the 2D context: the calls the drawing uses, with the
@@ -329,8 +332,13 @@ pub fn draw(ctx: &Ctx2d, scene: &Scene, sprites: &mut Sprites) {
     for id in ids.clone() {
         draw_badge(&pen, scene, id);
     }
-    for id in ids {
+    for id in ids.clone() {
         draw_name(&pen, scene, sprites, id);
+    }
+    if scene.logs {
+        for id in ids {
+            draw_log(&pen, scene, id);
+        }
     }
     draw_bubbles(&pen, scene);
     if let Some((a, b)) = scene.cut {
@@ -411,7 +419,18 @@ fn draw_message(pen: &Pen, scene: &Scene, m: &InFlight) {
     pen.alpha(a);
     let term = term_colour(m.msg.term);
     match m.msg.kind() {
-        Kind::Heartbeat => heart(pen, p, s, term),
+        Kind::Heartbeat => {
+            heart(pen, p, s, term);
+            // An AppendEntries that carries entries says how many.
+            let count = m.msg.entry_count() as u64;
+            if count > 0 {
+                let at = Point::new(p.x + s * 1.05, p.y - s * 0.8);
+                pen.circle(at, s * 0.72);
+                pen.fill(t.plate);
+                pen.stroke(term, 1.5);
+                pen.text(decimal(count, &mut [0; 20]), at, s * 1.05, "bold", t.ink);
+            }
+        }
         Kind::HeartbeatReply => {
             pen.circle(p, s * 0.45);
             pen.fill(term);
@@ -461,6 +480,78 @@ fn draw_message(pen: &Pen, scene: &Scene, m: &InFlight) {
         pen.stroke(t.select, 2.5);
     }
     pen.alpha(1.0);
+}
+
+/// `n` in decimal, written into `buf`: no allocation on the drawing path.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("")
+}
+
+/// Where bird `id`'s log strip stands: clear of its ring and of a duck's
+/// lease arc and its dot.
+pub fn log_strip(scene: &Scene, id: NodeId) -> Strip {
+    let ring_r = (bird_radius(scene, id) * 1.2).max(lease_radius(scene.ring.node_radius) + 3.0);
+    let last = scene.sim.nodes()[id as usize].log().last_index();
+    let p = scene.positions[id as usize];
+    Strip::new(p, ring_r, &scene.ring, scene.sim.size(), last)
+}
+
+/// A bird's log strip (Raft §5.3): its last entries as cells coloured by
+/// term, committed ones filled and the others outlined, a mark after the
+/// last committed one, and the last index beside it. Cells of one term
+/// and state share a path, so a strip costs a few calls.
+fn draw_log(pen: &Pen, scene: &Scene, id: NodeId) {
+    let node = &scene.sim.nodes()[id as usize];
+    let (log, commit) = (node.log(), node.commit());
+    let strip = log_strip(scene, id);
+    let (y, c) = (strip.origin.y, strip.cell);
+    let t = scene.theme;
+    // Runs of cells with the same term and state: one path each.
+    let mut run: Option<(u64, bool)> = None;
+    let finish = |run: Option<(u64, bool)>| match run {
+        Some((term, true)) => pen.fill(term_colour(term)),
+        Some((term, false)) => {
+            pen.paint(t.plate);
+            pen.ctx.fill();
+            pen.stroke(term_colour(term), 1.5);
+        }
+        None => {}
+    };
+    for (index, x) in strip.cells() {
+        let term = log.term_at(index).unwrap_or(0);
+        let here = Some((term, index <= commit));
+        if here != run {
+            finish(run);
+            pen.begin_path();
+            run = here;
+        }
+        pen.rect(x, y, c, c);
+    }
+    finish(run);
+    if let Some(x) = strip.commit_x(commit) {
+        pen.line(Point::new(x, y - c * 0.35), Point::new(x, y + c * 1.35));
+        pen.stroke(t.ink, 2.0);
+    }
+    let fs = (c * 1.1).max(9.0);
+    let (at, right) = strip.label_at(scene.positions[id as usize]);
+    pen.align(if right { "right" } else { "left" });
+    pen.text(
+        decimal(log.last_index(), &mut [0; 20]),
+        at,
+        fs,
+        "600",
+        t.ink_soft,
+    );
+    pen.align("center");
 }
 
 /// A tick (granted) or a cross (denied) of half-size `r` around `p`.
@@ -715,6 +806,11 @@ pub fn label_px(r: f64, text_scale: f64) -> f64 {
     (r * 0.42).clamp(10.0, 18.0) * text_scale
 }
 
+/// The radius of the lease arc around a duck of radius `r`.
+fn lease_radius(r: f64) -> f64 {
+    r * 1.2 + (r * 0.13).max(2.5) + 3.0
+}
+
 /// The ducks' leases (CheckQuorum): while a duck has promised its goose
 /// not to vote for anybody else, a dashed green arc outside its timer shows
 /// what is left of the promise (a full circle is one minimum election
@@ -723,7 +819,7 @@ fn draw_leases(pen: &Pen, scene: &Scene) {
     let sim = scene.sim;
     let now = sim.now();
     let r = scene.ring.node_radius;
-    let lr = r * 1.2 + (r * 0.13).max(2.5) + 3.0;
+    let lr = lease_radius(r);
     let full = sim.options().election.min.max(1) as f64;
     let lease = |id: NodeId| {
         let node = &sim.nodes()[id as usize];
@@ -818,6 +914,21 @@ fn draw_bubbles(pen: &Pen, scene: &Scene) {
                 at: Point::new(p.x + ux * reach, p.y + uy * reach),
                 r: fs,
             });
+        }
+    }
+    if scene.logs {
+        for id in 0..sim.size() {
+            let strip = log_strip(scene, id);
+            let w = strip.width();
+            for k in 0..4 {
+                obstacles.push(Obstacle {
+                    at: Point::new(
+                        strip.origin.x + w * (0.125 + 0.25 * f64::from(k)),
+                        strip.origin.y + strip.cell / 2.0,
+                    ),
+                    r: w / 8.0,
+                });
+            }
         }
     }
     for &id in &raised {

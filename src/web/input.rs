@@ -138,6 +138,11 @@ impl App {
                 }
                 return;
             }
+            "logs" => {
+                self.logs = value == "true";
+                self.link_dirty = true;
+                return;
+            }
             "nodes" => controls::nodes_line(value, sim.seed(), sim.options()),
             f if controls::TIMING_FIELDS.contains(&f) => return self.timing_form(f),
             _ => controls::setting_line(field, value, sim.options()),
@@ -352,6 +357,10 @@ impl App {
             "m" => self.select_next_message(),
             "c" => self.copy_link(),
             "R" => self.reset(),
+            "q" => match crate::view::why::request_refused(self.timeline.sim()) {
+                Some(why) => self.notice(&why),
+                None => self.press("request"),
+            },
             "k" => {
                 let line = match (&target, selected) {
                     (Some(n), Some(id)) if self.timeline.sim().is_alive(id) => format!("kill {n}"),

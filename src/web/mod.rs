@@ -132,6 +132,9 @@ pub struct App {
     notice_until: f64,
     /// Bird words or the paper's (leader, follower).
     words: Vocabulary,
+    /// Each bird's log strip is on the canvas (a setting, in the link and
+    /// set by a lesson: see [`crate::view::lesson::shows_logs`]).
+    logs: bool,
     /// Presenter mode: the canvas fills the window, the caption docked on it.
     presenter: bool,
     /// Embed mode (`?embed`): canvas, caption and a few controls fill an
@@ -225,6 +228,7 @@ impl App {
             notice_until: 0.0,
             words: Vocabulary::Birds,
             presenter: false,
+            logs: false,
             embed: false,
             first_visit: false,
             wall_hints: Vec::new(),
@@ -241,6 +245,7 @@ impl App {
         let search = window.location().search().unwrap_or_default();
         let hash = window.location().hash().unwrap_or_default();
         app.embed = share::wants_embed(&search, &hash);
+        app.logs = share::wants_logs(&hash);
         app.load_prefs();
         app.dom.build_lessons(crate::lessons::index());
         app.after_new_run("A new run");
@@ -374,8 +379,9 @@ impl App {
             })
             .unwrap_or_default();
         format!(
-            "{base}#{}",
-            share::fragment(&self.timeline.script(), self.timeline.sim().now())
+            "{base}#{}{}",
+            share::fragment(&self.timeline.script(), self.timeline.sim().now()),
+            if self.logs { "&logs" } else { "" }
         )
     }
 
@@ -703,6 +709,7 @@ impl App {
             return;
         }
         self.lesson = Some(LessonState { lesson });
+        self.logs = lesson::shows_logs(lesson.text);
         let steps: Vec<String> = self
             .timeline
             .captions()
@@ -1155,6 +1162,7 @@ impl App {
             size: self.css_size,
             reduced_motion: self.reduced_motion,
             words: self.words,
+            logs: self.logs,
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
         self.draw_unreachable();
@@ -1205,6 +1213,7 @@ impl App {
         self.dom.class("page", "presenter", self.presenter);
         self.dom.class("page", "embed", self.embed);
         self.dom.class("page", "in-lesson", self.lesson.is_some());
+        self.dom.check("in-logs", self.logs);
         self.dom
             .show("welcome", self.first_visit && self.lesson.is_none());
         self.dom.attr(

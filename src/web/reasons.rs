@@ -27,6 +27,7 @@ impl App {
     pub(super) fn update_reasons(&mut self) {
         let sim = self.timeline.sim();
         let kill = why::no_goose_to_kill(sim);
+        let request = why::request_refused(sim);
         let ticks: Vec<(String, Option<String>)> = (0..sim.size())
             .map(|id| {
                 (
@@ -36,6 +37,7 @@ impl App {
             })
             .collect();
         self.explain("kill-goose", kill.as_deref());
+        self.explain("request", request.as_deref());
         for (button, reason) in &ticks {
             self.explain(button, reason.as_deref());
         }
