@@ -98,6 +98,9 @@ test("the inspector shows a node's log, and the goose's nextIndex and matchIndex
   // A duck has a log but no nextIndex or matchIndex to show.
   const duck = (goose % 5) + 1;
   await page.keyboard.press(String(duck));
+  // The inspector follows the key on the next frame: wait for the duck's
+  // title (its log line is the same as the goose's).
+  await page.locator('#ins-title', { hasText: `n${duck}` }).waitFor();
   await page.locator('#ins-log', { hasText: 'committed up to 4' }).waitFor();
   assert.ok(await page.locator('#ins-repl').isHidden());
   assert.deepEqual(errors, []);
