@@ -83,6 +83,13 @@ fn goose_crash_reelection_in_both_worlds() {
 }
 
 #[test]
+fn committed_requests_survive_a_crash_in_both_worlds() {
+    let _one = one_at_a_time();
+    in_simulator("committed_requests_survive_a_crash");
+    on_real_cluster("committed_requests_survive_a_crash");
+}
+
+#[test]
 fn revived_goose_rejoins_as_duck_in_both_worlds() {
     let _one = one_at_a_time();
     in_simulator("revived_goose_rejoins_as_duck");

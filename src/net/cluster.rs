@@ -39,6 +39,9 @@ use super::client;
 /// How long a control waits for a node's answer (a loaded machine can be
 /// slow; a paused node never answers and is not asked).
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a `request` line waits for each request to commit (the node
+/// itself gives up after 2 s and says so).
+const REQUEST_WAIT: Duration = Duration::from_secs(5);
 
 /// How to lay out a local cluster.
 #[derive(Clone, Debug)]
@@ -192,6 +195,14 @@ impl Seen {
     fn term(&self) -> Option<u64> {
         match self {
             Seen::Up(j) => j["term"].as_u64(),
+            _ => None,
+        }
+    }
+    /// A number in its `/status` log summary (`last_index`, `last_term`,
+    /// `commit`).
+    fn log_field(&self, key: &str) -> Option<u64> {
+        match self {
+            Seen::Up(j) => j["log"][key].as_u64(),
             _ => None,
         }
     }
@@ -663,17 +674,31 @@ impl RealWorld {
                     Field::Leader => Value::Node(s.node_field("leader", size)),
                     Field::Alive => Value::Bool(!matches!(s, Seen::Dead)),
                     Field::Commit | Field::LastIndex | Field::LastTerm => {
-                        return Err(Failure::Error(
-                            "a real node does not report its log yet (issue 9 §5)".into(),
-                        ))
+                        let key = match field {
+                            Field::Commit => "commit",
+                            Field::LastIndex => "last_index",
+                            _ => "last_term",
+                        };
+                        match s.log_field(key) {
+                            Some(v) => Value::Number(v),
+                            None => {
+                                return Err(Failure::Expectation(format!(
+                                    "{} did not answer",
+                                    node_name(i)
+                                )))
+                            }
+                        }
                     }
                 }
             }
-            Quantity::Commit => {
-                return Err(Failure::Error(
-                    "a real node does not report its log yet (issue 9 §5)".into(),
-                ))
-            }
+            // The highest commit index among the nodes that answer, as in
+            // the simulator (which counts the live ones).
+            Quantity::Commit => Value::Number(
+                seen.iter()
+                    .filter_map(|s| s.log_field("commit"))
+                    .max()
+                    .unwrap_or(0),
+            ),
             Quantity::Violations(_) | Quantity::Stat(_) | Quantity::InFlight { .. } => {
                 return Err(Failure::Error(
                     "violations, stats and inflight are the simulator's: a real cluster has no \
@@ -786,11 +811,30 @@ impl RealWorld {
                 "set, drop, cut, uncut and stats act on the simulator only, not on a real cluster"
                     .into(),
             )),
-            Command::Request(_) => Err(e(
-                "client requests reach the simulator only: real nodes do not serve them yet \
-                 (issue 9 §5)"
-                    .into(),
-            )),
+            Command::Request(count) => {
+                // Like the simulator: the goose takes them, and with no
+                // goose they are refused. Each answer waits for its commit.
+                let g = match geese(&self.cluster.observe())[..] {
+                    [g] => g,
+                    [] => return Err(e("no goose to take the request: it is refused".into())),
+                    _ => return Err(e("several nodes say goose: no request sent".into())),
+                };
+                let addr = self.cluster.layout().http(g);
+                for _ in 0..*count {
+                    let r = super::client::request(addr, "POST", "/request", REQUEST_WAIT)
+                        .map_err(e)?;
+                    if r.code != 200 {
+                        let why: Json = serde_json::from_str(&r.body).unwrap_or_default();
+                        return Err(e(format!(
+                            "{} refused the request ({}): {}",
+                            node_name(g),
+                            r.code,
+                            why["error"].as_str().unwrap_or(&r.body)
+                        )));
+                    }
+                }
+                Ok(None)
+            }
         }
     }
 }
