@@ -23,6 +23,7 @@
 //! browser; it builds and tests natively.
 
 pub mod chaos;
+pub mod chunked;
 pub mod compact;
 pub mod experiment;
 pub mod lessons;

@@ -14,6 +14,8 @@
 
 use serde::Serialize;
 
+use crate::chunked::Chunked;
+
 use crate::message::Term;
 
 /// A position in the log, from 1; 0 is "before the first entry".
@@ -54,10 +56,11 @@ impl std::fmt::Display for Entry {
     }
 }
 
-/// An ordered, bounded sequence of entries.
+/// An ordered, bounded sequence of entries, in shared chunks: a clone (every
+/// time-travel checkpoint clones every log) copies no entry ([`Chunked`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Log {
-    entries: Vec<Entry>,
+    entries: Chunked<Entry>,
 }
 
 impl Log {
@@ -69,13 +72,29 @@ impl Log {
     /// A log holding `entries`, entry 1 first (a real node's log read back
     /// from disk); `None` if there are more than [`LOG_CAP`].
     pub fn from_entries(entries: Vec<Entry>) -> Option<Log> {
-        (entries.len() <= LOG_CAP).then_some(Log { entries })
+        if entries.len() > LOG_CAP {
+            return None;
+        }
+        let mut log = Log::new();
+        for e in entries {
+            log.entries.push(e);
+        }
+        Some(log)
     }
 
-    /// The entries from index `from` on (empty past the end).
-    pub fn tail(&self, from: Index) -> &[Entry] {
-        let start = (from.max(1) - 1) as usize;
-        self.entries.get(start..).unwrap_or(&[])
+    /// The entries from index `from` on (none past the end).
+    pub fn tail(&self, from: Index) -> impl Iterator<Item = &Entry> {
+        self.iter().skip((from.max(1) - 1) as usize)
+    }
+
+    /// Every entry, the first being index 1.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    /// Every entry, copied (for tests and reports).
+    pub fn to_vec(&self) -> Vec<Entry> {
+        self.iter().copied().collect()
     }
 
     /// The index of the last entry, 0 when empty.
@@ -93,19 +112,12 @@ impl Log {
         if index == 0 {
             return Some(0);
         }
-        self.entries.get(index as usize - 1).map(|e| e.term)
+        self.get(index).map(|e| e.term)
     }
 
     /// Entry `index`, if the log has it.
     pub fn get(&self, index: Index) -> Option<&Entry> {
-        index
-            .checked_sub(1)
-            .and_then(|i| self.entries.get(i as usize))
-    }
-
-    /// Every entry, the first being index 1.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+        self.entries.get((index as usize).checked_sub(1)?)
     }
 
     /// Whether the log is at [`LOG_CAP`].
@@ -122,14 +134,10 @@ impl Log {
         Some(self.last_index())
     }
 
-    /// Up to `max` entries starting at `from` (empty when there are none).
-    pub fn slice(&self, from: Index, max: usize) -> &[Entry] {
-        let start = (from.max(1) - 1) as usize;
-        if start >= self.entries.len() {
-            return &[];
-        }
-        let end = self.entries.len().min(start + max);
-        &self.entries[start..end]
+    /// Up to `max` entries (at most [`crate::chunked::CHUNK`]) starting at
+    /// `from`, in two parts: those in `from`'s chunk and those in the next.
+    pub fn range(&self, from: Index, max: usize) -> [&[Entry]; 2] {
+        self.entries.range((from.max(1) - 1) as usize, max)
     }
 
     /// Whether this log's last entry is at least as up to date as one ending
@@ -165,15 +173,17 @@ impl Log {
     /// The last index holding an entry of `term`, if any (the goose's side of
     /// the conflict-term hint).
     pub fn last_index_of_term(&self, term: Term) -> Option<Index> {
-        self.entries
-            .iter()
-            .rposition(|e| e.term == term)
-            .map(|i| i as Index + 1)
+        let last = self.last_index();
+        self.iter()
+            .rev()
+            .position(|e| e.term == term)
+            .map(|back| last - back as Index)
     }
 
-    /// Roughly how many bytes the log holds.
+    /// Roughly how many bytes the log holds (a chunk shared with clones
+    /// counts its share).
     pub fn footprint(&self) -> usize {
-        self.entries.capacity() * std::mem::size_of::<Entry>()
+        self.entries.footprint(|_| 0)
     }
 }
 
@@ -218,13 +228,32 @@ mod tests {
         assert_eq!(l.first_index_of_term_at(9), 7);
         assert_eq!(l.last_index_of_term(2), Some(5));
         assert_eq!(l.last_index_of_term(4), None);
-        assert_eq!(l.slice(5, 10).len(), 2);
-        assert_eq!(l.slice(5, 1).len(), 1);
-        assert!(l.slice(7, 10).is_empty());
-        assert!(l.slice(1, 0).is_empty());
+        let len = |[a, b]: [&[Entry]; 2]| a.len() + b.len();
+        assert_eq!(len(l.range(5, 10)), 2);
+        assert_eq!(len(l.range(5, 1)), 1);
+        assert_eq!(len(l.range(7, 10)), 0);
+        assert_eq!(len(l.range(1, 0)), 0);
         assert_eq!(l.truncate_from(4), 3);
         assert_eq!(l.last_index(), 3);
         assert_eq!(l.last_term(), 2);
+    }
+
+    /// A clone keeps every entry when the original is cut and grows again
+    /// (the chunks are shared until written: [`Chunked`]).
+    #[test]
+    fn a_clone_keeps_its_entries_when_the_original_is_cut() {
+        let terms: Vec<Term> = (0..150).map(|i| 1 + i / 40).collect();
+        let mut a = log(&terms);
+        let b = a.clone();
+        assert_eq!(a.truncate_from(100), 51);
+        a.append(Entry {
+            term: 9,
+            kind: EntryKind::Noop,
+        });
+        assert_eq!((a.last_index(), a.last_term()), (100, 9));
+        assert_eq!(b.to_vec(), log(&terms).to_vec());
+        assert_eq!(a.tail(99).count(), 2);
+        assert_eq!(Log::from_entries(b.to_vec()), Some(b));
     }
 
     #[test]

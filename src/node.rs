@@ -413,6 +413,18 @@ impl Outbox {
         }
     }
 
+    /// Queues `msg` for `to` with its entries in two parts (a range of the
+    /// log that crosses from one chunk to the next, [`Log::range`]).
+    #[inline]
+    pub fn send_parts(&mut self, to: NodeId, msg: Message, first: &[Entry], rest: &[Entry]) {
+        debug_assert_eq!(msg.entry_count(), first.len() + rest.len());
+        self.messages.push((to, msg));
+        if !first.is_empty() {
+            self.entries.extend_from_slice(first);
+            self.entries.extend_from_slice(rest);
+        }
+    }
+
     /// Every queued message with its destination and its entries, in order.
     pub fn each(&self) -> impl Iterator<Item = (NodeId, Message, &[Entry])> {
         let mut at = 0;
@@ -884,22 +896,22 @@ impl Node {
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn send_append(&mut self, now: Time, peer: NodeId, ctx: &mut Ctx) {
         let next = self.next_index[peer as usize];
-        let (msg, entries) = self.append_from(now, next, ctx.opts);
-        ctx.out.send(peer, msg, entries);
+        let (msg, [first, rest]) = self.append_from(now, next, ctx.opts);
+        ctx.out.send_parts(peer, msg, first, rest);
         self.sent_index[peer as usize] = next - 1 + msg.entry_count() as Index;
     }
 
     /// The AppendEntries for a peer whose nextIndex is `next`, and the
     /// entries it carries.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn append_from(&self, now: Time, next: Index, opts: &Options) -> (Message, &[Entry]) {
+    fn append_from(&self, now: Time, next: Index, opts: &Options) -> (Message, [&[Entry]; 2]) {
         let prev_index = next - 1;
-        let entries = self.log.slice(next, MAX_ENTRIES);
+        let entries = self.log.range(next, MAX_ENTRIES);
         let body = Body::AppendEntries {
             lease: self.lease(now, 0, opts),
             prev_index,
             prev_term: self.log.term_at(prev_index).unwrap_or(0),
-            count: entries.len() as u32,
+            count: (entries[0].len() + entries[1].len()) as u32,
             commit: self.commit,
         };
         let msg = Message {

@@ -157,22 +157,28 @@ impl LogFile {
     /// is the log from index `from` on: the step that changed the log wrote
     /// or removed nothing below `from` ([`crate::node::Outbox::log_from`]).
     /// Returns once the change is on disk.
-    pub fn write_from(&mut self, from: Index, tail: &[Entry]) -> Result<(), String> {
+    pub fn write_from<'a>(
+        &mut self,
+        from: Index,
+        tail: impl IntoIterator<Item = &'a Entry>,
+    ) -> Result<(), String> {
         debug_assert!(from >= 1, "entries are numbered from 1");
         let keep = from.saturating_sub(1).min(self.len);
         if keep < self.len {
             self.truncate(keep)?;
         }
-        let mut bytes = Vec::with_capacity(tail.len() * RECORD as usize);
-        for (i, entry) in tail.iter().enumerate() {
-            bytes.extend_from_slice(&encode(keep + 1 + i as Index, entry));
+        let mut bytes = Vec::new();
+        let mut appended = 0;
+        for entry in tail {
+            appended += 1;
+            bytes.extend_from_slice(&encode(keep + appended, entry));
         }
         let path = &self.path;
         self.file
             .seek(SeekFrom::Start(HEADER + keep * RECORD))
             .and_then(|_| self.file.write_all(&bytes))
             .map_err(|e| format!("cannot append to {}: {e}", path.display()))?;
-        self.len = keep + tail.len() as Index;
+        self.len = keep + appended;
         self.sync()
     }
 

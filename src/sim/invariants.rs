@@ -50,6 +50,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::chunked::Chunked;
+
 use crate::compact::VecMap;
 use crate::log::{Entry, EntryKind, Index, Log};
 use crate::message::{node_name, Body, Message, NodeId, Term};
@@ -188,10 +190,11 @@ pub struct Checker {
     /// log cap bounds per node.
     /// Indexed by log index − 1: each (term, kind, predecessor's term) seen
     /// at that index, usually just one. A vector, not a hash map: one lookup
-    /// per appended entry is on the hot path of a request stream.
-    entries: Vec<Vec<(Term, EntryKind, Term)>>,
-    /// The committed prefix, as first seen committed.
-    committed: Vec<Entry>,
+    /// per appended entry is on the hot path of a request stream. In shared
+    /// chunks, like the logs: a time-travel checkpoint copies none of it.
+    entries: Chunked<Vec<(Term, EntryKind, Term)>>,
+    /// The committed prefix, as first seen committed (shared chunks too).
+    committed: Chunked<Entry>,
     /// Each node's commit index when last looked at.
     commit_seen: Vec<Index>,
     /// How many violations of each invariant, in [`Invariant::ALL`] order,
@@ -221,8 +224,8 @@ impl Checker {
             overlap_reported: false,
             violations: Vec::new(),
             total: 0,
-            entries: Vec::new(),
-            committed: Vec::new(),
+            entries: Chunked::default(),
+            committed: Chunked::default(),
             commit_seen: vec![0; size as usize],
             totals: [0; Invariant::ALL.len()],
             promises: vec![Vec::new(); size as usize],
@@ -234,9 +237,10 @@ impl Checker {
         self.commit_seen[id as usize]
     }
 
-    /// The entries committed so far, as the checker recorded them.
-    pub fn committed(&self) -> &[Entry] {
-        &self.committed
+    /// How many entries have been committed so far, as the checker recorded
+    /// them.
+    pub fn committed_len(&self) -> usize {
+        self.committed.len()
     }
 
     /// Looks at a node's log after a step: `from` is the lowest index the
@@ -322,15 +326,22 @@ impl Checker {
         let Some(&entry) = log.get(index) else { return };
         let prev = log.term_at(index - 1).unwrap_or(0);
         let slot = index as usize - 1;
-        if self.entries.len() <= slot {
-            self.entries.resize_with(slot + 1, Vec::new);
+        while self.entries.len() <= slot {
+            self.entries.push(Vec::new());
         }
-        let seen = self.entries[slot]
+        let seen = self
+            .entries
+            .get(slot)
+            .expect("grown above")
             .iter()
             .find(|&&(t, _, _)| t == entry.term)
             .map(|&(_, kind, prev)| (kind, prev));
         match seen {
-            None => self.entries[slot].push((entry.term, entry.kind, prev)),
+            None => self
+                .entries
+                .get_mut(slot)
+                .expect("grown above")
+                .push((entry.term, entry.kind, prev)),
             Some(seen) if seen == (entry.kind, prev) => {}
             Some((kind, prev_seen)) => self.report(
                 now,
@@ -393,12 +404,8 @@ impl Checker {
                 .map(|v| 96 + v.detail.len())
                 .sum::<usize>()
             + self.seen.len() * 32
-            + self
-                .entries
-                .iter()
-                .map(|v| 24 + v.capacity() * 32)
-                .sum::<usize>()
-            + self.committed.capacity() * std::mem::size_of::<Entry>()
+            + self.entries.footprint(|v| v.capacity() * 32)
+            + self.committed.footprint(|_| 0)
             + self
                 .promises
                 .iter()
@@ -916,7 +923,7 @@ mod tests {
         let a = log_of(&[(1, EntryKind::Noop), (1, EntryKind::Request(1))]);
         let b = log_of(&[(1, EntryKind::Noop), (2, EntryKind::Noop)]);
         c.observe_log(10, st(0, 1, &a, 2), Some(1), false);
-        assert_eq!(c.committed().len(), 2);
+        assert_eq!(c.committed_len(), 2);
         c.observe_log(11, st(1, 2, &b, 2), Some(1), false);
         let kinds: Vec<Invariant> = c.violations().iter().map(|v| v.invariant).collect();
         assert_eq!(kinds, vec![Invariant::StateMachineSafety]);

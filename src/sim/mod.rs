@@ -314,6 +314,11 @@ impl Simulation {
         let n = self.nodes.len();
         std::mem::size_of::<Simulation>()
             + n * (std::mem::size_of::<Node>() + n * (1 + 8) + 64)
+            + self
+                .nodes
+                .iter()
+                .map(|n| n.log().footprint())
+                .sum::<usize>()
             + self.net.footprint()
             + self.queue.len() * std::mem::size_of::<Entry>()
             + self.checker.footprint()

@@ -20,7 +20,7 @@ fn with_history(node: &mut Node, terms: &[Term], term: Term) {
 }
 
 fn terms_of(node: &Node) -> Vec<Term> {
-    node.log().entries().iter().map(|e| e.term).collect()
+    node.log().iter().map(|e| e.term).collect()
 }
 
 /// A message on its way: from, to, the message and the entries it carries.
@@ -194,7 +194,7 @@ fn a_new_goose_appends_a_noop_of_its_term_and_commits_it() {
     let mut nodes: Vec<Node> = (0..3).map(|id| env.node(id, 3)).collect();
     let first = win(&mut env, &mut nodes);
     assert_eq!(
-        nodes[0].log().entries(),
+        nodes[0].log().to_vec(),
         &[Entry {
             term: 1,
             kind: EntryKind::Noop

@@ -417,3 +417,30 @@ fn a_one_way_cut_is_taped_with_the_goose_named_and_survives_a_link() {
         .script()
         .ends_with(&format!("uncut {}\n", crate::sim::link(goose, other))));
 }
+
+/// A long log (issue 9 §1): the cap's 10,000 entries, written by a request
+/// stream over time travel's checkpoints. The logs and the checker's memory
+/// of them are in shared chunks, so each checkpoint adds only what was
+/// written since the one before; copied, each would hold 5 × 10,000 entries.
+#[test]
+fn checkpoints_of_a_full_log_share_it() {
+    let mut tl = Timeline::new(&spec("cluster nodes=5 seed=1"), 0);
+    tl.advance_by(SECOND, u64::MAX);
+    for _ in 0..120 {
+        let _ = tl.exec_line("request 100");
+        tl.advance_by(5 * SECOND, u64::MAX);
+    }
+    let longest = tl.sim().nodes().iter().map(|n| n.log().last_index()).max();
+    let bytes = tl.footprint();
+    eprintln!(
+        "a full log: {} checkpoints, longest log {longest:?}, {bytes} bytes",
+        tl.checkpoint_count()
+    );
+    // The last batch that would pass the cap is refused whole.
+    assert!(
+        longest > Some(crate::log::LOG_CAP as u64 - 100),
+        "{longest:?}"
+    );
+    assert!(tl.checkpoint_count() > 64);
+    assert!(bytes < 8 << 20, "{bytes} bytes of checkpoints");
+}
