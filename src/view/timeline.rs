@@ -295,12 +295,18 @@ impl Timeline {
         // Finish the current instant: an action applies after every event at
         // or before its time (see the module doc).
         let now = self.sim().now();
+        let events = self.sim().stats().events;
         self.replay_to(now);
+        // An action that changes nothing still finished the instant if
+        // events were due at it (a `set` a moment ago may have drawn timers
+        // that fire now): it goes on the tape too, or a replay of the tape
+        // would stop short of those events.
+        let finished_instant = self.sim().stats().events != events;
         // `goose` names whoever is goose now: the tape records that node.
         let (command, line) = canonical(command, &self.session)?;
         change.forked = self.fork_here();
         let reply = self.session.exec(&command)?;
-        if !matches!(reply, Reply::Nothing(_)) {
+        if !matches!(reply, Reply::Nothing(_)) || finished_instant {
             self.tape.push(Entry {
                 t: now,
                 line,

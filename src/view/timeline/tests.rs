@@ -444,3 +444,29 @@ fn checkpoints_of_a_full_log_share_it() {
     assert!(tl.checkpoint_count() > 64);
     assert!(bytes < 8 << 20, "{bytes} bytes of checkpoints");
 }
+
+/// Found by the import fuzzer: a `set` drew timers due at that very instant,
+/// and a `reconnect` of a node that was not isolated (it changes nothing)
+/// finished the instant, firing them. Left off the tape, the export stopped
+/// short of those events and replayed to another state.
+#[test]
+fn an_action_that_changes_nothing_but_finishes_the_instant_is_taped() {
+    let text = "cluster nodes=5 seed=4 prevote=off\n\
+                partition n1,n2 | n3,n4,n5\n\
+                set election=75ms..731824us\n\
+                run 300ms\n\
+                set election=75ms..300ms\n\
+                reconnect n1\n\
+                reconnect n1\n";
+    let budget = Budget::default();
+    let (tl, _) = Timeline::load(text, 7, budget).unwrap();
+    let exported = tl.script();
+    let (again, _) = Timeline::load(&exported, 8, budget).unwrap();
+    assert_eq!(tl.sim().status(), again.sim().status(), "{exported}");
+    assert_eq!(tl.sim().stats().events, again.sim().stats().events);
+    assert_eq!(
+        exported.matches("reconnect n1").count(),
+        1,
+        "the second changes nothing and finishes nothing: {exported}"
+    );
+}
