@@ -94,6 +94,16 @@ impl<T: Clone> Chunked<T> {
         self.chunks.iter().flat_map(|c| c.iter())
     }
 
+    /// Every element from `start` (from 0) on, without walking the chunks
+    /// before it.
+    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = &T> {
+        let first = (start / CHUNK).min(self.chunks.len());
+        self.chunks[first..]
+            .iter()
+            .flat_map(|c| c.iter())
+            .skip(start.saturating_sub(first * CHUNK))
+    }
+
     /// Up to `max` (at most [`CHUNK`]) elements from `start`, as the part in
     /// `start`'s chunk and the part in the next one.
     pub fn range(&self, start: usize, max: usize) -> [&[T]; 2] {
@@ -142,6 +152,14 @@ mod tests {
         assert_eq!((first.len(), rest.len()), (5, 11));
         let flat: Vec<u32> = first.iter().chain(rest).copied().collect();
         assert_eq!(flat, (59..75).collect::<Vec<_>>());
+        for start in [0, 63, 64, 130, 149, 150, 400] {
+            let tail: Vec<u32> = a.iter_from(start).copied().collect();
+            assert_eq!(
+                tail,
+                (start as u32..150).collect::<Vec<_>>(),
+                "from {start}"
+            );
+        }
         let alone = a.footprint(|_| 0);
         let b = a.clone();
         assert!(

@@ -1,6 +1,7 @@
 //! Collections code that stays small in the page's wasm (its download
-//! budget): [`VecMap`], an ordered map kept as a sorted vector of pairs, and
-//! [`sort_by`], a heap sort.
+//! budget): [`VecMap`], an ordered map kept as a sorted vector of pairs,
+//! [`sort_by`], a heap sort, and [`decimal`], a number written without
+//! `fmt` or an allocation.
 //!
 //! The maps in the page are small (a few dozen entries, a few hundred at
 //! most) and mostly read. `std`'s `BTreeMap` serves them just as well, but
@@ -20,6 +21,22 @@ use std::cmp::Ordering;
 
 /// Sorts `v` by `cmp`, in place: a heap sort, so O(n log n) in every case but
 /// not stable (use it where equal elements are indistinguishable).
+/// `n` in decimal, written into `buf` and returned as text: no allocation
+/// and no `fmt` (the canvas draws numbers every frame; the JSON writer
+/// writes many).
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("")
+}
+
 pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
     let mut less = |a: &T, b: &T| cmp(a, b) == Ordering::Less;
     let n = v.len();
@@ -181,6 +198,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_writes_every_digit() {
+        for n in [0, 7, 10, 4_096, u64::MAX] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string());
+        }
+    }
     use std::collections::BTreeMap;
 
     /// The same operations on a `BTreeMap` and a `VecMap` give the same map.

@@ -84,7 +84,7 @@ impl Log {
 
     /// The entries from index `from` on (none past the end).
     pub fn tail(&self, from: Index) -> impl Iterator<Item = &Entry> {
-        self.iter().skip((from.max(1) - 1) as usize)
+        self.entries.iter_from((from.max(1) - 1) as usize)
     }
 
     /// Every entry, the first being index 1.
@@ -180,6 +180,19 @@ impl Log {
             .map(|back| last - back as Index)
     }
 
+    /// A log of no-ops with these terms, entry 1 first (for tests).
+    #[cfg(test)]
+    pub(crate) fn of_noops(terms: &[Term]) -> Log {
+        let mut log = Log::new();
+        for &term in terms {
+            log.append(Entry {
+                term,
+                kind: EntryKind::Noop,
+            });
+        }
+        log
+    }
+
     /// Roughly how many bytes the log holds (a chunk shared with clones
     /// counts its share).
     pub fn footprint(&self) -> usize {
@@ -191,21 +204,10 @@ impl Log {
 mod tests {
     use super::*;
 
-    fn log(terms: &[Term]) -> Log {
-        let mut l = Log::new();
-        for &term in terms {
-            l.append(Entry {
-                term,
-                kind: EntryKind::Noop,
-            });
-        }
-        l
-    }
-
     // Reference: §5.4.1
     #[test]
     fn up_to_date_compares_last_term_then_length() {
-        let l = log(&[1, 1, 2]);
+        let l = Log::of_noops(&[1, 1, 2]);
         assert!(l.candidate_up_to_date(3, 1), "a later last term wins");
         assert!(
             l.candidate_up_to_date(2, 3),
@@ -220,7 +222,7 @@ mod tests {
     // Reference: §5.3
     #[test]
     fn terms_indices_truncation_and_hints() {
-        let mut l = log(&[1, 1, 2, 2, 2, 3]);
+        let mut l = Log::of_noops(&[1, 1, 2, 2, 2, 3]);
         assert_eq!(l.term_at(0), Some(0));
         assert_eq!(l.term_at(4), Some(2));
         assert_eq!(l.term_at(7), None);
@@ -243,7 +245,7 @@ mod tests {
     #[test]
     fn a_clone_keeps_its_entries_when_the_original_is_cut() {
         let terms: Vec<Term> = (0..150).map(|i| 1 + i / 40).collect();
-        let mut a = log(&terms);
+        let mut a = Log::of_noops(&terms);
         let b = a.clone();
         assert_eq!(a.truncate_from(100), 51);
         a.append(Entry {
@@ -251,7 +253,7 @@ mod tests {
             kind: EntryKind::Noop,
         });
         assert_eq!((a.last_index(), a.last_term()), (100, 9));
-        assert_eq!(b.to_vec(), log(&terms).to_vec());
+        assert_eq!(b.to_vec(), Log::of_noops(&terms).to_vec());
         assert_eq!(a.tail(99).count(), 2);
         assert_eq!(Log::from_entries(b.to_vec()), Some(b));
     }

@@ -199,6 +199,16 @@ pub struct Metrics {
     pub persist_us_max: AtomicU64,
 }
 
+impl Metrics {
+    /// Counts one save to disk (state or log) that began at `began`.
+    fn persisted(&self, began: Instant) {
+        let us = began.elapsed().as_micros() as u64;
+        self.persist_count.fetch_add(1, Relaxed);
+        self.persist_us_sum.fetch_add(us, Relaxed);
+        self.persist_us_max.fetch_max(us, Relaxed);
+    }
+}
+
 /// The codec errors in the order of [`Metrics::dropped_bad`].
 pub const BAD_REASONS: [wire::Error; 4] = [
     wire::Error::Oversized,
@@ -628,11 +638,7 @@ impl Driver {
             if let Some(store) = &self.store {
                 let began = Instant::now();
                 store.save(&hard)?;
-                let us = began.elapsed().as_micros() as u64;
-                let m = &self.handle.metrics;
-                m.persist_count.fetch_add(1, Relaxed);
-                m.persist_us_sum.fetch_add(us, Relaxed);
-                m.persist_us_max.fetch_max(us, Relaxed);
+                self.handle.metrics.persisted(began);
             }
             self.saved = hard;
         }
@@ -642,11 +648,7 @@ impl Driver {
         if let (Some(from), Some(file)) = (self.outbox.log_from, &mut self.log_file) {
             let began = Instant::now();
             file.write_from(from, self.node.log().tail(from))?;
-            let us = began.elapsed().as_micros() as u64;
-            let m = &self.handle.metrics;
-            m.persist_count.fetch_add(1, Relaxed);
-            m.persist_us_sum.fetch_add(us, Relaxed);
-            m.persist_us_max.fetch_max(us, Relaxed);
+            self.handle.metrics.persisted(began);
         }
         let mut outbox = std::mem::take(&mut self.outbox);
         for (to, msg, entries) in outbox.each() {

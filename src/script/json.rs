@@ -73,20 +73,8 @@ impl<'a> Object<'a> {
     }
 }
 
-fn number(out: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+fn number(out: &mut String, value: u64) {
+    out.push_str(crate::compact::decimal(value, &mut [0; 20]));
 }
 
 /// `s` as a JSON string, escaped as serde_json escapes it.

@@ -172,24 +172,12 @@ impl Strip {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::{Entry, EntryKind};
-
-    fn log_of(terms: &[u64]) -> Log {
-        let mut log = Log::new();
-        for &term in terms {
-            log.append(Entry {
-                term,
-                kind: EntryKind::Noop,
-            });
-        }
-        log
-    }
 
     #[test]
     fn the_summary_says_where_the_log_ends_and_what_is_committed() {
         assert_eq!(summary(&Log::new(), 0), "empty; nothing committed");
         assert_eq!(
-            summary(&log_of(&[1, 1, 2, 2, 2]), 4),
+            summary(&Log::of_noops(&[1, 1, 2, 2, 2]), 4),
             "ends at index 5 (term 2); committed up to 4"
         );
     }

@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use web_sys::{CanvasRenderingContext2d as Ctx2d, HtmlCanvasElement};
 
+use crate::compact::decimal;
 use crate::message::{node_name, Kind, NodeId};
 use crate::node::{Ballot, Role};
 use crate::options::Time;
@@ -480,20 +481,6 @@ fn draw_message(pen: &Pen, scene: &Scene, m: &InFlight) {
         pen.stroke(t.select, 2.5);
     }
     pen.alpha(1.0);
-}
-
-/// `n` in decimal, written into `buf`: no allocation on the drawing path.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[i..]).unwrap_or("")
 }
 
 /// Where bird `id`'s log strip stands: clear of its ring and of a duck's
