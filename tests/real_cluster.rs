@@ -128,6 +128,21 @@ fn status(c: &LocalCluster, i: u32) -> serde_json::Value {
     serde_json::from_str(&r.body).unwrap()
 }
 
+/// Node `i`, started on its data directory, exits with 2 and says why:
+/// `word` and "refusing to start".
+fn refuses_to_start(c: &LocalCluster, i: u32, word: &str) {
+    let out = Command::new(DDG)
+        .args(c.layout().node_args(i))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(word) && err.contains("refusing to start"),
+        "{err}"
+    );
+}
+
 #[test]
 fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
     let _one = one_at_a_time();
@@ -159,16 +174,7 @@ fn term_and_vote_survive_sigkill_and_a_corrupt_file_stops_the_node() {
     c.kill(g).unwrap();
     let state = c.layout().data_dir(g).join("state.json");
     std::fs::write(&state, "{\"format\":1,").unwrap();
-    let out = Command::new(DDG)
-        .args(c.layout().node_args(g))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("corrupt") && err.contains("refusing to start"),
-        "{err}"
-    );
+    refuses_to_start(&c, g, "corrupt");
 }
 
 fn request(c: &LocalCluster, i: u32) -> (u16, serde_json::Value) {
@@ -228,16 +234,7 @@ fn requests_commit_and_the_log_survives_sigkill() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[25] ^= 0x40;
     std::fs::write(&path, bytes).unwrap();
-    let out = Command::new(DDG)
-        .args(c.layout().node_args(g))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("damaged") && err.contains("refusing to start"),
-        "{err}"
-    );
+    refuses_to_start(&c, g, "damaged");
 }
 
 #[test]

@@ -58,24 +58,18 @@ struct Drawn {
     ctx: CanvasRenderingContext2d,
     positions: Vec<Point>,
     ring: Ring,
+    walls: Vec<f64>,
+    logs: bool,
 }
 
-fn paint(sim: &Simulation) -> Drawn {
-    let ctx = canvas();
-    let arrangement = arrange(sim.size(), sim.network(), &[]);
-    let ring = Ring::fit(SIZE, SIZE, arrangement.slots);
-    let positions: Vec<Point> = arrangement
-        .angles
-        .iter()
-        .map(|&a| ring.at(a, 1.0))
-        .collect();
-    draw(
-        &ctx,
-        &Scene {
+impl Drawn {
+    /// The scene it drew: the light theme at `SIZE`, nothing selected.
+    fn scene<'a>(&'a self, sim: &'a Simulation) -> Scene<'a> {
+        Scene {
             sim,
-            positions: &positions,
-            ring,
-            walls: &arrangement.walls,
+            positions: &self.positions,
+            ring: self.ring,
+            walls: &self.walls,
             theme: &LIGHT,
             text_scale: 1.0,
             selected_node: None,
@@ -84,15 +78,29 @@ fn paint(sim: &Simulation) -> Drawn {
             size: (SIZE, SIZE),
             reduced_motion: false,
             words: Default::default(),
-            logs: false,
-        },
-        &mut Sprites::new(1.0),
-    );
-    Drawn {
-        ctx,
-        positions,
-        ring,
+            logs: self.logs,
+        }
     }
+}
+
+/// Lays the cluster out on a fresh canvas and draws it once, with the log
+/// strips if `logs`.
+fn paint(sim: &Simulation, logs: bool) -> Drawn {
+    let arrangement = arrange(sim.size(), sim.network(), &[]);
+    let ring = Ring::fit(SIZE, SIZE, arrangement.slots);
+    let drawn = Drawn {
+        ctx: canvas(),
+        positions: arrangement
+            .angles
+            .iter()
+            .map(|&a| ring.at(a, 1.0))
+            .collect(),
+        ring,
+        walls: arrangement.walls,
+        logs,
+    };
+    draw(&drawn.ctx, &drawn.scene(sim), &mut Sprites::new(1.0));
+    drawn
 }
 
 fn rgb(hex: &str) -> [u8; 3] {
@@ -125,7 +133,7 @@ fn the_goose_is_drawn_where_it_stands_and_ducks_where_they_stand() {
     });
     sim.run_until(1000 * MS);
     let goose = sim.goose().expect("a goose after a second");
-    let d = paint(&sim);
+    let d = paint(&sim, false);
     let r0 = d.ring.node_radius;
     for id in 0..3 {
         let p = d.positions[id as usize];
@@ -178,7 +186,7 @@ fn a_message_in_flight_is_drawn_between_its_endpoints_at_the_interpolated_positi
     });
     assert!(found.is_some(), "a lone heartbeat half-way");
     let m = sim.in_flight().next().unwrap().clone();
-    let d = paint(&sim);
+    let d = paint(&sim, false);
     let at = message_position(&d.positions, &d.ring, &m, sim.now(), 1.0);
     // The message lies between its endpoints, at the interpolated fraction.
     let (from, to) = (d.positions[m.from as usize], d.positions[m.to as usize]);
@@ -220,31 +228,9 @@ fn the_log_strip_fills_committed_entries_and_outlines_the_rest() {
     sim.apply(&duckduckgoose::Action::Request(3)).unwrap();
     let g = &sim.nodes()[goose as usize];
     assert_eq!((g.log().last_index(), g.commit()), (4, 1));
-    let ctx = canvas();
-    let arrangement = arrange(sim.size(), sim.network(), &[]);
-    let ring = Ring::fit(SIZE, SIZE, arrangement.slots);
-    let positions: Vec<Point> = arrangement
-        .angles
-        .iter()
-        .map(|&a| ring.at(a, 1.0))
-        .collect();
-    let scene = Scene {
-        sim: &sim,
-        positions: &positions,
-        ring,
-        walls: &arrangement.walls,
-        theme: &LIGHT,
-        text_scale: 1.0,
-        selected_node: None,
-        selected_message: None,
-        cut: None,
-        size: (SIZE, SIZE),
-        reduced_motion: false,
-        words: Default::default(),
-        logs: true,
-    };
-    draw(&ctx, &scene, &mut Sprites::new(1.0));
-    let strip = log_strip(&scene, goose);
+    let d = paint(&sim, true);
+    let ctx = d.ctx.clone();
+    let strip = log_strip(&d.scene(&sim), goose);
     let cells: Vec<_> = strip.cells().collect();
     assert_eq!(cells.iter().map(|c| c.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
     let centre = |x: f64| Point::new(x + strip.cell / 2.0, strip.origin.y + strip.cell / 2.0);

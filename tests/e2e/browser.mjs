@@ -96,3 +96,16 @@ export function usePage(options = {}) {
   ctx.open = (url) => openPage(ctx.browser, url ?? ctx.server.url, options);
   return ctx;
 }
+
+/// Runs one scenario line through the page's API (window.ddg.exec).
+export const exec = (page, line) => page.evaluate((l) => window.ddg.exec(l), line);
+
+/// The accessible description of `locator`, from its aria-describedby.
+export const description = (locator) =>
+  locator.evaluate((el) =>
+    (el.getAttribute('aria-describedby') || '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent ?? '')
+      .join(' '),
+  );

@@ -7,22 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { root, usePage, ready } from './browser.mjs';
+import { root, usePage, ready, exec, description } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 const ctx = usePage({ viewport: { width: 1280, height: 720 } });
-const exec = (page, line) => page.evaluate((l) => window.ddg.exec(l), line);
 const status = (page) => page.evaluate(() => window.ddg.status());
-
-/// The accessible description of `locator`, from its aria-describedby.
-const description = (locator) =>
-  locator.evaluate((el) =>
-    (el.getAttribute('aria-describedby') || '')
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((id) => document.getElementById(id)?.textContent ?? '')
-      .join(' '),
-  );
 
 /// A paused run with a goose: 5 nodes, seed 1, 400 ms in. Returns the
 /// goose's number (1-based).
@@ -33,6 +22,15 @@ async function withGoose(page) {
   const { nodes } = await status(page);
   const goose = nodes.findIndex((n) => n.role === 'goose') + 1;
   assert.ok(goose > 0, JSON.stringify(nodes));
+  return goose;
+}
+
+/// `withGoose`, then three requests the goose commits (its log ends at
+/// index 4). Returns the goose's number.
+async function withCommittedRequests(page) {
+  const goose = await withGoose(page);
+  await exec(page, 'request 3');
+  await exec(page, 'run 100ms');
   return goose;
 }
 
@@ -85,9 +83,7 @@ test('a client request: the button and the key record it, and with no goose it i
 
 test("the inspector shows a node's log, and the goose's nextIndex and matchIndex per peer", async () => {
   const { page, errors } = await ctx.open();
-  const goose = await withGoose(page);
-  await exec(page, 'request 3');
-  await exec(page, 'run 100ms');
+  const goose = await withCommittedRequests(page);
   await page.keyboard.press(String(goose));
   // The goose's no-op and the three requests, all committed.
   await page.locator('#ins-log', { hasText: 'ends at index 4' }).waitFor();
@@ -109,9 +105,7 @@ test("the inspector shows a node's log, and the goose's nextIndex and matchIndex
 
 test('the log strip is off by default, draws next to each bird when on, and the share link keeps it', async () => {
   const { page, errors } = await ctx.open();
-  const goose = await withGoose(page);
-  await exec(page, 'request 3');
-  await exec(page, 'run 100ms');
+  const goose = await withCommittedRequests(page);
   const box = page.locator('#in-logs');
   assert.equal(await box.isChecked(), false, 'off by default');
   await frames(page);

@@ -5,20 +5,9 @@
 // consistent, with units; the run's seed links to this very run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usePage } from './browser.mjs';
+import { usePage, exec, description } from './browser.mjs';
 
 const ctx = usePage();
-const exec = (page, line) => page.evaluate((l) => window.ddg.exec(l), line);
-
-/// The accessible description of `locator`, from its aria-describedby.
-const description = (locator) =>
-  locator.evaluate((el) =>
-    (el.getAttribute('aria-describedby') || '')
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((id) => document.getElementById(id)?.textContent ?? '')
-      .join(' '),
-  );
 
 test('controls that cannot act are disabled and say why', async () => {
   const { page, errors } = await ctx.open();

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { root, usePage } from './browser.mjs';
+import { root, usePage, exec } from './browser.mjs';
 
 const artifacts = path.join(root, 'tests/e2e/artifacts');
 const ddg = path.join(root, 'target/release/ddg');
@@ -16,7 +16,6 @@ const ctx = usePage({ acceptDownloads: true });
 
 const open = (url) => ctx.open(url);
 
-const exec = (page, line) => page.evaluate((l) => window.ddg.exec(l), line);
 const status = (page) => page.evaluate(() => window.ddg.status());
 
 /// A paused run advanced in uneven steps with faults, its status recorded
