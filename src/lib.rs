@@ -25,6 +25,7 @@
 pub mod chaos;
 pub mod chunked;
 pub mod compact;
+pub mod config;
 pub mod experiment;
 pub mod lessons;
 pub mod log;

@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 use crate::chunked::Chunked;
+use crate::config::Change;
 
 use crate::message::Term;
 
@@ -35,6 +36,9 @@ pub enum EntryKind {
     /// The no-op a new goose appends so that something of its term can commit
     /// (§5.4.2, §8).
     Noop,
+    /// A single-server membership change (dissertation §4.1), in effect on
+    /// each node as soon as it is in its log.
+    Config(Change),
 }
 
 /// One entry of the log.
@@ -52,6 +56,7 @@ impl std::fmt::Display for Entry {
         match self.kind {
             EntryKind::Request(k) => write!(f, "request {k} (term {})", self.term),
             EntryKind::Noop => write!(f, "no-op (term {})", self.term),
+            EntryKind::Config(c) => write!(f, "{c} (term {})", self.term),
         }
     }
 }

@@ -192,6 +192,7 @@
 //! `now < majority_lease_end()`, so one that was paused (SIGSTOP) and resumed
 //! after its lease lapsed says "duck" even before it processes its first tick.
 
+use crate::config::{Change, Config, Members, MAX_SLOTS};
 use crate::log::{Entry, EntryKind, Index, Log};
 use crate::message::{node_name, Body, Lease, Message, NodeId, Term};
 use crate::options::{Options, Time};
@@ -267,6 +268,8 @@ pub enum StepDown {
     /// A leader that heard from no majority for an election timeout
     /// (CheckQuorum, dissertation §6.2).
     LostQuorum,
+    /// A leader whose own removal committed (dissertation §4.2.2).
+    Removed,
 }
 
 /// Why a node refused a vote or a pre-vote.
@@ -368,6 +371,25 @@ pub enum Note {
     /// The goose's majority lease ran out: it stays leader of its term but no
     /// longer claims to be goose (CheckQuorum).
     LostCrown,
+    /// The goose began catching a new node up as a non-voter (§4.2.1).
+    CatchingUp {
+        /// The node to add once it has caught up.
+        node: NodeId,
+    },
+    /// The goose appended a configuration change, in effect on it at once
+    /// (§4.1).
+    Changed {
+        /// The change.
+        change: Change,
+        /// Its log index.
+        index: Index,
+    },
+    /// The goose gave up adding a node that did not catch up within
+    /// [`CATCH_UP_ROUNDS`] rounds (§4.2.1).
+    CatchUpFailed {
+        /// The node.
+        node: NodeId,
+    },
     /// A leader without its crown heard acks from a majority (or CheckQuorum
     /// was turned off) and is goose again.
     Crowned {
@@ -445,6 +467,28 @@ impl Outbox {
 /// duck further behind catches up over several round trips).
 pub const MAX_ENTRIES: usize = 16;
 
+/// How many rounds of replication a new node gets to catch up before the
+/// goose gives up adding it (dissertation §4.2.1).
+pub const CATCH_UP_ROUNDS: u32 = 10;
+
+/// A new node the goose is catching up before it joins (§4.2.1): each round
+/// replicates every entry the goose held when the round began; the node joins
+/// when a round takes less than an election timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CatchUp {
+    /// The node being caught up, a non-voter until it joins.
+    pub node: NodeId,
+    /// The last index of this round.
+    pub round_end: Index,
+    /// When this round began.
+    pub round_start: Time,
+    /// Which round this is, from 1.
+    pub round: u32,
+    /// When the node last acknowledged anything (the goose gives up on a
+    /// node silent for an election timeout).
+    pub heard: Time,
+}
+
 /// What a node needs from its surroundings for one step.
 pub struct Ctx<'a> {
     /// The current options.
@@ -459,7 +503,11 @@ pub struct Ctx<'a> {
 #[derive(Clone, Debug)]
 pub struct Node {
     id: NodeId,
-    size: u32,
+    /// How many node ids the run knows (the length of every per-peer list).
+    slots: u32,
+    /// The configuration in effect, derived from the log (dissertation §4.1).
+    config: Config,
+
     // Persistent state (Figure 2), plus the CheckQuorum promise.
     term: Term,
     voted_for: Option<NodeId>,
@@ -476,19 +524,43 @@ pub struct Node {
     heartbeat_due: Time,
     goose_heard: Option<Time>,
     ballots: Vec<Ballot>,
+    commit: Index,
+    /// What only a (pre)candidate or a leader keeps, boxed so that a duck
+    /// (most nodes, in every time-travel checkpoint) does not carry it.
+    lead: Option<Box<Lead>>,
+}
+
+/// The volatile state of a (pre)candidate or leader (Figure 2's "volatile
+/// state on leaders", and the CheckQuorum bookkeeping), indexed by node id.
+#[derive(Clone, Debug)]
+struct Lead {
     /// For each peer, the largest lease floor it echoed in this leadership.
     floors: Ranked,
     /// For each peer, when its last granted vote or heartbeat ack of this
     /// leadership arrived.
     acked: Ranked,
-    commit: Index,
-    // The goose's view of each peer's log (§5.3), indexed by node id.
+    // The goose's view of each peer's log (§5.3).
     next_index: Vec<Index>,
     match_index: Vec<Index>,
     // The highest index sent to each peer in this term, to tell a batch cut
     // short by MAX_ENTRIES (send the rest at once) from entries in flight.
     sent_index: Vec<Index>,
-    scratch: Vec<Index>,
+    /// A new node being caught up before it joins (§4.2.1).
+    catch_up: Option<CatchUp>,
+}
+
+impl Lead {
+    fn new(me: NodeId, slots: u32, members: Members) -> Lead {
+        let n = slots as usize;
+        Lead {
+            floors: Ranked::new(me, slots, members),
+            acked: Ranked::new(me, slots, members),
+            next_index: vec![1; n],
+            match_index: vec![0; n],
+            sent_index: vec![0; n],
+            catch_up: None,
+        }
+    }
 }
 
 /// The number of votes that wins in a cluster of `size` (§5.2).
@@ -497,11 +569,30 @@ pub fn majority(size: u32) -> u32 {
 }
 
 impl Node {
-    /// A fresh node, a duck in term 0 whose election timer starts at `now`.
+    /// A fresh node of a cluster of `size` nodes that all start as members,
+    /// a duck in term 0 whose election timer starts at `now`.
     pub fn new(id: NodeId, size: u32, now: Time, opts: &Options, rng: &mut SimRng) -> Node {
+        Node::joining(id, size, Members::first(size), now, opts, rng)
+    }
+
+    /// A fresh node among `slots` node ids, of a cluster that started with
+    /// the configuration `initial` (which need not hold this node: a node
+    /// added later starts outside it and never campaigns until a
+    /// configuration entry in its log makes it a member, §4.2.1).
+    pub fn joining(
+        id: NodeId,
+        slots: u32,
+        initial: Members,
+        now: Time,
+        opts: &Options,
+        rng: &mut SimRng,
+    ) -> Node {
+        debug_assert!(id < slots && slots <= MAX_SLOTS);
+        let size = slots;
         let mut node = Node {
             id,
-            size,
+            slots,
+            config: Config::new(initial),
             term: 0,
             voted_for: None,
             log: Log::new(),
@@ -515,13 +606,8 @@ impl Node {
             heartbeat_due: now,
             goose_heard: None,
             ballots: vec![Ballot::Pending; size as usize],
-            floors: Ranked::new(id, size),
-            acked: Ranked::new(id, size),
+            lead: None,
             commit: 0,
-            next_index: vec![1; size as usize],
-            match_index: vec![0; size as usize],
-            sent_index: vec![0; size as usize],
-            scratch: Vec::with_capacity(size as usize),
         };
         node.reset_timer(now, opts, rng);
         node
@@ -535,7 +621,8 @@ impl Node {
     #[allow(clippy::too_many_arguments)]
     pub fn recovered(
         id: NodeId,
-        size: u32,
+        slots: u32,
+        initial: Members,
         now: Time,
         term: Term,
         voted_for: Option<NodeId>,
@@ -544,9 +631,10 @@ impl Node {
         opts: &Options,
         rng: &mut SimRng,
     ) -> Node {
-        let mut node = Node::new(id, size, now, opts, rng);
+        let mut node = Node::joining(id, slots, initial, now, opts, rng);
         node.term = term;
         node.voted_for = voted_for;
+        node.config = Config::of(initial, &log);
         node.log = log;
         node.lease_until = lease_until;
         node
@@ -607,11 +695,88 @@ impl Node {
     }
     /// A goose's nextIndex for each peer, indexed by node id (§5.3).
     pub fn next_index(&self) -> &[Index] {
-        &self.next_index
+        self.lead.as_deref().map_or(&[], |l| &l.next_index)
     }
     /// A goose's matchIndex for each peer, indexed by node id (§5.3).
     pub fn match_index(&self) -> &[Index] {
-        &self.match_index
+        self.lead.as_deref().map_or(&[], |l| &l.match_index)
+    }
+    /// Its view of the configuration: the latest in its log (§4.1).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    /// The nodes that vote in the configuration in effect.
+    pub fn members(&self) -> Members {
+        self.config.members()
+    }
+    /// A new node the goose is catching up before it joins (§4.2.1).
+    pub fn catch_up(&self) -> Option<CatchUp> {
+        self.lead.as_deref().and_then(|l| l.catch_up)
+    }
+    /// Roughly how many bytes this node holds, its log included (for the
+    /// time-travel memory budget): a duck carries no [`Lead`].
+    pub fn footprint(&self) -> usize {
+        let n = self.slots as usize;
+        let lead = self.lead.as_ref().map_or(0, |_| {
+            std::mem::size_of::<Lead>() + n * (3 * 8 + 2 * (8 + 4 + 4))
+        });
+        std::mem::size_of::<Node>() + n + lead + self.log.footprint()
+    }
+
+    /// How many node ids this node knows.
+    pub fn slots(&self) -> u32 {
+        self.slots
+    }
+
+    /// The run now knows `slots` node ids (a node was added): every per-peer
+    /// list grows, the new peers unknown (nextIndex 1, matchIndex 0).
+    pub fn grow(&mut self, slots: u32) {
+        assert!(slots >= self.slots && slots <= MAX_SLOTS);
+        let n = slots as usize;
+        self.slots = slots;
+        self.ballots.resize(n, Ballot::Pending);
+        let next = self.log.last_index() + 1;
+        if let Some(l) = self.lead.as_deref_mut() {
+            l.next_index.resize(n, next);
+            l.match_index.resize(n, 0);
+            l.sent_index.resize(n, 0);
+            l.floors.grow(slots);
+            l.acked.grow(slots);
+        }
+    }
+
+    /// Whether this node may start an election: it is in its configuration,
+    /// or its own removal is in its log but not known to be committed — it
+    /// may still be needed to elect the leader that commits it
+    /// (dissertation §4.2.2). A node being added never campaigns (§4.2.1).
+    pub fn may_campaign(&self) -> bool {
+        let id = self.id;
+        self.config.members().contains(id)
+            || (self.config.pending(self.commit) && self.config.previous().contains(id))
+    }
+
+    /// The (pre)candidate's or leader's state: present from the first
+    /// campaign of a leadership on (a protocol bug, not an input, if not).
+    #[inline]
+    fn l(&mut self) -> &mut Lead {
+        self.lead
+            .as_deref_mut()
+            .expect("a (pre)candidate or leader keeps its Lead")
+    }
+
+    /// Whom a leader sends AppendEntries: the configuration in effect, the
+    /// new node it is catching up, and, until a removal commits, the node
+    /// being removed (so that it hears its removal commit and stays quiet,
+    /// §4.2.3).
+    fn followers(&self) -> Members {
+        let mut to = self.config.members();
+        if self.config.pending(self.commit) {
+            to = to.union(self.config.previous());
+        }
+        if let Some(c) = self.catch_up() {
+            to = to.with(c.node);
+        }
+        to.without(self.id)
     }
 
     /// Test and checker hook: the log, to plant a corruption the invariant
@@ -625,7 +790,7 @@ impl Node {
     /// guaranteed until then and no longer (see the module doc). Under
     /// CheckQuorum the leader is goose only before this instant.
     pub fn majority_lease_end(&self) -> Time {
-        self.floors.kth_largest()
+        self.lead.as_deref().map_or(0, |l| l.floors.kth_largest())
     }
 
     /// When the leader last heard from a majority: the latest instant by
@@ -633,7 +798,7 @@ impl Node {
     /// with a vote or a heartbeat ack in this leadership. Under CheckQuorum
     /// the leader steps down an election timeout after it (§6.2).
     pub fn majority_heard_at(&self) -> Time {
-        self.acked.kth_largest()
+        self.lead.as_deref().map_or(0, |l| l.acked.kth_largest())
     }
 
     /// When a leader under CheckQuorum steps down: an election timeout (its
@@ -713,8 +878,10 @@ impl Node {
         Some(lease.floor)
     }
 
+    /// Sends `msg` to every other member of the configuration in effect
+    /// (a vote counts only from a member, §4.1).
     fn broadcast(&self, msg: Message, out: &mut Outbox) {
-        for peer in (0..self.size).filter(|&p| p != self.id) {
+        for peer in self.config.members().without(self.id).iter() {
             out.messages.push((peer, msg));
         }
     }
@@ -723,6 +890,7 @@ impl Node {
         let was = self.role;
         self.role = Role::Duck;
         self.leader = None;
+        self.lead = None;
         self.reset_timer(now, ctx.opts, ctx.rng);
         ctx.out.notes.push(Note::SteppedDown { was, why });
     }
@@ -741,15 +909,31 @@ impl Node {
     fn start_ballots(&mut self) {
         self.ballots.fill(Ballot::Pending);
         self.ballots[self.id as usize] = Ballot::Granted;
-        self.floors.reset();
-        self.acked.reset();
+        let members = self.config.members();
+        match self.lead.as_deref_mut() {
+            Some(l) => {
+                l.floors.reset(members);
+                l.acked.reset(members);
+                l.catch_up = None;
+            }
+            None => self.lead = Some(Box::new(Lead::new(self.id, self.slots, members))),
+        }
     }
 
+    /// The votes granted by members of the configuration in effect, this
+    /// node's own included if it is one (§4.1).
     fn granted(&self) -> u32 {
-        self.ballots
+        self.config
+            .members()
             .iter()
-            .filter(|&&b| b == Ballot::Granted)
+            .filter(|&p| self.ballots[p as usize] == Ballot::Granted)
             .count() as u32
+    }
+
+    /// The votes that win: a majority of the configuration in effect.
+    #[inline]
+    fn quorum(&self) -> u32 {
+        self.config.members().majority()
     }
 
     /// The election timer fired: campaign, or pre-campaign (§5.2, §9.6).
@@ -772,12 +956,13 @@ impl Node {
             self.reset_timer(now, ctx.opts, ctx.rng);
             return;
         }
-        if self.term == Term::MAX {
-            // The last term: no election can follow it. Only a forged or
-            // garbled datagram (src/net/wire.rs) brings a node here; it
-            // stays a duck rather than wrap around to term 0.
+        if !self.may_campaign() {
+            // §4.2.1, §4.2.2: a node outside its configuration does not
+            // campaign (a new node still catching up, a removed node once its
+            // removal is committed). It waits with no timer until a goose
+            // speaks to it again.
             self.role = Role::Duck;
-            self.reset_timer(now, ctx.opts, ctx.rng);
+            self.election_deadline = Time::MAX;
             return;
         }
         if ctx.opts.pre_vote {
@@ -804,7 +989,7 @@ impl Node {
             },
             ctx.out,
         );
-        if self.granted() >= majority(self.size) {
+        if self.granted() >= self.quorum() {
             self.campaign(now, Cause::PreVote, ctx);
         }
     }
@@ -837,7 +1022,7 @@ impl Node {
 
     fn maybe_win(&mut self, now: Time, ctx: &mut Ctx) {
         let votes = self.granted();
-        if votes < majority(self.size) {
+        if votes < self.quorum() {
             return;
         }
         self.role = Role::Goose;
@@ -848,9 +1033,11 @@ impl Node {
         // term, the first entry it may commit by counting replicas, which
         // commits everything before it too.
         let next = self.log.last_index() + 1;
-        self.next_index.fill(next);
-        self.match_index.fill(0);
-        self.sent_index.fill(0);
+        let l = self.l();
+        l.next_index.fill(next);
+        l.match_index.fill(0);
+        l.sent_index.fill(0);
+        l.catch_up = None;
         let noop = Entry {
             term: self.term,
             kind: EntryKind::Noop,
@@ -859,13 +1046,22 @@ impl Node {
             Some(index) => ctx.out.log_touched(index),
             None => ctx.out.notes.push(Note::LogFull),
         }
-        self.match_index[self.id as usize] = self.log.last_index();
+        let (me, last) = (self.id as usize, self.log.last_index());
+        self.l().match_index[me] = last;
         self.send_heartbeats(now, ctx);
-        self.advance_commit();
+        self.advance_commit(now, ctx);
         self.check_quorum(now, ctx);
     }
 
     fn send_heartbeats(&mut self, now: Time, ctx: &mut Ctx) {
+        if let Some(c) = self.catch_up() {
+            // §4.2.1: a new node that is down, or too slow, must not hold up
+            // every later change.
+            if now.saturating_sub(c.heard) > ctx.opts.election.max {
+                self.l().catch_up = None;
+                ctx.out.notes.push(Note::CatchUpFailed { node: c.node });
+            }
+        }
         self.heartbeat_last = now;
         self.heartbeat_due = now + ctx.opts.heartbeat;
         self.replicate(now, ctx);
@@ -877,13 +1073,11 @@ impl Node {
     fn replicate(&mut self, now: Time, ctx: &mut Ctx) {
         let next = self.log.last_index() + 1;
         let (beat, _) = self.append_from(now, next, ctx.opts);
-        for peer in 0..self.size {
+        for peer in self.followers().iter() {
             let p = peer as usize;
-            if peer == self.id {
-                continue;
-            }
-            if self.next_index[p] == next {
-                self.sent_index[p] = next - 1;
+            let l = self.l();
+            if l.next_index[p] == next {
+                l.sent_index[p] = next - 1;
                 ctx.out.messages.push((peer, beat));
             } else {
                 self.send_append(now, peer, ctx);
@@ -895,10 +1089,10 @@ impl Node {
     /// [`MAX_ENTRIES`]), after the entry just before them (§5.3).
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn send_append(&mut self, now: Time, peer: NodeId, ctx: &mut Ctx) {
-        let next = self.next_index[peer as usize];
+        let next = self.l().next_index[peer as usize];
         let (msg, [first, rest]) = self.append_from(now, next, ctx.opts);
         ctx.out.send_parts(peer, msg, first, rest);
-        self.sent_index[peer as usize] = next - 1 + msg.entry_count() as Index;
+        self.l().sent_index[peer as usize] = next - 1 + msg.entry_count() as Index;
     }
 
     /// The AppendEntries for a peer whose nextIndex is `next`, and the
@@ -925,20 +1119,58 @@ impl Node {
     /// on a majority, but only if that entry is of its own term (counting
     /// replicas of an older term's entry is unsafe: Figure 8). Earlier
     /// entries commit with it (Log Matching).
-    fn advance_commit(&mut self) {
+    ///
+    /// Only members of the configuration in effect count (§4.1); a leader
+    /// removing itself counts its peers only (§4.2.2). When the commit
+    /// passes a configuration entry, a removed node hears it at once (so
+    /// that it stays quiet, §4.2.3), and a leader that removed itself steps
+    /// down (§4.2.2).
+    fn advance_commit(&mut self, now: Time, ctx: &mut Ctx) {
         if !self.role.is_leader() {
             return;
         }
-        self.match_index[self.id as usize] = self.log.last_index();
-        self.scratch.clear();
-        self.scratch.extend_from_slice(&self.match_index);
-        let needed = majority(self.size) as usize;
+        let (me, last, members) = (
+            self.id as usize,
+            self.log.last_index(),
+            self.config.members(),
+        );
+        let needed = self.quorum() as usize;
+        let l = self.l();
+        l.match_index[me] = last;
+        let mut matched = [0; MAX_SLOTS as usize];
+        let mut n = 0;
+        for m in members.iter() {
+            matched[n] = l.match_index[m as usize];
+            n += 1;
+        }
+        if n < needed {
+            return;
+        }
+        let matched = &mut matched[..n];
         // The page's small heap sort, not std's selection (a few KB of wasm);
         // it runs only when a matchIndex moves, over at most 101 numbers.
-        crate::compact::sort_by(&mut self.scratch, |a, b| b.cmp(a));
-        let kth = self.scratch[needed - 1];
+        crate::compact::sort_by(matched, |a, b| b.cmp(a));
+        let kth = matched[needed - 1];
         if kth > self.commit && self.log.term_at(kth) == Some(self.term) {
+            let was = self.commit;
             self.commit = kth;
+            let change = self.config.index();
+            if was < change && change <= kth {
+                self.change_committed(now, ctx);
+            }
+        }
+    }
+
+    /// The latest configuration entry just committed on this leader.
+    fn change_committed(&mut self, now: Time, ctx: &mut Ctx) {
+        let (members, previous) = (self.config.members(), self.config.previous());
+        let me = self.id;
+        for gone in previous.iter().filter(|&p| !members.contains(p) && p != me) {
+            self.send_append(now, gone, ctx);
+        }
+        if !members.contains(self.id) {
+            self.become_duck(now, StepDown::Removed, ctx);
+            self.election_deadline = Time::MAX;
         }
     }
 
@@ -970,9 +1202,157 @@ impl Node {
                 ctx.out.log_touched(index);
             }
         }
-        self.advance_commit();
+        self.advance_commit(now, ctx);
         self.replicate(now, ctx);
         Ok(self.log.last_index())
+    }
+
+    /// A membership change reaches this node (`add nK`, `remove nK`). Only
+    /// the goose takes it (§4.1), and only when [`Node::can_change`] allows.
+    /// A removal is appended at once; a new node is first caught up as a
+    /// non-voter and joins when a round of replication takes less than an
+    /// election timeout (§4.2.1).
+    pub fn change(&mut self, now: Time, change: Change, ctx: &mut Ctx) -> Result<(), String> {
+        self.can_change(change)?;
+        if change.node() >= self.slots {
+            return Err(format!("{} does not exist", node_name(change.node())));
+        }
+        match change {
+            Change::Add(node) => {
+                let (p, next) = (node as usize, self.log.last_index() + 1);
+                let l = self.l();
+                l.next_index[p] = next;
+                l.match_index[p] = 0;
+                l.sent_index[p] = 0;
+                self.l().catch_up = Some(CatchUp {
+                    node,
+                    round_end: self.log.last_index(),
+                    round_start: now,
+                    round: 1,
+                    heard: now,
+                });
+                ctx.out.notes.push(Note::CatchingUp { node });
+                self.send_append(now, node, ctx);
+            }
+            Change::Remove(_) => self.append_change(now, change, ctx),
+        }
+        Ok(())
+    }
+
+    /// Whether this node would take `change` now, and if not, why: it must
+    /// be the goose; it must have committed an entry of its own term (the
+    /// 2015 fix); the previous change must be committed and no node being
+    /// caught up (one change at a time, §4.1); a node added must exist and
+    /// not be a member, a node removed must be one and not the last.
+    pub fn can_change(&self, change: Change) -> Result<(), String> {
+        let me = node_name(self.id);
+        let them = node_name(change.node());
+        if self.role != Role::Goose {
+            return Err(format!("{me} is not the goose"));
+        }
+        if self.log.term_at(self.commit) != Some(self.term) {
+            return Err(format!(
+                "{me} has not committed an entry of its term {} yet: a new goose commits its no-op before any change (Ongaro's 2015 fix)",
+                self.term
+            ));
+        }
+        if self.config.pending(self.commit) {
+            let last = self.log.get(self.config.index()).map(|e| e.kind);
+            let what = match last {
+                Some(EntryKind::Config(c)) => c.to_string(),
+                _ => "the last change".into(),
+            };
+            return Err(format!(
+                "`{what}` (index {}) is not committed yet: one change at a time (§4.1)",
+                self.config.index()
+            ));
+        }
+        if let Some(c) = self.catch_up() {
+            return Err(format!(
+                "{me} is still catching {} up: one change at a time (§4.1)",
+                node_name(c.node)
+            ));
+        }
+        if self.log.is_full() {
+            return Err(format!(
+                "{me}'s log is full ({} entries, the cap)",
+                crate::log::LOG_CAP
+            ));
+        }
+        let members = self.config.members();
+        match change {
+            // The simulator hatches the next new node once the goose agrees
+            // (`Simulation::add`); a real cluster knows its slots.
+            Change::Add(node) if node > self.slots || node >= MAX_SLOTS => {
+                Err(format!("{them} does not exist"))
+            }
+            Change::Add(node) if members.contains(node) => {
+                Err(format!("{them} is already a member"))
+            }
+            Change::Remove(node) if !members.contains(node) => {
+                Err(format!("{them} is not a member"))
+            }
+            Change::Remove(_) if members.len() == 1 => {
+                Err(format!("{them} is the last member: a cluster needs one"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Appends a configuration entry, in effect at once (§4.1): the goose's
+    /// majorities, commits and CheckQuorum count the new configuration from
+    /// this instant.
+    fn append_change(&mut self, now: Time, change: Change, ctx: &mut Ctx) {
+        let kind = EntryKind::Config(change);
+        let entry = Entry {
+            term: self.term,
+            kind,
+        };
+        let Some(index) = self.log.append(entry) else {
+            return ctx.out.notes.push(Note::LogFull);
+        };
+        ctx.out.log_touched(index);
+        self.config.appended(index, kind);
+        ctx.out.notes.push(Note::Changed { change, index });
+        let members = self.config.members();
+        let l = self.l();
+        l.floors.set_members(members);
+        l.acked.set_members(members);
+        self.advance_commit(now, ctx);
+        if self.role.is_leader() {
+            self.replicate(now, ctx);
+            self.check_quorum(now, ctx);
+        }
+    }
+
+    /// The node being caught up acknowledged entries (§4.2.1): once it holds
+    /// every entry of the round, it joins if the round took less than an
+    /// election timeout (or it holds the whole log); else a new round
+    /// begins, up to [`CATCH_UP_ROUNDS`].
+    fn catching_up(&mut self, now: Time, from: NodeId, ctx: &mut Ctx) {
+        let Some(c) = self.catch_up() else {
+            return;
+        };
+        let last = self.log.last_index();
+        let l = self.l();
+        let matched = l.match_index[from as usize];
+        if matched < c.round_end {
+            return;
+        }
+        if matched == last || now - c.round_start < ctx.opts.election.min {
+            l.catch_up = None;
+            self.append_change(now, Change::Add(from), ctx);
+        } else if c.round >= CATCH_UP_ROUNDS {
+            l.catch_up = None;
+            ctx.out.notes.push(Note::CatchUpFailed { node: from });
+        } else {
+            l.catch_up = Some(CatchUp {
+                round_end: last,
+                round_start: now,
+                round: c.round + 1,
+                ..c
+            });
+        }
     }
 
     /// CheckQuorum: crown or uncrown the leader, and step down if an
@@ -1050,9 +1430,10 @@ impl Node {
     pub fn restart(&mut self, now: Time, ctx: &mut Ctx) {
         self.role = Role::Duck;
         self.leader = None;
+        self.lead = None;
         self.commit = 0;
         self.goose_heard = None;
-        self.start_ballots();
+        self.ballots.fill(Ballot::Pending);
         self.reset_timer(now, ctx.opts, ctx.rng);
     }
 
@@ -1149,12 +1530,15 @@ impl Node {
                     // An ack: the peer's ack time and floor move up (never
                     // down), the log's bookkeeping follows, and the leader
                     // judges its quorum again.
-                    self.acked.raise(from, now);
+                    let l = self.l();
+                    l.acked.raise(from, now);
                     if let Some(floor) = lease_floor {
-                        self.floors.raise(from, floor);
+                        l.floors.raise(from, floor);
                     }
                     self.hear_append_reply(now, from, success, index, ctx);
-                    self.judge_quorum(now, ctx);
+                    // It may have stepped down meanwhile (its own removal
+                    // committed, §4.2.2).
+                    self.check_quorum(now, ctx);
                 }
             }
             Body::PreVoteRequest { .. } | Body::VoteRequest { .. } => {
@@ -1177,7 +1561,11 @@ impl Node {
                 && ctx.opts.check_quorum
                 && matches!(msg.body, Body::AppendReply { .. });
             self.adopt_term(now, msg.term, from, ctx);
-            if handing_on && self.term < Term::MAX && self.bound_against(now, self.id).is_none() {
+            if handing_on
+                && self.term < Term::MAX
+                && self.may_campaign()
+                && self.bound_against(now, self.id).is_none()
+            {
                 self.campaign(now, Cause::Deposed, ctx);
                 return false;
             }
@@ -1354,9 +1742,10 @@ impl Node {
             Ballot::Denied
         };
         if granted {
-            self.acked.raise(from, now);
+            let l = self.l();
+            l.acked.raise(from, now);
             if let Some(floor) = lease_floor {
-                self.floors.raise(from, floor);
+                l.floors.raise(from, floor);
             }
             self.maybe_win(now, ctx);
         }
@@ -1406,9 +1795,7 @@ impl Node {
         };
         // A precandidate may have granted a vote (and a lease) in its term
         // meanwhile; then it waits for its timer like any bound node.
-        if granted
-            && self.granted() >= majority(self.size)
-            && self.bound_against(now, self.id).is_none()
+        if granted && self.granted() >= self.quorum() && self.bound_against(now, self.id).is_none()
         {
             self.campaign(now, Cause::PreVote, ctx);
         }
@@ -1464,6 +1851,7 @@ impl Node {
                         // §5.3: an existing entry conflicts with a new one:
                         // delete it and all that follow it.
                         let dropped = self.log.truncate_from(index) as u64;
+                        self.config.truncated(index, &self.log);
                         ctx.out.notes.push(Note::Truncated {
                             from: index,
                             dropped,
@@ -1473,6 +1861,7 @@ impl Node {
                     if self.log.append(*entry).is_none() {
                         break;
                     }
+                    self.config.appended(index, entry.kind);
                 }
             }
             stored = index;
@@ -1501,24 +1890,39 @@ impl Node {
     ) {
         let p = from as usize;
         let last = self.log.last_index();
+        let l = self.l();
+        if let Some(c) = l.catch_up.as_mut().filter(|c| c.node == from) {
+            c.heard = now;
+        }
         if success {
             let index = index.min(last);
-            if index > self.match_index[p] {
-                self.match_index[p] = index;
-                self.advance_commit();
+            if index > self.l().match_index[p] {
+                self.l().match_index[p] = index;
+                self.advance_commit(now, ctx);
+                if !self.role.is_leader() {
+                    return;
+                }
             }
-            self.next_index[p] = self.next_index[p].max(index + 1);
+            if self.catch_up().is_some_and(|c| c.node == from) {
+                self.catching_up(now, from, ctx);
+                if !self.role.is_leader() {
+                    return;
+                }
+            }
+            let l = self.l();
+            l.next_index[p] = l.next_index[p].max(index + 1);
             // Entries sent already are on their way; only a batch cut short
             // by MAX_ENTRIES leaves some that were never sent.
-            if self.sent_index[p] < last && self.next_index[p] <= last {
+            if l.sent_index[p] < last && l.next_index[p] <= last {
                 self.send_append(now, from, ctx);
             }
         } else {
-            let floor = self.match_index[p] + 1;
-            let next = self.next_index[p];
+            let l = self.l();
+            let floor = l.match_index[p] + 1;
+            let next = l.next_index[p];
             let backed = index.min(next.saturating_sub(1)).max(floor).max(1);
             if backed < next {
-                self.next_index[p] = backed;
+                l.next_index[p] = backed;
                 self.send_append(now, from, ctx);
             }
         }

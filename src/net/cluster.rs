@@ -639,6 +639,8 @@ impl RealWorld {
                     term: s.term().unwrap_or(0),
                     voted_for: s.node_field("voted_for", size).map(node_name),
                     leader: s.node_field("leader", size).map(node_name),
+                    // Real nodes do not report their configuration yet.
+                    member: true,
                 })
                 .collect(),
         }
@@ -673,6 +675,11 @@ impl RealWorld {
                     Field::VotedFor => Value::Node(s.node_field("voted_for", size)),
                     Field::Leader => Value::Node(s.node_field("leader", size)),
                     Field::Alive => Value::Bool(!matches!(s, Seen::Dead)),
+                    Field::Member | Field::Members => {
+                        return Err(Failure::Error(
+                            "member and members are read from the simulator only, for now".into(),
+                        ))
+                    }
                     Field::Commit | Field::LastIndex | Field::LastTerm => {
                         let key = match field {
                             Field::Commit => "commit",
@@ -807,6 +814,10 @@ impl RealWorld {
                     human_duration(self.now())
                 ))),
             },
+            Command::Add(_) | Command::Remove(_) => Err(e(
+                "add and remove act on the simulator only, for now: a real cluster changes with `ddg cluster add` and `ddg cluster remove`"
+                    .into(),
+            )),
             Command::Set(_) | Command::Drop(_) | Command::Stats | Command::Cut { .. } => Err(e(
                 "set, drop, cut, uncut and stats act on the simulator only, not on a real cluster"
                     .into(),

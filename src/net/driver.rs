@@ -407,6 +407,7 @@ impl Driver {
         let node = Node::recovered(
             cfg.id,
             size,
+            crate::config::Members::first(size),
             now,
             saved.term,
             saved.voted_for,

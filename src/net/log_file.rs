@@ -26,6 +26,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::config::{Change, MAX_SLOTS};
 use crate::log::{Entry, EntryKind, Index, LOG_CAP};
 use crate::message::{node_name, NodeId};
 
@@ -212,6 +213,8 @@ fn encode(index: Index, entry: &Entry) -> [u8; RECORD as usize] {
     let (kind, payload) = match entry.kind {
         EntryKind::Noop => (0u8, 0u64),
         EntryKind::Request(k) => (1, k),
+        EntryKind::Config(Change::Add(n)) => (2, n as u64),
+        EntryKind::Config(Change::Remove(n)) => (3, n as u64),
     };
     r[8] = kind;
     r[9..17].copy_from_slice(&payload.to_le_bytes());
@@ -230,6 +233,8 @@ fn decode(index: Index, r: &[u8]) -> Option<Entry> {
     let kind = match (r[8], payload) {
         (0, 0) => EntryKind::Noop,
         (1, k) => EntryKind::Request(k),
+        (2, n) if n < MAX_SLOTS as u64 => EntryKind::Config(Change::Add(n as NodeId)),
+        (3, n) if n < MAX_SLOTS as u64 => EntryKind::Config(Change::Remove(n as NodeId)),
         _ => return None,
     };
     Some(Entry { term, kind })

@@ -23,6 +23,7 @@
 //! too long, of another version, of another cluster, addressed to somebody
 //! else or with a bad field is an [`Error`], which the driver counts and drops.
 
+use crate::config::{Change, MAX_SLOTS};
 use crate::log::{Entry, EntryKind};
 use crate::message::{Body, Lease, Message, NodeId};
 use crate::node::MAX_ENTRIES;
@@ -160,6 +161,14 @@ pub fn encode(env: Envelope, msg: &Message, entries: &[Entry]) -> Vec<u8> {
                         buf.push(1);
                         put(&mut buf, k);
                     }
+                    EntryKind::Config(Change::Add(n)) => {
+                        buf.push(2);
+                        put(&mut buf, n as u64);
+                    }
+                    EntryKind::Config(Change::Remove(n)) => {
+                        buf.push(3);
+                        put(&mut buf, n as u64);
+                    }
                 }
             }
         }
@@ -279,6 +288,18 @@ pub fn decode(
                 let kind = match r.u8()? {
                     0 => EntryKind::Noop,
                     1 => EntryKind::Request(r.u64()?),
+                    k @ (2 | 3) => {
+                        let n = r.u64()?;
+                        if n >= MAX_SLOTS as u64 {
+                            return Err(Error::Malformed);
+                        }
+                        let n = n as NodeId;
+                        EntryKind::Config(if k == 2 {
+                            Change::Add(n)
+                        } else {
+                            Change::Remove(n)
+                        })
+                    }
                     _ => return Err(Error::Malformed),
                 };
                 entries.push(Entry { term, kind });

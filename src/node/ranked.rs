@@ -11,50 +11,90 @@
 //! usually the newest of all and moves its peer from near the back to the
 //! front: a few steps at five nodes, and no scan of every peer at 101.
 
+use crate::config::Members;
 use crate::message::NodeId;
-use crate::node::majority;
 use crate::options::Time;
 
-/// One time per peer (the node's own id is left out), kept in descending
-/// order, answering the `(majority − 1)`-th largest at once.
+/// One time per node, with the voting peers (the members of the
+/// configuration in effect other than the node itself) kept in descending
+/// order, answering the `k`-th largest at once.
 #[derive(Clone, Debug)]
 pub(crate) struct Ranked {
     /// The value of each node, indexed by id; the node's own stays 0.
     values: Vec<Time>,
-    /// The peers, largest value first (ties in any order).
+    /// The voting peers, largest value first (ties in any order).
     order: Vec<NodeId>,
-    /// Where each node stands in `order` (the node's own entry is unused).
+    /// Where each voting peer stands in `order`.
     place: Vec<u32>,
+    /// The node itself.
+    me: NodeId,
+    /// The configuration counted.
+    members: Members,
+    /// How many peers a majority needs: `majority − 1` when the node is a
+    /// member (it counts itself), `majority` when it is not (a leader
+    /// removing itself, dissertation §4.2.2).
+    needed: usize,
 }
 
 impl Ranked {
-    /// All peers of `me` in a cluster of `size` nodes, every value 0.
-    pub(crate) fn new(me: NodeId, size: u32) -> Ranked {
-        let order: Vec<NodeId> = (0..size).filter(|&p| p != me).collect();
-        let mut place = vec![0; size as usize];
-        for (i, &p) in order.iter().enumerate() {
-            place[p as usize] = i as u32;
-        }
-        Ranked {
-            values: vec![0; size as usize],
-            order,
-            place,
+    /// `me` among `slots` node ids, counting the configuration `members`,
+    /// every value 0.
+    pub(crate) fn new(me: NodeId, slots: u32, members: Members) -> Ranked {
+        let mut ranked = Ranked {
+            values: vec![0; slots as usize],
+            order: Vec::new(),
+            place: vec![0; slots as usize],
+            me,
+            members: Members::EMPTY,
+            needed: 0,
+        };
+        ranked.set_members(members);
+        ranked
+    }
+
+    /// Every value back to 0, counting the configuration `members` (any
+    /// order of equal values is sorted).
+    pub(crate) fn reset(&mut self, members: Members) {
+        self.values.fill(0);
+        if members != self.members {
+            self.set_members(members);
         }
     }
 
-    /// Every value back to 0 (any order of equal values is sorted).
-    pub(crate) fn reset(&mut self) {
-        self.values.fill(0);
+    /// Counts the configuration `members` from now on, keeping every value
+    /// (a leader's configuration changed, §4.1).
+    pub(crate) fn set_members(&mut self, members: Members) {
+        self.members = members;
+        let me = self.me;
+        self.needed = (members.majority() - u32::from(members.contains(me))) as usize;
+        self.order.clear();
+        self.order.extend(members.iter().filter(|&p| p != me));
+        let values = &self.values;
+        self.order
+            .sort_by(|a, b| values[*b as usize].cmp(&values[*a as usize]));
+        for (i, &p) in self.order.iter().enumerate() {
+            self.place[p as usize] = i as u32;
+        }
+    }
+
+    /// The run knows `slots` node ids now (values 0 for the new ones).
+    pub(crate) fn grow(&mut self, slots: u32) {
+        self.values.resize(slots as usize, 0);
+        self.place.resize(slots as usize, 0);
     }
 
     /// Raises `peer`'s value to `value` if that is larger; a smaller value
-    /// changes nothing.
+    /// changes nothing. A peer outside the configuration keeps its value
+    /// but is not ranked.
     pub(crate) fn raise(&mut self, peer: NodeId, value: Time) {
         let p = peer as usize;
         if value <= self.values[p] {
             return;
         }
         self.values[p] = value;
+        if peer == self.me || !self.members.contains(peer) {
+            return;
+        }
         let mut i = self.place[p] as usize;
         while i > 0 {
             let ahead = self.order[i - 1];
@@ -69,12 +109,13 @@ impl Ranked {
         self.place[p] = i as u32;
     }
 
-    /// The `(majority − 1)`-th largest of the peers' values: `Time::MAX` in a
-    /// cluster of one, where the leader alone is a majority.
+    /// The value a majority of the configuration has reached: the
+    /// `needed`-th largest of the voting peers' values. `Time::MAX` when the
+    /// node alone is a majority, 0 when the configuration has too few peers.
     pub(crate) fn kth_largest(&self) -> Time {
-        let needed = majority(self.values.len() as u32) as usize - 1;
-        match needed {
+        match self.needed {
             0 => Time::MAX,
+            k if k > self.order.len() => 0,
             k => self.values[self.order[k - 1] as usize],
         }
     }
@@ -83,6 +124,7 @@ impl Ranked {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::node::majority;
     use crate::rng::SimRng;
 
     /// After any sequence of raises from zero, the k-th largest is what
@@ -95,7 +137,7 @@ mod tests {
         for case in 0..5_000u32 {
             let size = rng.range_inclusive(1, 101) as u32;
             let me = rng.range_inclusive(0, size as u64 - 1) as NodeId;
-            let mut ranked = Ranked::new(me, size);
+            let mut ranked = Ranked::new(me, size, Members::first(size));
             let mut values = vec![0; size as usize];
             if case % 7 == 0 {
                 // Reused after a reset, in whatever order the last run left.
@@ -105,7 +147,7 @@ mod tests {
                         ranked.raise(p, rng.range_inclusive(1, 50));
                     }
                 }
-                ranked.reset();
+                ranked.reset(Members::first(size));
             }
             let needed = majority(size) as usize - 1;
             for _ in 0..rng.range_inclusive(0, 3 * size as u64) {
@@ -140,6 +182,9 @@ mod tests {
 
     #[test]
     fn a_cluster_of_one_needs_no_peer() {
-        assert_eq!(Ranked::new(0, 1).kth_largest(), Time::MAX);
+        assert_eq!(
+            Ranked::new(0, 1, Members::first(1)).kth_largest(),
+            Time::MAX
+        );
     }
 }

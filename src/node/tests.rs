@@ -273,7 +273,7 @@ fn to_all(size: u32, except: NodeId, msg: Message) -> Vec<(NodeId, Message)> {
 /// echoing `floor`. The outbox then holds what the winning step produced.
 fn elect(env: &mut Env, node: &mut Node, now: Time, floor: Option<Time>) {
     assert!(env.force_timeout(node, now));
-    let peers: Vec<NodeId> = (0..node.size).filter(|&p| p != node.id).collect();
+    let peers: Vec<NodeId> = (0..node.slots).filter(|&p| p != node.id).collect();
     for &p in &peers {
         if node.role() != Role::PreCandidate {
             break;

@@ -86,6 +86,11 @@ pub enum Field {
     LastIndex,
     /// `nK.last_term`: the term of its last log entry
     LastTerm,
+    /// `nK.member`: whether nK is in the configuration in its own log
+    /// (dissertation §4.1)
+    Member,
+    /// `nK.members`: how many nodes the configuration in nK's log holds
+    Members,
 }
 
 /// A statistic that conditions can read.
@@ -196,7 +201,7 @@ impl Quantity {
             Quantity::Time | Quantity::Stat(Stat::Downtime) => Type::Duration,
             Quantity::Node(_, Field::Role) => Type::Role,
             Quantity::Node(_, Field::VotedFor | Field::Leader) => Type::NodeOrNone,
-            Quantity::Node(_, Field::Alive) => Type::Bool,
+            Quantity::Node(_, Field::Alive | Field::Member) => Type::Bool,
             _ => Type::Count,
         }
     }
@@ -232,6 +237,8 @@ impl Quantity {
                     Field::Commit => Value::Number(node.commit()),
                     Field::LastIndex => Value::Number(node.log().last_index()),
                     Field::LastTerm => Value::Number(node.log().last_term()),
+                    Field::Member => Value::Bool(node.members().contains(id)),
+                    Field::Members => Value::Number(node.members().len() as u64),
                 }
             }
             Quantity::Violations(None) => Value::Number(sim.violation_count()),
@@ -289,7 +296,8 @@ impl Condition {
 }
 
 const QUANTITIES: &str = "goose, geese, t, max_term, commit, nK.role, nK.term, nK.voted_for, \
-                          nK.leader, nK.alive, nK.commit, nK.last_index, nK.last_term, violations, \
+                          nK.leader, nK.alive, nK.commit, nK.last_index, nK.last_term, nK.member, nK.members, \
+                          violations, \
                           violations.<invariant>, stats.<counter>, inflight[.<kind>] [to nK] [from nK]";
 
 /// `inflight[.<kind>] [to nK] [from nK]`, or `None` if `text` is not about
@@ -360,7 +368,8 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                         format!(
                             "`{name}` is not an invariant: use election_safety, one_vote_per_term, \
                              terms_never_decrease, one_goose_at_a_time, promises_kept, \
-                             log_matching, leader_completeness or state_machine_safety"
+                             log_matching, leader_completeness, state_machine_safety or \
+                             one_change_at_a_time"
                         )
                     })?;
                 Quantity::Violations(Some(kind))
@@ -391,10 +400,12 @@ fn parse_quantity(text: &str, size: u32) -> Result<Quantity, String> {
                     "commit" => Field::Commit,
                     "last_index" => Field::LastIndex,
                     "last_term" => Field::LastTerm,
+                    "member" => Field::Member,
+                    "members" => Field::Members,
                     _ => {
                         return Err(format!(
                         "`{field}` is not a node field: use role, term, voted_for, leader, alive, \
-                         commit, last_index or last_term"
+                         commit, last_index, last_term, member or members"
                     ))
                     }
                 };

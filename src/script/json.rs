@@ -123,14 +123,17 @@ pub fn status(s: &Status) -> String {
 }
 
 fn node(out: &mut String, n: &NodeStatus) {
-    Object::open(out)
-        .str("id", &n.id)
+    let mut o = Object::open(out);
+    o.str("id", &n.id)
         .bool("alive", n.alive)
         .str("role", n.role)
         .u64("term", n.term)
         .opt_str("voted_for", n.voted_for.as_deref())
-        .opt_str("leader", n.leader.as_deref())
-        .close();
+        .opt_str("leader", n.leader.as_deref());
+    if !n.member {
+        o.bool("member", false);
+    }
+    o.close();
 }
 
 /// What `stats` prints.

@@ -79,6 +79,8 @@ pub enum Reply {
     Done,
     /// It ran but changed nothing, for this reason.
     Nothing(String),
+    /// It ran, and this deserves a warning.
+    Warned(String),
     /// The answer to `status`.
     Status(Status),
     /// The answer to `stats`.
@@ -283,6 +285,7 @@ impl Session {
         match self.sim.apply(&action).map_err(Failure::Error)? {
             Outcome::Done => Ok(Reply::Done),
             Outcome::Nothing(why) => Ok(Reply::Nothing(why)),
+            Outcome::Warned(why) => Ok(Reply::Warned(why)),
         }
     }
 
@@ -450,6 +453,11 @@ impl Session {
             }
             Command::Drop(id) => self.act(Action::Drop(*id)),
             Command::Request(count) => self.act(Action::Request(*count)),
+            Command::Add(node) => self.act(Action::Add(*node)),
+            Command::Remove(t) => {
+                let node = self.resolve(*t)?;
+                self.act(Action::Remove(node))
+            }
             Command::Say(_) => Ok(Reply::Done),
             Command::Status => Ok(Reply::Status(self.sim.status())),
             Command::Stats => Ok(Reply::Stats(Box::new(StatsReport::of(&self.sim)))),
@@ -481,6 +489,7 @@ pub const MAX_LINES: usize = 100_000;
 pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
     let mut cluster: Option<ClusterSpec> = None;
     let mut commands = Vec::new();
+    let mut added = 0;
     // A byte-order mark is how some editors start a UTF-8 file; it is no
     // part of the first line.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -489,10 +498,15 @@ pub fn parse_script(text: &str) -> Result<Script, (usize, String)> {
         if number > MAX_LINES {
             return Err((number, format!("a scenario has at most {MAX_LINES} lines")));
         }
-        let size = cluster.as_ref().map_or(crate::sim::MAX_NODES, |c| c.nodes);
+        let size = cluster.as_ref().map_or(crate::sim::MAX_NODES, |c| c.nodes) + added;
         let Some(command) = parse_command(line, size).map_err(|e| (number, e))? else {
             continue;
         };
+        if let Command::Add(node) = command {
+            // Later lines may name the node added (if the goose refuses,
+            // they fail when they run, with the reason).
+            added = added.max((node + 1).saturating_sub(size - added));
+        }
         match (command, &cluster) {
             (Command::Cluster(spec), None) => cluster = Some(spec),
             (Command::Cluster(_), Some(_)) => {
@@ -642,7 +656,7 @@ fn run_script_writing(
             }
         }
         match result {
-            Ok(Reply::Nothing(why)) => {
+            Ok(Reply::Nothing(why) | Reply::Warned(why)) => {
                 writeln!(err, "warning: line {line}: {why}")?;
             }
             Ok(reply) => {

@@ -148,6 +148,10 @@ pub enum Command {
     Drop(MessageId),
     /// `request`, `request 3`: client requests to the goose (§5.3)
     Request(u32),
+    /// `add n6`: the goose adds a node (dissertation §4.2.1)
+    Add(NodeId),
+    /// `remove n3`, `remove goose`: the goose removes a node (§4.2.2)
+    Remove(Target),
     /// `status`
     Status,
     /// `stats`
@@ -435,6 +439,11 @@ pub fn parse_command(line: &str, size: u32) -> Result<Option<Command>, String> {
             ),
             _ => return Err("request takes at most a count, like `request 3`".into()),
         },
+        "add" => match args {
+            [word] => Command::Add(parse_node(word, crate::config::MAX_SLOTS)?),
+            _ => return Err("add takes one node, like `add n6`".into()),
+        },
+        "remove" => Command::Remove(one_target(name, args, size)?),
         "status" => no_args(Command::Status)?,
         "stats" => no_args(Command::Stats)?,
         "expect" => Command::Expect(parse_condition(rest, size)?),
@@ -568,6 +577,10 @@ mod tests {
         assert_eq!(parse("heal # with a comment"), Ok(Command::Heal));
         assert_eq!(parse("request"), Ok(Command::Request(1)));
         assert_eq!(parse("request 1000"), Ok(Command::Request(1000)));
+        assert_eq!(parse("add n6"), Ok(Command::Add(5)));
+        assert_eq!(parse("add n128"), Ok(Command::Add(127)));
+        assert_eq!(parse("remove goose"), Ok(Command::Remove(Target::Goose)));
+        assert_eq!(parse("remove n3"), Ok(Command::Remove(Target::Node(2))));
     }
 
     #[test]
@@ -615,7 +628,12 @@ mod tests {
             ("request 1001", "use 1 to 1000"),
             ("request many", "not a number of requests"),
             ("request 1 2", "at most a count"),
-            ("expect n1.log = 3", "commit, last_index or last_term"),
+            ("expect n1.log = 3", "last_term, member or members"),
+            ("add", "takes one node"),
+            ("add n6 n7", "takes one node"),
+            ("add six", "not a node"),
+            ("remove", "needs a node"),
+            ("remove n9", "does not exist"),
         ] {
             let err = parse(line).unwrap_err();
             assert!(err.contains(why), "{line}: {err}");

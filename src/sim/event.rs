@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use crate::config::Change;
 use crate::message::{node_name, Kind, NodeId, Term};
 use crate::node::{Cause, Note, Refusal, Role, StepDown};
 use crate::options::{human_duration, Options, Time};
@@ -63,6 +64,19 @@ pub enum Fault {
     },
     /// Every partition, isolation and one-way cut was removed.
     Healed,
+    /// A new node hatched: a fresh node with an empty log, outside every
+    /// configuration until the goose adds it (dissertation §4.2.1).
+    Hatched {
+        /// The new node.
+        node: NodeId,
+    },
+    /// The goose was asked for a membership change and took it (§4.1).
+    ChangeAsked {
+        /// The goose.
+        goose: NodeId,
+        /// The change.
+        change: Change,
+    },
     /// Client requests reached the goose, which appended them (§5.3).
     Requested {
         /// The goose.
@@ -173,6 +187,7 @@ fn step_down(why: StepDown, term: Term) -> String {
         StepDown::LostQuorum => {
             "no word from a majority for an election timeout (CheckQuorum)".into()
         }
+        StepDown::Removed => "its own removal committed (§4.2.2)".into(),
     }
 }
 
@@ -333,6 +348,17 @@ pub fn note_text(note: Note, term: Term, exact: bool) -> String {
             "heard from a majority and is goose again (leases hold until {})",
             human_duration(until)
         ),
+        Note::CatchingUp { node } => format!(
+            "began catching {} up as a non-voter before it joins (§4.2.1)",
+            node_name(node)
+        ),
+        Note::Changed { change, index } => format!(
+            "appended `{change}` at index {index}: in effect at once (§4.1)"
+        ),
+        Note::CatchUpFailed { node } => format!(
+            "gave up adding {}: it did not catch up (§4.2.1)",
+            node_name(node)
+        ),
         Note::TimeoutInLease { lease_until } => format!(
             "timed out but promised a lease until {}: stays a duck",
             human_duration(lease_until)
@@ -370,6 +396,27 @@ fn fault_text(f: &Fault) -> String {
             if *cut { "cut one way" } else { "restored" }
         ),
         Fault::Healed => "the network healed".into(),
+        Fault::Hatched { node } => format!(
+            "{} hatched: a new node with an empty log, not yet a member",
+            node_name(*node)
+        ),
+        Fault::ChangeAsked {
+            goose,
+            change: Change::Add(node),
+        } => format!(
+            "{} was asked to add {}: it catches {} up first (§4.2.1)",
+            node_name(*goose),
+            node_name(*node),
+            node_name(*node)
+        ),
+        Fault::ChangeAsked {
+            goose,
+            change: Change::Remove(node),
+        } => format!(
+            "{} was asked to remove {} (§4.2.2)",
+            node_name(*goose),
+            node_name(*node)
+        ),
         Fault::Requested { goose, count, last } => format!(
             "{count} client request{} reached {}, which appended {} at index {}",
             if *count == 1 { "" } else { "s" },

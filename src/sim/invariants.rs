@@ -30,6 +30,14 @@
 //!   same entry on every node that commits it, and a node never drops or
 //!   rewrites an entry it has committed.
 //!
+//! - **One change at a time** (dissertation §4.1 and Ongaro's 2015 fix): a
+//!   goose appends a configuration entry only when the previous one in its
+//!   log is committed and it has committed an entry of its own term — both
+//!   judged by the checker's own record of what was committed. The majority
+//!   counts themselves are the nodes' (each counts its configuration in
+//!   effect); Election Safety and One goose at a time are what catch a
+//!   change that let two majorities miss each other.
+//!
 //! What was committed is the checker's own record (the longest commit index
 //! any node reached, with its entries), not any node's say.
 //!
@@ -78,11 +86,14 @@ pub enum Invariant {
     LeaderCompleteness,
     /// A committed entry is never lost or changed (§5.4.3).
     StateMachineSafety,
+    /// A configuration change waits for the previous one and for an entry
+    /// of the goose's term to commit (§4.1, the 2015 fix).
+    OneChangeAtATime,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 8] = [
+    pub const ALL: [Invariant; 9] = [
         Invariant::ElectionSafety,
         Invariant::OneVotePerTerm,
         Invariant::TermsNeverDecrease,
@@ -91,6 +102,7 @@ impl Invariant {
         Invariant::LogMatching,
         Invariant::LeaderCompleteness,
         Invariant::StateMachineSafety,
+        Invariant::OneChangeAtATime,
     ];
 
     /// The snake_case name used in JSON and in `expect violations.<name>`.
@@ -104,6 +116,7 @@ impl Invariant {
             Invariant::LogMatching => "log_matching",
             Invariant::LeaderCompleteness => "leader_completeness",
             Invariant::StateMachineSafety => "state_machine_safety",
+            Invariant::OneChangeAtATime => "one_change_at_a_time",
         }
     }
 }
@@ -232,6 +245,22 @@ impl Checker {
         }
     }
 
+    /// The run knows `size` nodes now (a node hatched).
+    pub fn grow(&mut self, size: u32) {
+        let n = size as usize;
+        self.seen.resize(
+            n,
+            Seen {
+                role: None,
+                term: 0,
+                voted_for: None,
+            },
+        );
+        self.votes.resize(n, VecDeque::new());
+        self.commit_seen.resize(n, 0);
+        self.promises.resize(n, Vec::new());
+    }
+
     /// Node `id`'s commit index when the checker last looked.
     pub fn commit_seen(&self, id: NodeId) -> Index {
         self.commit_seen[id as usize]
@@ -320,6 +349,39 @@ impl Checker {
         if won {
             self.check_completeness(now, id, term, log);
         }
+    }
+
+    /// A goose appended a configuration entry at `index` (§4.1): the
+    /// previous one in its log, and an entry of its term, must be in the
+    /// checker's record of what was committed.
+    pub fn observe_change(&mut self, now: Time, node: LogState, index: Index) {
+        let LogState { id, term, log, .. } = node;
+        let committed = self.committed.len() as Index;
+        let is_committed =
+            |i: Index| i <= committed && log.get(i) == self.committed.get(i as usize - 1);
+        let previous = (1..index)
+            .rev()
+            .find(|&i| matches!(log.get(i).map(|e| e.kind), Some(EntryKind::Config(_))));
+        let own = (1..index)
+            .rev()
+            .take_while(|&i| log.term_at(i) == Some(term))
+            .last();
+        let why = match (previous, own) {
+            (Some(p), _) if !is_committed(p) => format!(
+                "{} appended a change at index {index} while the change at index {p} was not committed",
+                node_name(id)
+            ),
+            (_, None) => format!(
+                "{} appended a change at index {index} with no earlier entry of its term {term}",
+                node_name(id)
+            ),
+            (_, Some(first)) if !is_committed(first) => format!(
+                "{} appended a change at index {index} before committing an entry of its term {term} (the 2015 fix)",
+                node_name(id)
+            ),
+            _ => return,
+        };
+        self.report(now, Invariant::OneChangeAtATime, vec![id], term, why);
     }
 
     fn check_entry(&mut self, now: Time, id: NodeId, log: &Log, index: Index) {

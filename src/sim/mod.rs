@@ -24,6 +24,7 @@ use std::collections::BinaryHeap;
 
 use serde::Serialize;
 
+use crate::config::{Change, MAX_SLOTS};
 use crate::log::{EntryKind, Index};
 use crate::message::{node_name, NodeId};
 use crate::node::{Ctx, Node, Note, Outbox, Role, StepDown};
@@ -87,6 +88,11 @@ pub enum Action {
     Drop(MessageId),
     /// Send this many client requests to the goose (§5.3).
     Request(u32),
+    /// Ask the goose to add a node (dissertation §4.1, §4.2.1): a node that
+    /// was removed, or the next new one, which hatches with an empty log.
+    Add(NodeId),
+    /// Ask the goose to remove a node (§4.1, §4.2.2).
+    Remove(NodeId),
 }
 
 /// The most client requests one action sends.
@@ -99,6 +105,9 @@ pub enum Outcome {
     Done,
     /// It changed nothing, for this reason (the node was already dead, …).
     Nothing(String),
+    /// It changed the run, and this deserves a warning (removing a node of
+    /// a 2-node cluster).
+    Warned(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,6 +161,15 @@ pub struct NodeStatus {
     pub voted_for: Option<String>,
     /// The goose it knows of.
     pub leader: Option<String>,
+    /// Whether it is in the configuration in its own log (dissertation
+    /// §4.1); printed only when it is not, so a cluster that never changed
+    /// prints what it always did.
+    #[serde(skip_serializing_if = "is_true")]
+    pub member: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// The status of the whole cluster, as `status` prints it.
@@ -313,12 +331,8 @@ impl Simulation {
     pub fn footprint(&self) -> usize {
         let n = self.nodes.len();
         std::mem::size_of::<Simulation>()
-            + n * (std::mem::size_of::<Node>() + n * (1 + 8) + 64)
-            + self
-                .nodes
-                .iter()
-                .map(|n| n.log().footprint())
-                .sum::<usize>()
+            + n * (8 + 8 + 8 + 64)
+            + self.nodes.iter().map(Node::footprint).sum::<usize>()
             + self.net.footprint()
             + self.queue.len() * std::mem::size_of::<Entry>()
             + self.checker.footprint()
@@ -360,6 +374,13 @@ impl Simulation {
             return;
         }
         let deadline = self.nodes[i].deadline(&self.opts_now).max(self.now);
+        if deadline == Time::MAX {
+            // No timer: a node outside its configuration waits to be spoken
+            // to (dissertation §4.2.1, §4.2.2).
+            self.scheduled[i] = Time::MAX;
+            self.jittered_for[i] = Time::MAX;
+            return;
+        }
         let jitter = self.opts_now.jitter;
         if jitter == 0 {
             if deadline != self.scheduled[i] {
@@ -413,6 +434,7 @@ impl Simulation {
     fn after_step(&mut self, id: NodeId, before: (u64, Option<NodeId>, Role)) {
         let term = self.nodes[id as usize].term();
         let mut won = false;
+        let mut changed = None;
         for i in 0..self.outbox.notes.len() {
             let note = self.outbox.notes[i];
             match note {
@@ -420,9 +442,11 @@ impl Simulation {
                 Note::Won { votes } => {
                     won = true;
                     self.stats.won(term, id, votes);
-                    let peers = crate::node::majority(self.size()) - 1;
+                    let members = self.nodes[id as usize].members();
+                    let peers = members.majority() - u32::from(members.contains(id));
                     self.stats.await_heartbeats(self.now, id, term, peers);
                 }
+                Note::Changed { index, .. } => changed = Some(index),
                 Note::PreCampaign { .. } => self.stats.prevotes_started += 1,
                 _ => {}
             }
@@ -462,6 +486,26 @@ impl Simulation {
         self.schedule_timer(id);
         self.observe(id);
         self.observe_log(id, self.outbox.log_from, won);
+        if let Some(index) = changed {
+            // After the log: a commit in this very step counts.
+            self.observe_change(id, index);
+        }
+    }
+
+    /// Shows the checker a configuration entry node `id` just appended.
+    fn observe_change(&mut self, id: NodeId, index: Index) {
+        let node = &self.nodes[id as usize];
+        let state = LogState {
+            id,
+            term: node.term(),
+            log: node.log(),
+            commit: node.commit(),
+        };
+        let violations = self.checker.total();
+        self.checker.observe_change(self.now, state, index);
+        if self.checker.total() != violations {
+            self.record_new_violations(violations);
+        }
     }
 
     /// Shows node `id`'s log to the checker when it may have changed.
@@ -819,14 +863,7 @@ impl Simulation {
                 if !(1..=MAX_REQUESTS).contains(&count) {
                     return Err(format!("send 1 to {MAX_REQUESTS} requests at a time"));
                 }
-                // A client finds the goose of the highest term (a stale goose
-                // without CheckQuorum may linger, unaware).
-                let Some(goose) = self
-                    .geese()
-                    .iter()
-                    .copied()
-                    .max_by_key(|&g| self.nodes[g as usize].term())
-                else {
+                let Some(goose) = self.client_goose() else {
                     return nothing("no goose to take the request: it is refused".into());
                 };
                 let mut batch = std::mem::take(&mut self.request_batch);
@@ -845,6 +882,8 @@ impl Simulation {
                     Err(why) => return nothing(format!("refused: {why}")),
                 }
             }
+            Action::Add(node) => return self.add(*node),
+            Action::Remove(node) => return self.remove(*node),
             Action::Drop(id) => {
                 let id = *id;
                 let Some(m) = self.net.take_by_id(id) else {
@@ -860,6 +899,101 @@ impl Simulation {
                     cause: LossCause::Dropped,
                 });
             }
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// The goose a client finds: the goose of the highest term (a stale
+    /// goose without CheckQuorum may linger, unaware).
+    fn client_goose(&self) -> Option<NodeId> {
+        self.geese()
+            .iter()
+            .copied()
+            .max_by_key(|&g| self.nodes[g as usize].term())
+    }
+
+    /// `add nK`: the goose catches the node up, then adds it (§4.2.1). The
+    /// next new node hatches first: a fresh node with an empty log, alive
+    /// and connected to the goose, outside every configuration.
+    fn add(&mut self, node: NodeId) -> Result<Outcome, String> {
+        let slots = self.size();
+        if node > slots {
+            return Err(format!(
+                "{}: nodes are added in order, and the next new node is {}",
+                node_name(node),
+                node_name(slots)
+            ));
+        }
+        if node == slots && slots >= MAX_SLOTS {
+            return Err(format!("a run knows at most {MAX_SLOTS} nodes"));
+        }
+        let Some(goose) = self.client_goose() else {
+            return Ok(Outcome::Nothing(
+                "no goose to take the change: it is refused".into(),
+            ));
+        };
+        let members = self.nodes[goose as usize].members();
+        if !members.contains(node) && members.len() >= MAX_NODES {
+            return Err(format!("a cluster has at most {MAX_NODES} members"));
+        }
+        let change = Change::Add(node);
+        if let Err(why) = self.nodes[goose as usize].can_change(change) {
+            return Ok(Outcome::Nothing(format!("refused: {why}")));
+        }
+        if node == slots {
+            self.hatch(goose);
+        }
+        self.record(Event::Fault(Fault::ChangeAsked { goose, change }));
+        let mut result = Ok(());
+        self.with_node(goose, |n, now, ctx| result = n.change(now, change, ctx));
+        result.map_err(|why| format!("the goose refused after all: {why}"))?;
+        Ok(Outcome::Done)
+    }
+
+    /// A new node slot: a fresh node, alive, with the initial configuration
+    /// (which does not hold it), in the goose's part of the network.
+    fn hatch(&mut self, goose: NodeId) {
+        let id = self.size();
+        let slots = id + 1;
+        for n in &mut self.nodes {
+            n.grow(slots);
+        }
+        let initial = self.nodes[goose as usize].config().initial();
+        let fresh = Node::joining(id, slots, initial, self.now, &self.opts_now, &mut self.rng);
+        self.nodes.push(fresh);
+        self.alive.push(true);
+        self.scheduled.push(Time::MAX);
+        self.jittered_for.push(Time::MAX);
+        self.disk_free.push(0);
+        self.net.grow(goose);
+        self.checker.grow(slots);
+        self.record(Event::Fault(Fault::Hatched { node: id }));
+        self.schedule_timer(id);
+        self.observe(id);
+    }
+
+    /// `remove nK`: the goose appends the change, in effect at once (§4.1).
+    fn remove(&mut self, node: NodeId) -> Result<Outcome, String> {
+        self.check_node(node)?;
+        let Some(goose) = self.client_goose() else {
+            return Ok(Outcome::Nothing(
+                "no goose to take the change: it is refused".into(),
+            ));
+        };
+        let change = Change::Remove(node);
+        if let Err(why) = self.nodes[goose as usize].can_change(change) {
+            return Ok(Outcome::Nothing(format!("refused: {why}")));
+        }
+        let before = self.nodes[goose as usize].members().len();
+        self.record(Event::Fault(Fault::ChangeAsked { goose, change }));
+        let mut result = Ok(());
+        self.with_node(goose, |n, now, ctx| result = n.change(now, change, ctx));
+        result.map_err(|why| format!("the goose refused after all: {why}"))?;
+        if before == 2 {
+            return Ok(Outcome::Warned(format!(
+                "{} leaves a cluster of one: it has no fault tolerance, and while the change is pending both nodes are needed to commit it",
+                node_name(node)
+            )));
         }
         Ok(Outcome::Done)
     }
@@ -882,6 +1016,7 @@ impl Simulation {
                     } else {
                         None
                     },
+                    member: n.members().contains(n.id()),
                 }
             })
             .collect();

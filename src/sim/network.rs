@@ -188,6 +188,13 @@ impl Network {
         }
     }
 
+    /// One more node, in the same part of the network as `beside` (a node
+    /// hatched next to the goose that adds it).
+    pub fn grow(&mut self, beside: NodeId) {
+        self.group.push(self.group[beside as usize]);
+        self.isolated.push(false);
+    }
+
     /// Whether `a` and `b` can talk now: same partition group, neither isolated.
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
         let (a, b) = (a as usize, b as usize);

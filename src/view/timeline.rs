@@ -479,7 +479,9 @@ impl Timeline {
                 }
             }
             match timeline.exec_within(command, budget) {
-                Ok(Reply::Nothing(why)) => warnings.push(format!("line {number}: {why}")),
+                Ok(Reply::Nothing(why) | Reply::Warned(why)) => {
+                    warnings.push(format!("line {number}: {why}"))
+                }
                 Ok(_) => {}
                 Err(Failure::Error(why)) => return Err((*number, why)),
                 Err(Failure::Expectation(why)) => {
@@ -555,6 +557,7 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
         Command::Timeout(t) => Command::Timeout(node(*t)?),
         Command::Isolate(t) => Command::Isolate(node(*t)?),
         Command::Reconnect(t) => Command::Reconnect(node(*t)?),
+        Command::Remove(t) => Command::Remove(node(*t)?),
         Command::Partition(groups) => {
             let groups = groups
                 .iter()
@@ -608,6 +611,8 @@ fn canonical(command: &Command, session: &Session) -> Result<(Command, String), 
         Command::Drop(id) => format!("drop m{id}"),
         Command::Request(1) => "request".into(),
         Command::Request(count) => format!("request {count}"),
+        Command::Add(node) => format!("add {}", node_name(*node)),
+        Command::Remove(t) => format!("remove {}", name(*t)),
         _ => unreachable!("only actions reach the tape"),
     };
     Ok((resolved, line))

@@ -609,7 +609,7 @@ impl App {
                 }
                 match reply {
                     Reply::Status(_) | Reply::Stats(_) => Ok(Some(reply)),
-                    Reply::Nothing(why) => {
+                    Reply::Nothing(why) | Reply::Warned(why) => {
                         self.push_log(self.timeline.sim().now(), why, false);
                         Ok(None)
                     }
