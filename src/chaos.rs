@@ -12,10 +12,15 @@
 //!    side of, a lease end, a crown end, a step-down deadline, an election
 //!    deadline or a message's arrival, and half of those hit the node whose
 //!    deadline it is (a timeout, a kill, a crash-restart, a revival,
-//!    isolation, a dropped message). The invariant checker watches every
-//!    event, the log's invariants (§5.3, §5.4) included.
+//!    isolation, a dropped message). In [`run`], membership changes too: the
+//!    goose is asked to add a node (one removed earlier, or a new one, up to
+//!    two more than the run started with) or to remove one (dissertation
+//!    §4.1), refusals included. The invariant checker watches every event,
+//!    the log's invariants (§5.3, §5.4) and one change at a time included.
 //! 2. **Liveness**: the network heals, the starting options come back with
-//!    no loss, dead nodes come back until a majority is alive. From then on a
+//!    no loss, dead nodes come back until a majority of every configuration
+//!    a node holds (§4.1: a pending change and the one before it) is alive.
+//!    From then on a
 //!    goose must appear within [`liveness_bound`], and then a request must
 //!    commit within that bound again (the log makes progress, not just the
 //!    election).
@@ -28,6 +33,7 @@
 //! through [`Session::exec`], so a failing seed comes with a script that
 //! `ddg run` replays exactly.
 
+use crate::config::Members;
 use crate::message::{node_name, Body, NodeId};
 use crate::node::majority;
 use crate::options::{format_duration, format_percent, Micros, Options, MS};
@@ -125,6 +131,10 @@ struct Driver {
     nodes: u32,
     /// The edge the last pause landed on, if it landed on one.
     edge: Option<Edge>,
+    /// Whether membership changes are among the faults.
+    membership: bool,
+    /// How many nodes the run started with.
+    initial: u32,
 }
 
 impl Driver {
@@ -139,6 +149,8 @@ impl Driver {
             Err(Failure::Expectation(e)) => panic!("chaos line `{line}` expected: {e}"),
         }
         self.script.push(line);
+        // A node may have hatched.
+        self.nodes = self.session.sim().size();
     }
 
     fn run(&mut self, d: Micros) {
@@ -196,6 +208,7 @@ impl Driver {
                 let loss = [0, 0, 10_000, 50_000, 100_000, 300_000][self.pick(6)];
                 format!("set loss={}", format_percent(loss))
             }
+            11 if self.membership => self.membership_fault(),
             12 | 13 => self.one_way_fault(),
             14 | 15 => match self.pick(3) {
                 0 => "request".into(),
@@ -204,6 +217,25 @@ impl Driver {
             _ => self.option_change(),
         };
         self.exec(line);
+    }
+
+    /// Asks the goose to add a node outside its configuration (a removed
+    /// one, or a new one while the run has fewer than two more than it
+    /// started with) or to remove any node. Refusals are part of the test.
+    fn membership_fault(&mut self) -> String {
+        let sim = self.session.sim();
+        let slots = sim.size();
+        let view = sim.goose().unwrap_or(0);
+        let members = sim.nodes()[view as usize].members();
+        let outside: Vec<u32> = (0..slots).filter(|&n| !members.contains(n)).collect();
+        let hatch = slots < self.initial + 2 && slots < crate::sim::MAX_NODES;
+        let choices = outside.len() + usize::from(hatch);
+        if choices == 0 || self.pick(2) == 0 {
+            return format!("remove {}", node_name(self.pick(slots as usize) as u32));
+        }
+        let i = self.pick(choices);
+        let node = outside.get(i).copied().unwrap_or(slots);
+        format!("add {}", node_name(node))
     }
 
     /// A one-way cut or its repair, which transitive partitions cannot make:
@@ -382,8 +414,9 @@ struct Edge {
 }
 
 impl Driver {
-    /// A run of `chaos` with this seed, through its safety phase.
-    fn after_faults(seed: u64, chaos: &Chaos) -> Driver {
+    /// A run of `chaos` with this seed, through its safety phase (with
+    /// membership changes among the faults if `membership`).
+    fn after_faults(seed: u64, chaos: &Chaos, membership: bool) -> Driver {
         let spec = ClusterSpec {
             nodes: chaos.nodes,
             seed: Some(seed),
@@ -398,6 +431,8 @@ impl Driver {
             )],
             nodes: chaos.nodes,
             edge: None,
+            membership,
+            initial: chaos.nodes,
         };
         while driver.session.sim().now() < chaos.faults {
             let pause = driver.pause();
@@ -412,7 +447,7 @@ impl Driver {
 
 /// Runs one chaos run with this seed.
 pub fn run(seed: u64, chaos: &Chaos) -> Report {
-    let mut driver = Driver::after_faults(seed, chaos);
+    let mut driver = Driver::after_faults(seed, chaos, true);
     // Liveness phase: a connected, loss-free network with the starting
     // options and a live majority.
     driver.exec("heal".into());
@@ -423,19 +458,29 @@ pub fn run(seed: u64, chaos: &Chaos) -> Report {
             ..chaos.options.clone()
         }
     ));
-    let mut alive = (0..chaos.nodes)
-        .filter(|&n| driver.session.sim().is_alive(n))
-        .count() as u32;
-    for n in 0..chaos.nodes {
-        if alive >= majority(chaos.nodes) {
+    // Every configuration some node holds: the committed one and at most
+    // one pending change (§4.1). Each needs a live majority.
+    let mut configs: Vec<Members> = driver
+        .session
+        .sim()
+        .nodes()
+        .iter()
+        .map(|n| n.members())
+        .collect();
+    configs.sort_by_key(|m| m.iter().collect::<Vec<_>>());
+    configs.dedup();
+    let size = driver.session.sim().size();
+    for n in 0..size {
+        let sim = driver.session.sim();
+        let live = |c: &Members| c.iter().filter(|&m| sim.is_alive(m)).count() as u32;
+        if configs.iter().all(|c| live(c) >= c.majority()) {
             break;
         }
-        if !driver.session.sim().is_alive(n) {
+        if !sim.is_alive(n) {
             driver.exec(format!("revive {}", node_name(n)));
-            alive += 1;
         }
     }
-    let bound = liveness_bound(driver.session.sim().options(), chaos.nodes);
+    let bound = liveness_bound(driver.session.sim().options(), size);
     driver.until_goose(seed, bound)
 }
 
@@ -511,7 +556,7 @@ pub fn one_way_liveness_bound(opts: &Options, nodes: u32) -> Micros {
 /// CheckQuorum a deaf goose outside `M` reigns on beside `M`'s: see
 /// [`crate::sim::network`], "Liveness under one-way links".)
 pub fn run_one_way(seed: u64, chaos: &Chaos, pre_vote: bool, check_quorum: bool) -> Report {
-    let mut driver = Driver::after_faults(seed, chaos);
+    let mut driver = Driver::after_faults(seed, chaos, false);
     let n = chaos.nodes;
     // The majority: a random subset of `majority(n)` nodes.
     let mut order: Vec<u32> = (0..n).collect();

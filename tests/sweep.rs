@@ -334,3 +334,39 @@ fn the_liveness_bound_follows_from_the_majority() {
         (57 - 34) * round
     );
 }
+
+/// The sweep changes membership among its faults (dissertation §4.1), and
+/// the changes take effect: over a few seeds, the goose at the end of some
+/// runs counts a node the run did not start with, and in some a node it
+/// started with is gone. (Refused changes are part of the test too, but a
+/// sweep where every change was refused would test nothing.)
+#[test]
+fn membership_changes_are_among_the_faults_and_take_effect() {
+    let (mut grown, mut shrunk) = (0, 0);
+    for seed in 1..=40 {
+        let chaos = Chaos {
+            nodes: 5,
+            options: check_quorum_on(),
+            faults: FAULTS,
+        };
+        let report = chaos::run(seed, &chaos);
+        let (code, session) = duckduckgoose::script::run_script_keeping(
+            &report.script,
+            0,
+            false,
+            &mut Vec::new(),
+            &mut Vec::new(),
+        );
+        assert_eq!(code, 0, "seed {seed}: the replay failed");
+        let sim = session.expect("the replay ran").sim().clone();
+        let goose = sim.goose().expect("the liveness phase ends with a goose");
+        let members = sim.nodes()[goose as usize].members();
+        grown += u32::from(members.iter().any(|m| m >= 5));
+        shrunk += u32::from((0..5).any(|m| !members.contains(m)));
+    }
+    eprintln!("of 40 seeds, {grown} grew and {shrunk} shrank");
+    assert!(
+        grown >= 4 && shrunk >= 4,
+        "of 40 seeds, {grown} ended with a node added and {shrunk} with one removed"
+    );
+}

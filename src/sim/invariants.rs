@@ -24,8 +24,9 @@
 //!   for every (index, term) it ever saw, the entry's kind and its
 //!   predecessor's term; by induction over the index that is the whole
 //!   property, and it costs one lookup per appended entry.
-//! - **Leader Completeness** (§5.4, Figure 3): a new leader holds every entry
-//!   committed before it won.
+//! - **Leader Completeness** (§5.4, Figure 3): a new leader of term T holds
+//!   every entry committed in a term before T (a late leader of an older
+//!   term need not hold what a later term committed meanwhile).
 //! - **State Machine Safety** (§5.4.3, Figure 3): a committed index holds the
 //!   same entry on every node that commits it, and a node never drops or
 //!   rewrites an entry it has committed.
@@ -208,6 +209,13 @@ pub struct Checker {
     entries: Chunked<Vec<(Term, EntryKind, Term)>>,
     /// The committed prefix, as first seen committed (shared chunks too).
     committed: Chunked<Entry>,
+    /// The term in which each part of the committed prefix was first
+    /// committed, as runs `(term, first index)` of rising terms: Leader
+    /// Completeness asks a goose of term T for the entries committed in
+    /// terms before T only (§5.4: a stale goose of a lower term may still
+    /// win an election whose votes were cast before a later term began,
+    /// which single-node configurations make quick).
+    commit_terms: Chunked<(Term, Index)>,
     /// Each node's commit index when last looked at.
     commit_seen: Vec<Index>,
     /// How many violations of each invariant, in [`Invariant::ALL`] order,
@@ -239,6 +247,7 @@ impl Checker {
             total: 0,
             entries: Chunked::default(),
             committed: Chunked::default(),
+            commit_terms: Chunked::default(),
             commit_seen: vec![0; size as usize],
             totals: [0; Invariant::ALL.len()],
             promises: vec![Vec::new(); size as usize],
@@ -331,7 +340,13 @@ impl Checker {
                 break;
             };
             match self.committed.get(index as usize - 1) {
-                None => self.committed.push(entry),
+                None => {
+                    self.committed.push(entry);
+                    let last = self.commit_terms.last().map_or(0, |&(t, _)| t);
+                    if term > last {
+                        self.commit_terms.push((term, index));
+                    }
+                }
                 Some(&known) if known == entry => {}
                 Some(&known) => self.report(
                     now,
@@ -424,18 +439,30 @@ impl Checker {
     }
 
     fn check_completeness(&mut self, now: Time, id: NodeId, term: Term, log: &Log) {
-        // Holding the last committed entry is holding them all, by Log
-        // Matching (see the module doc); the search for the first missing
-        // one only names it.
-        let Some(last) = self.committed.last() else {
-            return;
+        // The entries committed in terms before `term`: up to the first
+        // run committed in `term` or later (runs rise in term).
+        let (mut lo, mut hi) = (0, self.commit_terms.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.commit_terms.get(mid) {
+                Some(&(t, _)) if t < term => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        let end = match self.commit_terms.get(lo) {
+            Some(&(_, first)) => first - 1,
+            None => self.committed.len() as Index,
         };
-        if log.get(self.committed.len() as Index) == Some(last) {
+        // Holding the last of them is holding them all, by Log Matching
+        // (see the module doc); the search for the first missing one only
+        // names it.
+        if end == 0 || log.get(end) == self.committed.get(end as usize - 1) {
             return;
         }
         let missing = self
             .committed
             .iter()
+            .take(end as usize)
             .enumerate()
             .find(|&(k, e)| log.get(k as Index + 1) != Some(e))
             .map(|(k, &e)| (k as Index + 1, e));
@@ -468,6 +495,7 @@ impl Checker {
             + self.seen.len() * 32
             + self.entries.footprint(|v| v.capacity() * 32)
             + self.committed.footprint(|_| 0)
+            + self.commit_terms.footprint(|_| 0)
             + self
                 .promises
                 .iter()
@@ -1027,6 +1055,29 @@ mod tests {
         let behind = log_of(&[(1, EntryKind::Noop), (3, EntryKind::Noop)]);
         c.observe_log(30, st(2, 3, &behind, 0), Some(1), true);
         assert_eq!(c.total(), 1);
+        assert_eq!(c.violations()[0].invariant, Invariant::LeaderCompleteness);
+    }
+
+    /// Leader Completeness is about later terms (§5.4): a goose of term 2
+    /// that wins, late, after an entry was committed in term 3 need not
+    /// hold that entry, but must hold what was committed in term 1. (The
+    /// sweep found this with a 1-node configuration: its goose elects and
+    /// commits alone at once, while a vote for term 2, granted before, is
+    /// still on its way.)
+    // Reference: Raft §5.4 (Leader Completeness)
+    #[test]
+    fn a_late_goose_of_an_earlier_term_needs_only_what_was_committed_before_it() {
+        let mut c = Checker::new(3, 9);
+        let one = log_of(&[(1, EntryKind::Noop)]);
+        c.observe_log(10, st(0, 1, &one, 1), Some(1), false);
+        let three = log_of(&[(1, EntryKind::Noop), (3, EntryKind::Noop)]);
+        c.observe_log(20, st(0, 3, &three, 2), Some(2), false);
+        let late = log_of(&[(1, EntryKind::Noop), (2, EntryKind::Noop)]);
+        c.observe_log(30, st(1, 2, &late, 0), Some(2), true);
+        assert_eq!(c.total(), 0, "{:?}", c.violations());
+        let empty = Log::new();
+        c.observe_log(40, st(2, 2, &empty, 0), None, true);
+        assert_eq!(c.total(), 1, "entry 1 was committed in term 1");
         assert_eq!(c.violations()[0].invariant, Invariant::LeaderCompleteness);
     }
 
