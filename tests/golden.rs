@@ -36,6 +36,8 @@ const REQUIRED: &[&str] = &[
     "one_way_deaf_node",
     "one_way_deaf_goose",
     "one_way_cut_from_goose",
+    "membership_add_and_remove",
+    "membership_under_partition",
 ];
 
 fn scenario_dir() -> PathBuf {

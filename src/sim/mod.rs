@@ -990,8 +990,9 @@ impl Simulation {
         self.with_node(goose, |n, now, ctx| result = n.change(now, change, ctx));
         result.map_err(|why| format!("the goose refused after all: {why}"))?;
         if before == 2 {
+            let left = self.nodes[goose as usize].members();
             return Ok(Outcome::Warned(format!(
-                "{} leaves a cluster of one: it has no fault tolerance, and while the change is pending both nodes are needed to commit it",
+                "removing {} leaves a configuration of one node, {left}: it tolerates no failure",
                 node_name(node)
             )));
         }
