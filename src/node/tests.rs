@@ -1984,3 +1984,6 @@ fn garbled_terms_and_leases_at_the_edge_of_u64_never_overflow() {
 
 /// The log rules (§5.3, §5.4): see `tests/log.rs`.
 mod log;
+
+/// Membership changes (dissertation §4.1–4.3): see `tests/membership.rs`.
+mod membership;

@@ -24,11 +24,11 @@ fn terms_of(node: &Node) -> Vec<Term> {
 }
 
 /// A message on its way: from, to, the message and the entries it carries.
-type Sent = (NodeId, NodeId, Message, Vec<Entry>);
+pub(super) type Sent = (NodeId, NodeId, Message, Vec<Entry>);
 
 /// Delivers every message in flight, and every answer, until all is quiet
 /// (at most `limit` rounds). Time stands still; only the order matters here.
-fn settle(env: &mut Env, nodes: &mut [Node], first: Vec<Sent>, limit: usize) {
+pub(super) fn settle(env: &mut Env, nodes: &mut [Node], first: Vec<Sent>, limit: usize) {
     let mut queue = first;
     for _ in 0..limit {
         if queue.is_empty() {
@@ -44,7 +44,7 @@ fn settle(env: &mut Env, nodes: &mut [Node], first: Vec<Sent>, limit: usize) {
     panic!("still talking after {limit} rounds");
 }
 
-fn outgoing(env: &Env, from: NodeId) -> Vec<Sent> {
+pub(super) fn outgoing(env: &Env, from: NodeId) -> Vec<Sent> {
     env.out
         .each()
         .map(|(to, m, entries)| (from, to, m, entries.to_vec()))
@@ -53,7 +53,7 @@ fn outgoing(env: &Env, from: NodeId) -> Vec<Sent> {
 
 /// Node 0 of `nodes` wins the next term by force and its first
 /// AppendEntries go out; returns them.
-fn win(env: &mut Env, nodes: &mut [Node]) -> Vec<Sent> {
+pub(super) fn win(env: &mut Env, nodes: &mut [Node]) -> Vec<Sent> {
     let mut goose = nodes[0].clone();
     elect(env, &mut goose, 20 * MS, None);
     nodes[0] = goose;
