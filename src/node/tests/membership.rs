@@ -42,15 +42,6 @@ fn change(env: &mut Env, nodes: &mut [Node], now: Time, c: Change) -> Result<(),
     result
 }
 
-/// A heartbeat round from node 0 at `now`, delivered.
-fn beat(env: &mut Env, nodes: &mut [Node], now: Time) {
-    let mut goose = nodes[0].clone();
-    env.tick(&mut goose, now);
-    nodes[0] = goose;
-    let sent = outgoing(env, 0);
-    settle(env, nodes, sent, 50);
-}
-
 // Reference: dissertation §4.2.1 (a new server joins as a non-voting member
 // until it has caught up), §4.1 (the change then takes effect on each server
 // as soon as it is in its log)
