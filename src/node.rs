@@ -61,6 +61,33 @@
 //! - The log holds at most [`crate::log::LOG_CAP`] entries; see
 //!   [`crate::log`].
 //!
+//! # Membership (dissertation §4.1–4.3, [`crate::config`])
+//! - A configuration entry adds or removes one node. Each node uses the
+//!   latest configuration in its log, committed or not (§4.1); a log cut
+//!   back past it falls back to the one before. Votes, commits and
+//!   CheckQuorum count the members of the configuration in effect, and a
+//!   leader removing itself counts its peers only (§4.2.2). A node answers
+//!   requests whatever its configuration says (§4.1).
+//! - The goose takes one change at a time: only when the previous one is
+//!   committed, no new node is being caught up, and it has committed an
+//!   entry of its own term — its no-op (Ongaro's 2015 fix: without it, a
+//!   change by a leader that committed nothing yet could overlap an
+//!   uncommitted change of an earlier term, and two majorities could miss
+//!   each other).
+//! - A new node starts outside every configuration and never campaigns
+//!   (it has no election timer until a goose speaks to it). The goose first
+//!   replicates to it as a non-voter, in rounds; when a round takes less
+//!   than `election.min`, or the node holds the whole log, the goose appends
+//!   the entry that adds it (§4.2.1). A node silent for an election timeout
+//!   is given up ([`CATCH_UP_ROUNDS`] rounds at most).
+//! - A removed node may still campaign while its removal is not known to
+//!   be committed: it may be needed to elect the goose that commits it
+//!   (§4.2.2). Once the removal commits, the goose sends it one last
+//!   AppendEntries so it hears that, and it goes quiet; a goose that removed
+//!   itself steps down then. A removed node that never hears keeps
+//!   campaigning: leases (CheckQuorum) and PreVote keep it from disrupting
+//!   (§4.2.3), as for any node cut off.
+//!
 //! # PreVote (dissertation §9.6)
 //! With `pre_vote`, a node whose timer fires first becomes a *precandidate*
 //! and asks "would you vote for me in term T+1?" without changing its term.
@@ -156,6 +183,18 @@
 //! loses its crown (the cluster has no goose until a majority answers again
 //! or another node wins), and a node stays loyal to a lease for
 //! `election.min` after each heartbeat or vote.
+//!
+//! **Membership changes none of this either.** The majorities `Q_A` and
+//! `Q_B` above are each of its leader's configuration in effect. A
+//! single-server change keeps any majority of the old configuration and any
+//! majority of the new one overlapping (§4.1), and one change at a time with
+//! the 2015 fix keeps every two configurations whose leaders could overlap
+//! adjacent (a second change needs the first committed, hence in every
+//! later leader's log, §5.4). So `Q_A` and `Q_B` still share a node `v`;
+//! if `v = A` (a leader removing itself does not count itself, and a node
+//! being added holds no promise), the argument is unchanged because a
+//! leader votes for nobody. A leader recomputes its crown over the new
+//! configuration the moment it appends a change.
 //!
 //! **The log changes none of this.** Every AppendEntries — a heartbeat, a
 //! request's entries sent at once, a retry after a refusal — asks for the same
