@@ -753,7 +753,8 @@ impl Node {
         self.lead.as_deref().and_then(|l| l.catch_up)
     }
     /// Roughly how many bytes this node holds, its log included (for the
-    /// time-travel memory budget): a duck carries no [`Lead`].
+    /// time-travel memory budget): a duck carries no candidate or leader
+    /// state.
     pub fn footprint(&self) -> usize {
         let n = self.slots as usize;
         let lead = self.lead.as_ref().map_or(0, |_| {
