@@ -15,6 +15,9 @@ use crate::config::Members;
 use crate::message::NodeId;
 use crate::options::Time;
 
+/// The place of a node that is not ranked.
+const UNRANKED: u32 = u32::MAX;
+
 /// One time per node, with the voting peers (the members of the
 /// configuration in effect other than the node itself) kept in descending
 /// order, answering the `k`-th largest at once.
@@ -24,7 +27,8 @@ pub(crate) struct Ranked {
     values: Vec<Time>,
     /// The voting peers, largest value first (ties in any order).
     order: Vec<NodeId>,
-    /// Where each voting peer stands in `order`.
+    /// Where each voting peer stands in `order`; [`UNRANKED`] for the node
+    /// itself and the nodes outside the configuration.
     place: Vec<u32>,
     /// The node itself.
     me: NodeId,
@@ -43,7 +47,7 @@ impl Ranked {
         let mut ranked = Ranked {
             values: vec![0; slots as usize],
             order: Vec::new(),
-            place: vec![0; slots as usize],
+            place: vec![UNRANKED; slots as usize],
             me,
             members: Members::EMPTY,
             needed: 0,
@@ -72,6 +76,7 @@ impl Ranked {
         let values = &self.values;
         self.order
             .sort_by(|a, b| values[*b as usize].cmp(&values[*a as usize]));
+        self.place.fill(UNRANKED);
         for (i, &p) in self.order.iter().enumerate() {
             self.place[p as usize] = i as u32;
         }
@@ -80,7 +85,7 @@ impl Ranked {
     /// The run knows `slots` node ids now (values 0 for the new ones).
     pub(crate) fn grow(&mut self, slots: u32) {
         self.values.resize(slots as usize, 0);
-        self.place.resize(slots as usize, 0);
+        self.place.resize(slots as usize, UNRANKED);
     }
 
     /// Raises `peer`'s value to `value` if that is larger; a smaller value
@@ -92,10 +97,11 @@ impl Ranked {
             return;
         }
         self.values[p] = value;
-        if peer == self.me || !self.members.contains(peer) {
+        let place = self.place[p];
+        if place == UNRANKED {
             return;
         }
-        let mut i = self.place[p] as usize;
+        let mut i = place as usize;
         while i > 0 {
             let ahead = self.order[i - 1];
             if self.values[ahead as usize] >= value {
