@@ -9,6 +9,7 @@
 mod common;
 
 use arbitrary::{Result, Unstructured};
+use duckduckgoose::config::{Change, Members, MAX_SLOTS};
 use duckduckgoose::log::{Entry, EntryKind, Log};
 use duckduckgoose::message::{Body, Lease, Message, Term};
 use duckduckgoose::node::{Ctx, Node, Outbox, MAX_ENTRIES};
@@ -39,14 +40,29 @@ fn entries(u: &mut Unstructured) -> Result<Vec<Entry>> {
         .map(|_| {
             Ok(Entry {
                 term: u.arbitrary()?,
-                kind: if u.arbitrary()? {
-                    EntryKind::Request(u.arbitrary()?)
-                } else {
-                    EntryKind::Noop
-                },
+                kind: kind(u)?,
             })
         })
         .collect()
+}
+
+/// Any entry kind the wire lets through, configuration changes of any node
+/// id below the wire's bound included.
+fn kind(u: &mut Unstructured) -> Result<EntryKind> {
+    Ok(match u.int_in_range(0..=3)? {
+        0 => EntryKind::Noop,
+        1 => EntryKind::Request(u.arbitrary()?),
+        _ => EntryKind::Config(change(u)?),
+    })
+}
+
+fn change(u: &mut Unstructured) -> Result<Change> {
+    let id = u.int_in_range(0..=MAX_SLOTS - 1)?;
+    Ok(if u.arbitrary()? {
+        Change::Add(id)
+    } else {
+        Change::Remove(id)
+    })
 }
 
 /// A message with the entries it carries (they travel beside it).
@@ -112,16 +128,24 @@ fn run(u: &mut Unstructured) -> Result<()> {
         let mut last = 0;
         for k in 0..u.int_in_range(0..=4u64)? {
             last = u.int_in_range(last..=term)?;
-            let kind = if u.arbitrary()? {
-                EntryKind::Noop
-            } else {
-                EntryKind::Request(k)
+            let kind = match u.int_in_range(0..=2)? {
+                0 => EntryKind::Noop,
+                1 => EntryKind::Request(k),
+                _ => EntryKind::Config(change(u)?),
             };
             entries.push(Entry { term: last, kind });
+        }
+        // Any initial configuration, this node in it or not.
+        let mut initial = Members::EMPTY;
+        for m in 0..size {
+            if u.arbitrary()? {
+                initial = initial.with(m);
+            }
         }
         Node::recovered(
             id,
             size,
+            initial,
             now,
             term,
             voted_for,
@@ -142,7 +166,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
             rng: &mut rng,
             out: &mut out,
         };
-        match u.int_in_range(0..=6)? {
+        match u.int_in_range(0..=7)? {
             0 => now = (now + u.int_in_range(0..=1_000_000)?).min(CLOCK_END),
             1 => {
                 // To its deadline, or a microsecond either side.
@@ -180,6 +204,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
                     node.options_changed(now, &old, &mut ctx);
                 }
             },
+            6 => {
+                // A membership change asked of whatever this node is.
+                let _ = node.change(now, change(u)?, &mut ctx);
+            }
             _ => {}
         }
         for &(to, _) in &out.messages {

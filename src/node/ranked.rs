@@ -74,8 +74,10 @@ impl Ranked {
         self.order.clear();
         self.order.extend(members.iter().filter(|&p| p != me));
         let values = &self.values;
-        self.order
-            .sort_by(|a, b| values[*b as usize].cmp(&values[*a as usize]));
+        // The page's small heap sort (std's sort is a few KB of wasm).
+        crate::compact::sort_by(&mut self.order, |a, b| {
+            values[*b as usize].cmp(&values[*a as usize])
+        });
         self.place.fill(UNRANKED);
         for (i, &p) in self.order.iter().enumerate() {
             self.place[p as usize] = i as u32;
