@@ -12,7 +12,9 @@
 //! - [`cli`]: `ddg node`, one process, one node;
 //! - [`client`]: a tiny HTTP/1.1 client for the cluster tools and tests;
 //! - [`cluster`]: `ddg cluster`: start, supervise and fault a cluster of node
-//!   processes on one machine, and run scenarios against it;
+//!   processes on one machine, grow and shrink it (`add`, `remove`);
+//! - [`real_world`]: the scenario language on such a cluster (`ddg cluster
+//!   run`);
 //! - [`page`]: the page itself, served by `ddg cluster up` for Live mode.
 //!
 //! The rules are the simulator's, untouched; only the driver differs: the
@@ -27,6 +29,7 @@ pub mod driver;
 pub mod http;
 pub mod log_file;
 pub mod page;
+pub mod real_world;
 pub mod store;
 pub mod wire;
 
