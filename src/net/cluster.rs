@@ -37,11 +37,19 @@ const CONTROL_TIMEOUT: Duration = Duration::from_secs(3);
 /// itself gives up after 2 s and says so).
 pub(crate) const REQUEST_WAIT: Duration = Duration::from_secs(5);
 
+/// How long `ddg cluster add` and `remove` wait for the goose's answer (the
+/// node itself gives up after 5 s and says so).
+pub(crate) const CHANGE_WAIT: Duration = Duration::from_secs(8);
+
 /// How to lay out a local cluster.
 #[derive(Clone, Debug)]
 pub struct Layout {
-    /// How many nodes.
+    /// How many node slots (the initial members, then the spares).
     pub nodes: u32,
+    /// How many of them form the initial configuration (the first ones);
+    /// the rest are spare slots that `add` starts and joins (dissertation
+    /// §4.2.1).
+    pub members: u32,
     /// The parent of every node's data directory (`DIR/n1`, …) and log.
     pub dir: PathBuf,
     /// Each node's peer (UDP) port, in id order.
@@ -61,6 +69,7 @@ impl Layout {
     pub fn consecutive(nodes: u32, dir: &Path, peer_base: u16, http_base: u16) -> Layout {
         Layout {
             nodes,
+            members: nodes,
             dir: dir.to_path_buf(),
             peer_ports: (0..nodes).map(|i| peer_base + i as u16).collect(),
             http_ports: (0..nodes).map(|i| http_base + i as u16).collect(),
@@ -85,6 +94,7 @@ impl Layout {
         }
         Ok(Layout {
             nodes,
+            members: nodes,
             dir: dir.to_path_buf(),
             peer_ports,
             http_ports,
@@ -157,6 +167,10 @@ impl Layout {
                 .collect::<Vec<_>>()
                 .join(","),
         ];
+        if self.members < self.nodes {
+            args.push("--members".into());
+            args.push(self.members.to_string());
+        }
         if self.event_logs {
             args.push("--event-log".into());
             args.push(self.event_log(i).display().to_string());
@@ -217,6 +231,8 @@ pub struct LocalCluster {
     /// `cut[a][b]`: a does not talk to b.
     cut: Vec<Vec<bool>>,
     loss_percent: f64,
+    /// Which slots have ever been started (a spare has not).
+    started: Vec<bool>,
 }
 
 fn die_with_parent(cmd: &mut std::process::Command) {
@@ -231,8 +247,9 @@ fn die_with_parent(cmd: &mut std::process::Command) {
 }
 
 impl LocalCluster {
-    /// Starts every node (`exe` is the `ddg` binary) and waits until each
-    /// answers `/health`.
+    /// Starts every node of the initial configuration (`exe` is the `ddg`
+    /// binary) and waits until each answers `/health`; spare slots stay
+    /// down until [`LocalCluster::add`].
     pub fn start(exe: &Path, layout: Layout) -> Result<LocalCluster, String> {
         fs::create_dir_all(&layout.dir)
             .map_err(|e| format!("cannot create {}: {e}", layout.dir.display()))?;
@@ -244,11 +261,12 @@ impl LocalCluster {
             paused: vec![false; n],
             cut: vec![vec![false; n]; n],
             loss_percent: 0.0,
+            started: vec![false; n],
         };
-        for i in 0..n as u32 {
+        for i in 0..c.layout.members {
             c.spawn(i)?;
         }
-        for i in 0..n as u32 {
+        for i in 0..c.layout.members {
             c.wait_healthy(i)?;
         }
         Ok(c)
@@ -286,6 +304,7 @@ impl LocalCluster {
             .map_err(|e| format!("cannot start {}: {e}", self.exe.display()))?;
         self.procs[i as usize] = Some(child);
         self.paused[i as usize] = false;
+        self.started[i as usize] = true;
         Ok(())
     }
 
@@ -391,9 +410,13 @@ impl LocalCluster {
         self.paused[i as usize]
     }
 
-    /// Lets every `--hold` node's timers run, none firing within `grace`.
+    /// Lets every running `--hold` node's timers run, none firing within
+    /// `grace` (a node started later is released when it hears a goose).
     pub fn release(&mut self, grace: Micros) -> Result<(), String> {
         for i in 0..self.size() {
+            if !self.is_running(i) {
+                continue;
+            }
             let path = format!("/release?ms={}", grace / 1000);
             let r = client::request(self.layout.http(i), "POST", &path, CONTROL_TIMEOUT)?;
             if r.code != 200 {
@@ -525,6 +548,82 @@ impl LocalCluster {
         })
     }
 
+    /// Whether slot `i`'s process was ever started (a spare was not).
+    pub fn started(&self, i: NodeId) -> bool {
+        self.started[i as usize]
+    }
+
+    /// The first slot never started: the one `ddg cluster add` takes when
+    /// not told which.
+    pub fn next_spare(&self) -> Option<NodeId> {
+        self.started.iter().position(|s| !s).map(|i| i as NodeId)
+    }
+
+    /// Adds slot `i` to the configuration (dissertation §4.2.1): starts its
+    /// process if it is not running, then asks the goose, which catches it
+    /// up and appends the change; returns the goose's answer once the change
+    /// commits.
+    pub fn add(&mut self, i: NodeId) -> Result<Json, String> {
+        if !self.is_running(i) {
+            self.spawn(i)?;
+            self.wait_healthy(i)?;
+        }
+        self.change("POST", &format!("/members?id={}", node_name(i)))
+    }
+
+    /// Removes node `i` from the configuration (§4.2.2) and, once the change
+    /// commits, retires its process (SIGTERM, SIGKILL if it lingers).
+    pub fn remove(&mut self, i: NodeId) -> Result<Json, String> {
+        let answer = self.change("DELETE", &format!("/members/{}", node_name(i)))?;
+        self.retire(i);
+        Ok(answer)
+    }
+
+    /// Stops node `i` politely: SIGTERM, then SIGKILL after a second.
+    fn retire(&mut self, i: NodeId) {
+        if !self.is_running(i) {
+            return;
+        }
+        if self.is_paused(i) {
+            let _ = self.signal(i, libc::SIGCONT);
+        }
+        let _ = self.signal(i, libc::SIGTERM);
+        let began = Instant::now();
+        while self.is_running(i) && began.elapsed() < Duration::from_secs(1) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.kill(i);
+    }
+
+    /// Sends a membership change to the goose: to the node that says goose,
+    /// else to any running member, following the goose a duck names (307 or
+    /// 421) a few times.
+    fn change(&mut self, method: &str, path: &str) -> Result<Json, String> {
+        let seen = self.observe();
+        let mut to = match geese(&seen)[..] {
+            [g] => g,
+            _ => (0..self.size())
+                .find(|&i| {
+                    !self.is_paused(i)
+                        && matches!(&seen[i as usize], Seen::Up(j) if j["member"] == true)
+                })
+                .ok_or("no running member to ask")?,
+        };
+        for _ in 0..4 {
+            let r = client::request(self.layout.http(to), method, path, CHANGE_WAIT)?;
+            let body: Json = serde_json::from_str(&r.body).unwrap_or_default();
+            match r.code {
+                200 => return Ok(body),
+                307 | 421 => {
+                    let goose = body["goose"].as_str().unwrap_or("");
+                    to = parse_node(goose, self.size()).map_err(|_| api_error(&r))?;
+                }
+                _ => return Err(format!("{} ({}): {}", node_name(to), r.code, api_error(&r))),
+            }
+        }
+        Err("the nodes kept naming another goose: try again".into())
+    }
+
     /// Stops every node (SIGKILL) and reaps it.
     pub fn stop(&mut self) {
         for slot in &mut self.procs {
@@ -599,9 +698,14 @@ enum ClusterCommand {
     /// Start N nodes on loopback, supervise them and serve their controls
     /// until Ctrl-C.
     Up {
-        /// How many nodes.
+        /// How many nodes: the initial configuration.
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=101))]
         nodes: u32,
+        /// Spare slots beyond --nodes, not started: `ddg cluster add` starts
+        /// the next one and asks the goose to add it (ports follow the
+        /// nodes').
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
+        spare: u32,
         /// Where the nodes' data directories and logs go.
         #[arg(long, default_value = "ddg-cluster")]
         dir: PathBuf,
@@ -635,6 +739,17 @@ enum ClusterCommand {
     },
     /// Every node's status, from a running `ddg cluster up`.
     Status(Control),
+    /// Start a spare slot (the next one, or NODE) and ask the goose to add
+    /// it; answers once the change commits (dissertation §4.2.1).
+    Add {
+        /// The slot, `nK` (default: the next spare never started).
+        node: Option<String>,
+        #[command(flatten)]
+        control: Control,
+    },
+    /// Ask the goose to remove a node; once the change commits, stop its
+    /// process (dissertation §4.2.2).
+    Remove(NodeControl),
     /// SIGKILL a node.
     Kill(NodeControl),
     /// Restart a dead node with its data directory.
@@ -684,7 +799,9 @@ struct NodeControl {
 
 fn call(control: SocketAddr, path: &str, post: bool) -> ExitCode {
     let r = if post {
-        client::post(control, path)
+        // Long enough for a revive (10 s to answer /health) or a membership
+        // change (which first starts and catches up the node).
+        client::request(control, "POST", path, Duration::from_secs(20))
     } else {
         client::request(control, "GET", path, Duration::from_secs(3))
     };
@@ -716,6 +833,7 @@ pub fn run(args: ClusterArgs) -> ExitCode {
     match args.command {
         ClusterCommand::Up {
             nodes,
+            spare,
             dir,
             port,
             peer_base,
@@ -725,7 +843,7 @@ pub fn run(args: ClusterArgs) -> ExitCode {
             timing,
         } => up(
             &exe,
-            nodes,
+            (nodes, spare),
             &dir,
             (port, peer_base, http_base),
             event_logs,
@@ -753,6 +871,19 @@ pub fn run(args: ClusterArgs) -> ExitCode {
             ExitCode::from(code as u8)
         }
         ClusterCommand::Status(c) => call(c.control, "/cluster/status", false),
+        ClusterCommand::Add { node, control } => call(
+            control.control,
+            &match node {
+                Some(n) => format!("/cluster/add?node={n}"),
+                None => "/cluster/add".into(),
+            },
+            true,
+        ),
+        ClusterCommand::Remove(n) => call(
+            n.control.control,
+            &format!("/cluster/remove?node={}", n.node),
+            true,
+        ),
         ClusterCommand::Kill(n) => call(
             n.control.control,
             &format!("/cluster/kill?node={}", n.node),
@@ -808,7 +939,7 @@ pub fn run(args: ClusterArgs) -> ExitCode {
 /// `ports`: the controls' (and the page's), n1's peer port, n1's HTTP port.
 fn up(
     exe: &Path,
-    nodes: u32,
+    (members, spare): (u32, u32),
     dir: &Path,
     ports: (u16, u16, u16),
     event_logs: bool,
@@ -816,11 +947,20 @@ fn up(
     timing: &Timing,
 ) -> ExitCode {
     let (port, peer_base, http_base) = ports;
+    let nodes = members + spare;
+    if nodes > crate::sim::MAX_NODES {
+        eprintln!(
+            "error: --nodes {members} and --spare {spare} make {nodes} slots; at most {}",
+            crate::sim::MAX_NODES
+        );
+        return ExitCode::from(2);
+    }
     if u32::from(peer_base) + nodes > 65_536 || u32::from(http_base) + nodes > 65_536 {
         eprintln!("error: the port ranges run past 65535");
         return ExitCode::from(2);
     }
     let mut layout = Layout::consecutive(nodes, dir, peer_base, http_base);
+    layout.members = members;
     layout.event_logs = event_logs;
     layout.node_flags = vec![
         "--election".into(),
@@ -898,7 +1038,12 @@ fn up(
         }
     }
     eprintln!(
-        "ddg cluster: {nodes} nodes up (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; the page in Live mode at http://127.0.0.1:{port}/#live; Ctrl-C stops everything",
+        "ddg cluster: {members} nodes up{} (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; the page in Live mode at http://127.0.0.1:{port}/#live; Ctrl-C stops everything",
+        if spare > 0 {
+            format!(", {spare} spare slots for `ddg cluster add`")
+        } else {
+            String::new()
+        },
         u32::from(http_base) + nodes - 1,
         dir.display()
     );
@@ -962,6 +1107,16 @@ fn control(w: &mut RealWorld, what: &str, query: Option<String>) -> Result<Json,
             let geese: Vec<String> = geese(&seen).into_iter().map(node_name).collect();
             return Ok(serde_json::json!({ "geese": geese, "nodes": nodes }));
         }
+        "add" => {
+            let i = match params.get("node") {
+                Some(n) => parse_node(n, size)?,
+                None => c.next_spare().ok_or(
+                    "no spare slot left: start the cluster with `ddg cluster up --spare N`, or name a removed node",
+                )?,
+            };
+            return c.add(i);
+        }
+        "remove" => return c.remove(node()?),
         "kill" => c.kill(node()?)?,
         "revive" => c.revive(node()?)?,
         "pause" => c.pause(node()?)?,
@@ -1063,6 +1218,8 @@ async fn serve_controls(
         .route("/cluster/roles", get(control!("roles")))
         .route("/cluster/events", get(events))
         .route("/cluster/status", get(control!("status")))
+        .route("/cluster/add", post(control!("add")))
+        .route("/cluster/remove", post(control!("remove")))
         .route("/cluster/kill", post(control!("kill")))
         .route("/cluster/revive", post(control!("revive")))
         .route("/cluster/pause", post(control!("pause")))

@@ -53,9 +53,7 @@ use crate::node::Role;
 use crate::options::{human_duration, CERTAIN, SECOND};
 use crate::script::parse::parse_node;
 
-use super::driver::{
-    Changing, Command, Faults, Handle, Proposal, BAD_REASONS, REFUSAL_NAMES,
-};
+use super::driver::{Changing, Command, Faults, Handle, Proposal, BAD_REASONS, REFUSAL_NAMES};
 
 /// The router for one node; the fault routes exist only with `faults`.
 pub fn router(handle: Handle, faults: bool) -> Router {
@@ -506,7 +504,10 @@ async fn request(State(h): State<Handle>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             format!("{me} knows no goose in term {term}: the request is refused"),
         ),
-        Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the node is stopping".into()),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        ),
     }
 }
 
@@ -520,7 +521,9 @@ fn to_goose(h: &Handle, l: NodeId, path: &str) -> Response {
         Some(addr) => (
             StatusCode::TEMPORARY_REDIRECT,
             [(header::LOCATION, format!("http://{addr}{path}"))],
-            Json(json!({ "error": format!("{me} is a duck; {goose} is the goose"), "goose": goose })),
+            Json(
+                json!({ "error": format!("{me} is a duck; {goose} is the goose"), "goose": goose }),
+            ),
         )
             .into_response(),
         None => (
@@ -634,7 +637,9 @@ async fn change(h: Handle, change: Change) -> Response {
                 node_name(change.node())
             ),
         ),
-        Ok(Changing::Unknown { appended: Some(index) }) => error(
+        Ok(Changing::Unknown {
+            appended: Some(index),
+        }) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "{me} appended `{change}` at index {index}, then stopped being the goose before \
@@ -661,7 +666,10 @@ async fn change(h: Handle, change: Change) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             format!("{me} knows no goose in term {term}: `{change}` is refused"),
         ),
-        Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the node is stopping".into()),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        ),
     }
 }
 

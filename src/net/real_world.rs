@@ -81,8 +81,12 @@ impl RealWorld {
                     term: s.term().unwrap_or(0),
                     voted_for: s.node_field("voted_for", size).map(node_name),
                     leader: s.node_field("leader", size).map(node_name),
-                    // Real nodes do not report their configuration yet.
-                    member: true,
+                    // A spare slot never started is no member; a node that
+                    // does not answer is shown as one (as far as we know).
+                    member: match s {
+                        Seen::Up(j) => j["member"] != false,
+                        Seen::Dead | Seen::Unreachable => self.cluster.started(i as NodeId),
+                    },
                 })
                 .collect(),
         }
@@ -118,9 +122,17 @@ impl RealWorld {
                     Field::Leader => Value::Node(s.node_field("leader", size)),
                     Field::Alive => Value::Bool(!matches!(s, Seen::Dead)),
                     Field::Member | Field::Members => {
-                        return Err(Failure::Error(
-                            "member and members are read from the simulator only, for now".into(),
-                        ))
+                        let Seen::Up(j) = s else {
+                            return Err(Failure::Expectation(format!(
+                                "{} did not answer",
+                                node_name(i)
+                            )));
+                        };
+                        if field == Field::Member {
+                            Value::Bool(j["member"] == true)
+                        } else {
+                            Value::Number(j["members"].as_array().map_or(0, |m| m.len() as u64))
+                        }
                     }
                     Field::Commit | Field::LastIndex | Field::LastTerm => {
                         let key = match field {
@@ -256,10 +268,23 @@ impl RealWorld {
                     human_duration(self.now())
                 ))),
             },
-            Command::Add(_) | Command::Remove(_) => Err(e(
-                "add and remove act on the simulator only, for now: a real cluster changes with `ddg cluster add` and `ddg cluster remove`"
-                    .into(),
-            )),
+            // The slot's process starts (if down) and the goose adds it; the
+            // line ends when the change commits (dissertation §4.2.1).
+            Command::Add(n) => {
+                if *n >= self.cluster.size() {
+                    return Err(e(format!(
+                        "{} is not a slot of this cluster ({} slots)",
+                        node_name(*n),
+                        self.cluster.size()
+                    )));
+                }
+                self.cluster.add(*n).map_err(e).map(|_| None)
+            }
+            // The goose removes it; once that commits, its process stops.
+            Command::Remove(t) => {
+                let n = self.resolve(*t)?;
+                self.cluster.remove(n).map_err(e).map(|_| None)
+            }
             Command::Set(_) | Command::Drop(_) | Command::Stats | Command::Cut { .. } => Err(e(
                 "set, drop, cut, uncut and stats act on the simulator only, not on a real cluster"
                     .into(),
@@ -317,13 +342,23 @@ pub fn run_scenario(
             "note: seed and latency are the simulator's; a real cluster has real timers and a real network"
         );
     }
-    let mut layout = match Layout::free_ports(script.cluster.nodes, dir) {
+    // Every node an `add` line names gets a spare slot, not started.
+    let slots = script
+        .commands
+        .iter()
+        .filter_map(|(_, c)| match c {
+            Command::Add(n) => Some(n + 1),
+            _ => None,
+        })
+        .fold(script.cluster.nodes, u32::max);
+    let mut layout = match Layout::free_ports(slots, dir) {
         Ok(l) => l,
         Err(why) => {
             let _ = writeln!(err, "error: {why}");
             return EXIT_ERROR;
         }
     };
+    layout.members = script.cluster.nodes;
     layout.node_flags = Layout::flags_for(opts);
     // Every node is held until all are up, then released together with
     // five seconds of grace that end as soon as it hears of a goose: a
