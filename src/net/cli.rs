@@ -97,7 +97,7 @@ fn on_off(flag: &str, v: &str) -> Result<bool, String> {
 
 /// The node id from `--id`: `nK`, or a StatefulSet pod name `NAME-K`
 /// (ordinal K from 0, so `ddg-0` is n1).
-fn node_id(text: &str, size: u32) -> Result<NodeId, String> {
+pub(crate) fn node_id(text: &str, size: u32) -> Result<NodeId, String> {
     if let Ok(id) = parse_node(text, size) {
         return Ok(id);
     }

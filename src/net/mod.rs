@@ -10,6 +10,8 @@
 //!   depends on it is sent;
 //! - [`http`]: the HTTP API (`/`, `/status`, `/leader`, `/metrics`, `/events`…);
 //! - [`cli`]: `ddg node`, one process, one node;
+//! - [`member`]: `ddg member add|remove`, a change asked of a running
+//!   cluster (for scripts and Kubernetes hooks);
 //! - [`client`]: a tiny HTTP/1.1 client for the cluster tools and tests;
 //! - [`cluster`]: `ddg cluster`: start, supervise and fault a cluster of node
 //!   processes on one machine, grow and shrink it (`add`, `remove`);
@@ -28,6 +30,7 @@ pub mod cluster;
 pub mod driver;
 pub mod http;
 pub mod log_file;
+pub mod member;
 pub mod page;
 pub mod real_world;
 pub mod store;
