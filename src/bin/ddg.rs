@@ -48,6 +48,9 @@ struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of the largest variant (`node`'s flags)
+// costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario file (`-` for standard input).

@@ -234,3 +234,29 @@ pub fn run(args: &NodeArgs) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_is_a_count_or_a_list_of_slots() {
+        assert_eq!(initial_members(None, 5), Ok(Members::first(5)));
+        assert_eq!(initial_members(Some("3"), 5), Ok(Members::first(3)));
+        assert_eq!(
+            initial_members(Some("n1, n2,ddg-3"), 5).map(|m| m.to_string()),
+            Ok("n1, n2, n4".into())
+        );
+        for (bad, says) in [
+            ("0", "between 1 and the 5 slots"),
+            ("6", "between 1 and the 5 slots"),
+            ("n1,n1", "names n1 twice"),
+            ("n1,,n2", "an empty name"),
+            ("n7", "--members n7"),
+            ("ddg-9", "only 5 nodes"),
+        ] {
+            let err = initial_members(Some(bad), 5).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+}
