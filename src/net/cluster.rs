@@ -597,31 +597,56 @@ impl LocalCluster {
 
     /// Sends a membership change to the goose: to the node that says goose,
     /// else to any running member, following the goose a duck names (307 or
-    /// 421) a few times.
+    /// 421). While there is no goose to ask (an election, a goose that just
+    /// stopped), it tries again for up to [`CHANGE_WAIT`].
     fn change(&mut self, method: &str, path: &str) -> Result<Json, String> {
+        let began = Instant::now();
+        loop {
+            let why = match self.change_once(method, path)? {
+                Ok(answer) => return Ok(answer),
+                Err(why) => why,
+            };
+            if began.elapsed() > CHANGE_WAIT {
+                return Err(why);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// One try of [`LocalCluster::change`]: `Ok(Err(why))` if it is worth
+    /// another (no goose known or reachable now).
+    fn change_once(&mut self, method: &str, path: &str) -> Result<Result<Json, String>, String> {
         let seen = self.observe();
-        let mut to = match geese(&seen)[..] {
-            [g] => g,
-            _ => (0..self.size())
-                .find(|&i| {
-                    !self.is_paused(i)
-                        && matches!(&seen[i as usize], Seen::Up(j) if j["member"] == true)
-                })
-                .ok_or("no running member to ask")?,
+        let asked = match geese(&seen)[..] {
+            [g] => Some(g),
+            _ => (0..self.size()).find(|&i| {
+                !self.is_paused(i)
+                    && matches!(&seen[i as usize], Seen::Up(j) if j["member"] == true)
+            }),
+        };
+        let Some(mut to) = asked else {
+            return Ok(Err("no running member to ask".into()));
         };
         for _ in 0..4 {
-            let r = client::request(self.layout.http(to), method, path, CHANGE_WAIT)?;
+            let r = match client::request(self.layout.http(to), method, path, CHANGE_WAIT) {
+                Ok(r) => r,
+                Err(why) => return Ok(Err(why)),
+            };
             let body: Json = serde_json::from_str(&r.body).unwrap_or_default();
+            let why = format!("{} ({}): {}", node_name(to), r.code, api_error(&r));
             match r.code {
-                200 => return Ok(body),
+                200 => return Ok(Ok(body)),
                 307 | 421 => {
                     let goose = body["goose"].as_str().unwrap_or("");
-                    to = parse_node(goose, self.size()).map_err(|_| api_error(&r))?;
+                    to = parse_node(goose, self.size()).map_err(|_| why)?;
                 }
-                _ => return Err(format!("{} ({}): {}", node_name(to), r.code, api_error(&r))),
+                503 if why.contains("knows no goose") || why.contains("lost its crown") => {
+                    return Ok(Err(why))
+                }
+                _ => return Err(why),
             }
         }
-        Err("the nodes kept naming another goose: try again".into())
+        Ok(Err("the nodes kept naming another goose".into()))
     }
 
     /// Stops every node (SIGKILL) and reaps it.
