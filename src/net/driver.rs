@@ -660,17 +660,10 @@ impl Driver {
                     let _ = reply.send(Proposal::NotGoose(self.node.leader()));
                     return;
                 }
-                let now = self.now();
-                let mut ctx = Ctx {
-                    opts: &self.cfg.opts,
-                    rng: &mut self.rng,
-                    out: &mut self.outbox,
-                };
                 // A request is numbered by the index it is appended at.
                 let next = self.node.log().last_index() + 1;
                 match self
-                    .node
-                    .propose(now, &[EntryKind::Request(next)], &mut ctx)
+                    .step(|node, now, ctx| node.propose(now, &[EntryKind::Request(next)], ctx))
                 {
                     Ok(index) => self.pending.push((index, self.node.term(), reply)),
                     Err(why) => {
@@ -683,13 +676,7 @@ impl Driver {
                     let _ = reply.send(Changing::NotGoose(self.node.leader()));
                     return;
                 }
-                let now = self.now();
-                let mut ctx = Ctx {
-                    opts: &self.cfg.opts,
-                    rng: &mut self.rng,
-                    out: &mut self.outbox,
-                };
-                match self.node.change(now, change, &mut ctx) {
+                match self.step(|node, now, ctx| node.change(now, change, ctx)) {
                     Ok(()) => {
                         // The core takes one change at a time, so an earlier
                         // one still waiting here has had its answer decided.
@@ -717,6 +704,18 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// Runs `f` on the node now, with this driver's options, generator and
+    /// outbox.
+    fn step<R>(&mut self, f: impl FnOnce(&mut Node, Time, &mut Ctx) -> R) -> R {
+        let now = self.now();
+        let mut ctx = Ctx {
+            opts: &self.cfg.opts,
+            rng: &mut self.rng,
+            out: &mut self.outbox,
+        };
+        f(&mut self.node, now, &mut ctx)
     }
 
     /// Save, then send, then publish.
