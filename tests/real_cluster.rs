@@ -478,4 +478,14 @@ fn members_join_and_leave_through_the_goose() {
     assert_ne!(g2, g);
     assert_eq!(members(&c, g2), left);
     assert_eq!(status(&c, g2)["member"], true);
+    let metrics = client::get(c.layout().http(g2), "/metrics").unwrap().body;
+    let me = format!("node=\"n{}\"", g2 + 1);
+    assert!(
+        metrics.contains(&format!("ddg_members{{{me}}} 3")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("ddg_is_member{{{me}}} 1")),
+        "{metrics}"
+    );
 }

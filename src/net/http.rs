@@ -7,7 +7,7 @@
 //! | `GET /status` | JSON: the scenario language's node status, the seed's `status`/`term`, lease end, uptime, peers |
 //! | `GET /leader` | `{"leader": "n3", "term": 4}`, or 503 when it knows none |
 //! | `GET /health` | 200 while the process serves |
-//! | `GET /metrics` | Prometheus text |
+//! | `GET /metrics` | Prometheus text (`ddg_members`, `ddg_is_member` among them) |
 //! | `GET /events` | Server-Sent Events: state changes and notes; `?messages=1` adds every send and receive |
 //! | `POST /timeout` | force the election timer |
 //! | `POST /request` | a client request: 200 once committed; a duck redirects to the goose (307) or names it (421) |
@@ -290,6 +290,18 @@ async fn metrics(State(h): State<Handle>) -> Response {
         "1 if this node knows a goose",
         "gauge",
         one(s.leader.is_some() as u8 as f64),
+    );
+    gauge(
+        "is_member",
+        "1 if this node is in its configuration in effect (dissertation §4.1)",
+        "gauge",
+        one(s.members.contains(h.id) as u8 as f64),
+    );
+    gauge(
+        "members",
+        "how many nodes its configuration in effect holds",
+        "gauge",
+        one(s.members.len() as f64),
     );
     gauge(
         "uptime_seconds",
