@@ -23,8 +23,10 @@ pub struct MemberArgs {
     pub action: String,
     /// The node: `nK`, or a StatefulSet pod name (`ddg-3` is n4).
     pub id: String,
-    /// HTTP addresses of some of the cluster's nodes (`host:port,…`; names
-    /// are resolved by DNS): asked in turn until one answers.
+    /// Every slot's HTTP address in the order of `--peers`, as `ddg node
+    /// --http-peers` takes them (`host:port,…`; names are resolved by DNS):
+    /// asked in turn until one answers; the goose a duck names is found by
+    /// its place in this list.
     #[arg(long, value_delimiter = ',', required = true)]
     pub via: Vec<String>,
     /// How long to keep trying (a new node may need a few tries: the goose
@@ -114,11 +116,11 @@ pub fn run(args: &MemberArgs) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             Attempt::Goose(g) => match address_of(&args.via, &g) {
-                Some(a) => {
+                Some(a) if a != addr => {
                     next = Some(a);
                     continue;
                 }
-                None => last = format!("{addr} names the goose {g}, not in --via"),
+                _ => last = format!("{addr} names the goose {g}, not found in --via"),
             },
             Attempt::Retry(why) => last = why,
         }
