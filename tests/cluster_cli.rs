@@ -35,7 +35,7 @@ fn own_namespace() -> bool {
 /// does for a foreground job) and waits for its controls.
 fn up(dir: &std::path::Path) -> Child {
     let child = Command::new(DDG)
-        .args(["cluster", "up", "--nodes", "3", "--dir"])
+        .args(["cluster", "up", "--nodes", "3", "--spare", "1", "--dir"])
         .arg(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -118,6 +118,47 @@ fn cluster_up_controls_and_ctrl_c_leave_no_orphans() {
         assert!(ok, "ddg {args:?}: {out}");
     }
     let (ok, out) = ddg(&["cluster", "kill", "n9"]);
+    assert!(!ok && out.contains("n9"), "{out}");
+
+    // Membership: the spare slot n4 starts and joins; no spare is left; n4
+    // leaves and its process stops; removing it again is refused.
+    let began = Instant::now();
+    while goose_count() != 1 {
+        assert!(began.elapsed() < Duration::from_secs(5), "no goose");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut added = ddg(&["cluster", "add"]);
+    for _ in 0..20 {
+        // A goose elected a moment ago takes no change until its no-op commits.
+        if added.0 || !added.1.contains("not committed") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        added = ddg(&["cluster", "add"]);
+    }
+    let (ok, out) = added;
+    assert!(
+        ok && out.contains("\"add n4\"") && out.contains("\"n4\""),
+        "{out}"
+    );
+    let s4: serde_json::Value = serde_json::from_str(
+        &client::get("127.0.0.1:8004".parse().unwrap(), "/status")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(s4["members"].as_array().unwrap().len(), 4, "{s4}");
+    let (ok, out) = ddg(&["cluster", "add"]);
+    assert!(!ok && out.contains("no spare slot left"), "{out}");
+    let (ok, out) = ddg(&["cluster", "remove", "n4"]);
+    assert!(ok && out.contains("\"remove n4\""), "{out}");
+    assert!(
+        client::get("127.0.0.1:8004".parse().unwrap(), "/health").is_err(),
+        "a removed node's process stops"
+    );
+    let (ok, out) = ddg(&["cluster", "remove", "n4"]);
+    assert!(!ok && out.contains("n4 is not a member"), "{out}");
+    let (ok, out) = ddg(&["cluster", "remove", "n9"]);
     assert!(!ok && out.contains("n9"), "{out}");
 
     // The SSE stream carries messages with their timestamps.

@@ -186,29 +186,52 @@ fn the_statefulset_args_run_a_cluster() {
     let command: Vec<String> = serde_json::from_str(command_line).unwrap();
     assert_eq!(command, ["ddg"]);
     // What cluster DNS would answer for ddg-K.ddg: pod K's address.
-    let peers_line = manifest
-        .lines()
-        .skip_while(|l| !l.contains("name: DDG_PEERS"))
-        .nth(1)
-        .unwrap();
-    let peers = peers_line
-        .trim()
-        .strip_prefix("value: ")
-        .unwrap()
-        .trim_matches('"')
-        .to_string();
-    let peers = (0..3).fold(peers, |p, k| {
-        p.replace(&format!("ddg-{k}.ddg"), &format!("127.0.0.{}", k + 1))
-    });
+    let value = |name: &str| {
+        let line = manifest
+            .lines()
+            .skip_while(|l| {
+                !l.contains(&format!("name: {name} ")) && !l.ends_with(&format!("name: {name}"))
+            })
+            .nth(1)
+            .unwrap();
+        let v = line
+            .trim()
+            .strip_prefix("value: ")
+            .unwrap()
+            .trim_matches('"');
+        (0..5).fold(v.to_string(), |p, k| {
+            p.replace(&format!("ddg-{k}.ddg"), &format!("127.0.0.{}", k + 1))
+        })
+    };
+    let (peers, http_peers, members) = (
+        value("DDG_PEERS"),
+        value("DDG_HTTP_PEERS"),
+        value("DDG_MEMBERS"),
+    );
+    assert_eq!(peers.split(',').count(), 5, "five slots: {peers}");
+    assert_eq!(members, "3", "the initial configuration is the 3 replicas");
+    // The lifecycle hooks, as written (the kubelet runs them in the pod,
+    // with its environment; `sh` expands the variables).
+    let hook = |name: &str| -> Vec<String> {
+        let line = manifest
+            .lines()
+            .skip_while(|l| !l.trim().starts_with(&format!("{name}:")))
+            .find_map(|l| l.trim().strip_prefix("command: "))
+            .unwrap();
+        serde_json::from_str(line).unwrap()
+    };
+    let (post_start, pre_stop) = (hook("postStart"), hook("preStop"));
     let scratch = Scratch::new("deploy-k8s");
     let dir = scratch.path();
     let mut nodes = Nodes(Vec::new());
     let mut http = Vec::new();
-    for k in 0..3 {
-        let env: HashMap<String, String> = [
+    let env_of = |k: usize| -> HashMap<String, String> {
+        [
             ("POD_NAME", format!("ddg-{k}")),
             ("POD_IP", format!("127.0.0.{}", k + 1)),
             ("DDG_PEERS", peers.clone()),
+            ("DDG_HTTP_PEERS", http_peers.clone()),
+            ("DDG_MEMBERS", members.clone()),
             (
                 "DATA_DIR",
                 dir.join(format!("ddg-{k}")).display().to_string(),
@@ -216,18 +239,70 @@ fn the_statefulset_args_run_a_cluster() {
         ]
         .into_iter()
         .map(|(a, b)| (a.to_string(), b))
-        .collect();
+        .collect()
+    };
+    // The replicas, then (kubectl scale --replicas=4) the fourth pod.
+    for k in 0..4 {
         let argv: Vec<String> = std::iter::once("ddg".to_string())
-            .chain(args.iter().map(|a| expand(a, "$(", ')', &env)))
+            .chain(args.iter().map(|a| expand(a, "$(", ')', &env_of(k))))
             .collect();
         nodes
             .0
             .push(spawn(&argv, &dir.join(format!("ddg-{k}.log"))));
         http.push(format!("127.0.0.{}:8080", k + 1).parse().unwrap());
+        if k == 2 {
+            one_goose(&http, dir);
+        }
     }
-    one_goose(&http, dir);
     // ddg-0 is n1.
-    let s: serde_json::Value =
-        serde_json::from_str(&client::get(http[0], "/status").unwrap().body).unwrap();
-    assert_eq!(s["id"], "n1");
+    let status = |k: usize| -> serde_json::Value {
+        serde_json::from_str(&client::get(http[k], "/status").unwrap().body).unwrap()
+    };
+    assert_eq!(status(0)["id"], "n1");
+    let began = Instant::now();
+    while client::get(http[3], "/health").is_err() {
+        assert!(
+            began.elapsed() < Duration::from_secs(5),
+            "ddg-3 did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(status(3)["member"], false, "a pod beyond --members waits");
+    // Each hook exits 0: for a member (ddg-0) it changes nothing; ddg-3 joins,
+    // then leaves.
+    let bin_dir = Path::new(DDG).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run_hook = |hook: &[String], k: usize| {
+        let out = Command::new(&hook[0])
+            .args(&hook[1..])
+            .envs(env_of(k))
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{hook:?} for ddg-{k}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run_hook(&post_start, 0);
+    assert_eq!(status(0)["members"].as_array().unwrap().len(), 3);
+    run_hook(&post_start, 3);
+    let began = Instant::now();
+    while status(3)["member"] != true {
+        assert!(
+            began.elapsed() < Duration::from_secs(3),
+            "ddg-3 joined but does not know it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(status(3)["members"].as_array().unwrap().len(), 4);
+    run_hook(&pre_stop, 3);
+    let goose = (0..3).find(|&k| status(k)["role"] == "goose").unwrap_or(0);
+    assert_eq!(status(goose)["members"].as_array().unwrap().len(), 3);
 }

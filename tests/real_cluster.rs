@@ -49,8 +49,8 @@ fn in_simulator(name: &str) {
     }
 }
 
-/// …and against real processes.
-fn on_real_cluster(name: &str) {
+/// …and against real processes, whose last status line shows `slots` nodes.
+fn on_real_cluster(name: &str, slots: usize) {
     let scratch = Scratch::new(&format!("real-{name}"));
     let dir = scratch.path();
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -72,35 +72,43 @@ fn on_real_cluster(name: &str) {
     );
     // The status line is the simulator's format.
     let status: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(status["nodes"].as_array().unwrap().len(), 5);
+    assert_eq!(status["nodes"].as_array().unwrap().len(), slots);
 }
 
 #[test]
 fn goose_crash_reelection_in_both_worlds() {
     let _one = one_at_a_time();
     in_simulator("goose_crash_reelection");
-    on_real_cluster("goose_crash_reelection");
+    on_real_cluster("goose_crash_reelection", 5);
 }
 
 #[test]
 fn committed_requests_survive_a_crash_in_both_worlds() {
     let _one = one_at_a_time();
     in_simulator("committed_requests_survive_a_crash");
-    on_real_cluster("committed_requests_survive_a_crash");
+    on_real_cluster("committed_requests_survive_a_crash", 5);
 }
 
 #[test]
 fn revived_goose_rejoins_as_duck_in_both_worlds() {
     let _one = one_at_a_time();
     in_simulator("revived_goose_rejoins_as_duck");
-    on_real_cluster("revived_goose_rejoins_as_duck");
+    on_real_cluster("revived_goose_rejoins_as_duck", 5);
 }
 
 #[test]
 fn minority_partition_in_both_worlds() {
     let _one = one_at_a_time();
     in_simulator("minority_partition");
-    on_real_cluster("minority_partition");
+    on_real_cluster("minority_partition", 5);
+}
+
+#[test]
+fn membership_changes_in_both_worlds() {
+    let _one = one_at_a_time();
+    in_simulator("membership_changes");
+    // Three nodes and the slot `add n4` names.
+    on_real_cluster("membership_changes", 4);
 }
 
 /// A cluster of `nodes` in a scratch dir; the cluster goes first when the
@@ -346,5 +354,138 @@ fn the_seeds_timing_works_too() {
         began.elapsed() >= Duration::from_millis(400),
         "{:?}",
         began.elapsed()
+    );
+}
+
+/// `method path` on node `i`: the code and the JSON body.
+fn call(c: &LocalCluster, i: u32, method: &str, path: &str) -> (u16, serde_json::Value) {
+    let r = client::request(c.layout().http(i), method, path, Duration::from_secs(8)).unwrap();
+    (r.code, serde_json::from_str(&r.body).unwrap())
+}
+
+fn members(c: &LocalCluster, i: u32) -> Vec<String> {
+    let s = status(c, i);
+    s["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn wait_until(what: &str, within: Duration, mut ok: impl FnMut() -> bool) {
+    let began = Instant::now();
+    while !ok() {
+        assert!(
+            began.elapsed() < within,
+            "{what} did not happen within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Dissertation §4.1–4.2 on real processes, through the HTTP routes: three
+/// members and two spare slots; a duck redirects `POST /members` to the
+/// goose, which catches n4 up and commits the change; a change while another
+/// is under way is refused (409, one at a time), as is one that changes
+/// nothing; a slot that is down fails to catch up (503); a removed node is no
+/// member and the cluster keeps a goose; and the configuration outlives a
+/// SIGKILLed goose, because it is in the log.
+#[test]
+fn members_join_and_leave_through_the_goose() {
+    let _one = one_at_a_time();
+    let dir = Scratch::new("real-members");
+    let mut layout = Layout::free_ports(5, dir.path()).unwrap();
+    layout.members = 3;
+    let mut c = LocalCluster::start(Path::new(DDG), layout).unwrap();
+    assert!(!c.is_running(3) && !c.is_running(4), "spares stay down");
+    let g = wait_for_one_goose(&mut c, Duration::from_secs(5));
+    wait_until("the goose's no-op commits", Duration::from_secs(3), || {
+        status(&c, g)["log"]["commit"].as_u64() >= Some(1)
+    });
+    let d = (0..3).find(|&i| i != g).unwrap();
+    assert_eq!(members(&c, d), ["n1", "n2", "n3"]);
+
+    // n4's process starts as a non-member: it never campaigns.
+    c.revive(3).unwrap();
+    let s4 = status(&c, 3);
+    assert_eq!(
+        (s4["member"].as_bool(), s4["role"].as_str()),
+        (Some(false), Some("duck")),
+        "{s4}"
+    );
+    let (code, body) = call(&c, d, "POST", "/members?id=n4");
+    assert_eq!(code, 307, "a duck redirects: {body}");
+    assert_eq!(body["goose"], format!("n{}", g + 1));
+    let (code, body) = call(&c, g, "POST", "/members?id=n4");
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["members"], serde_json::json!(["n1", "n2", "n3", "n4"]));
+    wait_until("n4 is a member", Duration::from_secs(2), || {
+        status(&c, 3)["member"] == true
+    });
+    let (code, body) = call(&c, g, "POST", "/members?id=n4");
+    assert_eq!(code, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("already a member"),
+        "{body}"
+    );
+
+    // n5 is down: the goose tries to catch it up and gives up (§4.2.1);
+    // meanwhile it takes no other change.
+    let addr = c.layout().http(g);
+    let adding = std::thread::spawn(move || {
+        client::request(addr, "POST", "/members?id=n5", Duration::from_secs(8)).unwrap()
+    });
+    wait_until("the goose catches n5 up", Duration::from_secs(2), || {
+        status(&c, g)["catching_up"] == "n5"
+    });
+    let (code, body) = call(&c, g, "DELETE", &format!("/members/n{}", d + 1));
+    assert_eq!(code, 409, "one change at a time: {body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("one change at a time"),
+        "{body}"
+    );
+    let failed = adding.join().unwrap();
+    assert_eq!(failed.code, 503, "{}", failed.body);
+    assert!(failed.body.contains("did not catch up"), "{}", failed.body);
+    assert_eq!(members(&c, g).len(), 4);
+
+    // Remove the duck d: it is no member, and the rest keep a goose.
+    let (code, body) = call(&c, g, "DELETE", &format!("/members/n{}", d + 1));
+    assert_eq!(code, 200, "{body}");
+    let left: Vec<String> = [0, 1, 2, 3]
+        .into_iter()
+        .filter(|&i| i != d)
+        .map(|i| format!("n{}", i + 1))
+        .collect();
+    assert_eq!(body["members"], serde_json::json!(left));
+    wait_until("the removed node knows", Duration::from_secs(2), || {
+        status(&c, d)["member"] == false
+    });
+    let (code, body) = call(&c, g, "DELETE", &format!("/members/n{}", d + 1));
+    assert_eq!(code, 409, "{body}");
+    c.kill(d).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(wait_for_one_goose(&mut c, Duration::from_secs(3)), g);
+
+    // SIGKILL the goose: the two members left of three elect a goose that
+    // holds the configuration.
+    c.kill(g).unwrap();
+    let g2 = wait_for_one_goose(&mut c, Duration::from_secs(5));
+    assert_ne!(g2, g);
+    assert_eq!(members(&c, g2), left);
+    assert_eq!(status(&c, g2)["member"], true);
+    let metrics = client::get(c.layout().http(g2), "/metrics").unwrap().body;
+    let me = format!("node=\"n{}\"", g2 + 1);
+    assert!(
+        metrics.contains(&format!("ddg_members{{{me}}} 3")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("ddg_is_member{{{me}}} 1")),
+        "{metrics}"
     );
 }

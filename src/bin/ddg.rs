@@ -48,6 +48,9 @@ struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of the largest variant (`node`'s flags)
+// costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario file (`-` for standard input).
@@ -58,6 +61,9 @@ enum Command {
     Sweep(SweepArgs),
     /// Run one real node: UDP to its peers, an HTTP API, a data directory.
     Node(duckduckgoose::net::cli::NodeArgs),
+    /// Ask a running cluster to add or remove a node (through any node's
+    /// HTTP API; for scripts and Kubernetes hooks).
+    Member(duckduckgoose::net::member::MemberArgs),
     /// Run a cluster of real nodes on this machine, act on it, or run a
     /// scenario against it.
     Cluster(duckduckgoose::net::cluster::ClusterArgs),
@@ -131,6 +137,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd_sweep(args),
         Command::Node(args) => return duckduckgoose::net::cli::run(&args),
         Command::Cluster(args) => return duckduckgoose::net::cluster::run(args),
+        Command::Member(args) => return duckduckgoose::net::member::run(&args),
         Command::Experiment(args) => duckduckgoose::experiment::cli::run(args),
     };
     ExitCode::from(code as u8)

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::config::Members;
 use crate::message::NodeId;
 use crate::options::{Micros, Options};
 use crate::script::duration::{parse_duration, parse_span};
@@ -18,11 +19,20 @@ pub struct NodeArgs {
     /// whose trailing ordinal counts from 0 (`ddg-0` is n1).
     #[arg(long)]
     pub id: String,
-    /// Every node's peer (UDP) address in order, this node's included:
+    /// Every node slot's peer (UDP) address in order, this node's included:
     /// `host:port,host:port,…`. Names are resolved by DNS, again every few
-    /// seconds.
+    /// seconds. A slot may be a spare that joins later (see --members).
     #[arg(long, value_delimiter = ',', required = true)]
     pub peers: Vec<String>,
+    /// The initial configuration (dissertation §4): the nodes that vote when
+    /// the cluster first starts, as a count of the first slots (`3`: n1, n2,
+    /// n3) or a list (`n1,n2,n4`). Default: every slot of --peers. A node
+    /// outside it starts as a non-member: it never campaigns until the goose
+    /// adds it (`POST /members?id=nK`) and a configuration entry in its log
+    /// makes it a member. Every node of a cluster must be given the same
+    /// --members; later changes live in the log, not in this flag.
+    #[arg(long)]
+    pub members: Option<String>,
     /// Where the peer socket binds (default: 0.0.0.0 and this node's port in
     /// --peers).
     #[arg(long)]
@@ -87,7 +97,7 @@ fn on_off(flag: &str, v: &str) -> Result<bool, String> {
 
 /// The node id from `--id`: `nK`, or a StatefulSet pod name `NAME-K`
 /// (ordinal K from 0, so `ddg-0` is n1).
-fn node_id(text: &str, size: u32) -> Result<NodeId, String> {
+pub(crate) fn node_id(text: &str, size: u32) -> Result<NodeId, String> {
     if let Ok(id) = parse_node(text, size) {
         return Ok(id);
     }
@@ -105,6 +115,34 @@ fn node_id(text: &str, size: u32) -> Result<NodeId, String> {
     Ok(ordinal)
 }
 
+/// The initial configuration from `--members` among `slots` slots: a count
+/// of the first slots, or a list of node names (`n1,n2` or pod names).
+pub fn initial_members(text: Option<&str>, slots: u32) -> Result<Members, String> {
+    let Some(text) = text.map(str::trim) else {
+        return Ok(Members::first(slots));
+    };
+    if let Ok(count) = text.parse::<u32>() {
+        if !(1..=slots).contains(&count) {
+            return Err(format!(
+                "--members {count}: between 1 and the {slots} slots of --peers"
+            ));
+        }
+        return Ok(Members::first(count));
+    }
+    let mut members = Members::EMPTY;
+    for name in text.split(',').map(str::trim) {
+        if name.is_empty() {
+            return Err(format!("--members `{text}`: an empty name"));
+        }
+        let id = node_id(name, slots).map_err(|e| e.replace("--id", "--members"))?;
+        if members.contains(id) {
+            return Err(format!("--members names {name} twice"));
+        }
+        members = members.with(id);
+    }
+    Ok(members)
+}
+
 impl NodeArgs {
     /// The node's configuration and HTTP address, or what is wrong with the
     /// flags.
@@ -117,6 +155,7 @@ impl NodeArgs {
             ));
         }
         let id = node_id(&self.id, size)?;
+        let members = initial_members(self.members.as_deref(), size)?;
         if !self.http_peers.is_empty() && self.http_peers.len() != self.peers.len() {
             return Err(format!(
                 "--http-peers lists {} addresses and --peers {}: give one per node, in the same order",
@@ -160,6 +199,7 @@ impl NodeArgs {
                 .map_err(|e| format!("--boot-grace: {e}"))?,
             hold: self.hold,
             http_peers: self.http_peers.clone(),
+            members,
         };
         Ok((cfg, self.http))
     }
@@ -191,6 +231,32 @@ pub fn run(args: &NodeArgs) -> ExitCode {
         Err(why) => {
             eprintln!("error: {name}: {why}");
             ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_is_a_count_or_a_list_of_slots() {
+        assert_eq!(initial_members(None, 5), Ok(Members::first(5)));
+        assert_eq!(initial_members(Some("3"), 5), Ok(Members::first(3)));
+        assert_eq!(
+            initial_members(Some("n1, n2,ddg-3"), 5).map(|m| m.to_string()),
+            Ok("n1, n2, n4".into())
+        );
+        for (bad, says) in [
+            ("0", "between 1 and the 5 slots"),
+            ("6", "between 1 and the 5 slots"),
+            ("n1,n1", "names n1 twice"),
+            ("n1,,n2", "an empty name"),
+            ("n7", "--members n7"),
+            ("ddg-9", "only 5 nodes"),
+        ] {
+            let err = initial_members(Some(bad), 5).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
         }
     }
 }

@@ -9,13 +9,10 @@
 //!   group, so Ctrl-C in a terminal reaches them all.
 //! - `ddg cluster up` keeps one running and serves its controls over HTTP
 //!   (`/cluster/…`); `ddg cluster kill n2` and friends call those routes.
-//! - [`RealWorld`] is the scenario language's second world: the same lines
-//!   that drive the simulator (`run 2s`, `kill goose`, `revive n1`,
-//!   `partition … | …`, `heal`, `status`, `expect`) act on real processes, in
-//!   wall time. `ddg cluster run FILE` uses it.
+//! - [`RealWorld`] (in [`super::real_world`]) is the scenario language's
+//!   second world; `ddg cluster run FILE` uses it.
 
 use std::fs;
-use std::io::Write;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -26,28 +23,33 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 
 use crate::message::{node_name, NodeId};
-use crate::options::{
-    format_duration, format_percent, human_duration, Micros, Options, Time, SECOND,
-};
-use crate::script::expect::{Field, Quantity, Value};
-use crate::script::parse::{parse_node, Command, Target, Watch};
-use crate::script::{parse_script, Condition, Failure, EXIT_ERROR, EXIT_FAILED};
-use crate::sim::{NodeStatus, Status};
+use crate::options::{format_duration, Micros, Options};
+use crate::script::parse::{parse_node, Command};
+use crate::script::Failure;
 
 use super::client;
+use super::real_world::{run_scenario, RealWorld};
 
 /// How long a control waits for a node's answer (a loaded machine can be
 /// slow; a paused node never answers and is not asked).
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a `request` line waits for each request to commit (the node
 /// itself gives up after 2 s and says so).
-const REQUEST_WAIT: Duration = Duration::from_secs(5);
+pub(crate) const REQUEST_WAIT: Duration = Duration::from_secs(5);
+
+/// How long `ddg cluster add` and `remove` wait for the goose's answer (the
+/// node itself gives up after 5 s and says so).
+pub(crate) const CHANGE_WAIT: Duration = Duration::from_secs(8);
 
 /// How to lay out a local cluster.
 #[derive(Clone, Debug)]
 pub struct Layout {
-    /// How many nodes.
+    /// How many node slots (the initial members, then the spares).
     pub nodes: u32,
+    /// How many of them form the initial configuration (the first ones);
+    /// the rest are spare slots that `add` starts and joins (dissertation
+    /// §4.2.1).
+    pub members: u32,
     /// The parent of every node's data directory (`DIR/n1`, …) and log.
     pub dir: PathBuf,
     /// Each node's peer (UDP) port, in id order.
@@ -67,6 +69,7 @@ impl Layout {
     pub fn consecutive(nodes: u32, dir: &Path, peer_base: u16, http_base: u16) -> Layout {
         Layout {
             nodes,
+            members: nodes,
             dir: dir.to_path_buf(),
             peer_ports: (0..nodes).map(|i| peer_base + i as u16).collect(),
             http_ports: (0..nodes).map(|i| http_base + i as u16).collect(),
@@ -91,6 +94,7 @@ impl Layout {
         }
         Ok(Layout {
             nodes,
+            members: nodes,
             dir: dir.to_path_buf(),
             peer_ports,
             http_ports,
@@ -163,6 +167,10 @@ impl Layout {
                 .collect::<Vec<_>>()
                 .join(","),
         ];
+        if self.members < self.nodes {
+            args.push("--members".into());
+            args.push(self.members.to_string());
+        }
         if self.event_logs {
             args.push("--event-log".into());
             args.push(self.event_log(i).display().to_string());
@@ -192,7 +200,7 @@ impl Seen {
             Seen::Up(j) => j["role"].as_str().unwrap_or("unreachable"),
         }
     }
-    fn term(&self) -> Option<u64> {
+    pub(crate) fn term(&self) -> Option<u64> {
         match self {
             Seen::Up(j) => j["term"].as_u64(),
             _ => None,
@@ -200,13 +208,13 @@ impl Seen {
     }
     /// A number in its `/status` log summary (`last_index`, `last_term`,
     /// `commit`).
-    fn log_field(&self, key: &str) -> Option<u64> {
+    pub(crate) fn log_field(&self, key: &str) -> Option<u64> {
         match self {
             Seen::Up(j) => j["log"][key].as_u64(),
             _ => None,
         }
     }
-    fn node_field(&self, key: &str, size: u32) -> Option<NodeId> {
+    pub(crate) fn node_field(&self, key: &str, size: u32) -> Option<NodeId> {
         match self {
             Seen::Up(j) => j[key].as_str().and_then(|n| parse_node(n, size).ok()),
             _ => None,
@@ -223,6 +231,8 @@ pub struct LocalCluster {
     /// `cut[a][b]`: a does not talk to b.
     cut: Vec<Vec<bool>>,
     loss_percent: f64,
+    /// Which slots have ever been started (a spare has not).
+    started: Vec<bool>,
 }
 
 fn die_with_parent(cmd: &mut std::process::Command) {
@@ -237,8 +247,9 @@ fn die_with_parent(cmd: &mut std::process::Command) {
 }
 
 impl LocalCluster {
-    /// Starts every node (`exe` is the `ddg` binary) and waits until each
-    /// answers `/health`.
+    /// Starts every node of the initial configuration (`exe` is the `ddg`
+    /// binary) and waits until each answers `/health`; spare slots stay
+    /// down until [`LocalCluster::add`].
     pub fn start(exe: &Path, layout: Layout) -> Result<LocalCluster, String> {
         fs::create_dir_all(&layout.dir)
             .map_err(|e| format!("cannot create {}: {e}", layout.dir.display()))?;
@@ -250,11 +261,12 @@ impl LocalCluster {
             paused: vec![false; n],
             cut: vec![vec![false; n]; n],
             loss_percent: 0.0,
+            started: vec![false; n],
         };
-        for i in 0..n as u32 {
+        for i in 0..c.layout.members {
             c.spawn(i)?;
         }
-        for i in 0..n as u32 {
+        for i in 0..c.layout.members {
             c.wait_healthy(i)?;
         }
         Ok(c)
@@ -292,6 +304,7 @@ impl LocalCluster {
             .map_err(|e| format!("cannot start {}: {e}", self.exe.display()))?;
         self.procs[i as usize] = Some(child);
         self.paused[i as usize] = false;
+        self.started[i as usize] = true;
         Ok(())
     }
 
@@ -397,9 +410,13 @@ impl LocalCluster {
         self.paused[i as usize]
     }
 
-    /// Lets every `--hold` node's timers run, none firing within `grace`.
+    /// Lets every running `--hold` node's timers run, none firing within
+    /// `grace` (a node started later is released when it hears a goose).
     pub fn release(&mut self, grace: Micros) -> Result<(), String> {
         for i in 0..self.size() {
+            if !self.is_running(i) {
+                continue;
+            }
             let path = format!("/release?ms={}", grace / 1000);
             let r = client::request(self.layout.http(i), "POST", &path, CONTROL_TIMEOUT)?;
             if r.code != 200 {
@@ -531,6 +548,107 @@ impl LocalCluster {
         })
     }
 
+    /// Whether slot `i`'s process was ever started (a spare was not).
+    pub fn started(&self, i: NodeId) -> bool {
+        self.started[i as usize]
+    }
+
+    /// The first slot never started: the one `ddg cluster add` takes when
+    /// not told which.
+    pub fn next_spare(&self) -> Option<NodeId> {
+        self.started.iter().position(|s| !s).map(|i| i as NodeId)
+    }
+
+    /// Adds slot `i` to the configuration (dissertation §4.2.1): starts its
+    /// process if it is not running, then asks the goose, which catches it
+    /// up and appends the change; returns the goose's answer once the change
+    /// commits.
+    pub fn add(&mut self, i: NodeId) -> Result<Json, String> {
+        if !self.is_running(i) {
+            self.spawn(i)?;
+            self.wait_healthy(i)?;
+        }
+        self.change("POST", &format!("/members?id={}", node_name(i)))
+    }
+
+    /// Removes node `i` from the configuration (§4.2.2) and, once the change
+    /// commits, retires its process (SIGTERM, SIGKILL if it lingers).
+    pub fn remove(&mut self, i: NodeId) -> Result<Json, String> {
+        let answer = self.change("DELETE", &format!("/members/{}", node_name(i)))?;
+        self.retire(i);
+        Ok(answer)
+    }
+
+    /// Stops node `i` politely: SIGTERM, then SIGKILL after a second.
+    fn retire(&mut self, i: NodeId) {
+        if !self.is_running(i) {
+            return;
+        }
+        if self.is_paused(i) {
+            let _ = self.signal(i, libc::SIGCONT);
+        }
+        let _ = self.signal(i, libc::SIGTERM);
+        let began = Instant::now();
+        while self.is_running(i) && began.elapsed() < Duration::from_secs(1) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.kill(i);
+    }
+
+    /// Sends a membership change to the goose: to the node that says goose,
+    /// else to any running member, following the goose a duck names (307 or
+    /// 421). While there is no goose to ask (an election, a goose that just
+    /// stopped), it tries again for up to [`CHANGE_WAIT`].
+    fn change(&mut self, method: &str, path: &str) -> Result<Json, String> {
+        let began = Instant::now();
+        loop {
+            let why = match self.change_once(method, path)? {
+                Ok(answer) => return Ok(answer),
+                Err(why) => why,
+            };
+            if began.elapsed() > CHANGE_WAIT {
+                return Err(why);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// One try of [`LocalCluster::change`]: `Ok(Err(why))` if it is worth
+    /// another (no goose known or reachable now).
+    fn change_once(&mut self, method: &str, path: &str) -> Result<Result<Json, String>, String> {
+        let seen = self.observe();
+        let asked = match geese(&seen)[..] {
+            [g] => Some(g),
+            _ => (0..self.size()).find(|&i| {
+                !self.is_paused(i)
+                    && matches!(&seen[i as usize], Seen::Up(j) if j["member"] == true)
+            }),
+        };
+        let Some(mut to) = asked else {
+            return Ok(Err("no running member to ask".into()));
+        };
+        for _ in 0..4 {
+            let r = match client::request(self.layout.http(to), method, path, CHANGE_WAIT) {
+                Ok(r) => r,
+                Err(why) => return Ok(Err(why)),
+            };
+            let body: Json = serde_json::from_str(&r.body).unwrap_or_default();
+            let why = format!("{} ({}): {}", node_name(to), r.code, api_error(&r));
+            match r.code {
+                200 => return Ok(Ok(body)),
+                307 | 421 => {
+                    let goose = body["goose"].as_str().unwrap_or("");
+                    to = parse_node(goose, self.size()).map_err(|_| why)?;
+                }
+                503 if why.contains("knows no goose") || why.contains("lost its crown") => {
+                    return Ok(Err(why))
+                }
+                _ => return Err(why),
+            }
+        }
+        Ok(Err("the nodes kept naming another goose".into()))
+    }
+
     /// Stops every node (SIGKILL) and reaps it.
     pub fn stop(&mut self) {
         for slot in &mut self.procs {
@@ -576,361 +694,6 @@ pub fn geese(seen: &[Seen]) -> Vec<NodeId> {
         .collect()
 }
 
-/// The scenario language's world of real processes (see the module doc).
-pub struct RealWorld {
-    cluster: LocalCluster,
-    start: Instant,
-}
-
-impl RealWorld {
-    /// Wraps a running cluster; `t` counts from now.
-    pub fn new(cluster: LocalCluster) -> RealWorld {
-        RealWorld {
-            cluster,
-            start: Instant::now(),
-        }
-    }
-
-    /// The cluster.
-    pub fn cluster(&mut self) -> &mut LocalCluster {
-        &mut self.cluster
-    }
-
-    fn now(&self) -> Time {
-        self.start.elapsed().as_micros() as Time
-    }
-
-    fn resolve(&mut self, t: Target) -> Result<NodeId, Failure> {
-        match t {
-            Target::Node(n) => Ok(n),
-            Target::Goose => match geese(&self.cluster.observe())[..] {
-                [g] => Ok(g),
-                [] => Err(Failure::Error(
-                    "`goose` names nobody: there is no goose now".into(),
-                )),
-                _ => Err(Failure::Error(
-                    "`goose` is ambiguous: several nodes say goose".into(),
-                )),
-            },
-        }
-    }
-
-    /// The `status` line: the simulator's format, read from the processes.
-    pub fn status(&mut self) -> Status {
-        let seen = self.cluster.observe();
-        let size = self.cluster.size();
-        Status {
-            t_us: self.now(),
-            nodes: seen
-                .iter()
-                .enumerate()
-                .map(|(i, s)| NodeStatus {
-                    id: node_name(i as u32),
-                    alive: !matches!(s, Seen::Dead),
-                    role: match s.role() {
-                        "goose" => "goose",
-                        "uncrowned" => "uncrowned",
-                        "duck" => "duck",
-                        "candidate" => "candidate",
-                        "precandidate" => "precandidate",
-                        "dead" => "dead",
-                        _ => "unreachable",
-                    },
-                    term: s.term().unwrap_or(0),
-                    voted_for: s.node_field("voted_for", size).map(node_name),
-                    leader: s.node_field("leader", size).map(node_name),
-                    // Real nodes do not report their configuration yet.
-                    member: true,
-                })
-                .collect(),
-        }
-    }
-
-    fn read(&mut self, q: Quantity) -> Result<Value, Failure> {
-        let seen = self.cluster.observe();
-        let size = self.cluster.size();
-        Ok(match q {
-            Quantity::Goose => match geese(&seen)[..] {
-                [g] => Value::Node(Some(g)),
-                _ => Value::Node(None),
-            },
-            Quantity::Geese => Value::Number(geese(&seen).len() as u64),
-            Quantity::Time => Value::Number(self.now()),
-            Quantity::MaxTerm => {
-                Value::Number(seen.iter().filter_map(Seen::term).max().unwrap_or(0))
-            }
-            Quantity::Node(i, field) => {
-                let s = &seen[i as usize];
-                match field {
-                    Field::Role => Value::Role(s.role().to_string()),
-                    Field::Term => match s.term() {
-                        Some(t) => Value::Number(t),
-                        None => {
-                            return Err(Failure::Expectation(format!(
-                                "{} did not answer",
-                                node_name(i)
-                            )))
-                        }
-                    },
-                    Field::VotedFor => Value::Node(s.node_field("voted_for", size)),
-                    Field::Leader => Value::Node(s.node_field("leader", size)),
-                    Field::Alive => Value::Bool(!matches!(s, Seen::Dead)),
-                    Field::Member | Field::Members => {
-                        return Err(Failure::Error(
-                            "member and members are read from the simulator only, for now".into(),
-                        ))
-                    }
-                    Field::Commit | Field::LastIndex | Field::LastTerm => {
-                        let key = match field {
-                            Field::Commit => "commit",
-                            Field::LastIndex => "last_index",
-                            _ => "last_term",
-                        };
-                        match s.log_field(key) {
-                            Some(v) => Value::Number(v),
-                            None => {
-                                return Err(Failure::Expectation(format!(
-                                    "{} did not answer",
-                                    node_name(i)
-                                )))
-                            }
-                        }
-                    }
-                }
-            }
-            // The highest commit index among the nodes that answer, as in
-            // the simulator (which counts the live ones).
-            Quantity::Commit => Value::Number(
-                seen.iter()
-                    .filter_map(|s| s.log_field("commit"))
-                    .max()
-                    .unwrap_or(0),
-            ),
-            Quantity::Violations(_) | Quantity::Stat(_) | Quantity::InFlight { .. } => {
-                return Err(Failure::Error(
-                    "violations, stats and inflight are the simulator's: a real cluster has no \
-                     global observer (the fault test's checker reads the event logs instead)"
-                        .into(),
-                ))
-            }
-        })
-    }
-
-    fn check(&mut self, cond: &Condition) -> Result<Result<(), Value>, Failure> {
-        Ok(cond.check_value(self.read(cond.quantity)?))
-    }
-
-    fn run(&mut self, duration: Micros, watch: &Option<(Watch, Condition)>) -> Result<(), Failure> {
-        let end = Instant::now() + Duration::from_micros(duration);
-        let poll = Duration::from_millis(10);
-        match watch {
-            None => {
-                std::thread::sleep(end.saturating_duration_since(Instant::now()));
-                Ok(())
-            }
-            Some((mode @ (Watch::Until | Watch::UntilOrTimeout), cond)) => loop {
-                let found = match self.check(cond)? {
-                    Ok(()) => return Ok(()),
-                    Err(v) => v,
-                };
-                if Instant::now() >= end && *mode == Watch::UntilOrTimeout {
-                    return Ok(());
-                }
-                if Instant::now() >= end {
-                    return Err(Failure::Expectation(format!(
-                        "`{cond}` did not happen within {} (it is {found})",
-                        human_duration(duration)
-                    )));
-                }
-                std::thread::sleep(poll);
-            },
-            Some((Watch::Always, cond)) => loop {
-                if let Err(found) = self.check(cond)? {
-                    return Err(Failure::Expectation(format!(
-                        "`{cond}` stopped holding at {} (it is {found})",
-                        human_duration(self.now())
-                    )));
-                }
-                if Instant::now() >= end {
-                    return Ok(());
-                }
-                std::thread::sleep(poll);
-            },
-        }
-    }
-
-    /// Runs one line; `Ok(Some(json))` for `status`.
-    pub fn exec(&mut self, command: &Command) -> Result<Option<String>, Failure> {
-        let e = Failure::Error;
-        match command {
-            Command::Cluster(_) => Err(e("cluster may only be the first line".into())),
-            Command::Run { duration, watch } => self.run(*duration, watch).map(|()| None),
-            Command::Kill { target, amnesia } => {
-                let n = self.resolve(*target)?;
-                self.cluster.kill(n).map_err(e)?;
-                if *amnesia {
-                    self.cluster.wipe(n).map_err(e)?;
-                }
-                Ok(None)
-            }
-            Command::Revive(t) => {
-                let n = self.resolve(*t)?;
-                self.cluster.revive(n).map_err(e).map(|()| None)
-            }
-            Command::ReviveDead => {
-                for n in 0..self.cluster.size() {
-                    if !self.cluster.is_running(n) {
-                        self.cluster.revive(n).map_err(e)?;
-                    }
-                }
-                Ok(None)
-            }
-            Command::Timeout(t) => {
-                let n = self.resolve(*t)?;
-                self.cluster.timeout(n).map_err(e).map(|()| None)
-            }
-            Command::Isolate(t) => {
-                let n = self.resolve(*t)?;
-                self.cluster.isolate(n).map_err(e).map(|()| None)
-            }
-            Command::Reconnect(t) => {
-                let n = self.resolve(*t)?;
-                self.cluster.reconnect(n).map_err(e).map(|()| None)
-            }
-            Command::Partition(groups) => {
-                let groups = groups
-                    .iter()
-                    .map(|g| g.iter().map(|&t| self.resolve(t)).collect())
-                    .collect::<Result<Vec<Vec<NodeId>>, Failure>>()?;
-                self.cluster.partition(&groups).map_err(e).map(|()| None)
-            }
-            Command::Heal => self.cluster.heal().map_err(e).map(|()| None),
-            Command::Status => Ok(serde_json::to_string(&self.status()).ok()),
-            Command::Say(_) => Ok(None),
-            Command::Expect(cond) => match self.check(cond)? {
-                Ok(()) => Ok(None),
-                Err(found) => Err(Failure::Expectation(format!(
-                    "`{cond}` does not hold at {}: it is {found}",
-                    human_duration(self.now())
-                ))),
-            },
-            Command::Add(_) | Command::Remove(_) => Err(e(
-                "add and remove act on the simulator only, for now: a real cluster changes with `ddg cluster add` and `ddg cluster remove`"
-                    .into(),
-            )),
-            Command::Set(_) | Command::Drop(_) | Command::Stats | Command::Cut { .. } => Err(e(
-                "set, drop, cut, uncut and stats act on the simulator only, not on a real cluster"
-                    .into(),
-            )),
-            Command::Request(count) => {
-                // Like the simulator: the goose takes them, and with no
-                // goose they are refused. Each answer waits for its commit.
-                let g = match geese(&self.cluster.observe())[..] {
-                    [g] => g,
-                    [] => return Err(e("no goose to take the request: it is refused".into())),
-                    _ => return Err(e("several nodes say goose: no request sent".into())),
-                };
-                let addr = self.cluster.layout().http(g);
-                for _ in 0..*count {
-                    let r = super::client::request(addr, "POST", "/request", REQUEST_WAIT)
-                        .map_err(e)?;
-                    if r.code != 200 {
-                        let why: Json = serde_json::from_str(&r.body).unwrap_or_default();
-                        return Err(e(format!(
-                            "{} refused the request ({}): {}",
-                            node_name(g),
-                            r.code,
-                            why["error"].as_str().unwrap_or(&r.body)
-                        )));
-                    }
-                }
-                Ok(None)
-            }
-        }
-    }
-}
-
-/// Runs a scenario against a fresh real cluster in `dir` (the `ddg` binary
-/// is `exe`). Same output and exit codes as `ddg run`: status lines to
-/// `out`, errors to `err`; 0, [`EXIT_FAILED`] or [`EXIT_ERROR`].
-pub fn run_scenario(
-    exe: &Path,
-    text: &str,
-    dir: &Path,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
-    let script = match parse_script(text) {
-        Ok(s) => s,
-        Err((line, why)) => {
-            let _ = writeln!(err, "error: line {line}: {why}");
-            return EXIT_ERROR;
-        }
-    };
-    let opts = &script.cluster.options;
-    let defaults = Options::default();
-    if opts.latency != defaults.latency || script.cluster.seed.is_some() {
-        let _ = writeln!(
-            err,
-            "note: seed and latency are the simulator's; a real cluster has real timers and a real network"
-        );
-    }
-    let mut layout = match Layout::free_ports(script.cluster.nodes, dir) {
-        Ok(l) => l,
-        Err(why) => {
-            let _ = writeln!(err, "error: {why}");
-            return EXIT_ERROR;
-        }
-    };
-    layout.node_flags = Layout::flags_for(opts);
-    // Every node is held until all are up, then released together with
-    // five seconds of grace that end as soon as it hears of a goose: a
-    // scenario's opening `timeout n1` is not raced by whichever node booted
-    // first, nor by a timer that fires while a loaded disk delays the votes.
-    layout.node_flags.push("--hold".to_string());
-    let cluster = match LocalCluster::start(exe, layout) {
-        Ok(c) => c,
-        Err(why) => {
-            let _ = writeln!(err, "error: {why}");
-            return EXIT_ERROR;
-        }
-    };
-    let mut cluster = cluster;
-    if let Err(why) = cluster.release(5 * SECOND) {
-        let _ = writeln!(err, "error: {why}");
-        return EXIT_ERROR;
-    }
-    let mut world = RealWorld::new(cluster);
-    if opts.loss > 0 {
-        let pct = opts.loss as f64 / 10_000.0;
-        if let Err(why) = world.cluster().set_loss(pct) {
-            let _ = writeln!(err, "error: loss={}: {why}", format_percent(opts.loss));
-            return EXIT_ERROR;
-        }
-    }
-    for (line, command) in &script.commands {
-        match world.exec(command) {
-            Ok(Some(json)) => {
-                let _ = writeln!(out, "{json}");
-            }
-            Ok(None) => {}
-            Err(Failure::Error(why)) => {
-                let _ = writeln!(err, "error: line {line}: {why}");
-                return EXIT_ERROR;
-            }
-            Err(Failure::Expectation(why)) => {
-                let _ = writeln!(
-                    err,
-                    "expect failed: line {line}: {why} (logs in {})",
-                    dir.display()
-                );
-                return EXIT_FAILED;
-            }
-        }
-    }
-    0
-}
-
 /// `ddg cluster`.
 #[derive(clap::Args, Debug)]
 pub struct ClusterArgs {
@@ -960,9 +723,14 @@ enum ClusterCommand {
     /// Start N nodes on loopback, supervise them and serve their controls
     /// until Ctrl-C.
     Up {
-        /// How many nodes.
+        /// How many nodes: the initial configuration.
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=101))]
         nodes: u32,
+        /// Spare slots beyond --nodes, not started: `ddg cluster add` starts
+        /// the next one and asks the goose to add it (ports follow the
+        /// nodes').
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
+        spare: u32,
         /// Where the nodes' data directories and logs go.
         #[arg(long, default_value = "ddg-cluster")]
         dir: PathBuf,
@@ -996,6 +764,17 @@ enum ClusterCommand {
     },
     /// Every node's status, from a running `ddg cluster up`.
     Status(Control),
+    /// Start a spare slot (the next one, or NODE) and ask the goose to add
+    /// it; answers once the change commits (dissertation §4.2.1).
+    Add {
+        /// The slot, `nK` (default: the next spare never started).
+        node: Option<String>,
+        #[command(flatten)]
+        control: Control,
+    },
+    /// Ask the goose to remove a node; once the change commits, stop its
+    /// process (dissertation §4.2.2).
+    Remove(NodeControl),
     /// SIGKILL a node.
     Kill(NodeControl),
     /// Restart a dead node with its data directory.
@@ -1045,7 +824,9 @@ struct NodeControl {
 
 fn call(control: SocketAddr, path: &str, post: bool) -> ExitCode {
     let r = if post {
-        client::post(control, path)
+        // Long enough for a revive (10 s to answer /health) or a membership
+        // change (which first starts and catches up the node).
+        client::request(control, "POST", path, Duration::from_secs(20))
     } else {
         client::request(control, "GET", path, Duration::from_secs(3))
     };
@@ -1077,6 +858,7 @@ pub fn run(args: ClusterArgs) -> ExitCode {
     match args.command {
         ClusterCommand::Up {
             nodes,
+            spare,
             dir,
             port,
             peer_base,
@@ -1086,7 +868,7 @@ pub fn run(args: ClusterArgs) -> ExitCode {
             timing,
         } => up(
             &exe,
-            nodes,
+            (nodes, spare),
             &dir,
             (port, peer_base, http_base),
             event_logs,
@@ -1114,6 +896,19 @@ pub fn run(args: ClusterArgs) -> ExitCode {
             ExitCode::from(code as u8)
         }
         ClusterCommand::Status(c) => call(c.control, "/cluster/status", false),
+        ClusterCommand::Add { node, control } => call(
+            control.control,
+            &match node {
+                Some(n) => format!("/cluster/add?node={n}"),
+                None => "/cluster/add".into(),
+            },
+            true,
+        ),
+        ClusterCommand::Remove(n) => call(
+            n.control.control,
+            &format!("/cluster/remove?node={}", n.node),
+            true,
+        ),
         ClusterCommand::Kill(n) => call(
             n.control.control,
             &format!("/cluster/kill?node={}", n.node),
@@ -1169,7 +964,7 @@ pub fn run(args: ClusterArgs) -> ExitCode {
 /// `ports`: the controls' (and the page's), n1's peer port, n1's HTTP port.
 fn up(
     exe: &Path,
-    nodes: u32,
+    (members, spare): (u32, u32),
     dir: &Path,
     ports: (u16, u16, u16),
     event_logs: bool,
@@ -1177,11 +972,20 @@ fn up(
     timing: &Timing,
 ) -> ExitCode {
     let (port, peer_base, http_base) = ports;
+    let nodes = members + spare;
+    if nodes > crate::sim::MAX_NODES {
+        eprintln!(
+            "error: --nodes {members} and --spare {spare} make {nodes} slots; at most {}",
+            crate::sim::MAX_NODES
+        );
+        return ExitCode::from(2);
+    }
     if u32::from(peer_base) + nodes > 65_536 || u32::from(http_base) + nodes > 65_536 {
         eprintln!("error: the port ranges run past 65535");
         return ExitCode::from(2);
     }
     let mut layout = Layout::consecutive(nodes, dir, peer_base, http_base);
+    layout.members = members;
     layout.event_logs = event_logs;
     layout.node_flags = vec![
         "--election".into(),
@@ -1259,7 +1063,12 @@ fn up(
         }
     }
     eprintln!(
-        "ddg cluster: {nodes} nodes up (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; the page in Live mode at http://127.0.0.1:{port}/#live; Ctrl-C stops everything",
+        "ddg cluster: {members} nodes up{} (HTTP 127.0.0.1:{http_base}..{}, data in {}); controls at http://127.0.0.1:{port}/cluster/status; the page in Live mode at http://127.0.0.1:{port}/#live; Ctrl-C stops everything",
+        if spare > 0 {
+            format!(", {spare} spare slots for `ddg cluster add`")
+        } else {
+            String::new()
+        },
         u32::from(http_base) + nodes - 1,
         dir.display()
     );
@@ -1323,6 +1132,16 @@ fn control(w: &mut RealWorld, what: &str, query: Option<String>) -> Result<Json,
             let geese: Vec<String> = geese(&seen).into_iter().map(node_name).collect();
             return Ok(serde_json::json!({ "geese": geese, "nodes": nodes }));
         }
+        "add" => {
+            let i = match params.get("node") {
+                Some(n) => parse_node(n, size)?,
+                None => c.next_spare().ok_or(
+                    "no spare slot left: start the cluster with `ddg cluster up --spare N`, or name a removed node",
+                )?,
+            };
+            return c.add(i);
+        }
+        "remove" => return c.remove(node()?),
         "kill" => c.kill(node()?)?,
         "revive" => c.revive(node()?)?,
         "pause" => c.pause(node()?)?,
@@ -1424,6 +1243,8 @@ async fn serve_controls(
         .route("/cluster/roles", get(control!("roles")))
         .route("/cluster/events", get(events))
         .route("/cluster/status", get(control!("status")))
+        .route("/cluster/add", post(control!("add")))
+        .route("/cluster/remove", post(control!("remove")))
         .route("/cluster/kill", post(control!("kill")))
         .route("/cluster/revive", post(control!("revive")))
         .route("/cluster/pause", post(control!("pause")))

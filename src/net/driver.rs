@@ -26,6 +26,7 @@ use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use crate::config::{Change, Members};
 use crate::log::{Entry, EntryKind, Index, Log};
 use crate::message::{node_name, Body, Kind, Message, NodeId, Term};
 use crate::node::{Ctx, Node, Note, Outbox, Refusal, Role};
@@ -73,6 +74,9 @@ pub struct Config {
     /// Every node's HTTP address in id order, or empty if unknown: a node
     /// that is not the goose redirects a client request to the goose's.
     pub http_peers: Vec<String>,
+    /// The initial configuration (dissertation §4): the slots that vote when
+    /// the cluster first starts; every later change comes from the log.
+    pub members: Members,
 }
 
 /// The in-process fault layer: links cut, loss and delay, applied to every
@@ -102,6 +106,54 @@ pub enum Command {
     /// A client request (§5.3, §8): the goose appends it and the answer comes
     /// when it commits or is lost; any other node refuses at once.
     Request(oneshot::Sender<Proposal>),
+    /// A membership change (dissertation §4.1): the goose takes it if
+    /// [`Node::can_change`] allows, and the answer comes when its
+    /// configuration entry commits, or its fate is known otherwise.
+    Change(Change, oneshot::Sender<Changing>),
+}
+
+/// What became of a membership change ([`Command::Change`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Changing {
+    /// This node is not the goose; the leader it knows of, if any.
+    NotGoose(Option<NodeId>),
+    /// The goose refused it (one change at a time, not committed its term's
+    /// entry yet, already a member, the last member…): the core's reason.
+    Refused(String),
+    /// Its configuration entry committed at `index` (§4.1): `members` is
+    /// the configuration in effect.
+    Committed {
+        /// The entry's index.
+        index: Index,
+        /// The term it was appended in.
+        term: Term,
+        /// The configuration in effect once it committed.
+        members: Members,
+    },
+    /// The new node did not catch up (it is down, or too slow): the goose
+    /// gave up adding it (§4.2.1). Nothing was appended.
+    CatchUpFailed,
+    /// This node stopped being the goose of the term it took the change in
+    /// before the change committed: `appended` is the entry's index if it was
+    /// appended (it may yet commit under the next goose, or be overwritten),
+    /// `None` if the new node was still catching up (nothing was appended).
+    Unknown {
+        /// The entry's index, if appended.
+        appended: Option<Index>,
+    },
+}
+
+/// A membership change taken and not yet answered.
+struct PendingChange {
+    change: Change,
+    /// The goose's term when it took the change.
+    term: Term,
+    /// Its entry's index, once appended (an addition is appended only after
+    /// the new node has caught up).
+    index: Option<Index>,
+    /// Set when the goose gave up catching the new node up.
+    failed: bool,
+    reply: oneshot::Sender<Changing>,
 }
 
 /// What became of a client request ([`Command::Request`]).
@@ -157,6 +209,12 @@ pub struct Snapshot {
     pub last_log: (Index, Term),
     /// Its commit index (§5.3).
     pub commit: Index,
+    /// The configuration in effect: the latest in its log (§4.1).
+    pub members: Members,
+    /// The index of the latest configuration entry (0: the initial one).
+    pub config_index: Index,
+    /// For a goose: the node it is catching up before it joins (§4.2.1).
+    pub catching_up: Option<NodeId>,
 }
 
 impl Snapshot {
@@ -341,6 +399,8 @@ pub struct Driver {
     log_file: Option<LogFile>,
     /// Client requests appended and not yet answered: index, term, answer.
     pending: Vec<(Index, Term, oneshot::Sender<Proposal>)>,
+    /// The membership change taken and not yet answered (one at a time).
+    change: Option<PendingChange>,
     faults: Faults,
     blocked: Vec<bool>,
     peer_addrs: Vec<Option<SocketAddr>>,
@@ -407,7 +467,7 @@ impl Driver {
         let node = Node::recovered(
             cfg.id,
             size,
-            crate::config::Members::first(size),
+            cfg.members,
             now,
             saved.term,
             saved.voted_for,
@@ -428,6 +488,9 @@ impl Driver {
             peer_addrs: vec![None; size as usize],
             last_log: (node.log().last_index(), node.log().last_term()),
             commit: node.commit(),
+            members: node.members(),
+            config_index: node.config().index(),
+            catching_up: None,
         });
         let (commands, commands_rx) = mpsc::channel(64);
         let handle = Handle {
@@ -457,6 +520,7 @@ impl Driver {
             saved,
             log_file,
             pending: Vec::new(),
+            change: None,
             faults: Faults::default(),
             blocked: vec![false; size as usize],
             // Addresses written as IP:port are known at once; names wait
@@ -596,21 +660,41 @@ impl Driver {
                     let _ = reply.send(Proposal::NotGoose(self.node.leader()));
                     return;
                 }
-                let now = self.now();
-                let mut ctx = Ctx {
-                    opts: &self.cfg.opts,
-                    rng: &mut self.rng,
-                    out: &mut self.outbox,
-                };
                 // A request is numbered by the index it is appended at.
                 let next = self.node.log().last_index() + 1;
                 match self
-                    .node
-                    .propose(now, &[EntryKind::Request(next)], &mut ctx)
+                    .step(|node, now, ctx| node.propose(now, &[EntryKind::Request(next)], ctx))
                 {
                     Ok(index) => self.pending.push((index, self.node.term(), reply)),
                     Err(why) => {
                         let _ = reply.send(Proposal::Refused(why));
+                    }
+                }
+            }
+            Command::Change(change, reply) => {
+                if self.node.role() != Role::Goose {
+                    let _ = reply.send(Changing::NotGoose(self.node.leader()));
+                    return;
+                }
+                match self.step(|node, now, ctx| node.change(now, change, ctx)) {
+                    Ok(()) => {
+                        // The core takes one change at a time, so an earlier
+                        // one still waiting here has had its answer decided.
+                        if let Some(old) = self.change.take() {
+                            let _ = old.reply.send(Changing::Unknown {
+                                appended: old.index,
+                            });
+                        }
+                        self.change = Some(PendingChange {
+                            change,
+                            term: self.node.term(),
+                            index: None,
+                            failed: false,
+                            reply,
+                        });
+                    }
+                    Err(why) => {
+                        let _ = reply.send(Changing::Refused(why));
                     }
                 }
             }
@@ -620,6 +704,18 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// Runs `f` on the node now, with this driver's options, generator and
+    /// outbox.
+    fn step<R>(&mut self, f: impl FnOnce(&mut Node, Time, &mut Ctx) -> R) -> R {
+        let now = self.now();
+        let mut ctx = Ctx {
+            opts: &self.cfg.opts,
+            rng: &mut self.rng,
+            out: &mut self.outbox,
+        };
+        f(&mut self.node, now, &mut ctx)
     }
 
     /// Save, then send, then publish.
@@ -661,6 +757,7 @@ impl Driver {
         outbox.clear();
         self.outbox = outbox;
         self.settle();
+        self.settle_change();
         self.publish(now);
         Ok(())
     }
@@ -736,6 +833,13 @@ impl Driver {
     }
 
     fn note(&mut self, now: Time, note: Note) {
+        if let Some(p) = &mut self.change {
+            match note {
+                Note::Changed { change, index } if change == p.change => p.index = Some(index),
+                Note::CatchUpFailed { node } if Change::Add(node) == p.change => p.failed = true,
+                _ => {}
+            }
+        }
         let m = &self.handle.metrics;
         match note {
             Note::Campaign { .. } => {
@@ -814,6 +918,40 @@ impl Driver {
         }
     }
 
+    /// Answers the membership change waiting, once its fate is known: its
+    /// entry committed (§4.1), the new node failed to catch up (§4.2.1), or
+    /// this node is no longer the goose of the term it took it in.
+    fn settle_change(&mut self) {
+        let Some(p) = &self.change else {
+            return;
+        };
+        let node = &self.node;
+        let answer = match p.index {
+            Some(index) if node.commit() >= index && node.log().term_at(index) == Some(p.term) => {
+                Some(Changing::Committed {
+                    index,
+                    term: p.term,
+                    members: node.members(),
+                })
+            }
+            _ if p.failed => Some(Changing::CatchUpFailed),
+            _ if node.term() != p.term || !matches!(node.role(), Role::Goose | Role::Uncrowned) => {
+                Some(Changing::Unknown { appended: p.index })
+            }
+            _ if p.reply.is_closed() => {
+                // The client gave up waiting; the change goes on regardless.
+                self.change = None;
+                None
+            }
+            _ => None,
+        };
+        if let Some(answer) = answer {
+            if let Some(p) = self.change.take() {
+                let _ = p.reply.send(answer);
+            }
+        }
+    }
+
     fn publish(&mut self, now: Time) {
         let role = self.node.role();
         let leader = self.node.leader();
@@ -849,6 +987,9 @@ impl Driver {
             peer_addrs: self.peer_addrs.clone(),
             last_log: (self.node.log().last_index(), self.node.log().last_term()),
             commit: self.node.commit(),
+            members: self.node.members(),
+            config_index: self.node.config().index(),
+            catching_up: self.node.catch_up().map(|c| c.node),
         };
         self.snapshot_tx.send_replace(snapshot);
     }

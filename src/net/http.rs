@@ -7,9 +7,13 @@
 //! | `GET /status` | JSON: the scenario language's node status, the seed's `status`/`term`, lease end, uptime, peers |
 //! | `GET /leader` | `{"leader": "n3", "term": 4}`, or 503 when it knows none |
 //! | `GET /health` | 200 while the process serves |
-//! | `GET /metrics` | Prometheus text |
+//! | `GET /metrics` | Prometheus text (`ddg_members`, `ddg_is_member` among them) |
 //! | `GET /events` | Server-Sent Events: state changes and notes; `?messages=1` adds every send and receive |
 //! | `POST /timeout` | force the election timer |
+//! | `POST /request` | a client request: 200 once committed; a duck redirects to the goose (307) or names it (421) |
+//! | `GET /members` | the configuration in effect (dissertation §4.1), as this node sees it |
+//! | `POST /members?id=nK` | the goose adds slot nK: catches it up, then appends the change; 200 once it commits |
+//! | `DELETE /members/nK` | the goose removes nK; 200 once the change commits |
 //! | `GET /fault`, `POST /fault/{partition,isolate,heal,loss,delay}` | the fault layer, only with `--faults` |
 //! | `POST /release?ms=N` | with `--faults`: let a `--hold` node's timers run, none firing before N ms |
 //!
@@ -32,7 +36,7 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -43,12 +47,13 @@ use tokio::sync::oneshot;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::{Stream, StreamExt};
 
-use crate::message::{node_name, Kind};
+use crate::config::{Change, Members};
+use crate::message::{node_name, Kind, NodeId};
 use crate::node::Role;
 use crate::options::{human_duration, CERTAIN, SECOND};
 use crate::script::parse::parse_node;
 
-use super::driver::{Command, Faults, Handle, Proposal, BAD_REASONS, REFUSAL_NAMES};
+use super::driver::{Changing, Command, Faults, Handle, Proposal, BAD_REASONS, REFUSAL_NAMES};
 
 /// The router for one node; the fault routes exist only with `faults`.
 pub fn router(handle: Handle, faults: bool) -> Router {
@@ -60,7 +65,9 @@ pub fn router(handle: Handle, faults: bool) -> Router {
         .route("/metrics", get(metrics))
         .route("/events", get(events))
         .route("/timeout", post(timeout))
-        .route("/request", post(request));
+        .route("/request", post(request))
+        .route("/members", get(members).post(add_member))
+        .route("/members/{id}", axum::routing::delete(remove_member));
     if faults {
         r = r
             .route("/fault", get(fault_state))
@@ -119,7 +126,7 @@ async fn not_found(faults: bool) -> Response {
     };
     error(
         StatusCode::NOT_FOUND,
-        format!("no such route{hint}: try /, /status, /leader, /health, /metrics, /events or POST /timeout"),
+        format!("no such route{hint}: try /, /status, /leader, /health, /metrics, /events, /members, POST /timeout, POST /request, POST /members?id=nK or DELETE /members/nK"),
     )
 }
 
@@ -223,8 +230,17 @@ async fn status(State(h): State<Handle>) -> Response {
             "last_term": s.last_log.1,
             "commit": s.commit,
         },
+        "members": names(s.members),
+        "member": s.members.contains(h.id),
+        "config_index": s.config_index,
+        "config_committed": s.config_index <= s.commit,
+        "catching_up": s.catching_up.map(node_name),
     }))
     .into_response()
+}
+
+fn names(members: Members) -> Vec<String> {
+    members.iter().map(node_name).collect()
 }
 
 async fn leader(State(h): State<Handle>) -> Response {
@@ -274,6 +290,18 @@ async fn metrics(State(h): State<Handle>) -> Response {
         "1 if this node knows a goose",
         "gauge",
         one(s.leader.is_some() as u8 as f64),
+    );
+    gauge(
+        "is_member",
+        "1 if this node is in its configuration in effect (dissertation §4.1)",
+        "gauge",
+        one(s.members.contains(h.id) as u8 as f64),
+    );
+    gauge(
+        "members",
+        "how many nodes its configuration in effect holds",
+        "gauge",
+        one(s.members.len() as f64),
     );
     gauge(
         "uptime_seconds",
@@ -483,27 +511,177 @@ async fn request(State(h): State<Handle>) -> Response {
                  try again shortly"
             ),
         ),
-        Ok(Proposal::NotGoose(Some(l))) => match h.http_peers.get(l as usize) {
-            Some(addr) => (
-                StatusCode::TEMPORARY_REDIRECT,
-                [(header::LOCATION, format!("http://{addr}/request"))],
-                Json(json!({ "error": format!("{me} is a duck; {} is the goose", node_name(l)), "goose": node_name(l) })),
-            )
-                .into_response(),
-            None => (
-                StatusCode::MISDIRECTED_REQUEST,
-                Json(json!({
-                    "error": format!("{me} is a duck; send the request to the goose, {}", node_name(l)),
-                    "goose": node_name(l),
-                })),
-            )
-                .into_response(),
-        },
+        Ok(Proposal::NotGoose(Some(l))) => to_goose(&h, l, "/request"),
         Ok(Proposal::NotGoose(None)) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("{me} knows no goose in term {term}: the request is refused"),
         ),
-        Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the node is stopping".into()),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        ),
+    }
+}
+
+/// A duck's answer to what only the goose `l` takes: a redirect to the same
+/// `path` on the goose (307 keeps the method and body, with `--http-peers`),
+/// or a 421 that names it.
+fn to_goose(h: &Handle, l: NodeId, path: &str) -> Response {
+    let me = node_name(h.id);
+    let goose = node_name(l);
+    match h.http_peers.get(l as usize) {
+        Some(addr) => (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, format!("http://{addr}{path}"))],
+            Json(
+                json!({ "error": format!("{me} is a duck; {goose} is the goose"), "goose": goose }),
+            ),
+        )
+            .into_response(),
+        None => (
+            StatusCode::MISDIRECTED_REQUEST,
+            Json(json!({
+                "error": format!("{me} is a duck; send the request to the goose, {goose}"),
+                "goose": goose,
+            })),
+        )
+            .into_response(),
+    }
+}
+
+/// How long a membership change waits for its entry to commit (an addition
+/// first catches the new node up, §4.2.1).
+const CHANGE_WAIT: Duration = Duration::from_secs(5);
+
+/// `GET /members`: the configuration in effect on this node (the latest in
+/// its log, committed or not, §4.1).
+async fn members(State(h): State<Handle>) -> Response {
+    let s = h.snapshot.borrow().clone();
+    Json(json!({
+        "id": node_name(h.id),
+        "members": names(s.members),
+        "member": s.members.contains(h.id),
+        "config_index": s.config_index,
+        "config_committed": s.config_index <= s.commit,
+        "catching_up": s.catching_up.map(node_name),
+        "slots": h.size,
+    }))
+    .into_response()
+}
+
+/// `POST /members?id=nK`: add slot nK (see [`change`]).
+async fn add_member(State(h): State<Handle>, RawQuery(q): RawQuery) -> Response {
+    let params = match query_params(q) {
+        Ok(p) => p,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    let Some(name) = params.get("id") else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "adding a member needs ?id=nK (a slot of --peers)".into(),
+        );
+    };
+    match parse_node(name, h.size) {
+        Ok(id) => change(h, Change::Add(id)).await,
+        Err(why) => error(StatusCode::BAD_REQUEST, why),
+    }
+}
+
+/// `DELETE /members/nK`: remove nK (see [`change`]).
+async fn remove_member(State(h): State<Handle>, Path(name): Path<String>) -> Response {
+    match parse_node(&name, h.size) {
+        Ok(id) => change(h, Change::Remove(id)).await,
+        Err(why) => error(StatusCode::BAD_REQUEST, why),
+    }
+}
+
+/// One membership change (dissertation §4.1–4.2). Only the goose takes it; a
+/// duck redirects (307) or names the goose (421), and 503 if it knows none.
+/// The goose answers 200 with the new configuration once the change's entry
+/// commits; 409 with the core's reason if it refuses (one change at a time,
+/// its term's no-op not committed yet, already a member, the last member…);
+/// 503 if the new node did not catch up (§4.2.1) or the goose lost its term
+/// first; 504 if nothing was decided within [`CHANGE_WAIT`].
+async fn change(h: Handle, change: Change) -> Response {
+    let me = node_name(h.id);
+    let (tx, rx) = oneshot::channel();
+    if h.commands.send(Command::Change(change, tx)).await.is_err() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        );
+    }
+    let Ok(answer) = tokio::time::timeout(CHANGE_WAIT, rx).await else {
+        return error(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "{me} took `{change}` but it did not commit within {}: the new node may be slow, \
+                 or a majority unreachable; it may still commit (see GET /members)",
+                human_duration(CHANGE_WAIT.as_micros() as u64)
+            ),
+        );
+    };
+    let term = h.snapshot.borrow().term;
+    let path = match change {
+        Change::Add(id) => format!("/members?id={}", node_name(id)),
+        Change::Remove(id) => format!("/members/{}", node_name(id)),
+    };
+    match answer {
+        Ok(Changing::Committed {
+            index,
+            term,
+            members,
+        }) => Json(json!({
+            "committed": true,
+            "change": change.to_string(),
+            "index": index,
+            "term": term,
+            "goose": me,
+            "members": names(members),
+        }))
+        .into_response(),
+        Ok(Changing::Refused(why)) => error(StatusCode::CONFLICT, why),
+        Ok(Changing::CatchUpFailed) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{me} gave up adding {}: it did not catch up (is it running, and reachable?); \
+                 nothing was appended (dissertation §4.2.1)",
+                node_name(change.node())
+            ),
+        ),
+        Ok(Changing::Unknown {
+            appended: Some(index),
+        }) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{me} appended `{change}` at index {index}, then stopped being the goose before \
+                 it committed: it may commit under the next goose, or be overwritten"
+            ),
+        ),
+        Ok(Changing::Unknown { appended: None }) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{me} stopped being the goose while it caught {} up: nothing was appended; \
+                 ask the next goose",
+                node_name(change.node())
+            ),
+        ),
+        Ok(Changing::NotGoose(Some(l))) if l == h.id => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{me} leads term {term} but has lost its crown (no majority's lease holds): \
+                 try again shortly"
+            ),
+        ),
+        Ok(Changing::NotGoose(Some(l))) => to_goose(&h, l, &path),
+        Ok(Changing::NotGoose(None)) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{me} knows no goose in term {term}: `{change}` is refused"),
+        ),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is stopping".into(),
+        ),
     }
 }
 

@@ -10,9 +10,13 @@
 //!   depends on it is sent;
 //! - [`http`]: the HTTP API (`/`, `/status`, `/leader`, `/metrics`, `/events`…);
 //! - [`cli`]: `ddg node`, one process, one node;
+//! - [`member`]: `ddg member add|remove`, a change asked of a running
+//!   cluster (for scripts and Kubernetes hooks);
 //! - [`client`]: a tiny HTTP/1.1 client for the cluster tools and tests;
 //! - [`cluster`]: `ddg cluster`: start, supervise and fault a cluster of node
-//!   processes on one machine, and run scenarios against it;
+//!   processes on one machine, grow and shrink it (`add`, `remove`);
+//! - [`real_world`]: the scenario language on such a cluster (`ddg cluster
+//!   run`);
 //! - [`page`]: the page itself, served by `ddg cluster up` for Live mode.
 //!
 //! The rules are the simulator's, untouched; only the driver differs: the
@@ -26,7 +30,9 @@ pub mod cluster;
 pub mod driver;
 pub mod http;
 pub mod log_file;
+pub mod member;
 pub mod page;
+pub mod real_world;
 pub mod store;
 pub mod wire;
 
