@@ -16,6 +16,7 @@ pub mod layout;
 pub mod lesson;
 pub mod live;
 pub mod logs;
+pub mod members;
 pub mod math;
 pub mod share;
 pub mod timeline;

@@ -209,6 +209,7 @@ impl App {
             ring: Ring::fit(1.0, 1.0, 1),
             arrangement: Arrangement {
                 angles: Vec::new(),
+                scales: Vec::new(),
                 walls: Vec::new(),
                 slots: 1,
             },
