@@ -96,6 +96,26 @@ impl Ring {
     }
 }
 
+/// The font size of a bird's name and term badge, for a bird of radius `r`
+/// with text `text_scale` times its usual size.
+pub fn label_px(r: f64, text_scale: f64) -> f64 {
+    (r * 0.42).clamp(10.0, 18.0) * text_scale
+}
+
+/// The radius of the lease arc around a duck of radius `r`.
+pub fn lease_radius(r: f64) -> f64 {
+    r * 1.2 + (r * 0.13).max(2.5) + 3.0
+}
+
+/// A bird's term badge, top right of a bird at `p` of radius `r`: its
+/// centre and radius.
+pub fn badge(p: Point, r: f64, text_scale: f64) -> (Point, f64) {
+    (
+        Point::new(p.x + r * 0.78, p.y - r * 0.78),
+        label_px(r, text_scale) * 0.72,
+    )
+}
+
 /// Where every node goes and where the walls between islands stand.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arrangement {
