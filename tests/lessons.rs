@@ -186,9 +186,10 @@ fn every_caption_holds_where_the_page_shows_it() {
                 .and_then(|r| r.split(':').next())
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| panic!("{id}: the page warns: {w}"));
-            let change = script.commands.iter().any(|(l, c)| {
-                *l == line && matches!(c, Command::Add(_) | Command::Remove(_))
-            });
+            let change = script
+                .commands
+                .iter()
+                .any(|(l, c)| *l == line && matches!(c, Command::Add(_) | Command::Remove(_)));
             let said = script.commands.iter().find_map(|(l, c)| match c {
                 Command::Say(text) if *l > line => Some(text.as_str()),
                 _ => None,

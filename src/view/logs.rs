@@ -60,6 +60,22 @@ pub fn replication(node: &Node) -> Option<String> {
     Some(text)
 }
 
+/// The most the birds grow while the log strips are shown: the projector's
+/// larger birds (×1.6, or even ×1.15) shrink the ring until eight readable
+/// cells no longer fit between neighbours at 1024×768. The projector's
+/// larger text stays.
+pub const MOST_BIRD_SCALE: f64 = 1.0;
+
+/// The bird scale the page uses for `scale` asked (see
+/// [`Ring::fit_scaled`]), with the log strips shown or not.
+pub fn bird_scale(scale: f64, logs: bool) -> f64 {
+    if logs {
+        scale.min(MOST_BIRD_SCALE)
+    } else {
+        scale
+    }
+}
+
 /// How far from a bird's centre its log strip must stay: clear of its timer
 /// ring (a bird of radius `bird_r`), of a duck's lease arc (the ring's birds
 /// are `node_r`) and of its term badge, whose text grows with `text_scale`
@@ -107,7 +123,10 @@ impl Strip {
         let largest = (ring.node_radius * 0.3).max(11.0);
         let (beside, inward) = if radial {
             let inner = (ring.radius - ring_r - 11.0).max(0.0);
-            (inner * chord * 0.85, (ring.radius * 0.8 - ring_r) / (slots + 0.6))
+            (
+                inner * chord * 0.85,
+                (ring.radius * 0.8 - ring_r) / (slots + 0.6),
+            )
         } else {
             // Above or below its bird, a strip has the room between its
             // neighbours: their distance less what their drawings take.
@@ -305,29 +324,45 @@ mod tests {
                 let ring = Ring::fit(w, h, size);
                 // About what the page keeps clear: a goose's ring, a lease.
                 let ring_r = ring.node_radius * 1.6;
-                check_strips(&ring, ring_r, size, 3.0, &format!("{size} birds on {w}x{h}"));
+                check_strips(
+                    &ring,
+                    ring_r,
+                    size,
+                    3.0,
+                    &format!("{size} birds on {w}x{h}"),
+                );
             }
         }
     }
 
-    /// The projector at 1024×768 (its canvas about 560–700 px wide): larger
+    /// The projector at 1024×768 (its canvas 976×416) and 1280×720: larger
     /// birds and text, so a smaller ring. The strip must keep clear of each
     /// bird's term badge, whose text grows with the projector's, and stay
-    /// readable. (It was 3 px cells over the badges: the room it measured
-    /// ignored the bird scale.)
+    /// readable. (It was 3 px cells over the badges: the birds kept the
+    /// projector's full size, and the room measured ignored the badge.)
     #[test]
     fn in_projector_mode_the_strip_is_readable_and_clear_of_the_badges() {
-        for (w, h) in [(560.0, 330.0), (620.0, 400.0), (700.0, 430.0), (788.0, 455.0)] {
-            for (bird_scale, text_scale) in [(1.0, 1.0), (1.3, 1.2), (1.6, 1.45)] {
+        for (w, h) in [
+            (976.0, 416.0),
+            (1232.0, 380.0),
+            (788.0, 455.0),
+            (620.0, 400.0),
+        ] {
+            for (scale, text_scale) in [(1.0, 1.0), (1.3, 1.2), (1.6, 1.45)] {
                 for size in [3_u32, 5, 7, 9, 15] {
-                    let ring = Ring::fit_scaled(w, h, size, bird_scale);
+                    let ring = Ring::fit_scaled(w, h, size, bird_scale(scale, true));
                     let ring_r = clearance(ring.node_radius * 1.18, ring.node_radius, text_scale);
                     let min_cell = if size <= FEW_BIRDS { 6.0 } else { 3.0 };
-                    let case = format!("{size} birds on {w}x{h}, birds ×{bird_scale}");
+                    let case = format!("{size} birds on {w}x{h}, birds ×{scale}");
                     check_strips(&ring, ring_r, size, min_cell, &case);
                 }
             }
         }
+        assert_eq!(
+            bird_scale(1.6, false),
+            1.6,
+            "without strips, the birds grow"
+        );
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub fn standing(sim: &Simulation, members: Members, id: NodeId) -> Standing {
 /// its term's entry not committed, the last member…), in the core's words.
 fn refusal(sim: &Simulation, change: Change) -> Option<String> {
     let Some(g) = goose(sim) else {
-        return Some("No goose to take the change: membership changes go through the goose (§4.1).".into());
+        return Some(
+            "No goose to take the change: membership changes go through the goose (§4.1).".into(),
+        );
     };
     sim.nodes()[g as usize]
         .can_change(change)
@@ -128,7 +130,12 @@ pub fn count_line(sim: &Simulation, text: &str) -> Result<(String, String), Stri
         hatch_line(sim)?
     } else if want < have {
         let g = goose(sim);
-        let id = members.iter().filter(|&id| Some(id) != g).last().or(g).unwrap_or(0);
+        let id = members
+            .iter()
+            .filter(|&id| Some(id) != g)
+            .last()
+            .or(g)
+            .unwrap_or(0);
         remove_line(sim, id)?
     } else {
         return Err(format!("Nodes: the cluster has {have} members already"));
@@ -210,7 +217,9 @@ mod tests {
         let g = calm.goose().unwrap();
         let last = if g == 4 { "n4" } else { "n5" };
         assert_eq!(line, format!("remove {last}"));
-        assert!(count_line(&calm, "5").unwrap_err().contains("5 members already"));
+        assert!(count_line(&calm, "5")
+            .unwrap_err()
+            .contains("5 members already"));
         assert!(count_line(&calm, "16").unwrap_err().contains("1 to 15"));
         let full = run("cluster nodes=15 seed=1\nrun 2s\n");
         assert!(hatch_line(&full).unwrap_err().contains("stops at 15"));

@@ -21,8 +21,8 @@ use crate::sim::Simulation;
 use crate::view::labels::{place_bubble, Obstacle};
 use crate::view::layout::{self, opacity, progress, Point, Ring};
 use crate::view::logs::Strip;
-use crate::view::members::Standing;
 use crate::view::math;
+use crate::view::members::Standing;
 use crate::view::timeline::{MarkerKind, Timeline};
 
 use crate::view::colour::term_badge;
@@ -65,7 +65,11 @@ pub struct Scene<'a> {
 
 /// Where slot `id` stands in the configuration drawn.
 fn standing(scene: &Scene, id: NodeId) -> Standing {
-    scene.standing.get(id as usize).copied().unwrap_or(Standing::Member)
+    scene
+        .standing
+        .get(id as usize)
+        .copied()
+        .unwrap_or(Standing::Member)
 }
 
 /// A thin pen over the 2D context: the calls the drawing uses, with the
@@ -617,7 +621,11 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
         return draw_egg(pen, scene, id, p, r, progress);
     }
     // A removed node (§4.2.2) fades: it no longer votes.
-    let fade = if standing == Standing::Removed { 0.4 } else { 1.0 };
+    let fade = if standing == Standing::Removed {
+        0.4
+    } else {
+        1.0
+    };
     pen.alpha(fade);
 
     // Timers: the election timer draining (RaftScope's arc), or the goose's

@@ -1119,11 +1119,13 @@ impl App {
         }
         let members = crate::view::members::shown(sim);
         self.standing.clear();
-        self.standing.extend((0..sim.size()).map(|id| crate::view::members::standing(sim, members, id)));
+        self.standing
+            .extend((0..sim.size()).map(|id| crate::view::members::standing(sim, members, id)));
         self.arrangement =
             layout::arrange_members(sim.size(), members, sim.network(), &self.wall_hints);
         let (w, h) = self.css_size;
-        self.ring = Ring::fit_scaled(w, h, self.arrangement.slots, self.bird_scale());
+        let scale = crate::view::logs::bird_scale(self.bird_scale(), self.logs);
+        self.ring = Ring::fit_scaled(w, h, self.arrangement.slots, scale);
         let targets: Vec<Point> = self
             .arrangement
             .angles
