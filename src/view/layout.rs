@@ -151,17 +151,18 @@ pub fn arrange(size: u32, net: &Network, hints: &[f64]) -> Arrangement {
     arrange_members(size, Members::first(size), net, hints)
 }
 
-/// How far from the centre a node outside the configuration sits, as a
-/// fraction of the ring's radius: inside the ring, off it (§4: a new node
-/// catching up does not vote yet; a removed node no longer does).
-pub const OFF_RING: f64 = 0.5;
+/// How far from the centre the nodes outside the configuration sit when
+/// there are several, as a fraction of the ring's radius: inside the ring,
+/// off it (§4: a new node catching up does not vote yet; a removed node no
+/// longer does). A single one sits at the centre.
+pub const OFF_RING: f64 = 0.45;
 
 /// [`arrange`] for a cluster whose configuration is `members` (§4): the
 /// members share the ring evenly, seated in the order of their ids from the
 /// top (so a node that joins takes the seat after the others, and the
 /// birds close up when one leaves); the other slots (a new node catching up,
-/// a removed node) sit at [`OFF_RING`], each at its own slot's angle so that
-/// they never stand on one another.
+/// a removed node) sit inside: one at the centre, several evenly at
+/// [`OFF_RING`].
 pub fn arrange_members(size: u32, members: Members, net: &Network, hints: &[f64]) -> Arrangement {
     let island_of = |n: NodeId| -> u64 {
         if net.is_isolated(n) {
@@ -179,8 +180,17 @@ pub fn arrange_members(size: u32, members: Members, net: &Network, hints: &[f64]
     if !contiguous(&order, island) {
         order = fewest_moves(m as u32, island);
     }
-    let mut angles: Vec<f64> = (0..size).map(|id| seat(id, size)).collect();
-    let mut scales = vec![OFF_RING; size as usize];
+    // The others inside the ring: one alone at the centre, several evenly
+    // on a smaller circle, in id order.
+    let others: Vec<NodeId> = (0..size).filter(|&id| !members.contains(id)).collect();
+    let mut angles = vec![0.0; size as usize];
+    let mut scales = vec![0.0; size as usize];
+    if others.len() > 1 {
+        for (k, &id) in others.iter().enumerate() {
+            angles[id as usize] = seat(k as NodeId, others.len() as u32);
+            scales[id as usize] = OFF_RING;
+        }
+    }
     for (s, &k) in order.iter().enumerate() {
         angles[ids[k as usize] as usize] = s as f64 * step;
         scales[ids[k as usize] as usize] = 1.0;
@@ -413,9 +423,9 @@ mod tests {
         assert_eq!(seats, vec![0, 1, 2, 3, 4]);
     }
 
-    /// §4: members share the ring evenly in id order; a node outside the
-    /// configuration (n6 catching up, n3 removed) sits inside it, off the
-    /// ring, at its own slot's angle.
+    /// §4: members share the ring evenly in id order; the nodes outside the
+    /// configuration (n3 removed, n7 catching up) sit inside it, off the
+    /// ring, one alone at the centre.
     #[test]
     fn members_share_the_ring_and_the_others_sit_inside_it() {
         let members = Members::first(6).without(2); // n1, n2, n4, n5, n6; not n3, n7
@@ -425,10 +435,13 @@ mod tests {
             assert!((a.angles[id] - k as f64 * step).abs() < 1e-9, "n{}", id + 1);
             assert_eq!(a.scales[id], 1.0);
         }
-        for id in [2, 6] {
+        for (k, id) in [2, 6].into_iter().enumerate() {
             assert_eq!(a.scales[id], OFF_RING, "n{}", id + 1);
-            assert!((a.angles[id] - seat(id as u32, 7)).abs() < 1e-9);
+            assert!((a.angles[id] - seat(k as u32, 2)).abs() < 1e-9);
         }
+        // A single one at the centre.
+        let one = arrange_members(6, Members::first(5), &Network::new(6), &[]);
+        assert_eq!(one.scales[5], 0.0);
         assert!(a.walls.is_empty());
         assert_eq!(a.slots, 7);
         // Everyone a member: the same as `arrange`.

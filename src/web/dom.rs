@@ -274,16 +274,23 @@ impl Dom {
         if self.rows_for != sim.size() {
             self.build_rows(sim.size());
         }
+        let members = crate::view::members::shown(sim);
         for id in 0..sim.size() {
             let n = node_name(id);
             let node = &sim.nodes()[id as usize];
             let alive = sim.is_alive(id);
             let role = if unreachable.get(id as usize) == Some(&true) {
                 "unreachable"
-            } else if alive {
+            } else if !alive {
+                "dead"
+            } else if members.contains(id) || node.role().is_leader() {
                 node.role().name()
             } else {
-                "dead"
+                // Outside the configuration drawn (§4).
+                match crate::view::members::standing(sim, members, id) {
+                    Standing::Removed => "removed",
+                    _ => "new, not yet a member",
+                }
             };
             let said = self.words.say(role);
             self.text(&format!("role-{n}"), &said);

@@ -828,7 +828,12 @@ fn draw_name(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     let width = sprites.name_width(pen, id, &label);
     let room_right = scene.size.0 - (p.x + ring_r + fs * 0.4);
     let room_left = p.x - ring_r - fs * 0.4;
-    let (align, at) = if ux > 0.5 && width < room_right {
+    let off_ring = standing(scene, id) != Standing::Member;
+    let (align, at) = if off_ring {
+        // Inside the ring, a name pointing outwards would meet the ring's
+        // birds and their names: it stands above.
+        ("center", Point::new(p.x, p.y - (ring_r + fs * 0.85)))
+    } else if ux > 0.5 && width < room_right {
         (
             "left",
             Point::new(p.x + ring_r + fs * 0.4, p.y + uy * ring_r * 0.6),
