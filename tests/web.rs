@@ -79,6 +79,7 @@ impl Drawn {
             reduced_motion: false,
             words: Default::default(),
             logs: self.logs,
+            standing: &[],
         }
     }
 }

@@ -8,6 +8,7 @@
 use std::f64::consts::{PI, TAU};
 
 use super::math;
+use crate::config::Members;
 use crate::message::NodeId;
 use crate::options::Time;
 use crate::sim::network::{InFlight, Network};
@@ -95,11 +96,34 @@ impl Ring {
     }
 }
 
+/// The font size of a bird's name and term badge, for a bird of radius `r`
+/// with text `text_scale` times its usual size.
+pub fn label_px(r: f64, text_scale: f64) -> f64 {
+    (r * 0.42).clamp(10.0, 18.0) * text_scale
+}
+
+/// The radius of the lease arc around a duck of radius `r`.
+pub fn lease_radius(r: f64) -> f64 {
+    r * 1.2 + (r * 0.13).max(2.5) + 3.0
+}
+
+/// A bird's term badge, top right of a bird at `p` of radius `r`: its
+/// centre and radius.
+pub fn badge(p: Point, r: f64, text_scale: f64) -> (Point, f64) {
+    (
+        Point::new(p.x + r * 0.78, p.y - r * 0.78),
+        label_px(r, text_scale) * 0.72,
+    )
+}
+
 /// Where every node goes and where the walls between islands stand.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arrangement {
     /// Each node's angle on the ring, by node id.
     pub angles: Vec<f64>,
+    /// Each node's distance from the centre, in ring radii, by node id: 1
+    /// on the ring, [`OFF_RING`] for a node outside the configuration.
+    pub scales: Vec<f64>,
     /// The angles of the walls between islands (none when whole).
     pub walls: Vec<f64>,
     /// Places on the ring, one per node: a bird's size depends on the
@@ -124,28 +148,57 @@ pub fn seat(id: NodeId, size: u32) -> f64 {
 /// as `n1,n3 | n2,n4,n5`) do birds move: the fewest possible, so that each
 /// island sits together.
 pub fn arrange(size: u32, net: &Network, hints: &[f64]) -> Arrangement {
-    let island = |n: NodeId| -> u64 {
+    arrange_members(size, Members::first(size), net, hints)
+}
+
+/// How far from the centre the nodes outside the configuration sit when
+/// there are several, as a fraction of the ring's radius: inside the ring,
+/// off it (§4: a new node catching up does not vote yet; a removed node no
+/// longer does). A single one sits at the centre.
+pub const OFF_RING: f64 = 0.45;
+
+/// [`arrange`] for a cluster whose configuration is `members` (§4): the
+/// members share the ring evenly, seated in the order of their ids from the
+/// top (so a node that joins takes the seat after the others, and the
+/// birds close up when one leaves); the other slots (a new node catching up,
+/// a removed node) sit inside: one at the centre, several evenly at
+/// [`OFF_RING`].
+pub fn arrange_members(size: u32, members: Members, net: &Network, hints: &[f64]) -> Arrangement {
+    let island_of = |n: NodeId| -> u64 {
         if net.is_isolated(n) {
             (1 << 32) + u64::from(n)
         } else {
             u64::from(net.groups()[n as usize])
         }
     };
-    let n = size as usize;
-    let step = TAU / f64::from(size.max(1));
+    let ids: Vec<NodeId> = (0..size).filter(|&id| members.contains(id)).collect();
+    let island = |k: NodeId| island_of(ids[k as usize]);
+    let m = ids.len();
+    let step = TAU / (m.max(1) as f64);
     // Who sits in each seat: everyone at home, unless islands interleave.
-    let mut order: Vec<NodeId> = (0..size).collect();
+    let mut order: Vec<NodeId> = (0..m as NodeId).collect();
     if !contiguous(&order, island) {
-        order = fewest_moves(size, island);
+        order = fewest_moves(m as u32, island);
     }
-    let mut angles = vec![0.0; n];
-    for (s, &id) in order.iter().enumerate() {
-        angles[id as usize] = s as f64 * step;
+    // The others inside the ring: one alone at the centre, several evenly
+    // on a smaller circle, in id order.
+    let others: Vec<NodeId> = (0..size).filter(|&id| !members.contains(id)).collect();
+    let mut angles = vec![0.0; size as usize];
+    let mut scales = vec![0.0; size as usize];
+    if others.len() > 1 {
+        for (k, &id) in others.iter().enumerate() {
+            angles[id as usize] = seat(k as NodeId, others.len() as u32);
+            scales[id as usize] = OFF_RING;
+        }
+    }
+    for (s, &k) in order.iter().enumerate() {
+        angles[ids[k as usize] as usize] = s as f64 * step;
+        scales[ids[k as usize] as usize] = 1.0;
     }
     let mut walls = Vec::new();
-    if n > 1 {
-        for s in 0..n {
-            let (here, next) = (order[s], order[(s + 1) % n]);
+    if m > 1 {
+        for s in 0..m {
+            let (here, next) = (order[s], order[(s + 1) % m]);
             if island(here) == island(next) {
                 continue;
             }
@@ -162,6 +215,7 @@ pub fn arrange(size: u32, net: &Network, hints: &[f64]) -> Arrangement {
     }
     Arrangement {
         angles,
+        scales,
         walls,
         slots: size.max(1),
     }
@@ -367,6 +421,33 @@ mod tests {
         let mut seats: Vec<i64> = a.angles.iter().map(|x| (x / step).round() as i64).collect();
         seats.sort_unstable();
         assert_eq!(seats, vec![0, 1, 2, 3, 4]);
+    }
+
+    /// §4: members share the ring evenly in id order; the nodes outside the
+    /// configuration (n3 removed, n7 catching up) sit inside it, off the
+    /// ring, one alone at the centre.
+    #[test]
+    fn members_share_the_ring_and_the_others_sit_inside_it() {
+        let members = Members::first(6).without(2); // n1, n2, n4, n5, n6; not n3, n7
+        let a = arrange_members(7, members, &Network::new(7), &[]);
+        let step = TAU / 5.0;
+        for (k, id) in [0, 1, 3, 4, 5].into_iter().enumerate() {
+            assert!((a.angles[id] - k as f64 * step).abs() < 1e-9, "n{}", id + 1);
+            assert_eq!(a.scales[id], 1.0);
+        }
+        for (k, id) in [2, 6].into_iter().enumerate() {
+            assert_eq!(a.scales[id], OFF_RING, "n{}", id + 1);
+            assert!((a.angles[id] - seat(k as u32, 2)).abs() < 1e-9);
+        }
+        // A single one at the centre.
+        let one = arrange_members(6, Members::first(5), &Network::new(6), &[]);
+        assert_eq!(one.scales[5], 0.0);
+        assert!(a.walls.is_empty());
+        assert_eq!(a.slots, 7);
+        // Everyone a member: the same as `arrange`.
+        let all = arrange_members(5, Members::first(5), &Network::new(5), &[]);
+        assert_eq!(all, arrange(5, &Network::new(5), &[]));
+        assert!(all.scales.iter().all(|&s| s == 1.0));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::message::node_name;
 use crate::node::Node;
 use std::f64::consts::PI;
 
-use crate::view::layout::{Point, Ring};
+use crate::view::layout::{self, Point, Ring};
 use crate::view::math;
 
 /// Up to this many birds, each strip stands straight above or below its
@@ -60,6 +60,33 @@ pub fn replication(node: &Node) -> Option<String> {
     Some(text)
 }
 
+/// The most the birds grow while the log strips are shown: the projector's
+/// larger birds (×1.6, or even ×1.15) shrink the ring until eight readable
+/// cells no longer fit between neighbours at 1024×768. The projector's
+/// larger text stays.
+pub const MOST_BIRD_SCALE: f64 = 1.0;
+
+/// The bird scale the page uses for `scale` asked (see
+/// [`Ring::fit_scaled`]), with the log strips shown or not.
+pub fn bird_scale(scale: f64, logs: bool) -> f64 {
+    if logs {
+        scale.min(MOST_BIRD_SCALE)
+    } else {
+        scale
+    }
+}
+
+/// How far from a bird's centre its log strip must stay: clear of its timer
+/// ring (a bird of radius `bird_r`), of a duck's lease arc (the ring's birds
+/// are `node_r`) and of its term badge, whose text grows with `text_scale`
+/// (the projector's large text).
+pub fn clearance(bird_r: f64, node_r: f64, text_scale: f64) -> f64 {
+    let (badge, badge_r) = layout::badge(Point::new(0.0, 0.0), bird_r, text_scale);
+    (bird_r * 1.2)
+        .max(layout::lease_radius(node_r) + 3.0)
+        .max(badge.distance(Point::new(0.0, 0.0)) + badge_r + 2.0)
+}
+
 /// Where one bird's log strip stands and which entries it shows.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Strip {
@@ -91,15 +118,22 @@ impl Strip {
         // to the centre close in: the chord just inside the birds), and, on
         // the rays, for the strips of birds facing each other to stay clear
         // of the ring's middle. max/min, not clamp (see Ring::fit_scaled).
-        let inner = (ring.radius - ring_r - 11.0).max(0.0);
-        let beside = 2.0 * inner * math::sin(PI / f64::from(size.max(2))) * 0.85;
-        let inward = if radial {
-            (ring.radius * 0.8 - ring_r) / (slots + 0.6)
+        let chord = 2.0 * math::sin(PI / f64::from(size.max(2)));
+        // The largest cell: 11 px, more for the projector's larger birds.
+        let largest = (ring.node_radius * 0.3).max(11.0);
+        let (beside, inward) = if radial {
+            let inner = (ring.radius - ring_r - 11.0).max(0.0);
+            (
+                inner * chord * 0.85,
+                (ring.radius * 0.8 - ring_r) / (slots + 0.6),
+            )
         } else {
-            11.0
+            // Above or below its bird, a strip has the room between its
+            // neighbours: their distance less what their drawings take.
+            ((ring.radius * chord - ring_r) * 0.85, largest)
         };
         let cell = (ring_r * 0.26)
-            .min(11.0)
+            .min(largest)
             .min(beside / slots)
             .min(inward)
             .max(3.0);
@@ -236,6 +270,45 @@ mod tests {
         assert_eq!(empty.commit_x(0), None);
     }
 
+    /// The strips of `size` birds on `ring`, each kept `ring_r` clear of its
+    /// bird: towards the centre, clear of every bird and of each other,
+    /// narrower than the room between neighbours, and at least `min_cell`.
+    fn check_strips(ring: &Ring, ring_r: f64, size: u32, min_cell: f64, case: &str) {
+        let at = |k: u32| ring.at(2.0 * PI * f64::from(k) / f64::from(size), 1.0);
+        let strips: Vec<Strip> = (0..size)
+            .map(|k| Strip::new(at(k), ring_r, ring, size, 20))
+            .collect();
+        let spacing = 2.0 * ring.radius * (PI / f64::from(size)).sin();
+        for (k, a) in strips.iter().enumerate() {
+            assert!(a.cell >= min_cell, "{case}: cells of {:.1} px", a.cell);
+            for (j, b) in strips.iter().enumerate().skip(k + 1) {
+                let apart = a.origin.x + a.width() < b.origin.x
+                    || b.origin.x + b.width() < a.origin.x
+                    || a.origin.y + a.cell < b.origin.y
+                    || b.origin.y + b.cell < a.origin.y;
+                assert!(apart, "{case}: the strips of birds {k} and {j} overlap");
+            }
+            for j in 0..size {
+                let p = at(j);
+                let nx = p.x.clamp(a.origin.x, a.origin.x + a.width());
+                let ny = p.y.clamp(a.origin.y, a.origin.y + a.cell);
+                assert!(
+                    p.distance(Point::new(nx, ny)) > ring_r,
+                    "{case}: bird {k}'s strip touches bird {j}"
+                );
+            }
+            let p = at(k as u32);
+            let mid = Point::new(a.origin.x + a.width() / 2.0, a.origin.y + a.cell / 2.0);
+            // (A bird level with the centre has its strip below it.)
+            let level = (p.y - ring.center.y).abs() < ring_r;
+            assert!(
+                mid.distance(ring.center) < p.distance(ring.center) || (level && mid.y > p.y),
+                "{case}, bird {k}: towards the centre"
+            );
+            assert!(a.width() < spacing, "{case}: too wide");
+        }
+    }
+
     /// All around the ring, from 3 to 15 birds: the strip lies towards the
     /// centre, clear of its bird and of every other bird and strip, and
     /// narrower than the room between neighbours.
@@ -251,42 +324,45 @@ mod tests {
                 let ring = Ring::fit(w, h, size);
                 // About what the page keeps clear: a goose's ring, a lease.
                 let ring_r = ring.node_radius * 1.6;
-                let at = |k: u32| ring.at(2.0 * PI * f64::from(k) / f64::from(size), 1.0);
-                let strips: Vec<Strip> = (0..size)
-                    .map(|k| Strip::new(at(k), ring_r, &ring, size, 20))
-                    .collect();
-                let spacing = 2.0 * ring.radius * (PI / f64::from(size)).sin();
-                let case = format!("{size} birds on {w}x{h}");
-                for (k, a) in strips.iter().enumerate() {
-                    for (j, b) in strips.iter().enumerate().skip(k + 1) {
-                        let apart = a.origin.x + a.width() < b.origin.x
-                            || b.origin.x + b.width() < a.origin.x
-                            || a.origin.y + a.cell < b.origin.y
-                            || b.origin.y + b.cell < a.origin.y;
-                        assert!(apart, "{case}: the strips of birds {k} and {j} overlap");
-                    }
-                    for j in 0..size {
-                        let p = at(j);
-                        let nx = p.x.clamp(a.origin.x, a.origin.x + a.width());
-                        let ny = p.y.clamp(a.origin.y, a.origin.y + a.cell);
-                        assert!(
-                            p.distance(Point::new(nx, ny)) > ring_r,
-                            "{case}: bird {k}'s strip touches bird {j}"
-                        );
-                    }
-                    let p = at(k as u32);
-                    let mid = Point::new(a.origin.x + a.width() / 2.0, a.origin.y + a.cell / 2.0);
-                    // (A bird level with the centre has its strip below it.)
-                    let level = (p.y - ring.center.y).abs() < ring_r;
-                    assert!(
-                        mid.distance(ring.center) < p.distance(ring.center)
-                            || (level && mid.y > p.y),
-                        "{case}, bird {k}: towards the centre"
-                    );
-                    assert!(a.width() < spacing, "{case}: too wide");
+                check_strips(
+                    &ring,
+                    ring_r,
+                    size,
+                    3.0,
+                    &format!("{size} birds on {w}x{h}"),
+                );
+            }
+        }
+    }
+
+    /// The projector at 1024×768 (its canvas 976×416) and 1280×720: larger
+    /// birds and text, so a smaller ring. The strip must keep clear of each
+    /// bird's term badge, whose text grows with the projector's, and stay
+    /// readable. (It was 3 px cells over the badges: the birds kept the
+    /// projector's full size, and the room measured ignored the badge.)
+    #[test]
+    fn in_projector_mode_the_strip_is_readable_and_clear_of_the_badges() {
+        for (w, h) in [
+            (976.0, 416.0),
+            (1232.0, 380.0),
+            (788.0, 455.0),
+            (620.0, 400.0),
+        ] {
+            for (scale, text_scale) in [(1.0, 1.0), (1.3, 1.2), (1.6, 1.45)] {
+                for size in [3_u32, 5, 7, 9, 15] {
+                    let ring = Ring::fit_scaled(w, h, size, bird_scale(scale, true));
+                    let ring_r = clearance(ring.node_radius * 1.18, ring.node_radius, text_scale);
+                    let min_cell = if size <= FEW_BIRDS { 6.0 } else { 3.0 };
+                    let case = format!("{size} birds on {w}x{h}, birds ×{scale}");
+                    check_strips(&ring, ring_r, size, min_cell, &case);
                 }
             }
         }
+        assert_eq!(
+            bird_scale(1.6, false),
+            1.6,
+            "without strips, the birds grow"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod lesson;
 pub mod live;
 pub mod logs;
 pub mod math;
+pub mod members;
 pub mod share;
 pub mod timeline;
 pub mod why;

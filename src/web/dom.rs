@@ -14,6 +14,7 @@ use crate::options::{human_duration, Options, Time};
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
 use crate::view::logs;
+use crate::view::members::Standing;
 use crate::view::words::Vocabulary;
 
 /// The most lines the event log keeps on the page.
@@ -273,16 +274,23 @@ impl Dom {
         if self.rows_for != sim.size() {
             self.build_rows(sim.size());
         }
+        let members = crate::view::members::shown(sim);
         for id in 0..sim.size() {
             let n = node_name(id);
             let node = &sim.nodes()[id as usize];
             let alive = sim.is_alive(id);
             let role = if unreachable.get(id as usize) == Some(&true) {
                 "unreachable"
-            } else if alive {
+            } else if !alive {
+                "dead"
+            } else if members.contains(id) || node.role().is_leader() {
                 node.role().name()
             } else {
-                "dead"
+                // Outside the configuration drawn (§4).
+                match crate::view::members::standing(sim, members, id) {
+                    Standing::Removed => "removed",
+                    _ => "new, not yet a member",
+                }
             };
             let said = self.words.say(role);
             self.text(&format!("role-{n}"), &said);
@@ -310,11 +318,13 @@ impl Dom {
                          <dt>Knows goose</dt><dd id=\"ins-leader\"></dd>\
                          <dt>Election timer</dt><dd id=\"ins-timer\"></dd>\
                          <dt>Lease promised until</dt><dd id=\"ins-lease\"></dd>\
+                         <dt>Member</dt><dd id=\"ins-member\"></dd>\
                          <dt>Log</dt><dd id=\"ins-log\"></dd>\
                          <dt id=\"ins-repl-term\">nextIndex, matchIndex</dt><dd id=\"ins-repl\"></dd></dl>\
                          <p class=\"acts\"><button id=\"ins-life\" data-line=\"kill {n}\">Kill {n}</button> \
                          <button id=\"ins-tick\" data-line=\"timeout {n}\">Timeout {n}</button> \
-                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button></p>\
+                         <button id=\"ins-cut\" data-line=\"isolate {n}\">Isolate {n}</button> \
+                         <button id=\"ins-remove\" data-action=\"remove\" title=\"Delete\">Remove {n}</button></p>\
                          <p id=\"ins-why\" class=\"why\"></p>\
                          <p id=\"ins-demo\" class=\"acts\" hidden><button data-line=\"set checkquorum=off\">Turn CheckQuorum off (the classic demo)</button></p>"
                     )
@@ -381,6 +391,17 @@ impl Dom {
                     _ => "no promise".into(),
                 };
                 self.text("ins-lease", &lease);
+                let members = crate::view::members::shown(sim);
+                let member = match crate::view::members::standing(sim, members, id) {
+                    Standing::Member => "yes: it votes".to_string(),
+                    Standing::Removed => "no: removed (§4.2.2)".into(),
+                    Standing::Egg(Some(f)) => format!(
+                        "not yet: the goose is catching it up, {}% (§4.2.1)",
+                        (f * 100.0) as u32
+                    ),
+                    Standing::Egg(None) => "not yet: a new node (§4.2.1)".into(),
+                };
+                self.text("ins-member", &member);
                 self.text("ins-log", &logs::summary(node.log(), node.commit()));
                 let repl = logs::replication(node).filter(|_| alive);
                 self.show("ins-repl-term", repl.is_some());

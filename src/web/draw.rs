@@ -19,9 +19,10 @@ use crate::options::Time;
 use crate::sim::network::InFlight;
 use crate::sim::Simulation;
 use crate::view::labels::{place_bubble, Obstacle};
-use crate::view::layout::{opacity, progress, Point, Ring};
+use crate::view::layout::{self, opacity, progress, Point, Ring};
 use crate::view::logs::Strip;
 use crate::view::math;
+use crate::view::members::Standing;
 use crate::view::timeline::{MarkerKind, Timeline};
 
 use crate::view::colour::term_badge;
@@ -57,6 +58,18 @@ pub struct Scene<'a> {
     pub words: Vocabulary,
     /// Each bird's log strip is shown (see [`crate::view::logs`]).
     pub logs: bool,
+    /// Each slot's standing in the configuration drawn (§4), by id; a slot
+    /// past the end is a member.
+    pub standing: &'a [Standing],
+}
+
+/// Where slot `id` stands in the configuration drawn.
+fn standing(scene: &Scene, id: NodeId) -> Standing {
+    scene
+        .standing
+        .get(id as usize)
+        .copied()
+        .unwrap_or(Standing::Member)
 }
 
 /// A thin pen over the 2D context: the calls the drawing uses, with the
@@ -486,7 +499,11 @@ fn draw_message(pen: &Pen, scene: &Scene, m: &InFlight) {
 /// Where bird `id`'s log strip stands: clear of its ring and of a duck's
 /// lease arc and its dot.
 pub fn log_strip(scene: &Scene, id: NodeId) -> Strip {
-    let ring_r = (bird_radius(scene, id) * 1.2).max(lease_radius(scene.ring.node_radius) + 3.0);
+    let ring_r = crate::view::logs::clearance(
+        bird_radius(scene, id),
+        scene.ring.node_radius,
+        scene.text_scale,
+    );
     let last = scene.sim.nodes()[id as usize].log().last_index();
     let p = scene.positions[id as usize];
     Strip::new(p, ring_r, &scene.ring, scene.sim.size(), last)
@@ -599,6 +616,17 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     let r = bird_radius(scene, id);
     let now = sim.now();
     let term = term_colour(node.term());
+    let standing = standing(scene, id);
+    if let Standing::Egg(progress) = standing {
+        return draw_egg(pen, scene, id, p, r, progress);
+    }
+    // A removed node (§4.2.2) fades: it no longer votes.
+    let fade = if standing == Standing::Removed {
+        0.4
+    } else {
+        1.0
+    };
+    pen.alpha(fade);
 
     // Timers: the election timer draining (RaftScope's arc), or the goose's
     // heartbeat rhythm with a pulse at each beat.
@@ -620,10 +648,10 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
             pen.stroke(t.gold, ring_w);
             let since = now.saturating_sub(last) as f64 / span;
             if since < 0.6 && !scene.reduced_motion {
-                pen.alpha(1.0 - since / 0.6);
+                pen.alpha(fade * (1.0 - since / 0.6));
                 pen.circle(p, ring_r + r * 1.1 * since / 0.6);
                 pen.stroke(t.gold, 2.0);
-                pen.alpha(1.0);
+                pen.alpha(fade);
             }
         } else {
             let start = node.timer_start();
@@ -694,6 +722,30 @@ fn draw_node(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
         }
     }
 
+    pen.alpha(1.0);
+    if scene.selected_node == Some(id) {
+        pen.circle(p, r * 1.62);
+        pen.stroke(t.select, 3.0);
+    }
+}
+
+/// A new node outside the configuration (§4.2.1): an egg, and while the
+/// goose catches it up, a gold arc filling as its matchIndex nears the
+/// goose's last index.
+fn draw_egg(pen: &Pen, scene: &Scene, id: NodeId, p: Point, r: f64, progress: Option<f64>) {
+    let t = scene.theme;
+    pen.begin_path();
+    pen.ellipse(p.x, p.y, r * 0.62, r * 0.8, 0.0);
+    pen.fill(t.plate);
+    let alive = scene.sim.is_alive(id);
+    pen.stroke(if alive { t.ink_soft } else { t.dead }, (r * 0.1).max(2.0));
+    if let Some(f) = progress {
+        let ring_w = (r * 0.13).max(2.5);
+        pen.circle(p, r * 1.2);
+        pen.stroke(t.track, ring_w);
+        pen.arc(p, r * 1.2, -FRAC_PI_2, -FRAC_PI_2 + TAU * f);
+        pen.stroke(t.gold, ring_w);
+    }
     if scene.selected_node == Some(id) {
         pen.circle(p, r * 1.62);
         pen.stroke(t.select, 3.0);
@@ -715,9 +767,9 @@ fn bird_radius(scene: &Scene, id: NodeId) -> f64 {
 fn draw_badge(pen: &Pen, scene: &Scene, id: NodeId) {
     let node = &scene.sim.nodes()[id as usize];
     let (p, r) = (scene.positions[id as usize], bird_radius(scene, id));
+    let (badge, badge_r) = layout::badge(p, r, scene.text_scale);
     let fs = label_px(r, scene.text_scale);
-    let badge = Point::new(p.x + r * 0.78, p.y - r * 0.78);
-    pen.circle(badge, fs * 0.72);
+    pen.circle(badge, badge_r);
     let (fill, number) = if scene.sim.is_alive(id) {
         let b = term_badge(node.term());
         (b.fill, b.text)
@@ -749,7 +801,20 @@ fn draw_name(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     } else if !alive {
         format!("{} · dead", node_name(id))
     } else {
-        node_name(id)
+        match standing(scene, id) {
+            Standing::Member => node_name(id),
+            Standing::Removed => format!("{} · removed", node_name(id)),
+            Standing::Egg(f) => {
+                let what = match scene.words {
+                    Vocabulary::Birds => "egg",
+                    Vocabulary::Paper => "non-voter",
+                };
+                match f {
+                    Some(f) => format!("{} · {what} {}%", node_name(id), (f * 100.0) as u32),
+                    None => format!("{} · {what}", node_name(id)),
+                }
+            }
+        }
     };
     let c = scene.ring.center;
     let d = c.distance(p);
@@ -763,7 +828,12 @@ fn draw_name(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     let width = sprites.name_width(pen, id, &label);
     let room_right = scene.size.0 - (p.x + ring_r + fs * 0.4);
     let room_left = p.x - ring_r - fs * 0.4;
-    let (align, at) = if ux > 0.5 && width < room_right {
+    let off_ring = standing(scene, id) != Standing::Member;
+    let (align, at) = if off_ring {
+        // Inside the ring, a name pointing outwards would meet the ring's
+        // birds and their names: it stands above.
+        ("center", Point::new(p.x, p.y - (ring_r + fs * 0.85)))
+    } else if ux > 0.5 && width < room_right {
         (
             "left",
             Point::new(p.x + ring_r + fs * 0.4, p.y + uy * ring_r * 0.6),
@@ -788,15 +858,7 @@ fn draw_name(pen: &Pen, scene: &Scene, sprites: &mut Sprites, id: NodeId) {
     pen.align("center");
 }
 
-/// The font size of a bird's name and term badge, for a bird of radius `r`.
-pub fn label_px(r: f64, text_scale: f64) -> f64 {
-    (r * 0.42).clamp(10.0, 18.0) * text_scale
-}
-
-/// The radius of the lease arc around a duck of radius `r`.
-fn lease_radius(r: f64) -> f64 {
-    r * 1.2 + (r * 0.13).max(2.5) + 3.0
-}
+pub use crate::view::layout::{label_px, lease_radius};
 
 /// The ducks' leases (CheckQuorum): while a duck has promised its goose
 /// not to vote for anybody else, a dashed green arc outside its timer shows

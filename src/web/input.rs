@@ -28,7 +28,7 @@ impl App {
     /// `export`, `start`, `end`, `prev-marker`, `next-marker`, `lesson-next`,
     /// `lesson-back`, `lesson-leave`, `lesson-return`, `lesson-forget`,
     /// `lesson ID`, `select n3`, `words`, `presenter`, `welcome-dismiss`,
-    /// `partition`, `next-message`.
+    /// `partition`, `next-message`, `hatch`, `remove` (the inspected node).
     pub fn action(&mut self, name: &str) {
         if self.live.is_some() && matches!(name, "step" | "back") {
             return; // Disabled in Live mode, with the reason (`live_panels`).
@@ -73,6 +73,8 @@ impl App {
             "presenter" => self.presenter = !self.presenter,
             "welcome-dismiss" => self.welcomed(),
             "partition" => self.partition_from_field(),
+            "hatch" => self.hatch(),
+            "remove" => self.remove_inspected(),
             "next-message" => self.select_next_message(),
             "perf" => self.perf_visible = !self.perf_visible,
             "close" => {
@@ -143,7 +145,20 @@ impl App {
                 self.link_dirty = true;
                 return;
             }
-            "nodes" => controls::nodes_line(value, sim.seed(), sim.options()),
+            // During a run, the count changes live: one member added or
+            // removed through the goose (§4); Reset starts a new run with
+            // the count typed (`App::reset`).
+            "nodes" => match crate::view::members::count_line(sim, value) {
+                Ok((line, note)) => {
+                    self.press(&line);
+                    self.dom.text("msg-nodes", &note);
+                    if !note.is_empty() {
+                        self.notice(&note);
+                    }
+                    return;
+                }
+                Err(e) => Err(e),
+            },
             f if controls::TIMING_FIELDS.contains(&f) => return self.timing_form(f),
             _ => controls::setting_line(field, value, sim.options()),
         };
@@ -355,6 +370,8 @@ impl App {
             "w" => self.action("words"),
             "f" => self.action("presenter"),
             "m" => self.select_next_message(),
+            "a" => self.hatch(),
+            "Delete" => self.remove_inspected(),
             "c" => self.copy_link(),
             "R" => self.reset(),
             "q" => match crate::view::why::request_refused(self.timeline.sim()) {
@@ -415,6 +432,27 @@ impl App {
             _ => return false,
         }
         true
+    }
+
+    /// Hatch a duck: adds the next node through the goose (§4.2.1), or says
+    /// why the goose would refuse.
+    fn hatch(&mut self) {
+        match crate::view::members::hatch_line(self.timeline.sim()) {
+            Ok(line) => self.press(&line),
+            Err(why) => self.notice(&why),
+        }
+    }
+
+    /// Removes the inspected node through the goose (§4.2.2), or says why
+    /// not.
+    fn remove_inspected(&mut self) {
+        let Inspected::Node(id) = self.inspected else {
+            return self.notice("Select a node to remove (click it, or press its number).");
+        };
+        match crate::view::members::remove_line(self.timeline.sim(), id) {
+            Ok(line) => self.press(&line),
+            Err(why) => self.notice(&why),
+        }
     }
 
     /// Partitions the network into the groups typed in the Nodes panel

@@ -116,6 +116,8 @@ pub struct App {
     css_size: (f64, f64),
     ring: Ring,
     arrangement: Arrangement,
+    /// Each slot's standing in the configuration drawn (§4), by id.
+    standing: Vec<crate::view::members::Standing>,
     positions: Vec<Point>,
     inspected: Inspected,
     last_seen: Option<InFlight>,
@@ -209,9 +211,11 @@ impl App {
             ring: Ring::fit(1.0, 1.0, 1),
             arrangement: Arrangement {
                 angles: Vec::new(),
+                scales: Vec::new(),
                 walls: Vec::new(),
                 slots: 1,
             },
+            standing: Vec::new(),
             positions: Vec::new(),
             inspected: Inspected::Nothing,
             last_seen: None,
@@ -610,6 +614,9 @@ impl App {
                 match reply {
                     Reply::Status(_) | Reply::Stats(_) => Ok(Some(reply)),
                     Reply::Nothing(why) | Reply::Warned(why) => {
+                        if matches!(command, Command::Add(_) | Command::Remove(_)) {
+                            self.notice(&why);
+                        }
                         self.push_log(self.timeline.sim().now(), why, false);
                         Ok(None)
                     }
@@ -1028,7 +1035,10 @@ impl App {
             Ok(seed) => {
                 let sim = self.timeline.sim();
                 let seed = seed.unwrap_or_else(crate::random_seed);
-                let line = format!("cluster nodes={} seed={seed} {}", sim.size(), sim.options());
+                // A new run with as many nodes as the run has members (the
+                // Nodes field changes them live, one at a time).
+                let n = crate::view::members::shown(sim).len().max(1);
+                let line = format!("cluster nodes={n} seed={seed} {}", sim.options());
                 self.dom.text("msg-seed", "");
                 self.press(&line);
             }
@@ -1107,14 +1117,21 @@ impl App {
         if !sim.network().is_split() {
             self.wall_hints.clear();
         }
-        self.arrangement = layout::arrange(sim.size(), sim.network(), &self.wall_hints);
+        let members = crate::view::members::shown(sim);
+        self.standing.clear();
+        self.standing
+            .extend((0..sim.size()).map(|id| crate::view::members::standing(sim, members, id)));
+        self.arrangement =
+            layout::arrange_members(sim.size(), members, sim.network(), &self.wall_hints);
         let (w, h) = self.css_size;
-        self.ring = Ring::fit_scaled(w, h, self.arrangement.slots, self.bird_scale());
+        let scale = crate::view::logs::bird_scale(self.bird_scale(), self.logs);
+        self.ring = Ring::fit_scaled(w, h, self.arrangement.slots, scale);
         let targets: Vec<Point> = self
             .arrangement
             .angles
             .iter()
-            .map(|&a| self.ring.at(a, 1.0))
+            .zip(&self.arrangement.scales)
+            .map(|(&a, &scale)| self.ring.at(a, scale))
             .collect();
         if self.positions.len() != targets.len() || self.reduced_motion {
             self.positions = targets;
@@ -1163,6 +1180,7 @@ impl App {
             reduced_motion: self.reduced_motion,
             words: self.words,
             logs: self.logs,
+            standing: &self.standing,
         };
         draw::draw(&self.ctx, &scene, &mut self.sprites);
         self.draw_unreachable();
@@ -1253,7 +1271,7 @@ impl App {
         self.update_lesson_panel();
         let sim = self.timeline.sim();
         let options = sim.options().clone();
-        let (nodes, seed) = (sim.size(), sim.seed());
+        let (nodes, seed) = (crate::view::members::shown(sim).len(), sim.seed());
         self.dom.sync_form(&options, nodes, seed);
         self.dom.warnings(&controls::warnings(&options));
         if self.perf_visible {

@@ -139,19 +139,25 @@ test('window.ddg.exec runs scenario lines and throws the CLI message on a bad on
   await page.close();
 });
 
-test('the node count control starts a fresh run with the other settings kept', async () => {
+test('the node count control adds a member live; Reset starts a fresh run with the other settings kept', async () => {
   const { page, errors } = await open();
   await page.getByLabel('Election timeout max').fill('400');
   await page.getByLabel('Election timeout max').press('Tab');
-  await page.getByLabel('Number of nodes').fill('9');
+  await realTime(page);
+  await waitForGoose(page);
+  await page.evaluate(() => window.ddg.exec('run 200ms'));
+  await page.getByLabel('Number of nodes').fill('6');
   await page.getByLabel('Number of nodes').press('Tab');
-  await page.waitForFunction(() => window.ddg.status().nodes.length === 9);
-  await page.getByRole('button', { name: 'Kill n9', exact: true }).waitFor();
+  await page.waitForFunction(() => window.ddg.status().nodes.length === 6);
+  await page.getByRole('button', { name: 'Kill n6', exact: true }).waitFor();
+  await page.waitForFunction(() => window.ddg.status().nodes[5].member !== false);
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.waitForFunction(() => window.ddg.status().nodes.length === 6);
   await assert.doesNotReject(page.evaluate(() => window.ddg.exec('expect t < 1s')));
   await page.getByLabel('Number of nodes').fill('16');
   await page.getByLabel('Number of nodes').press('Tab');
   await page.locator('#msg-nodes', { hasText: 'from 1 to 15' }).waitFor();
-  assert.equal((await status(page)).nodes.length, 9);
+  assert.equal((await status(page)).nodes.length, 6);
   const max = await page.getByLabel('Election timeout max').inputValue();
   assert.equal(max, '400');
   assert.deepEqual(errors, []);
