@@ -26,62 +26,65 @@ use crate::message::{node_name, NodeId};
 /// since): one bit each in [`Members`].
 pub const MAX_SLOTS: u32 = 128;
 
-/// A set of node ids below [`MAX_SLOTS`], as one bit each.
+/// A set of node ids below [`MAX_SLOTS`], as one bit each. Two 64-bit
+/// words, not a `u128`: the page's wasm has 64-bit integers but no 128-bit
+/// ones, and every `u128` shift there is a call.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Members(u128);
+pub struct Members([u64; 2]);
 
 impl Members {
     /// No node.
-    pub const EMPTY: Members = Members(0);
+    pub const EMPTY: Members = Members([0; 2]);
 
     /// Nodes `0..n`: the configuration a cluster of `n` nodes starts with.
     pub fn first(n: u32) -> Members {
         debug_assert!(n <= MAX_SLOTS);
-        match n {
-            0 => Members(0),
-            MAX_SLOTS => Members(u128::MAX),
-            n => Members((1u128 << n) - 1),
-        }
+        let word = |bits: u32| match bits {
+            0 => 0,
+            64.. => u64::MAX,
+            b => (1u64 << b) - 1,
+        };
+        Members([word(n), word(n.saturating_sub(64))])
     }
 
     /// Whether `id` is in the set.
     #[inline]
     pub fn contains(self, id: NodeId) -> bool {
-        id < MAX_SLOTS && self.0 >> id & 1 == 1
+        id < MAX_SLOTS && self.0[(id >> 6) as usize] >> (id & 63) & 1 == 1
     }
 
     /// The set with `id` added.
     #[inline]
-    pub fn with(self, id: NodeId) -> Members {
+    pub fn with(mut self, id: NodeId) -> Members {
         debug_assert!(id < MAX_SLOTS);
-        Members(self.0 | 1u128 << id)
+        self.0[(id >> 6) as usize & 1] |= 1 << (id & 63);
+        self
     }
 
     /// The set with `id` left out.
     #[inline]
-    pub fn without(self, id: NodeId) -> Members {
+    pub fn without(mut self, id: NodeId) -> Members {
         if id < MAX_SLOTS {
-            Members(self.0 & !(1u128 << id))
-        } else {
-            self
+            self.0[(id >> 6) as usize] &= !(1 << (id & 63));
         }
+        self
     }
 
     /// Every id in either set.
     #[inline]
     pub fn union(self, other: Members) -> Members {
-        Members(self.0 | other.0)
+        Members([self.0[0] | other.0[0], self.0[1] | other.0[1]])
     }
 
     /// How many nodes.
     #[inline]
     pub fn len(self) -> u32 {
-        self.0.count_ones()
+        self.0[0].count_ones() + self.0[1].count_ones()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(self) -> bool {
-        self.0 == 0
+        self.0 == [0; 2]
     }
 
     /// The votes that win in this configuration: a majority of it (§5.2).
@@ -93,13 +96,19 @@ impl Members {
     /// The ids, smallest first.
     #[inline]
     pub fn iter(self) -> impl Iterator<Item = NodeId> {
-        let mut bits = self.0;
+        let [mut low, mut high] = self.0;
         std::iter::from_fn(move || {
-            (bits != 0).then(|| {
-                let id = bits.trailing_zeros();
-                bits &= bits - 1;
-                id
-            })
+            if low != 0 {
+                let id = low.trailing_zeros();
+                low &= low - 1;
+                Some(id)
+            } else if high != 0 {
+                let id = high.trailing_zeros();
+                high &= high - 1;
+                Some(64 + id)
+            } else {
+                None
+            }
         })
     }
 
@@ -258,6 +267,15 @@ mod tests {
         assert_eq!(Members::first(MAX_SLOTS).len(), MAX_SLOTS);
         assert_eq!(Members::EMPTY.to_string(), "nobody");
         assert_eq!(Members::first(3).without(300), Members::first(3));
+        let wide = Members::first(100).without(64).with(127);
+        assert_eq!(wide.len(), 100);
+        assert!(
+            wide.contains(63) && !wide.contains(64) && wide.contains(99) && !wide.contains(100)
+        );
+        assert_eq!(wide.iter().count(), 100);
+        assert_eq!(wide.iter().nth(64), Some(65));
+        assert_eq!(Members::first(64).len(), 64);
+        assert_eq!(Members::first(65).iter().last(), Some(64));
     }
 
     // Reference: dissertation §4.1: the latest configuration in the log is in

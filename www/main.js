@@ -25,9 +25,22 @@ try {
   const app = App.start();
   const canvas = document.getElementById('canvas');
 
-  // Lessons are data beside this script, fetched when one is opened.
-  const fetchLesson = (id) => fetch(new URL(`lessons/${id}.ddg`, import.meta.url))
-    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
+  // A fetched file's text, or why not.
+  const body = (r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`)));
+  // The keyboard help is fetched the first time it opens (www/help.html).
+  const help = document.getElementById('help');
+  new MutationObserver((_, watch) => {
+    if (!help.open) return;
+    watch.disconnect();
+    const list = document.getElementById('help-body');
+    fetch(new URL('www/help.html', document.baseURI))
+      .then(body)
+      .then((html) => { list.innerHTML = html; }, (e) => { list.textContent = `The keys did not load: ${e.message ?? e}`; });
+  }).observe(help, { attributes: true, attributeFilter: ['open'] });
+  // Lessons are data in www/lessons/, fetched when one is opened (relative to
+  // the page: the script itself is served minified from pkg/).
+  const fetchLesson = (id) => fetch(new URL(`www/lessons/${id}.ddg`, document.baseURI))
+    .then(body)
     .then((text) => app.lesson_arrived(id, text), (e) => app.lesson_failed(id, String(e.message ?? e)));
   // Live mode: Rust asks for streams and requests; lines and answers go back.
   let sources = [];

@@ -312,7 +312,8 @@ fn parse_in_flight(text: &str, size: u32) -> Option<Result<Quantity, String>> {
             match Kind::ALL.into_iter().find(|k| k.name() == name) {
                 Some(k) => Some(k),
                 None => {
-                    let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                    // Strings, not `&str`: one `join` in the page's wasm.
+                    let kinds: Vec<String> = Kind::ALL.iter().map(|k| k.name().into()).collect();
                     return Some(Err(format!(
                         "`{name}` is not a message kind: use {}",
                         kinds.join(", ")

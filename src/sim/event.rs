@@ -404,9 +404,8 @@ fn fault_text(f: &Fault) -> String {
             goose,
             change: Change::Add(node),
         } => format!(
-            "{} was asked to add {}: it catches {} up first (§4.2.1)",
+            "{} was asked to add {}: it catches it up first (§4.2.1)",
             node_name(*goose),
-            node_name(*node),
             node_name(*node)
         ),
         Fault::ChangeAsked {

@@ -882,8 +882,8 @@ impl Simulation {
                     Err(why) => return nothing(format!("refused: {why}")),
                 }
             }
-            Action::Add(node) => return self.add(*node),
-            Action::Remove(node) => return self.remove(*node),
+            Action::Add(node) => return self.change(Change::Add(*node)),
+            Action::Remove(node) => return self.change(Change::Remove(*node)),
             Action::Drop(id) => {
                 let id = *id;
                 let Some(m) = self.net.take_by_id(id) else {
@@ -905,26 +905,30 @@ impl Simulation {
 
     /// The goose a client finds: the goose of the highest term (a stale
     /// goose without CheckQuorum may linger, unaware).
-    fn client_goose(&self) -> Option<NodeId> {
+    pub fn client_goose(&self) -> Option<NodeId> {
         self.geese()
             .iter()
             .copied()
             .max_by_key(|&g| self.nodes[g as usize].term())
     }
 
-    /// `add nK`: the goose catches the node up, then adds it (§4.2.1). The
-    /// next new node hatches first: a fresh node with an empty log, alive
-    /// and connected to the goose, outside every configuration.
-    fn add(&mut self, node: NodeId) -> Result<Outcome, String> {
-        let slots = self.size();
-        if node > slots {
+    /// `add nK` or `remove nK`, asked of the goose. For an add, the goose
+    /// catches the node up, then adds it (§4.2.1); the next new node hatches
+    /// first, a fresh node with an empty log, alive and connected to the
+    /// goose, outside every configuration. A removal is appended at once and
+    /// in effect at once (§4.1).
+    fn change(&mut self, change: Change) -> Result<Outcome, String> {
+        let (node, slots) = (change.node(), self.size());
+        let adding = matches!(change, Change::Add(_));
+        if !adding {
+            self.check_node(node)?;
+        } else if node > slots {
             return Err(format!(
                 "{}: nodes are added in order, and the next new node is {}",
                 node_name(node),
                 node_name(slots)
             ));
-        }
-        if node == slots && slots >= MAX_SLOTS {
+        } else if node == slots && slots >= MAX_SLOTS {
             return Err(format!("a run knows at most {MAX_SLOTS} nodes"));
         }
         let Some(goose) = self.client_goose() else {
@@ -933,10 +937,9 @@ impl Simulation {
             ));
         };
         let members = self.nodes[goose as usize].members();
-        if !members.contains(node) && members.len() >= MAX_NODES {
+        if adding && !members.contains(node) && members.len() >= MAX_NODES {
             return Err(format!("a cluster has at most {MAX_NODES} members"));
         }
-        let change = Change::Add(node);
         if let Err(why) = self.nodes[goose as usize].can_change(change) {
             return Ok(Outcome::Nothing(format!("refused: {why}")));
         }
@@ -947,6 +950,14 @@ impl Simulation {
         let mut result = Ok(());
         self.with_node(goose, |n, now, ctx| result = n.change(now, change, ctx));
         result.map_err(|why| format!("the goose refused after all: {why}"))?;
+        if !adding && members.len() == 2 {
+            let left = self.nodes[goose as usize].members().iter().next();
+            return Ok(Outcome::Warned(format!(
+                "removing {} leaves a configuration of one node, {}: it tolerates no failure",
+                node_name(node),
+                node_name(left.unwrap_or(goose))
+            )));
+        }
         Ok(Outcome::Done)
     }
 
@@ -970,33 +981,6 @@ impl Simulation {
         self.record(Event::Fault(Fault::Hatched { node: id }));
         self.schedule_timer(id);
         self.observe(id);
-    }
-
-    /// `remove nK`: the goose appends the change, in effect at once (§4.1).
-    fn remove(&mut self, node: NodeId) -> Result<Outcome, String> {
-        self.check_node(node)?;
-        let Some(goose) = self.client_goose() else {
-            return Ok(Outcome::Nothing(
-                "no goose to take the change: it is refused".into(),
-            ));
-        };
-        let change = Change::Remove(node);
-        if let Err(why) = self.nodes[goose as usize].can_change(change) {
-            return Ok(Outcome::Nothing(format!("refused: {why}")));
-        }
-        let before = self.nodes[goose as usize].members().len();
-        self.record(Event::Fault(Fault::ChangeAsked { goose, change }));
-        let mut result = Ok(());
-        self.with_node(goose, |n, now, ctx| result = n.change(now, change, ctx));
-        result.map_err(|why| format!("the goose refused after all: {why}"))?;
-        if before == 2 {
-            let left = self.nodes[goose as usize].members();
-            return Ok(Outcome::Warned(format!(
-                "removing {} leaves a configuration of one node, {left}: it tolerates no failure",
-                node_name(node)
-            )));
-        }
-        Ok(Outcome::Done)
     }
 
     /// The cluster's status, as `status` prints it.

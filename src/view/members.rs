@@ -23,12 +23,9 @@ pub enum Standing {
     Removed,
 }
 
-/// The goose a client would find: the live goose of the highest term.
+/// The goose a client would find (the one that takes changes).
 fn goose(sim: &Simulation) -> Option<NodeId> {
-    sim.geese()
-        .iter()
-        .copied()
-        .max_by_key(|&g| sim.nodes()[g as usize].term())
+    sim.client_goose()
 }
 
 /// The configuration the canvas draws: the goose's (§4.1: a server uses the
@@ -87,7 +84,7 @@ pub fn hatch_line(sim: &Simulation) -> Result<String, String> {
     let members = shown(sim);
     if members.len() >= UI_MAX_NODES {
         return Err(format!(
-            "The page stops at {UI_MAX_NODES} members (the core takes more through window.ddg.exec)."
+            "The page stops at {UI_MAX_NODES} members (window.ddg.exec takes more)."
         ));
     }
     let id = (0..sim.size())
@@ -144,7 +141,7 @@ pub fn count_line(sim: &Simulation, text: &str) -> Result<(String, String), Stri
     let note = match to_go {
         0 => String::new(),
         n => format!(
-            "One change at a time (§4.1): {line} first; set {want} again once it is done ({n} more to go)."
+            "One change at a time (§4.1): {line} first, then set {want} again ({n} more to go)."
         ),
     };
     Ok((line, note))

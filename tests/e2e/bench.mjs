@@ -68,7 +68,7 @@ try {
 }
 
 console.log('\nwhat a visitor downloads');
-const files = ['index.html', 'www/main.js', 'www/style.css', 'www/icon.svg', 'pkg/duckduckgoose.js', 'pkg/duckduckgoose_bg.wasm'];
+const files = ['index.html', 'pkg/main.js', 'pkg/style.css', 'www/icon.svg', 'pkg/duckduckgoose.js', 'pkg/duckduckgoose_bg.wasm'];
 let raw = 0;
 let gz = 0;
 for (const f of files) {

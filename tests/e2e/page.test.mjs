@@ -167,7 +167,10 @@ test('the node count control adds a member live; Reset starts a fresh run with t
 test('keyboard: ? opens the help, space pauses, digits inspect a node', async () => {
   const { page, errors } = await open();
   await page.locator('body').press('?');
-  await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await help.waitFor();
+  // Its list is fetched when it first opens (not in the first download).
+  await help.getByText('play or pause').waitFor();
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'hidden' });
   // Closing the dialog gives focus back to where it was; Space is the

@@ -1,5 +1,5 @@
 // The page's download budget: everything a visitor downloads when the page
-// opens (index.html, www/'s scripts and styles, the wasm and its glue in pkg/)
+// opens (index.html, and in pkg/ the minified script and stylesheet, the wasm and its glue)
 // is at most 150 KB gzip. Lessons are fetched only when opened and are not
 // counted. Also checks that the glue was built by scripts/build-page.sh
 // (without the JSDoc that wasm-bindgen copies from the Rust docs).
@@ -18,7 +18,7 @@ function pageFiles() {
       .readdirSync(path.join(root, dir), { recursive: true })
       .filter((f) => exts.some((e) => f.endsWith(e)))
       .map((f) => path.join(dir, f));
-  return ['index.html', ...inDir('www', ['.js', '.css']), ...inDir('pkg', ['.js', '.wasm'])];
+  return ['index.html', ...inDir('pkg', ['.js', '.css', '.wasm'])];
 }
 
 test('everything the page downloads fits in 150 KB gzip', () => {
