@@ -81,6 +81,10 @@ pub struct Budget {
     pub events: u64,
 }
 
+/// The most events one watched run (`run 2s until …`) takes in the page:
+/// as many as a page load may run ([`Timeline::exec`]).
+pub const WATCH_EVENTS: u64 = 5_000_000;
+
 impl Default for Budget {
     /// Six hours of simulated time and twenty million events.
     fn default() -> Budget {
@@ -261,8 +265,22 @@ impl Timeline {
     }
 
     /// Runs one command at the instant on view. Actions are recorded on the
-    /// tape; if the view is in the past, the run forks there first.
+    /// tape; if the view is in the past, the run forks there first. A
+    /// watched run (`run 2s until …`) stops with an error after
+    /// [`WATCH_EVENTS`] events.
     pub fn exec(&mut self, command: &Command) -> Result<(Reply, Change), Failure> {
+        self.exec_capped(command, WATCH_EVENTS)
+    }
+
+    /// [`Timeline::exec`], with a watched run stopped (an error) once it has
+    /// run more than `max_events` events: a few seconds of a large cluster
+    /// with millisecond timeouts are millions of events, and the page keeps
+    /// a record of each.
+    pub fn exec_capped(
+        &mut self,
+        command: &Command,
+        max_events: u64,
+    ) -> Result<(Reply, Change), Failure> {
         let mut change = Change::default();
         match command {
             Command::Run {
@@ -277,7 +295,19 @@ impl Timeline {
                 // A watched run stops at an instant of its own: record what
                 // the tape needs by running it for real, in the present.
                 change.forked = self.fork_here();
-                let result = self.session.exec(command);
+                let Command::Run { duration, watch } = command else {
+                    unreachable!("matched above")
+                };
+                let start = self.sim().stats().events;
+                let result = self.session.run_paced(*duration, watch, 10 * MS, &mut |sim| {
+                    if sim.stats().events - start > max_events {
+                        Err(format!(
+                            "the run stopped after {max_events} events, the most one line runs here (`ddg run` takes longer runs)"
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                });
                 self.end = self.end.max(self.sim().now());
                 self.take_records(&mut change);
                 return result.map(|r| (r, change));
@@ -501,18 +531,19 @@ impl Timeline {
         Ok((timeline, warnings))
     }
 
-    /// [`Timeline::exec`], but a plain `run` stops after the budget's events.
+    /// [`Timeline::exec`], but a `run` stops after the budget's events (a
+    /// watched one with an error).
     fn exec_within(&mut self, command: &Command, budget: Budget) -> Result<Reply, Failure> {
+        let limit = budget.events.saturating_sub(self.sim().stats().events);
         if let Command::Run {
             duration,
             watch: None,
         } = command
         {
-            let limit = budget.events.saturating_sub(self.sim().stats().events);
             self.advance_by(*duration, limit);
             return Ok(Reply::Done);
         }
-        self.exec(command).map(|(reply, _)| reply)
+        self.exec_capped(command, limit).map(|(reply, _)| reply)
     }
 
     /// Runs the view forward by `duration`, ten simulated seconds at a time,

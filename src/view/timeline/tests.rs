@@ -239,6 +239,17 @@ fn hostile_scripts_are_refused_with_a_reason() {
         2,
         "more than 100000 events",
     );
+    // A watched run is bounded too: found by the import fuzzer (6.1 M
+    // executions), where 56 nodes with 2 ms timeouts ran `run 7s until …`
+    // to 37 s and 6 GB of records on a 20,000-event budget.
+    let started = std::time::Instant::now();
+    check(
+        "cluster nodes=56 seed=1 election=2ms\nisolate n1\nrun 7s until geese = 2",
+        small,
+        3,
+        "stopped after",
+    );
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
 }
 
 fn check(text: &str, budget: Budget, line: usize, why: &str) {
