@@ -1292,7 +1292,7 @@ impl Node {
         }
         if self.log.term_at(self.commit) != Some(self.term) {
             return Err(format!(
-                "{me} has not committed an entry of its term {} yet: a new goose commits its no-op before any change (Ongaro's 2015 fix)",
+                "{me} has not committed an entry of its term {} yet, such as its no-op (Ongaro's 2015 fix)",
                 self.term
             ));
         }

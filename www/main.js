@@ -27,16 +27,14 @@ try {
 
   // A fetched file's text, or why not.
   const body = (r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`)));
-  // The keyboard help is fetched the first time it opens (www/help.html).
-  const help = document.getElementById('help');
+  // The keyboard help is fetched the first time it opens (www/help.html):
+  // its `open` attribute is set.
+  const help = document.getElementById('help-body');
   new MutationObserver((_, watch) => {
-    if (!help.open) return;
     watch.disconnect();
-    const list = document.getElementById('help-body');
-    fetch(new URL('www/help.html', document.baseURI))
-      .then(body)
-      .then((html) => { list.innerHTML = html; }, (e) => { list.textContent = `The keys did not load: ${e.message ?? e}`; });
-  }).observe(help, { attributes: true, attributeFilter: ['open'] });
+    fetch(new URL('www/help.html', document.baseURI)).then(body)
+      .then((html) => { help.innerHTML = html; }, (e) => { help.textContent = String(e.message ?? e); });
+  }).observe(help.parentElement, { attributeFilter: ['open'] });
   // Lessons are data in www/lessons/, fetched when one is opened (relative to
   // the page: the script itself is served minified from pkg/).
   const fetchLesson = (id) => fetch(new URL(`www/lessons/${id}.ddg`, document.baseURI))

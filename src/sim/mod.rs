@@ -949,12 +949,12 @@ impl Simulation {
         self.record(Event::Fault(Fault::ChangeAsked { goose, change }));
         let mut result = Ok(());
         self.with_node(goose, |n, now, ctx| result = n.change(now, change, ctx));
-        result.map_err(|why| format!("the goose refused after all: {why}"))?;
+        // It cannot fail now: `can_change` agreed and the node exists.
+        result?;
         if !adding && members.len() == 2 {
             let left = self.nodes[goose as usize].members().iter().next();
             return Ok(Outcome::Warned(format!(
-                "removing {} leaves a configuration of one node, {}: it tolerates no failure",
-                node_name(node),
+                "{} is left alone: a configuration of one tolerates no failure",
                 node_name(left.unwrap_or(goose))
             )));
         }

@@ -67,9 +67,7 @@ pub fn standing(sim: &Simulation, members: Members, id: NodeId) -> Standing {
 /// its term's entry not committed, the last member…), in the core's words.
 fn refusal(sim: &Simulation, change: Change) -> Option<String> {
     let Some(g) = goose(sim) else {
-        return Some(
-            "No goose to take the change: membership changes go through the goose (§4.1).".into(),
-        );
+        return Some("No goose: changes go through the goose (§4.1).".into());
     };
     sim.nodes()[g as usize]
         .can_change(change)

@@ -299,15 +299,17 @@ impl Timeline {
                     unreachable!("matched above")
                 };
                 let start = self.sim().stats().events;
-                let result = self.session.run_paced(*duration, watch, 10 * MS, &mut |sim| {
-                    if sim.stats().events - start > max_events {
-                        Err(format!(
-                            "the run stopped after {max_events} events, the most one line runs here (`ddg run` takes longer runs)"
-                        ))
-                    } else {
-                        Ok(())
-                    }
-                });
+                let result = self
+                    .session
+                    .run_paced(*duration, watch, 10 * MS, &mut |sim| {
+                        if sim.stats().events - start > max_events {
+                            Err(format!(
+                                "stopped after {max_events} events, the most a line runs here"
+                            ))
+                        } else {
+                            Ok(())
+                        }
+                    });
                 self.end = self.end.max(self.sim().now());
                 self.take_records(&mut change);
                 return result.map(|r| (r, change));
