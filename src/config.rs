@@ -70,6 +70,14 @@ impl Members {
         self
     }
 
+    /// The ids below `slots` (a configuration entry forged or garbled on
+    /// the wire may name a node the run does not know).
+    #[inline]
+    pub fn within(self, slots: u32) -> Members {
+        let all = Members::first(slots.min(MAX_SLOTS));
+        Members([self.0[0] & all.0[0], self.0[1] & all.0[1]])
+    }
+
     /// Every id in either set.
     #[inline]
     pub fn union(self, other: Members) -> Members {

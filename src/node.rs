@@ -746,7 +746,7 @@ impl Node {
     }
     /// The nodes that vote in the configuration in effect.
     pub fn members(&self) -> Members {
-        self.config.members()
+        self.config.members().within(self.slots)
     }
     /// A new node the goose is catching up before it joins (§4.2.1).
     pub fn catch_up(&self) -> Option<CatchUp> {
@@ -809,9 +809,9 @@ impl Node {
     /// being removed (so that it hears its removal commit and stays quiet,
     /// §4.2.3).
     fn followers(&self) -> Members {
-        let mut to = self.config.members();
+        let mut to = self.members();
         if self.config.pending(self.commit) {
-            to = to.union(self.config.previous());
+            to = to.union(self.config.previous().within(self.slots));
         }
         if let Some(c) = self.catch_up() {
             to = to.with(c.node);
@@ -921,7 +921,7 @@ impl Node {
     /// Sends `msg` to every other member of the configuration in effect
     /// (a vote counts only from a member, §4.1).
     fn broadcast(&self, msg: Message, out: &mut Outbox) {
-        for peer in self.config.members().without(self.id).iter() {
+        for peer in self.members().without(self.id).iter() {
             out.messages.push((peer, msg));
         }
     }
@@ -949,7 +949,7 @@ impl Node {
     fn start_ballots(&mut self) {
         self.ballots.fill(Ballot::Pending);
         self.ballots[self.id as usize] = Ballot::Granted;
-        let members = self.config.members();
+        let members = self.members();
         match self.lead.as_deref_mut() {
             Some(l) => {
                 l.floors.reset(members);
@@ -963,8 +963,7 @@ impl Node {
     /// The votes granted by members of the configuration in effect, this
     /// node's own included if it is one (§4.1).
     fn granted(&self) -> u32 {
-        self.config
-            .members()
+        self.members()
             .iter()
             .filter(|&p| self.ballots[p as usize] == Ballot::Granted)
             .count() as u32
@@ -973,7 +972,7 @@ impl Node {
     /// The votes that win: a majority of the configuration in effect.
     #[inline]
     fn quorum(&self) -> u32 {
-        self.config.members().majority()
+        self.members().majority()
     }
 
     /// The election timer fired: campaign, or pre-campaign (§5.2, §9.6).
@@ -1169,11 +1168,7 @@ impl Node {
         if !self.role.is_leader() {
             return;
         }
-        let (me, last, members) = (
-            self.id as usize,
-            self.log.last_index(),
-            self.config.members(),
-        );
+        let (me, last, members) = (self.id as usize, self.log.last_index(), self.members());
         let needed = self.quorum() as usize;
         let l = self.l();
         l.match_index[me] = last;
@@ -1203,7 +1198,7 @@ impl Node {
 
     /// The latest configuration entry just committed on this leader.
     fn change_committed(&mut self, now: Time, ctx: &mut Ctx) {
-        let (members, previous) = (self.config.members(), self.config.previous());
+        let (members, previous) = (self.members(), self.config.previous().within(self.slots));
         let me = self.id;
         for gone in previous.iter().filter(|&p| !members.contains(p) && p != me) {
             self.send_append(now, gone, ctx);
@@ -1319,7 +1314,7 @@ impl Node {
                 crate::log::LOG_CAP
             ));
         }
-        let members = self.config.members();
+        let members = self.members();
         match change {
             // The simulator hatches the next new node once the goose agrees
             // (`Simulation::add`); a real cluster knows its slots.
@@ -1354,7 +1349,7 @@ impl Node {
         ctx.out.log_touched(index);
         self.config.appended(index, kind);
         ctx.out.notes.push(Note::Changed { change, index });
-        let members = self.config.members();
+        let members = self.members();
         let l = self.l();
         l.floors.set_members(members);
         l.acked.set_members(members);

@@ -269,6 +269,36 @@ impl Quantity {
 
 impl Condition {
     /// Whether the condition holds now; if not, the value it found.
+    /// Whether every node the condition names exists in `sim`: a script
+    /// may name a node an earlier `add` was to create, and the goose may
+    /// have refused that.
+    pub fn exists_in(&self, sim: &Simulation) -> Result<(), String> {
+        let size = sim.size();
+        let named = match self.quantity {
+            Quantity::Node(id, _) => [Some(id), None, None],
+            Quantity::InFlight { from, to, .. } => [from, to, None],
+            _ => [None; 3],
+        };
+        let value = match self.value {
+            Value::Node(n) => n,
+            _ => None,
+        };
+        match named
+            .into_iter()
+            .chain([value])
+            .flatten()
+            .find(|&n| n >= size)
+        {
+            Some(n) => Err(format!(
+                "{} does not exist: the cluster has {size} nodes",
+                crate::message::node_name(n)
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the condition holds in `sim`; if not, what was found (see
+    /// [`Condition::exists_in`] first).
     pub fn check(&self, sim: &Simulation) -> Result<(), Value> {
         self.check_value(self.quantity.read(sim))
     }

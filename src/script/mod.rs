@@ -313,6 +313,7 @@ impl Session {
         let slice = slice.max(1);
         let human = crate::options::human_duration;
         if let Some((mode, cond)) = watch {
+            cond.exists_in(&self.sim).map_err(Failure::Error)?;
             let already = cond.check(&self.sim);
             match (mode, already) {
                 (Watch::Until | Watch::UntilOrTimeout, Ok(())) => return Ok(Reply::Done),
@@ -461,7 +462,11 @@ impl Session {
             Command::Say(_) => Ok(Reply::Done),
             Command::Status => Ok(Reply::Status(self.sim.status())),
             Command::Stats => Ok(Reply::Stats(Box::new(StatsReport::of(&self.sim)))),
-            Command::Expect(cond) => match cond.check(&self.sim) {
+            Command::Expect(cond) => match cond
+                .exists_in(&self.sim)
+                .map_err(Failure::Error)
+                .map(|()| cond.check(&self.sim))?
+            {
                 Ok(()) => Ok(Reply::Done),
                 Err(found) => Err(Failure::Expectation(format!(
                     "`{cond}` does not hold at {}: it is {found}",

@@ -294,3 +294,29 @@ fn the_goose_gives_up_on_a_new_node_that_never_answers() {
         "free to try again"
     );
 }
+
+// Found by the node fuzzer: a configuration entry from the wire may name a
+// node this run does not know (a forged or garbled datagram); the node must
+// neither count it nor send to it.
+#[test]
+fn a_configuration_naming_an_unknown_node_is_ignored_not_a_panic() {
+    let mut env = Env::new(with_cq());
+    let mut n = env.node(1, 3);
+    let entries = [Entry {
+        term: 1,
+        kind: EntryKind::Config(Change::Add(100)),
+    }];
+    let mut msg = first_append(1, lease(MIN, 20 * MS + MIN));
+    if let Body::AppendEntries { count, .. } = &mut msg.body {
+        *count = 1;
+    }
+    env.receive_with(&mut n, 20 * MS, 0, msg, &entries);
+    assert_eq!(n.log().last_index(), 1);
+    assert_eq!(
+        n.members(),
+        Members::first(3),
+        "n101 is no node of this run"
+    );
+    elect(&mut env, &mut n, SECOND, Some(SECOND + MIN));
+    assert!(env.sent().iter().all(|&(to, _)| to < 3), "{:?}", env.sent());
+}
