@@ -70,14 +70,6 @@ impl Members {
         self
     }
 
-    /// The ids below `slots` (a configuration entry forged or garbled on
-    /// the wire may name a node the run does not know).
-    #[inline]
-    pub fn within(self, slots: u32) -> Members {
-        let all = Members::first(slots.min(MAX_SLOTS));
-        Members([self.0[0] & all.0[0], self.0[1] & all.0[1]])
-    }
-
     /// Every id in either set.
     #[inline]
     pub fn union(self, other: Members) -> Members {
@@ -178,6 +170,9 @@ impl std::fmt::Display for Change {
 /// (the latest in its log, committed or not, §4.1) and the one before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
+    /// How many node ids the run knows: a change naming another (forged or
+    /// garbled on the wire) is ignored.
+    slots: u32,
     initial: Members,
     members: Members,
     previous: Members,
@@ -185,9 +180,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// The configuration of a log with no configuration entry.
-    pub fn new(initial: Members) -> Config {
+    /// The configuration of a log with no configuration entry, among `slots`
+    /// node ids.
+    pub fn new(initial: Members, slots: u32) -> Config {
         Config {
+            slots,
             initial,
             members: initial,
             previous: initial,
@@ -199,6 +196,11 @@ impl Config {
     #[inline]
     pub fn members(&self) -> Members {
         self.members
+    }
+
+    /// The run knows `slots` node ids now (a node hatched).
+    pub fn grow(&mut self, slots: u32) {
+        self.slots = slots;
     }
 
     /// The configuration before the latest change (the initial one if the
@@ -231,6 +233,9 @@ impl Config {
         let EntryKind::Config(change) = kind else {
             return false;
         };
+        if change.node() >= self.slots {
+            return false;
+        }
         self.previous = self.members;
         self.members = self.members.apply(change);
         self.index = index;
@@ -245,13 +250,13 @@ impl Config {
             return false;
         }
         let before = self.members;
-        *self = Config::of(self.initial, log);
+        *self = Config::of(self.initial, self.slots, log);
         self.members != before
     }
 
-    /// The configuration of `log` started from `initial`.
-    pub fn of(initial: Members, log: &Log) -> Config {
-        let mut config = Config::new(initial);
+    /// The configuration of `log` started from `initial`, among `slots`.
+    pub fn of(initial: Members, slots: u32, log: &Log) -> Config {
+        let mut config = Config::new(initial, slots);
         for (i, e) in log.iter().enumerate() {
             config.appended(i as Index + 1, e.kind);
         }
@@ -291,7 +296,7 @@ mod tests {
     #[test]
     fn the_latest_change_in_the_log_is_in_effect_and_a_cut_undoes_it() {
         let mut log = Log::new();
-        let mut config = Config::new(Members::first(3));
+        let mut config = Config::new(Members::first(3), 8);
         let push = |log: &mut Log, config: &mut Config, kind| {
             let index = log.append(Entry { term: 1, kind }).unwrap();
             config.appended(index, kind)
@@ -322,6 +327,6 @@ mod tests {
         assert!(config.truncated(3, &log));
         assert_eq!(config.members(), Members::first(4));
         assert_eq!(config.index(), 2);
-        assert_eq!(Config::of(Members::first(3), &log), config);
+        assert_eq!(Config::of(Members::first(3), 8, &log), config);
     }
 }

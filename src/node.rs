@@ -631,7 +631,7 @@ impl Node {
         let mut node = Node {
             id,
             slots,
-            config: Config::new(initial),
+            config: Config::new(initial, slots),
             term: 0,
             voted_for: None,
             log: Log::new(),
@@ -673,7 +673,7 @@ impl Node {
         let mut node = Node::joining(id, slots, initial, now, opts, rng);
         node.term = term;
         node.voted_for = voted_for;
-        node.config = Config::of(initial, &log);
+        node.config = Config::of(initial, slots, &log);
         node.log = log;
         node.lease_until = lease_until;
         node
@@ -746,7 +746,7 @@ impl Node {
     }
     /// The nodes that vote in the configuration in effect.
     pub fn members(&self) -> Members {
-        self.config.members().within(self.slots)
+        self.config.members()
     }
     /// A new node the goose is catching up before it joins (§4.2.1).
     pub fn catch_up(&self) -> Option<CatchUp> {
@@ -774,6 +774,7 @@ impl Node {
         assert!(slots >= self.slots && slots <= MAX_SLOTS);
         let n = slots as usize;
         self.slots = slots;
+        self.config.grow(slots);
         self.ballots.resize(n, Ballot::Pending);
         let next = self.log.last_index() + 1;
         if let Some(l) = self.lead.as_deref_mut() {
@@ -811,7 +812,7 @@ impl Node {
     fn followers(&self) -> Members {
         let mut to = self.members();
         if self.config.pending(self.commit) {
-            to = to.union(self.config.previous().within(self.slots));
+            to = to.union(self.config.previous());
         }
         if let Some(c) = self.catch_up() {
             to = to.with(c.node);
@@ -1198,7 +1199,7 @@ impl Node {
 
     /// The latest configuration entry just committed on this leader.
     fn change_committed(&mut self, now: Time, ctx: &mut Ctx) {
-        let (members, previous) = (self.members(), self.config.previous().within(self.slots));
+        let (members, previous) = (self.members(), self.config.previous());
         let me = self.id;
         for gone in previous.iter().filter(|&p| !members.contains(p) && p != me) {
             self.send_append(now, gone, ctx);
@@ -1298,8 +1299,7 @@ impl Node {
                 _ => "the last change".into(),
             };
             return Err(format!(
-                "`{what}` (index {}) is not committed yet: one change at a time (§4.1)",
-                self.config.index()
+                "`{what}` is not committed yet: one change at a time (§4.1)"
             ));
         }
         if let Some(c) = self.catch_up() {

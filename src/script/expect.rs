@@ -269,31 +269,14 @@ impl Quantity {
 
 impl Condition {
     /// Whether the condition holds now; if not, the value it found.
-    /// Whether every node the condition names exists in `sim`: a script
-    /// may name a node an earlier `add` was to create, and the goose may
-    /// have refused that.
+    /// Whether the node the condition reads exists in `sim`: a script may
+    /// name a node an earlier `add` was to create, and the goose may have
+    /// refused that. (Messages to or from it, or a comparison with it, are
+    /// simply not found.)
     pub fn exists_in(&self, sim: &Simulation) -> Result<(), String> {
-        let size = sim.size();
-        let named = match self.quantity {
-            Quantity::Node(id, _) => [Some(id), None, None],
-            Quantity::InFlight { from, to, .. } => [from, to, None],
-            _ => [None; 3],
-        };
-        let value = match self.value {
-            Value::Node(n) => n,
-            _ => None,
-        };
-        match named
-            .into_iter()
-            .chain([value])
-            .flatten()
-            .find(|&n| n >= size)
-        {
-            Some(n) => Err(format!(
-                "{} does not exist: the cluster has {size} nodes",
-                crate::message::node_name(n)
-            )),
-            None => Ok(()),
+        match self.quantity {
+            Quantity::Node(id, _) => sim.check_node(id),
+            _ => Ok(()),
         }
     }
 

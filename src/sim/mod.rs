@@ -722,7 +722,8 @@ impl Simulation {
         self.run_until(self.now.saturating_add(d));
     }
 
-    fn check_node(&self, node: NodeId) -> Result<(), String> {
+    /// Whether `node` exists, or why not.
+    pub fn check_node(&self, node: NodeId) -> Result<(), String> {
         if node < self.size() {
             Ok(())
         } else {
@@ -924,7 +925,7 @@ impl Simulation {
             self.check_node(node)?;
         } else if node > slots {
             return Err(format!(
-                "{}: nodes are added in order, and the next new node is {}",
+                "{}: the next new node is {}",
                 node_name(node),
                 node_name(slots)
             ));

@@ -81,9 +81,7 @@ fn refusal(sim: &Simulation, change: Change) -> Option<String> {
 pub fn hatch_line(sim: &Simulation) -> Result<String, String> {
     let members = shown(sim);
     if members.len() >= UI_MAX_NODES {
-        return Err(format!(
-            "The page stops at {UI_MAX_NODES} members (window.ddg.exec takes more)."
-        ));
+        return Err(format!("The page stops at {UI_MAX_NODES} members."));
     }
     let id = (0..sim.size())
         .find(|&id| !members.contains(id))

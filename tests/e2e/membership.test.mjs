@@ -79,7 +79,7 @@ test('the 2-node warning and the last member refused', async () => {
   const duck = goose === 'n1' ? 'n2' : 'n1';
   await page.keyboard.press(duck.slice(1));
   await page.getByRole('button', { name: `Remove ${duck}` }).click();
-  await page.locator('#notice-text', { hasText: 'no fault tolerance' }).waitFor();
+  await page.locator('#notice-text', { hasText: 'tolerates no failure' }).waitFor();
   await exec(page, 'run 1s');
   await page.keyboard.press(goose.slice(1));
   await page.getByRole('button', { name: `Remove ${goose}` }).click();
