@@ -23,17 +23,12 @@ pub enum Standing {
     Removed,
 }
 
-/// The goose a client would find (the one that takes changes).
-fn goose(sim: &Simulation) -> Option<NodeId> {
-    sim.client_goose()
-}
-
 /// The configuration the canvas draws: the goose's (§4.1: a server uses the
 /// latest configuration in its log), or with no goose the one in the most
 /// up-to-date live log (§5.4.1's order), else in node 1's.
 pub fn shown(sim: &Simulation) -> Members {
     let nodes = sim.nodes();
-    let from = goose(sim).or_else(|| {
+    let from = sim.client_goose().or_else(|| {
         (0..sim.size())
             .filter(|&id| sim.is_alive(id))
             .max_by_key(|&id| {
@@ -54,7 +49,7 @@ pub fn standing(sim: &Simulation, members: Members, id: NodeId) -> Standing {
     if config.initial().contains(id) || config.previous().contains(id) {
         return Standing::Removed;
     }
-    let progress = goose(sim).and_then(|g| {
+    let progress = sim.client_goose().and_then(|g| {
         let g = &sim.nodes()[g as usize];
         let c = g.catch_up().filter(|c| c.node == id)?;
         let last = g.log().last_index().max(c.round_end).max(1);
@@ -66,7 +61,7 @@ pub fn standing(sim: &Simulation, members: Members, id: NodeId) -> Standing {
 /// Why the goose would not take `change` now (no goose, a change pending,
 /// its term's entry not committed, the last member…), in the core's words.
 fn refusal(sim: &Simulation, change: Change) -> Option<String> {
-    let Some(g) = goose(sim) else {
+    let Some(g) = sim.client_goose() else {
         return Some("No goose: changes go through the goose (§4.1).".into());
     };
     sim.nodes()[g as usize]
@@ -98,7 +93,7 @@ pub fn remove_line(sim: &Simulation, id: NodeId) -> Result<String, String> {
     if let Some(why) = refusal(sim, Change::Remove(id)) {
         return Err(why);
     }
-    Ok(if goose(sim) == Some(id) {
+    Ok(if sim.client_goose() == Some(id) {
         "remove goose".into()
     } else {
         format!("remove {}", node_name(id))
@@ -122,7 +117,7 @@ pub fn count_line(sim: &Simulation, text: &str) -> Result<(String, String), Stri
     let line = if want > have {
         hatch_line(sim)?
     } else if want < have {
-        let g = goose(sim);
+        let g = sim.client_goose();
         let id = members
             .iter()
             .filter(|&id| Some(id) != g)
