@@ -180,7 +180,7 @@ fn every_caption_holds_where_the_page_shows_it() {
             });
         // The only warning a lesson may raise is a change the goose refuses
         // on purpose, which the next caption must then say (§4.1).
-        for w in &warnings {
+        for (_, w) in &warnings {
             let line: usize = w
                 .strip_prefix("line ")
                 .and_then(|r| r.split(':').next())

@@ -482,12 +482,14 @@ impl Timeline {
     /// Loads a scenario (a shared link or an imported file) within `budget`:
     /// runs it to its end with checkpoints, recording its actions and
     /// captions. `status` and `stats` lines are ignored; a failed `expect`
-    /// is reported in the warnings, not fatal. Bad input is `Err((line, why))`.
+    /// or a refused action is a warning, not fatal, each with the simulated
+    /// instant its line ran at (so the page logs it there, not at 0). Bad
+    /// input is `Err((line, why))`.
     pub fn load(
         text: &str,
         seed: u64,
         budget: Budget,
-    ) -> Result<(Timeline, Vec<String>), (usize, String)> {
+    ) -> Result<(Timeline, Vec<(Time, String)>), (usize, String)> {
         let script = crate::script::parse_script(text)?;
         let mut timeline = Timeline::new(&script.cluster, seed);
         let mut warnings = Vec::new();
@@ -512,12 +514,12 @@ impl Timeline {
             }
             match timeline.exec_within(command, budget) {
                 Ok(Reply::Nothing(why) | Reply::Warned(why)) => {
-                    warnings.push(format!("line {number}: {why}"))
+                    warnings.push((start, format!("line {number}: {why}")))
                 }
                 Ok(_) => {}
                 Err(Failure::Error(why)) => return Err((*number, why)),
                 Err(Failure::Expectation(why)) => {
-                    warnings.push(format!("line {number}: expect failed: {why}"))
+                    warnings.push((start, format!("line {number}: expect failed: {why}")))
                 }
             }
             if timeline.sim().stats().events > budget.events {

@@ -653,8 +653,8 @@ impl App {
                 self.lesson = None;
                 self.bookmark = None;
                 self.after_new_run(&format!("Loaded from the {what}"));
-                for w in warnings {
-                    self.push_log(0, w, true);
+                for (t, w) in warnings {
+                    self.push_log(t, w, true);
                 }
                 self.log_loaded_run();
                 true

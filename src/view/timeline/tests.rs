@@ -298,7 +298,7 @@ fn a_broken_always_ends_its_instant_so_the_end_is_seen_again_the_same() {
     let (mut tl, warnings) = Timeline::load(script, 0, Budget::default()).unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].contains("stopped holding at 150ms"),
+        warnings[0].1.contains("stopped holding at 150ms"),
         "{warnings:?}"
     );
     let (end, seen) = (tl.end(), tl.sim().status());
@@ -479,5 +479,21 @@ fn an_action_that_changes_nothing_but_finishes_the_instant_is_taped() {
         exported.matches("reconnect n1").count(),
         1,
         "the second changes nothing and finishes nothing: {exported}"
+    );
+}
+
+/// A refused action in a loaded scenario is a warning at the instant its
+/// line ran, so the page logs it there (lesson 11's refused removal used to
+/// appear in the event log at 0).
+#[test]
+fn a_load_warning_carries_the_instant_of_its_line() {
+    let script = "cluster nodes=3 seed=1\nrun 10ms\nremove n2\nrun 5ms\n";
+    let (_, warnings) = Timeline::load(script, 0, Budget::default()).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let (t, text) = &warnings[0];
+    assert_eq!(*t, 10 * crate::options::MS, "{warnings:?}");
+    assert!(
+        text.starts_with("line 3: ") && text.contains("refused"),
+        "{text}"
     );
 }
