@@ -119,6 +119,10 @@ pub struct Change {
     pub forked: bool,
 }
 
+/// A warning from [`Timeline::load`]: the simulated instant its line ran
+/// at, and what went wrong there.
+pub type Warning = (Time, String);
+
 impl Timeline {
     /// A new run from a `cluster` line, with its seed fixed (`seed` is used
     /// when the line names none).
@@ -489,7 +493,7 @@ impl Timeline {
         text: &str,
         seed: u64,
         budget: Budget,
-    ) -> Result<(Timeline, Vec<(Time, String)>), (usize, String)> {
+    ) -> Result<(Timeline, Vec<Warning>), (usize, String)> {
         let script = crate::script::parse_script(text)?;
         let mut timeline = Timeline::new(&script.cluster, seed);
         let mut warnings = Vec::new();
