@@ -131,7 +131,7 @@ const BLOCK: usize = 16;
 /// checkpoints), and a long partition decides a failed election every few
 /// hundred milliseconds, so a plain list made each checkpoint carry its own
 /// copy of thousands of records (36 MB for the benchmark's hour). Here the
-/// records older than the newest [`BLOCK`] or so sit in immutable blocks
+/// records older than the newest 16 (`BLOCK`) or so sit in immutable blocks
 /// behind reference counts, which every clone shares; only the newest (the
 /// ones an election still being decided may update) are copied.
 #[derive(Clone, Debug, Default)]
