@@ -414,6 +414,13 @@ fn members_join_and_leave_through_the_goose() {
         (Some(false), Some("duck")),
         "{s4}"
     );
+    // Outside the configuration, it follows no goose: 503, no redirect.
+    let (code, body) = call(&c, 3, "POST", "/request");
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("outside"),
+        "{body}"
+    );
     let (code, body) = call(&c, d, "POST", "/members?id=n4");
     assert_eq!(code, 307, "a duck redirects: {body}");
     assert_eq!(body["goose"], format!("n{}", g + 1));
@@ -465,6 +472,17 @@ fn members_join_and_leave_through_the_goose() {
     wait_until("the removed node knows", Duration::from_secs(2), || {
         status(&c, d)["member"] == false
     });
+    // Still running, the removed node hears no more of the cluster, so it
+    // names no goose (the one it knew may be gone, §4.2.2): 503, no redirect.
+    for (method, path) in [("POST", "/request"), ("POST", "/members?id=n5")] {
+        let (code, body) = call(&c, d, method, path);
+        assert_eq!(code, 503, "{method} {path}: {body}");
+        assert!(body["goose"].is_null(), "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("outside"),
+            "{body}"
+        );
+    }
     let (code, body) = call(&c, g, "DELETE", &format!("/members/n{}", d + 1));
     assert_eq!(code, 409, "{body}");
     c.kill(d).unwrap();

@@ -117,6 +117,10 @@ pub enum Command {
 pub enum Changing {
     /// This node is not the goose; the leader it knows of, if any.
     NotGoose(Option<NodeId>),
+    /// This node is outside the configuration it knows (removed, or not yet
+    /// added): the goose it last heard of may be long gone (a removed node
+    /// hears nothing more, §4.2.2), so it names none.
+    NotMember,
     /// The goose refused it (one change at a time, not committed its term's
     /// entry yet, already a member, the last member…): the core's reason.
     Refused(String),
@@ -163,6 +167,9 @@ pub enum Proposal {
     /// the leader it knows of, if any (itself, when it leads its term
     /// without the crown of a majority's leases).
     NotGoose(Option<NodeId>),
+    /// This node is outside the configuration it knows (see
+    /// [`Changing::NotMember`]).
+    NotMember,
     /// Refused by the goose: its log is full.
     Refused(String),
     /// Appended at `index` in `term`, and now committed (§5.3).
@@ -657,7 +664,11 @@ impl Driver {
             }
             Command::Request(reply) => {
                 if self.node.role() != Role::Goose {
-                    let _ = reply.send(Proposal::NotGoose(self.node.leader()));
+                    let _ = reply.send(if self.node.may_campaign() {
+                        Proposal::NotGoose(self.node.leader())
+                    } else {
+                        Proposal::NotMember
+                    });
                     return;
                 }
                 // A request is numbered by the index it is appended at.
@@ -673,7 +684,11 @@ impl Driver {
             }
             Command::Change(change, reply) => {
                 if self.node.role() != Role::Goose {
-                    let _ = reply.send(Changing::NotGoose(self.node.leader()));
+                    let _ = reply.send(if self.node.may_campaign() {
+                        Changing::NotGoose(self.node.leader())
+                    } else {
+                        Changing::NotMember
+                    });
                     return;
                 }
                 match self.step(|node, now, ctx| node.change(now, change, ctx)) {

@@ -10,7 +10,7 @@
 //! | `GET /metrics` | Prometheus text (`ddg_members`, `ddg_is_member` among them) |
 //! | `GET /events` | Server-Sent Events: state changes and notes; `?messages=1` adds every send and receive |
 //! | `POST /timeout` | force the election timer |
-//! | `POST /request` | a client request: 200 once committed; a duck redirects to the goose (307) or names it (421) |
+//! | `POST /request` | a client request: 200 once committed; a duck redirects to the goose (307) or names it (421); a node outside its configuration answers 503 |
 //! | `GET /members` | the configuration in effect (dissertation §4.1), as this node sees it |
 //! | `POST /members?id=nK` | the goose adds slot nK: catches it up, then appends the change; 200 once it commits |
 //! | `DELETE /members/nK` | the goose removes nK; 200 once the change commits |
@@ -466,7 +466,8 @@ const REQUEST_WAIT: Duration = Duration::from_secs(2);
 /// appends an entry and answers once the entry commits (200), or once it is
 /// no longer that term's goose (503: the entry may yet commit, or be
 /// overwritten, §5.4.2). Another node redirects to the goose (307, with
-/// `--http-peers`) or names it (421); with no goose known, 503.
+/// `--http-peers`) or names it (421); with no goose known, or from a node
+/// outside its configuration, 503.
 async fn request(State(h): State<Handle>) -> Response {
     let me = node_name(h.id);
     let (tx, rx) = oneshot::channel();
@@ -512,6 +513,7 @@ async fn request(State(h): State<Handle>) -> Response {
             ),
         ),
         Ok(Proposal::NotGoose(Some(l))) => to_goose(&h, l, "/request"),
+        Ok(Proposal::NotMember) => not_member(&me),
         Ok(Proposal::NotGoose(None)) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("{me} knows no goose in term {term}: the request is refused"),
@@ -547,6 +549,19 @@ fn to_goose(h: &Handle, l: NodeId, path: &str) -> Response {
         )
             .into_response(),
     }
+}
+
+/// A node outside its configuration's answer to what only the goose takes:
+/// 503 and no goose named, since a removed node hears no more of the cluster
+/// and the goose it last knew may be gone (dissertation §4.2.2).
+fn not_member(me: &str) -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "{me} is outside the cluster's configuration as it knows it (removed, or not yet \
+             added): it does not follow the goose; ask a member (GET /members on one lists them)"
+        ),
+    )
 }
 
 /// How long a membership change waits for its entry to commit (an addition
@@ -596,7 +611,8 @@ async fn remove_member(State(h): State<Handle>, Path(name): Path<String>) -> Res
 }
 
 /// One membership change (dissertation §4.1–4.2). Only the goose takes it; a
-/// duck redirects (307) or names the goose (421), and 503 if it knows none.
+/// duck redirects (307) or names the goose (421), and 503 if it knows none
+/// or is outside its configuration.
 /// The goose answers 200 with the new configuration once the change's entry
 /// commits; 409 with the core's reason if it refuses (one change at a time,
 /// its term's no-op not committed yet, already a member, the last member…);
@@ -674,6 +690,7 @@ async fn change(h: Handle, change: Change) -> Response {
             ),
         ),
         Ok(Changing::NotGoose(Some(l))) => to_goose(&h, l, &path),
+        Ok(Changing::NotMember) => not_member(&me),
         Ok(Changing::NotGoose(None)) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("{me} knows no goose in term {term}: `{change}` is refused"),
