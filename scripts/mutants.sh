@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Mutation testing (issue 11 §3): runs cargo-mutants on the election rules in
-# src/node.rs and on the invariant checker (src/sim/invariants.rs; see
-# .cargo/mutants.toml), with the node and simulation unit tests and a short
-# seed sweep as the test suite. Too slow for CI: the whole pass (259 mutants)
+# Mutation testing (issue 11 §3): runs cargo-mutants on the election and
+# membership rules in src/node.rs and src/config.rs and on the invariant
+# checker (src/sim/invariants.rs; see .cargo/mutants.toml), with the node,
+# configuration and simulation unit tests and a short seed sweep as the test
+# suite. Too slow for CI: the whole pass (259 mutants)
 # takes about 80 minutes on two cores with `--timeout 60`. Results go to
 # mutants.out/ (caught.txt, missed.txt, timeout.txt, unviable.txt);
 # docs/mutants.md says what survived and why.
@@ -36,7 +37,7 @@ fi
 export DDG_SWEEP_SEEDS=$seeds
 
 # One mutant at a time (the machine has two cores; the tests use both).
-# The test binaries run only the node and simulation unit tests, the sweeps
+# The test binaries run only the node, configuration and simulation unit tests, the sweeps
 # and the lease rules of tests/lease_rules.rs: everything else in the crate
 # (page, CLI, lessons) sees node.rs only through them.
-exec cargo mutants -j 1 --no-shuffle "$@" -- -- node:: sim:: sweep_ promise
+exec cargo mutants -j 1 --no-shuffle "$@" -- -- node:: config:: sim:: sweep_ promise
