@@ -155,14 +155,14 @@ pub fn arrange(size: u32, net: &Network, hints: &[f64]) -> Arrangement {
 /// there are several, as a fraction of the ring's radius: inside the ring,
 /// off it (§4: a new node catching up does not vote yet; a removed node no
 /// longer does). A single one sits at the centre.
-pub const OFF_RING: f64 = 0.45;
+pub const OFF_RING: f64 = 0.4;
 
 /// [`arrange`] for a cluster whose configuration is `members` (§4): the
 /// members share the ring evenly, seated in the order of their ids from the
 /// top (so a node that joins takes the seat after the others, and the
 /// birds close up when one leaves); the other slots (a new node catching up,
 /// a removed node) sit inside: one at the centre, several evenly at
-/// [`OFF_RING`].
+/// [`OFF_RING`], turned half a step from the members' seats.
 pub fn arrange_members(size: u32, members: Members, net: &Network, hints: &[f64]) -> Arrangement {
     let island_of = |n: NodeId| -> u64 {
         if net.is_isolated(n) {
@@ -181,13 +181,14 @@ pub fn arrange_members(size: u32, members: Members, net: &Network, hints: &[f64]
         order = fewest_moves(m as u32, island);
     }
     // The others inside the ring: one alone at the centre, several evenly
-    // on a smaller circle, in id order.
+    // on a smaller circle in id order, turned half a member's step so that
+    // they face the gaps between members rather than their seats.
     let others: Vec<NodeId> = (0..size).filter(|&id| !members.contains(id)).collect();
     let mut angles = vec![0.0; size as usize];
     let mut scales = vec![0.0; size as usize];
     if others.len() > 1 {
         for (k, &id) in others.iter().enumerate() {
-            angles[id as usize] = seat(k as NodeId, others.len() as u32);
+            angles[id as usize] = seat(k as NodeId, others.len() as u32) + step / 2.0;
             scales[id as usize] = OFF_RING;
         }
     }
@@ -435,9 +436,8 @@ mod tests {
             assert!((a.angles[id] - k as f64 * step).abs() < 1e-9, "n{}", id + 1);
             assert_eq!(a.scales[id], 1.0);
         }
-        for (k, id) in [2, 6].into_iter().enumerate() {
+        for id in [2, 6] {
             assert_eq!(a.scales[id], OFF_RING, "n{}", id + 1);
-            assert!((a.angles[id] - seat(k as u32, 2)).abs() < 1e-9);
         }
         // A single one at the centre.
         let one = arrange_members(6, Members::first(5), &Network::new(6), &[]);
@@ -448,6 +448,39 @@ mod tests {
         let all = arrange_members(5, Members::first(5), &Network::new(5), &[]);
         assert_eq!(all, arrange(5, &Network::new(5), &[]));
         assert!(all.scales.iter().all(|&s| s == 1.0));
+    }
+
+    /// Lesson 11 drew two removed nodes of a 4-member ring on the members'
+    /// own seats (n1 above n2, n3 above n5), rings and labels crossing: the
+    /// nodes off the ring keep clear of every bird (their lease rings, 1.45
+    /// bird radii, never touch), for any number of members and up to three
+    /// others.
+    #[test]
+    fn the_nodes_off_the_ring_keep_clear_of_every_bird() {
+        for members in 2..=15u32 {
+            for others in 1..=3u32 {
+                let size = members + others;
+                let ring = Ring::fit(800.0, 400.0, size);
+                let a = arrange_members(size, Members::first(members), &Network::new(size), &[]);
+                let at = |id: usize| {
+                    let r = ring.radius * a.scales[id];
+                    (r * math::sin(a.angles[id]), r * math::cos(a.angles[id]))
+                };
+                for o in members..size {
+                    for b in (0..size).filter(|&b| b != o) {
+                        let (p, q) = (at(o as usize), at(b as usize));
+                        let d = ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)).sqrt();
+                        assert!(
+                            d >= 2.9 * ring.node_radius,
+                            "{members} members, {others} others: n{} and n{} are {d:.1} px apart (birds {:.1} px)",
+                            o + 1,
+                            b + 1,
+                            ring.node_radius
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
