@@ -289,6 +289,16 @@ mod tests {
         assert_eq!(wide.iter().nth(64), Some(65));
         assert_eq!(Members::first(64).len(), 64);
         assert_eq!(Members::first(65).iter().last(), Some(64));
+        // An id past the last slot (from a garbled message) is in no set.
+        assert!(!Members::first(MAX_SLOTS).contains(MAX_SLOTS));
+        assert_eq!(Members::first(3).without(MAX_SLOTS), Members::first(3));
+        // Both words of a union.
+        let (a, b) = (Members::EMPTY.with(70), Members::EMPTY.with(70).with(100));
+        assert_eq!(a.union(b), b);
+        assert_eq!(a.union(Members::first(2)).to_string(), "n1, n2, n71");
+        // How a change is named in refusals and real nodes' answers.
+        assert_eq!(Change::Add(5).to_string(), "add n6");
+        assert_eq!(Change::Remove(0).to_string(), "remove n1");
     }
 
     // Reference: dissertation §4.1: the latest configuration in the log is in
@@ -328,5 +338,12 @@ mod tests {
         assert_eq!(config.members(), Members::first(4));
         assert_eq!(config.index(), 2);
         assert_eq!(Config::of(Members::first(3), 8, &log), config);
+        // A cut further back than the change in effect undoes it and the
+        // one before: the initial configuration again.
+        push(&mut log, &mut config, EntryKind::Config(Change::Remove(0)));
+        assert_eq!(config.index(), 3);
+        log.truncate_from(2);
+        assert!(config.truncated(2, &log));
+        assert_eq!((config.members(), config.index()), (Members::first(3), 0));
     }
 }

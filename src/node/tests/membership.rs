@@ -4,7 +4,7 @@
 //! joins, a goose that removes itself, and majorities of the configuration
 //! in effect.
 
-use super::log::{outgoing, settle, win};
+use super::log::{outgoing, settle, win, Sent};
 use super::*;
 
 /// A cluster of `slots` node ids whose first `members` are the initial
@@ -267,6 +267,75 @@ fn changes_that_make_no_sense_are_refused_with_a_reason() {
     assert!(refused(&nodes[0], Change::Remove(1)).contains("not a member"));
     assert!(refused(&nodes[1], Change::Add(1)).contains("not the goose"));
     assert!(refused(&nodes[0], Change::Add(200)).contains("does not exist"));
+    // Past the next new id: no such node. The next new id itself is taken
+    // (the simulator hatches it once the goose agrees).
+    assert!(refused(&nodes[0], Change::Add(3)).contains("does not exist"));
+    assert_eq!(nodes[0].can_change(Change::Add(2)), Ok(()));
+}
+
+// Reference: Raft §5.3 (a leader starts each follower's nextIndex just past
+// its own last entry), dissertation §4.2.1: a new node's slot, and a new
+// node being caught up, start there too (found by mutation testing: the
+// first AppendEntries to a new node started one entry early and no test saw)
+#[test]
+fn a_new_peer_starts_just_past_the_goose_last_entry() {
+    let mut env = Env::new(plain());
+    let mut nodes = cluster(&mut env, 3, 3);
+    settled_goose(&mut env, &mut nodes);
+    let mut goose = nodes[0].clone();
+    let last = goose.log().last_index();
+    goose.grow(4);
+    assert_eq!(goose.next_index()[3], last + 1);
+    assert_eq!(goose.match_index()[3], 0);
+    let mut ctx = env.ctx();
+    goose.change(30 * MS, Change::Add(3), &mut ctx).unwrap();
+    drop(ctx);
+    let to_new: Vec<Sent> = outgoing(&env, 0).into_iter().filter(|s| s.1 == 3).collect();
+    assert_eq!(to_new.len(), 1, "{to_new:?}");
+    match to_new[0].2.body {
+        Body::AppendEntries {
+            prev_index, count, ..
+        } => assert_eq!((prev_index, count), (last, 0)),
+        _ => panic!("{:?}", to_new[0]),
+    }
+}
+
+// Reference: dissertation §4.2.2 (a removed server that does not learn of
+// its removal may disrupt the cluster): when a removal commits, the goose
+// tells the removed node, and only it, with one last AppendEntries, after
+// which it knows and goes quiet (found by mutation testing: sending it to
+// the members instead passed every test)
+#[test]
+fn a_committed_removal_is_sent_to_the_removed_node_which_goes_quiet() {
+    let mut env = Env::new(plain());
+    let mut nodes = cluster(&mut env, 3, 3);
+    settled_goose(&mut env, &mut nodes);
+    let mut goose = nodes[0].clone();
+    let mut ctx = env.ctx();
+    goose.change(30 * MS, Change::Remove(2), &mut ctx).unwrap();
+    drop(ctx);
+    nodes[0] = goose;
+    // Only n2 hears the change; n3 hears nothing from now on.
+    let sent = outgoing(&env, 0);
+    let to_n2 = sent.iter().find(|s| s.1 == 1).unwrap().clone();
+    env.receive_with(&mut nodes[1], 31 * MS, 0, to_n2.2, &to_n2.3);
+    let ack = outgoing(&env, 1);
+    assert_eq!(ack.len(), 1);
+    // n2's ack commits the removal: the goose's only message is to n3.
+    env.receive_with(&mut nodes[0], 32 * MS, 1, ack[0].2, &ack[0].3);
+    assert!(!nodes[0].config().pending(nodes[0].commit()));
+    let last = outgoing(&env, 0);
+    let to: Vec<NodeId> = last.iter().map(|s| s.1).collect();
+    assert_eq!(to, [2], "{last:?}");
+    assert!(nodes[2].may_campaign(), "n3 does not know yet");
+    env.receive_with(&mut nodes[2], 33 * MS, 0, last[0].2, &last[0].3);
+    assert!(!nodes[2].members().contains(2));
+    assert!(!nodes[2].may_campaign(), "n3 knows its removal committed");
+    // Its timer firing starts no campaign: it goes quiet.
+    let term = nodes[2].term();
+    env.force_timeout(&mut nodes[2], SECOND);
+    assert_eq!((nodes[2].role(), nodes[2].term()), (Role::Duck, term));
+    assert!(env.sent().is_empty(), "{:?}", env.sent());
 }
 
 // Reference: dissertation §4.2.1 (a new server that is unavailable must not
