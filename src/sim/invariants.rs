@@ -908,6 +908,18 @@ mod tests {
         c.observe(2, 0, None, 2, Some(0));
         c.observe(3, 0, Some(Role::Goose), 2, Some(0));
         assert!(c.violations().is_empty(), "{:?}", c.violations());
+        // Back, it is a live goose again: a second one beside it is two at
+        // once (found by mutation testing: a dead node that kept its role
+        // was not counted live when it came back as goose).
+        c.observe(4, 1, Some(Role::Goose), 3, Some(1));
+        c.end_of_event(4, true);
+        assert_eq!(
+            c.violations()
+                .iter()
+                .map(|v| v.invariant)
+                .collect::<Vec<_>>(),
+            [Invariant::OneGooseAtATime]
+        );
     }
 
     /// The report of two geese at once names them in the order they became

@@ -287,9 +287,9 @@ fn a_new_peer_starts_just_past_the_goose_last_entry() {
     goose.grow(4);
     assert_eq!(goose.next_index()[3], last + 1);
     assert_eq!(goose.match_index()[3], 0);
-    let mut ctx = env.ctx();
-    goose.change(30 * MS, Change::Add(3), &mut ctx).unwrap();
-    drop(ctx);
+    goose
+        .change(30 * MS, Change::Add(3), &mut env.ctx())
+        .unwrap();
     let to_new: Vec<Sent> = outgoing(&env, 0).into_iter().filter(|s| s.1 == 3).collect();
     assert_eq!(to_new.len(), 1, "{to_new:?}");
     match to_new[0].2.body {
@@ -311,9 +311,9 @@ fn a_committed_removal_is_sent_to_the_removed_node_which_goes_quiet() {
     let mut nodes = cluster(&mut env, 3, 3);
     settled_goose(&mut env, &mut nodes);
     let mut goose = nodes[0].clone();
-    let mut ctx = env.ctx();
-    goose.change(30 * MS, Change::Remove(2), &mut ctx).unwrap();
-    drop(ctx);
+    goose
+        .change(30 * MS, Change::Remove(2), &mut env.ctx())
+        .unwrap();
     nodes[0] = goose;
     // Only n2 hears the change; n3 hears nothing from now on.
     let sent = outgoing(&env, 0);
@@ -388,4 +388,129 @@ fn a_configuration_naming_an_unknown_node_is_ignored_not_a_panic() {
     );
     elect(&mut env, &mut n, SECOND, Some(SECOND + MIN));
     assert!(env.sent().iter().all(|&(to, _)| to < 3), "{:?}", env.sent());
+}
+
+/// The goose (node 0) and the new node n4 (3) talk, every message arriving
+/// at `at` (the goose's messages to others are dropped), until n4 sends a
+/// successful ack: returned, not delivered.
+fn to_first_ack(env: &mut Env, nodes: &mut [Node], first: Vec<Sent>, at: Time) -> Sent {
+    let mut queue: Vec<Sent> = first.into_iter().filter(|s| s.1 == 3).collect();
+    for _ in 0..20 {
+        let mut next = Vec::new();
+        for (from, to, msg, entries) in queue {
+            env.receive_with(&mut nodes[3], at, from, msg, &entries);
+            for reply in outgoing(env, to) {
+                if let Body::AppendReply { success: true, .. } = reply.2.body {
+                    return reply;
+                }
+                env.receive_with(&mut nodes[0], at, 3, reply.2, &reply.3);
+                next.extend(outgoing(env, 0).into_iter().filter(|s| s.1 == 3));
+            }
+        }
+        queue = next;
+    }
+    panic!("n4 never acked");
+}
+
+/// The goose appends a client request at `at`; its messages are dropped.
+fn request(env: &mut Env, nodes: &mut [Node], at: Time) {
+    let next = nodes[0].log().last_index() + 1;
+    nodes[0]
+        .propose(at, &[EntryKind::Request(next)], &mut env.ctx())
+        .unwrap();
+}
+
+// Reference: dissertation §4.2.1 (the leader replicates to a new server in
+// rounds; each round replicates what the log held when it began; the server
+// joins once a round takes less than an election timeout, and the leader
+// gives up after a bounded number of rounds). Found by mutation testing:
+// no test made a round that was too slow.
+#[test]
+fn a_slow_round_starts_another_and_a_quick_one_joins() {
+    let mut env = Env::new(plain());
+    let mut nodes = cluster(&mut env, 4, 3);
+    settled_goose(&mut env, &mut nodes);
+    let t0 = 30 * MS;
+    nodes[0].change(t0, Change::Add(3), &mut env.ctx()).unwrap();
+    let first = outgoing(&env, 0);
+    let round_end = nodes[0].log().last_index();
+    let ack = to_first_ack(&mut env, &mut nodes, first, t0);
+    // The log grew meanwhile, and the round took an election timeout: not
+    // less, so too slow.
+    request(&mut env, &mut nodes, t0);
+    let t1 = t0 + MIN;
+    env.receive_with(&mut nodes[0], t1, 3, ack.2, &ack.3);
+    let c = nodes[0].catch_up().expect("still catching up");
+    assert_eq!((c.round, c.round_start), (2, t1));
+    assert_eq!(c.round_end, round_end + 1, "round 2 ends at the log's end");
+    assert_eq!(nodes[0].members(), Members::first(3));
+    // Round 2: the new entry, acked at once, while one more is appended.
+    env.tick(&mut nodes[0], t1 + HB);
+    let beat = outgoing(&env, 0);
+    let ack = to_first_ack(&mut env, &mut nodes, beat, t1 + HB);
+    request(&mut env, &mut nodes, t1 + HB);
+    env.receive_with(&mut nodes[0], t1 + HB + MS, 3, ack.2, &ack.3);
+    assert_eq!(nodes[0].catch_up(), None);
+    let last = nodes[0].log().last_index();
+    assert_eq!(
+        nodes[0].log().get(last).map(|e| e.kind),
+        Some(EntryKind::Config(Change::Add(3))),
+        "a quick round: n4 joins"
+    );
+    assert_eq!(nodes[0].members(), Members::first(4));
+}
+
+// Reference: dissertation §4.2.1 (a new server too slow to ever catch up is
+// given up after a bounded number of rounds, so it cannot hold the
+// configuration hostage)
+#[test]
+fn a_node_never_quick_enough_is_given_up_after_the_last_round() {
+    let mut env = Env::new(plain());
+    let mut nodes = cluster(&mut env, 4, 3);
+    settled_goose(&mut env, &mut nodes);
+    let mut t = 30 * MS;
+    nodes[0].change(t, Change::Add(3), &mut env.ctx()).unwrap();
+    let mut sent = outgoing(&env, 0);
+    for round in 1..=CATCH_UP_ROUNDS {
+        assert_eq!(nodes[0].catch_up().map(|c| c.round), Some(round));
+        let ack = to_first_ack(&mut env, &mut nodes, sent, t);
+        request(&mut env, &mut nodes, t);
+        t += MIN + MS;
+        env.receive_with(&mut nodes[0], t, 3, ack.2, &ack.3);
+        let gave_up = env.notes().contains(&Note::CatchUpFailed { node: 3 });
+        assert_eq!(gave_up, round == CATCH_UP_ROUNDS, "round {round}");
+        env.tick(&mut nodes[0], t + HB);
+        sent = outgoing(&env, 0);
+        t += HB;
+    }
+    assert_eq!(nodes[0].catch_up(), None);
+    assert_eq!(nodes[0].members(), Members::first(3));
+    assert_eq!(
+        nodes[0].can_change(Change::Add(3)),
+        Ok(()),
+        "free to try again"
+    );
+}
+
+// Reference: dissertation §4.2.1: a node that holds the whole log joins,
+// however long the round took (nothing is left to catch up), even when its
+// ack reaches past the round's end
+#[test]
+fn a_node_that_holds_the_whole_log_joins_however_slow_the_round() {
+    let mut env = Env::new(plain());
+    let mut nodes = cluster(&mut env, 4, 3);
+    settled_goose(&mut env, &mut nodes);
+    let t0 = 30 * MS;
+    nodes[0].change(t0, Change::Add(3), &mut env.ctx()).unwrap();
+    let round_end = nodes[0].catch_up().unwrap().round_end;
+    drop(outgoing(&env, 0));
+    // A request before n4 heard anything: its first entries reach past the
+    // round's end.
+    request(&mut env, &mut nodes, t0);
+    let sent = outgoing(&env, 0);
+    let ack = to_first_ack(&mut env, &mut nodes, sent, t0);
+    assert_eq!(nodes[3].log().last_index(), round_end + 1);
+    env.receive_with(&mut nodes[0], t0 + 3 * MIN, 3, ack.2, &ack.3);
+    assert_eq!(nodes[0].catch_up(), None);
+    assert_eq!(nodes[0].members(), Members::first(4));
 }
