@@ -100,6 +100,9 @@ test('the node count changes the members live, one at a time', async () => {
   await exec(page, 'run 200ms');
   await page.getByLabel('Number of nodes').fill('7');
   await page.getByLabel('Number of nodes').press('Tab');
+  // The page reads the form in its next frame: wait for n7 to hatch before
+  // running on (running first made the change start 200 ms late, a flake).
+  await page.waitForFunction(() => window.ddg.status().nodes.length === 7);
   await exec(page, 'run 200ms');
   await exec(page, 'expect n2.members = 7');
   await page.getByLabel('Number of nodes').fill('16');
