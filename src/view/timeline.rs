@@ -105,6 +105,11 @@ pub struct Timeline {
     checkpoints: Vec<Checkpoint>,
     interval: Micros,
     end: Time,
+    /// Whether a `run` finished the instant at `end` after the tape's last
+    /// action there (a watched run can hold at the instant it began): the
+    /// export then ends with `run 0ms`, or its replay would stop short of
+    /// that instant's events.
+    ran_at_end: bool,
     markers: Vec<Marker>,
     captions: Vec<(Time, String)>,
 }
@@ -138,6 +143,7 @@ impl Timeline {
         Timeline {
             cluster,
             tape: Vec::new(),
+            ran_at_end: false,
             applied: 0,
             session,
             checkpoints: vec![first],
@@ -291,8 +297,7 @@ impl Timeline {
                 duration,
                 watch: None,
             } => {
-                let target = self.sim().now().saturating_add(*duration);
-                change = self.advance_to(target);
+                let (change, _) = self.advance_by(*duration, u64::MAX);
                 return Ok((Reply::Done, change));
             }
             Command::Run { .. } => {
@@ -315,6 +320,7 @@ impl Timeline {
                         }
                     });
                 self.end = self.end.max(self.sim().now());
+                self.ran_at_end = true;
                 self.take_records(&mut change);
                 return result.map(|r| (r, change));
             }
@@ -349,6 +355,7 @@ impl Timeline {
                 command,
             });
             self.applied = self.tape.len();
+            self.ran_at_end = false;
         }
         self.take_records(&mut change);
         Ok((reply, change))
@@ -477,7 +484,7 @@ impl Timeline {
             out.push_str(&e.line);
             out.push('\n');
         }
-        if self.end > at {
+        if self.end > at || self.ran_at_end {
             out.push_str(&format!("run {}\n", format_duration(self.end - at)));
         }
         out
@@ -568,6 +575,12 @@ impl Timeline {
                 return (change, true);
             }
         }
+        if duration == 0 {
+            // `run 0ms` finishes the instant, as in `ddg run`.
+            self.replay_to(target);
+            self.take_records(&mut change);
+        }
+        self.ran_at_end = true;
         (change, false)
     }
 

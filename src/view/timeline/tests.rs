@@ -497,3 +497,22 @@ fn a_load_warning_carries_the_instant_of_its_line() {
         "{text}"
     );
 }
+
+/// Found by fuzzing (fuzz/fuzz_targets/import.rs, after about 8.2 M
+/// executions): a watched run that holds at the very instant it began (with
+/// 0 ms latency, n2's election is won at the instant it times out) finished
+/// that instant, but the export ended with the timeout and no `run`, so its
+/// replay stopped short of the election.
+#[test]
+fn a_watched_run_that_holds_at_once_is_exported_with_its_instant() {
+    let script = "cluster nodes=91 seed=7\nrun 5ms\nset latency=0ms\ntimeout n2\n\
+                  run 1s until geese = 1\n";
+    let (tl, warnings) = Timeline::load(script, 7, Budget::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(tl.sim().geese().len(), 1);
+    let exported = tl.script();
+    assert!(exported.ends_with("timeout n2\nrun 0ms\n"), "{exported}");
+    let (again, _) = Timeline::load(&exported, 8, Budget::default()).unwrap();
+    assert_eq!(again.sim().status(), tl.sim().status(), "{exported}");
+    assert_eq!(again.sim().stats().events, tl.sim().stats().events);
+}
